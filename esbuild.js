@@ -1,0 +1,38 @@
+// Builds every bundle: the agent (preloaded into the user's program), the ctrace CLI, the VS Code
+// extension and the timeline webview. `node esbuild.js --watch` rebuilds on change.
+const esbuild = require('esbuild');
+const fs = require('fs');
+const path = require('path');
+
+const watch = process.argv.includes('--watch');
+const production = !process.argv.includes('--dev');
+
+/** @type {import('esbuild').BuildOptions[]} */
+const bundles = [
+  // The agent runs inside the user's program, possibly on an older Node: plain CJS, no deps, no minify
+  // (a user reading a stack in a debugger should be able to read ours too).
+  { entryPoints: ['src/agent/index.ts'], outfile: 'dist/agent.js', platform: 'node', format: 'cjs', target: 'node18' },
+  { entryPoints: ['src/cli/main.ts'], outfile: 'dist/cli.js', platform: 'node', format: 'cjs', target: 'node20', banner: { js: '#!/usr/bin/env node' } },
+  { entryPoints: ['src/extension/extension.ts'], outfile: 'dist/extension.js', platform: 'node', format: 'cjs', target: 'node20', external: ['vscode'], minify: production },
+  { entryPoints: ['webview/main.ts'], outfile: 'dist/webview.js', platform: 'browser', format: 'iife', target: 'chrome110', minify: production },
+  { entryPoints: ['webview/compare.ts'], outfile: 'dist/compare.js', platform: 'browser', format: 'iife', target: 'chrome110', minify: production },
+];
+
+async function main() {
+  const present = bundles.filter((b) => fs.existsSync(path.join(__dirname, b.entryPoints[0])));
+  for (const b of present) {
+    const opts = { bundle: true, sourcemap: 'linked', logLevel: 'warning', ...b };
+    if (watch) (await esbuild.context(opts)).watch();
+    else await esbuild.build(opts);
+  }
+  if (fs.existsSync('dist/cli.js')) fs.chmodSync('dist/cli.js', 0o755);
+  for (const css of ['webview/timeline.css']) {
+    if (fs.existsSync(css)) fs.copyFileSync(css, path.join('dist', path.basename(css)));
+  }
+  if (!watch) console.log(`built ${present.map((b) => b.outfile).join(', ')}`);
+}
+
+main().catch((e) => {
+  console.error(e.message);
+  process.exit(1);
+});

@@ -1,0 +1,122 @@
+// What a trace says about itself (Meta chunks), and the stable JSON of `ctrace summary --json`
+// (docs/cli.md). Tools and CI jobs read the summary, so fields are only ever added, never renamed.
+
+import type { ExitCause } from './events';
+
+export type SchedMode = 'switches' | 'counts' | 'node' | 'off';
+
+/** Merged from every Meta chunk in file order. */
+export interface TraceMeta {
+  formatVersion?: number;
+  /** the command line that was recorded */
+  command?: string[];
+  cwd?: string;
+  /** wall-clock ISO time at t0 */
+  startedAt?: string;
+  /** CLOCK_MONOTONIC ns when recording started */
+  t0?: number;
+  /** CLOCK_MONOTONIC ns when recording ended (absent while live or when cut short) */
+  t1?: number;
+  schedMode?: SchedMode;
+  /** why schedMode is what it is, in words (e.g. "perf not installed") */
+  schedNote?: string;
+  sampleIntervalMs?: number;
+  platform?: string;
+  cpus?: number;
+  recorderVersion?: string;
+  /** the recorded program's exit code / signal, as the CLI saw it */
+  exitCode?: number | null;
+  exitSignal?: string | null;
+  /** set on the final Meta chunk, so readers know the file is complete */
+  complete?: boolean;
+}
+
+export interface SiteJson {
+  file: string;
+  line: number;
+  column: number;
+}
+
+export interface SummaryProcess {
+  pid: number;
+  ppid: number;
+  command: string;
+  exitCode: number | null;
+  signal: string | null;
+  cause: ExitCause | null;
+  startTs?: number;
+  endTs?: number;
+  nodeVersion?: string;
+  peakRssBytes?: number;
+}
+
+export interface SummaryThread {
+  pid: number;
+  tid: number;
+  threadId: number;
+  name: string;
+  kind: 'main' | 'worker' | 'os';
+  cpuMs?: number;
+  voluntarySwitches?: number;
+  involuntarySwitches?: number;
+  peakHeapUsedBytes?: number;
+}
+
+export interface SummaryCrash {
+  pid: number;
+  threadId: number;
+  kind: 'uncaught' | 'rejection' | 'worker-error' | 'child-signal';
+  ts: number;
+  name: string;
+  message: string;
+  stack?: string;
+  site: SiteJson | null;
+}
+
+export interface DeadlockParticipant {
+  pid: number;
+  threadId: number;
+  holds: string[];
+  waitsFor: string;
+  site: SiteJson | null;
+}
+
+export interface DeadlockReport {
+  /** ns when the cycle was found */
+  ts?: number;
+  cycle: DeadlockParticipant[];
+}
+
+export interface ContentionSite {
+  file: string;
+  line: number;
+  column: number;
+  waited: number;
+  totalWaitMs: number;
+}
+
+export interface ContentionEntry {
+  lock: string;
+  kind: 'atomics' | 'weblock' | 'async-mutex';
+  acquisitions: number;
+  waited: number;
+  totalWaitMs: number;
+  maxWaitMs: number;
+  totalHoldMs: number;
+  sites: ContentionSite[];
+}
+
+export interface TraceSummary {
+  formatVersion: number;
+  schedMode?: SchedMode;
+  durationMs?: number;
+  processes: SummaryProcess[];
+  threads: SummaryThread[];
+  counts: { spawns: number; workers: number; messagesSent: number; messagesReceived: number; crashes: number; events?: number };
+  messagesByChannel: { process: number; worker: number; port: number; broadcast: number };
+  crashes: SummaryCrash[];
+  deadlocks?: DeadlockReport[];
+  contention?: ContentionEntry[];
+  /** issue "Answers, not raw data" */
+  insights?: Record<string, unknown>;
+}
