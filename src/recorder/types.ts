@@ -1,0 +1,84 @@
+// The recorder's public surface, shared by the CLI, the extension and the tests. Implementations
+// live beside this file (launch, collector, reader, model, summary); sched/ and locks/ plug in here.
+
+import type { TraceEvent } from '../protocol/events';
+import type { DeadlockReport, SchedMode, TraceMeta, TraceSummary } from '../protocol/trace';
+
+export interface CaptureOptions {
+  /** per-thread scheduling and memory sampling (sched/); default true */
+  sched?: boolean;
+  /** sampling interval for /proc counts and memory, ms */
+  sampleIntervalMs?: number;
+  /** use `perf record --switch-events` when available; default true */
+  perf?: boolean;
+  /** message send/receive events; default true */
+  messages?: boolean;
+  /** Atomics / Web Locks / async-mutex events; default true */
+  locks?: boolean;
+}
+
+export interface RecordOptions {
+  /** the program and its arguments, e.g. ['node', 'app.js'] or ['npm', 'test'] */
+  command: string;
+  args: string[];
+  cwd?: string;
+  /** extra environment on top of process.env */
+  env?: Record<string, string | undefined>;
+  /** where the .ctrace goes */
+  output: string;
+  /** prepended to the program's NODE_OPTIONS */
+  nodeOptions?: string;
+  capture?: CaptureOptions;
+  /**
+   * 'inherit': the program uses this process's stdio (the CLI).
+   * 'pipe': stdin/stdout/stderr are exposed on the Recording (the extension's pseudoterminal).
+   */
+  stdio?: 'inherit' | 'pipe';
+  /** terminal size for 'pipe' (informational; exported as COLUMNS/LINES) */
+  columns?: number;
+  rows?: number;
+}
+
+export interface RecordingResult {
+  tracePath: string;
+  exitCode: number | null;
+  signal: NodeJS.Signals | null;
+  events: number;
+  bytes: number;
+  deadlocks: DeadlockReport[];
+}
+
+export interface Recording {
+  /** pid of the launched program */
+  readonly pid: number | undefined;
+  readonly tracePath: string;
+  readonly stdin?: NodeJS.WritableStream;
+  readonly stdout?: NodeJS.ReadableStream;
+  readonly stderr?: NodeJS.ReadableStream;
+  /** events written to the trace so far */
+  readonly eventCount: number;
+  /** bytes appended to the trace file, in order, as they are written (for a live view) */
+  onAppend(listener: (bytes: Uint8Array) => void): void;
+  /** a deadlock cycle found while the program runs */
+  onDeadlock(listener: (report: DeadlockReport) => void): void;
+  /** a one-line human message for logs (e.g. "perf not installed: sampling counts") */
+  onLog(listener: (line: string) => void): void;
+  /** ends the program (SIGINT, then SIGTERM, then SIGKILL after grace periods) and finishes the trace */
+  stop(): Promise<RecordingResult>;
+  /** settles when the program has exited and the trace file is complete */
+  readonly done: Promise<RecordingResult>;
+}
+
+/** A trace read into memory. */
+export interface LoadedTrace {
+  path?: string;
+  bytes: Uint8Array;
+  meta: TraceMeta;
+  events: TraceEvent[];
+  /** true when the file ended in the middle of a chunk (recording cut short) */
+  truncated: boolean;
+  /** true when the file has no closing index (still being written, or the recorder died) */
+  incomplete: boolean;
+}
+
+export type { SchedMode, TraceSummary };
