@@ -1,0 +1,29 @@
+// Checks that the configured Node exists and is new enough before anything is launched, so the user
+// reads "Node.js not found" or "too old" instead of an empty timeline.
+
+import { execFile } from 'node:child_process';
+import { MIN_NODE_MAJOR, parseNodeVersion } from './args';
+
+export type NodeCheck = { ok: true; version: string } | { ok: false; message: string };
+
+export function checkNode(executable: string, env?: NodeJS.ProcessEnv): Promise<NodeCheck> {
+  return new Promise((resolve) => {
+    execFile(executable, ['-v'], { timeout: 15000, env: env ?? process.env }, (err, stdout) => {
+      if (err) {
+        const code = (err as NodeJS.ErrnoException).code;
+        const why = code === 'ENOENT' ? 'was not found' : code === 'EACCES' ? 'is not executable' : `did not run (${err.message.split('\n')[0]})`;
+        resolve({
+          ok: false,
+          message: `Node.js ${why}: "${executable}". Install Node.js ${MIN_NODE_MAJOR} or newer, or set "concurrencyTimeline.nodePath" to its full path.`,
+        });
+        return;
+      }
+      const v = parseNodeVersion(String(stdout));
+      if (!v) {
+        resolve({ ok: false, message: `"${executable} -v" printed "${String(stdout).trim()}", which is not a Node.js version. Set "concurrencyTimeline.nodePath" to a Node.js executable.` });
+      } else if (v.major < MIN_NODE_MAJOR) {
+        resolve({ ok: false, message: `Node.js ${v.text} at "${executable}" is too old: tracing needs Node.js ${MIN_NODE_MAJOR} or newer. Install a newer Node.js or set "concurrencyTimeline.nodePath".` });
+      } else resolve({ ok: true, version: v.text });
+    });
+  });
+}
