@@ -108,7 +108,7 @@ test('a launch configuration honours program, args, cwd, env, envFile and runtim
 test('launch configurations that cannot be honoured are refused with the reason', () => {
   const ctx = { workspaceFolder: '/w', env: {} };
   const read = () => undefined;
-  const msg = (c: object) => {
+  const msg = (c: Record<string, unknown>) => {
     const r = resolveLaunchConfig(c, ctx, read);
     return r.ok ? 'ok' : r.message;
   };
