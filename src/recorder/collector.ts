@@ -1,0 +1,199 @@
+// The collector: tails every agent's stream file in the private session dir and copies each complete
+// chunk, verbatim, into the .ctrace; writes its own stream (pid 0) for sampler and deadlock records;
+// and closes the file with a final Meta, the index and the trailer. Chunks are copied, never
+// re-encoded, so the cost per event is one CRC check and one decode (to index and to feed the
+// deadlock detector), and the live view sees the same bytes the file gets.
+
+import fs from 'node:fs';
+import path from 'node:path';
+import { SCHEMA, type TraceEvent } from '../protocol/events';
+import type { TraceMeta } from '../protocol/trace';
+import { ChunkType, encodeRecord, fileHeader, indexChunk, metaChunk, scanChunks, StreamEncoder, TraceDecoder, type IndexEntry } from '../protocol/wire';
+
+const STREAM_FILE = /^(\d+)-(\d+)\.ctc$/;
+
+interface Tail {
+  fd: number;
+  offset: number;
+  pending: Uint8Array;
+  pid: number;
+  threadId: number;
+  broken: boolean;
+}
+
+export interface CollectorSink {
+  /** bytes appended to the trace, in order */
+  append(bytes: Uint8Array): void;
+  /** every record decoded from an agent stream, in arrival order per stream */
+  event(e: TraceEvent): void;
+  log(line: string): void;
+}
+
+export class Collector {
+  private readonly fd: number;
+  private offset = 0;
+  private readonly tails = new Map<string, Tail>();
+  private readonly index: IndexEntry[] = [];
+  private readonly decoder = new TraceDecoder();
+  private readonly own = new StreamEncoder(0, 0, 0);
+  private readBuf = new Uint8Array(1 << 20);
+  events = 0;
+  closed = false;
+
+  /** Opens (creates or truncates) the output; throws the fs error when it cannot be written. */
+  constructor(readonly output: string, readonly sessionDir: string, private readonly sink: CollectorSink) {
+    this.fd = fs.openSync(output, 'w');
+  }
+
+  get bytes(): number {
+    return this.offset;
+  }
+
+  begin(meta: TraceMeta): void {
+    this.write(fileHeader());
+    this.writeChunk(metaChunk(meta), ChunkType.Meta, 0, 0, 0, 0, 0);
+  }
+
+  /** Writes a record into the collector's own stream (flushed on the next poll). */
+  emit(kind: number, ts: number, values: Record<string, number | string | undefined>): void {
+    if (this.closed || !SCHEMA[kind]) return;
+    encodeRecord(this.own, kind, ts, values);
+    this.events++;
+  }
+
+  /** Picks up new stream files and every complete chunk appended since the last poll. */
+  poll(): void {
+    if (this.closed) return;
+    let names: string[] = [];
+    try {
+      names = fs.readdirSync(this.sessionDir);
+    } catch {
+      // the dir is ours and only goes away in finish(); nothing to read
+    }
+    for (const name of names) {
+      let t = this.tails.get(name);
+      if (!t) {
+        const m = STREAM_FILE.exec(name);
+        if (!m) continue;
+        try {
+          t = { fd: fs.openSync(path.join(this.sessionDir, name), 'r'), offset: 0, pending: new Uint8Array(0), pid: Number(m[1]), threadId: Number(m[2]), broken: false };
+        } catch {
+          continue;
+        }
+        this.tails.set(name, t);
+      }
+      this.drain(t);
+    }
+    this.flushOwn();
+  }
+
+  private drain(t: Tail): void {
+    if (t.broken) return;
+    for (;;) {
+      let n: number;
+      try {
+        n = fs.readSync(t.fd, this.readBuf, 0, this.readBuf.length, t.offset);
+      } catch {
+        return;
+      }
+      if (n === 0) return;
+      t.offset += n;
+      let data: Uint8Array;
+      if (t.pending.length) {
+        data = new Uint8Array(t.pending.length + n);
+        data.set(t.pending);
+        data.set(this.readBuf.subarray(0, n), t.pending.length);
+      } else data = this.readBuf.subarray(0, n);
+      const scan = scanChunks(data, 0, true);
+      for (const c of scan.chunks) this.copyChunk(data, c.offset, c.payloadEnd, c.type, t);
+      if (scan.corruptAt !== undefined) {
+        // A stream can only be corrupt if something else wrote into our private dir; keep the rest.
+        this.sink.log(`ignoring the rest of stream ${t.pid}-${t.threadId}: ${scan.corruptReason}`);
+        t.broken = true;
+        return;
+      }
+      const used = scan.chunks.length ? scan.chunks[scan.chunks.length - 1].payloadEnd : 0;
+      t.pending = data.slice(used);
+      if (n < this.readBuf.length) return;
+    }
+  }
+
+  private copyChunk(data: Uint8Array, start: number, end: number, type: number, t: { pid: number; threadId: number }): void {
+    const bytes = data.subarray(start, end);
+    let minTs = 0;
+    let maxTs = 0;
+    let count = 0;
+    if (type === ChunkType.Events || type === ChunkType.Strings || type === ChunkType.Meta) {
+      const ref = { offset: 0, type, payloadStart: 12, payloadEnd: bytes.length };
+      try {
+        this.decoder.chunk(bytes, ref, (kind, ts, pid, tid, threadId, values, strings) => {
+        if (count === 0) minTs = ts;
+        if (ts < minTs) minTs = ts;
+        if (ts > maxTs) maxTs = ts;
+        count++;
+        const schema = SCHEMA[kind];
+        const fields: Record<string, number | string | undefined> = {};
+        for (let f = 0; f < schema.length; f++) {
+          const [name, ftype] = schema[f];
+          fields[name] = ftype === 's' ? (values[f] === 0 ? undefined : strings[values[f]]) : values[f];
+        }
+        this.sink.event({ kind, ts, pid, tid, threadId, fields });
+        });
+      } catch (e) {
+        this.sink.log(`a chunk of stream ${t.pid}-${t.threadId} does not decode (${(e as Error).message}); copied as is`);
+      }
+    } else return; // agents write no index chunks; anything else is not ours to copy
+    this.events += type === ChunkType.Events ? count : 0;
+    this.writeChunk(bytes.slice(), type as ChunkType, t.pid, t.threadId, minTs, maxTs, count);
+  }
+
+  private flushOwn(): void {
+    if (this.own.pendingRecords === 0) return;
+    const minTs = this.own.minTs;
+    const maxTs = this.own.maxTs;
+    const count = this.own.pendingRecords;
+    const bytes = this.own.flush();
+    // flush() returns a Strings chunk (maybe) then the Events chunk; index each separately
+    const scan = scanChunks(bytes, 0, false);
+    for (const c of scan.chunks) {
+      const isEvents = c.type === ChunkType.Events;
+      this.writeChunk(bytes.subarray(c.offset, c.payloadEnd), c.type, 0, 0, isEvents ? minTs : 0, isEvents ? maxTs : 0, isEvents ? count : 0);
+    }
+  }
+
+  private writeChunk(bytes: Uint8Array, type: ChunkType, pid: number, threadId: number, minTs: number, maxTs: number, events: number): void {
+    this.index.push({ offset: this.offset, type, pid, threadId, minTs, maxTs, events });
+    this.write(bytes);
+  }
+
+  private write(bytes: Uint8Array): void {
+    let done = 0;
+    while (done < bytes.length) done += fs.writeSync(this.fd, bytes, done, bytes.length - done, this.offset + done);
+    this.offset += bytes.length;
+    this.sink.append(bytes);
+  }
+
+  /** Last poll, final Meta, index and trailer; closes every fd and removes the session dir. */
+  finish(finalMeta: TraceMeta): void {
+    if (this.closed) return;
+    this.poll();
+    this.flushOwn();
+    this.writeChunk(metaChunk(finalMeta), ChunkType.Meta, 0, 0, 0, 0, 0);
+    this.write(indexChunk(this.index, this.offset));
+    this.closed = true;
+    for (const t of this.tails.values()) {
+      try {
+        fs.closeSync(t.fd);
+      } catch {
+        // already closed
+      }
+    }
+    fs.closeSync(this.fd);
+    fs.rmSync(this.sessionDir, { recursive: true, force: true });
+  }
+
+  /** The pids of streams seen so far (for the sampler and the end-of-run wait). */
+  pids(): number[] {
+    return [...new Set([...this.tails.values()].map((t) => t.pid))];
+  }
+}

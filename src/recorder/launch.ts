@@ -1,0 +1,63 @@
+// Starting the recorded program: checking the command before anything is launched (so a typo gets a
+// clear message instead of a spawn error event), and the environment that preloads the agent into it
+// and, through NODE_OPTIONS, into every Node process and thread it starts.
+
+import fs from 'node:fs';
+import path from 'node:path';
+import type { CaptureOptions } from './types';
+
+export class LaunchError extends Error {
+  constructor(message: string, readonly reason: 'not-found' | 'not-executable' | 'output' | 'usage') {
+    super(message);
+    this.name = 'LaunchError';
+  }
+}
+
+/** Throws a LaunchError when `command` cannot be run from `cwd`. */
+export function checkCommand(command: string, cwd: string, env: NodeJS.ProcessEnv): void {
+  if (!command) throw new LaunchError('no command given: put the program after --, e.g. ctrace record -- node app.js', 'usage');
+  const win = process.platform === 'win32';
+  if (command.includes('/') || (win && command.includes('\\'))) {
+    const abs = path.resolve(cwd, command);
+    let st: fs.Stats;
+    try {
+      st = fs.statSync(abs);
+    } catch {
+      throw new LaunchError(`program not found: ${command} (no such file ${abs})`, 'not-found');
+    }
+    if (st.isDirectory()) throw new LaunchError(`${command} is a directory, not a program`, 'not-executable');
+    if (!win) {
+      try {
+        fs.accessSync(abs, fs.constants.X_OK);
+      } catch {
+        const hint = /\.[cm]?[jt]s$/.test(command) ? `run it with node: ctrace record -- node ${command}` : `make it executable: chmod +x ${command}`;
+        throw new LaunchError(`${command} is not executable; ${hint}`, 'not-executable');
+      }
+    }
+    return;
+  }
+  const dirs = (env.PATH ?? env.Path ?? '').split(path.delimiter).filter(Boolean);
+  const exts = win ? (env.PATHEXT ?? '.EXE;.CMD;.BAT;.COM').split(';').concat(['']) : [''];
+  for (const d of dirs) {
+    for (const ext of exts) {
+      const p = path.join(d, command + ext);
+      try {
+        if (fs.statSync(p).isFile()) {
+          if (!win) fs.accessSync(p, fs.constants.X_OK);
+          return;
+        }
+      } catch {
+        // not here
+      }
+    }
+  }
+  const hint = /\.[cm]?[jt]s$/.test(command) ? `; to run a script, use: ctrace record -- node ${command}` : '';
+  throw new LaunchError(`program not found: ${command} is not on PATH${hint}`, 'not-found');
+}
+
+/** NODE_OPTIONS and the CTRACE_* variables the agent reads. */
+export function agentEnv(base: NodeJS.ProcessEnv, agent: string, sessionDir: string, nodeOptions: string | undefined, capture: CaptureOptions): NodeJS.ProcessEnv {
+  const opts = [`--require ${JSON.stringify(agent)}`, base.NODE_OPTIONS, nodeOptions].filter((s) => s && s.trim()).join(' ');
+  const captures = [capture.messages !== false ? 'messages' : '', capture.locks !== false ? 'locks' : ''].filter(Boolean).join(',');
+  return { ...base, NODE_OPTIONS: opts, CTRACE_DIR: sessionDir, CTRACE_AGENT: agent, CTRACE_CAPTURE: captures };
+}

@@ -1,0 +1,171 @@
+// Reads a .ctrace into memory: checks the header, takes every complete chunk (using the index when
+// the file was closed properly), and decodes records into TraceEvents sorted by time. Every way a
+// file can be unreadable ends in a TraceReadError whose message says what is wrong and what to do,
+// because users meet these messages in the CLI and the editor, not in a debugger.
+
+import fs from 'node:fs';
+import os from 'node:os';
+import v8 from 'node:v8';
+import { constants as bufferConstants } from 'node:buffer';
+import { SCHEMA, type TraceEvent } from '../protocol/events';
+import type { TraceMeta } from '../protocol/trace';
+import { checkFileHeader, ChunkType, FORMAT_VERSION, readIndex, readU32le, scanChunks, TraceDecoder, CHUNK_HEADER_BYTES, FILE_HEADER_BYTES, TRAILER_BYTES, type ChunkRef } from '../protocol/wire';
+import type { LoadedTrace } from './types';
+
+export class TraceReadError extends Error {
+  constructor(message: string, readonly reason: 'empty' | 'magic' | 'version' | 'corrupt' | 'too-big' | 'io') {
+    super(message);
+    this.name = 'TraceReadError';
+  }
+}
+
+/**
+ * Decoded events cost far more memory than their bytes on disk (an object with a fields record per
+ * event, about 20x the ~10 bytes a record takes in the file). Used to refuse files before reading.
+ */
+export const MEMORY_PER_FILE_BYTE = 24;
+
+export interface ReadOptions {
+  /** refuse files whose decoded form would need more than this many bytes (default: what is free) */
+  memoryLimitBytes?: number;
+}
+
+/** The memory a trace of this size may use when opened: free system memory and the heap's headroom. */
+export function availableMemoryBytes(): number {
+  const heap = v8.getHeapStatistics();
+  const heapRoom = heap.heap_size_limit - heap.used_heap_size;
+  return Math.min(os.freemem() + os.totalmem() * 0.1, heapRoom);
+}
+
+function mb(n: number): string {
+  return `${Math.round(n / (1024 * 1024))} MB`;
+}
+
+/** Reads a trace file; rejects with a TraceReadError that explains what to do. */
+export async function readTrace(path: string, opts: ReadOptions = {}): Promise<LoadedTrace> {
+  let size: number;
+  try {
+    size = (await fs.promises.stat(path)).size;
+  } catch (e) {
+    const code = (e as NodeJS.ErrnoException).code;
+    if (code === 'ENOENT') throw new TraceReadError(`${path}: no such file. Check the path, or record one with: ctrace record -- node app.js`, 'io');
+    throw new TraceReadError(`${path}: cannot read it (${code ?? (e as Error).message})`, 'io');
+  }
+  checkFits(path, size, opts);
+  let bytes: Uint8Array;
+  try {
+    const buf = await fs.promises.readFile(path);
+    bytes = new Uint8Array(buf.buffer, buf.byteOffset, buf.byteLength);
+  } catch (e) {
+    throw new TraceReadError(`${path}: cannot read it (${(e as NodeJS.ErrnoException).code ?? (e as Error).message})`, 'io');
+  }
+  return decodeTrace(bytes, path);
+}
+
+function checkFits(path: string, size: number, opts: ReadOptions): void {
+  const limit = opts.memoryLimitBytes ?? availableMemoryBytes();
+  const need = size * MEMORY_PER_FILE_BYTE;
+  if (size > bufferConstants.MAX_LENGTH || need > limit) {
+    throw new TraceReadError(
+      `${path}: this trace is ${mb(size)} and opening it needs about ${mb(need)} of memory, but only ${mb(limit)} is available. ` +
+        `Close other programs or open it on a machine with more memory; for the future, record a shorter run.`,
+      'too-big',
+    );
+  }
+}
+
+/** Decodes trace bytes already in memory (the webview host and tests use this directly). */
+export function decodeTrace(bytes: Uint8Array, path?: string): LoadedTrace {
+  const name = path ?? 'trace';
+  const head = checkFileHeader(bytes);
+  if (!head.ok) {
+    if (bytes.length === 0) throw new TraceReadError(`${name} is empty: the recording wrote nothing (it was stopped before it started?). Record it again.`, 'empty');
+    if (head.reason === 'short' || head.reason === 'magic') {
+      throw new TraceReadError(`${name} is not a Concurrency Timeline trace (it does not start with "CTRACE"). Open a .ctrace file written by ctrace record.`, 'magic');
+    }
+    throw new TraceReadError(
+      `${name} was written in trace format ${head.version}, and this version of Concurrency Timeline reads format ${FORMAT_VERSION} at most. Update Concurrency Timeline to open it.`,
+      'version',
+    );
+  }
+
+  const chunks = chunksOf(bytes, name);
+  const dec = new TraceDecoder();
+  const events: TraceEvent[] = [];
+  for (const c of chunks.refs) {
+    try {
+      dec.chunk(bytes, c, (kind, ts, pid, tid, threadId, values, strings) => {
+        const schema = SCHEMA[kind];
+        const fields: Record<string, number | string | undefined> = {};
+        for (let f = 0; f < schema.length; f++) {
+          const [fname, type] = schema[f];
+          fields[fname] = type === 's' ? (values[f] === 0 ? undefined : strings[values[f]]) : values[f];
+        }
+        events.push({ kind, ts, pid, tid, threadId, fields });
+      });
+    } catch (e) {
+      throw new TraceReadError(`${name} is corrupt: the chunk at byte ${c.offset} does not decode (${(e as Error).message}). The file was damaged after it was written; record it again.`, 'corrupt');
+    }
+  }
+  // Streams arrive interleaved chunk by chunk; readers want one timeline. Array sort is stable, so
+  // records with equal timestamps keep their order within a stream.
+  events.sort((a, b) => a.ts - b.ts);
+  return { path, bytes, meta: dec.meta as TraceMeta, events, truncated: chunks.truncated, incomplete: chunks.incomplete };
+}
+
+interface Chunks {
+  refs: ChunkRef[];
+  truncated: boolean;
+  incomplete: boolean;
+}
+
+/** Every complete data chunk, from the index when the file has one, else by scanning. */
+function chunksOf(bytes: Uint8Array, name: string): Chunks {
+  const fromIndex = chunksFromIndex(bytes);
+  if (fromIndex) return { refs: fromIndex, truncated: false, incomplete: false };
+  const scan = scanChunks(bytes);
+  if (scan.corruptAt !== undefined) {
+    throw new TraceReadError(
+      `${name} is corrupt at byte ${scan.corruptAt} (${scan.corruptReason}): the file was damaged after it was written. ` +
+        `The ${scan.chunks.length} chunks before that point are intact; record the program again for a whole trace.`,
+      'corrupt',
+    );
+  }
+  const refs = scan.chunks.filter((c) => c.type !== ChunkType.Index);
+  return { refs, truncated: scan.truncatedBytes > 0, incomplete: scan.indexAt === undefined };
+}
+
+/**
+ * With a trailer and a sound index the chunk list needs no walk over the file: each entry gives an
+ * offset, and only the CRCs are checked. Any inconsistency falls back to a full scan.
+ */
+function chunksFromIndex(bytes: Uint8Array): ChunkRef[] | undefined {
+  if (bytes.length < FILE_HEADER_BYTES + TRAILER_BYTES) return undefined;
+  const indexAt = scanChunks(bytes, bytes.length - TRAILER_BYTES, false).indexAt;
+  if (indexAt === undefined || indexAt + CHUNK_HEADER_BYTES > bytes.length) return undefined;
+  const ref = chunkAt(bytes, indexAt, bytes.length - TRAILER_BYTES);
+  if (!ref || ref.type !== ChunkType.Index) return undefined;
+  let entries;
+  try {
+    entries = readIndex(bytes, ref);
+  } catch {
+    return undefined;
+  }
+  const refs: ChunkRef[] = [];
+  for (const e of entries) {
+    const c = chunkAt(bytes, e.offset, indexAt);
+    if (!c || c.type !== e.type) return undefined;
+    refs.push(c);
+  }
+  return refs;
+}
+
+function chunkAt(bytes: Uint8Array, offset: number, end: number): ChunkRef | undefined {
+  if (offset + CHUNK_HEADER_BYTES > end) return undefined;
+  const len = readU32le(bytes, offset);
+  const ps = offset + CHUNK_HEADER_BYTES;
+  if (ps + len > end) return undefined;
+  const scan = scanChunks(bytes.subarray(0, ps + len), offset, true);
+  if (scan.corruptAt !== undefined || scan.chunks.length !== 1) return undefined;
+  return scan.chunks[0];
+}

@@ -1,0 +1,242 @@
+// startRecording: launches the program with the agent preloaded, runs the collector and the
+// plug-ins (scheduling capture, live deadlock detection) while it runs, and finishes the trace
+// however the program ends: on its own, through stop(), or killed from outside.
+
+import { spawn, type ChildProcess } from 'node:child_process';
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { EventKind, type TraceEvent } from '../protocol/events';
+import type { DeadlockReport, TraceMeta } from '../protocol/trace';
+import { FORMAT_VERSION } from '../protocol/wire';
+import { agentPath } from './agent-path';
+import { Collector } from './collector';
+import { agentEnv, checkCommand, LaunchError } from './launch';
+import { DeadlockDetector } from './locks';
+import { createSchedCapture } from './sched';
+import type { Recording, RecordingResult, RecordOptions } from './types';
+import { RECORDER_VERSION } from './version';
+
+const POLL_MS = 20;
+const DEADLOCK_CHECK_MS = 200;
+/** stop(): how long the program gets after SIGINT, then after SIGTERM, before SIGKILL */
+export const STOP_GRACE_MS = 2000;
+/** after the program exits, how long descendants that are still running may keep writing */
+const DESCENDANT_GRACE_MS = 1000;
+
+const now = (): number => Number(process.hrtime.bigint());
+
+/** Launches opts.command with the agent and records it into opts.output. Throws LaunchError for bad input. */
+export function startRecording(opts: RecordOptions): Recording {
+  const cwd = path.resolve(opts.cwd ?? process.cwd());
+  const baseEnv: NodeJS.ProcessEnv = { ...process.env, ...opts.env };
+  for (const k of Object.keys(baseEnv)) if (baseEnv[k] === undefined) delete baseEnv[k];
+  checkCommand(opts.command, cwd, baseEnv);
+  const agent = agentPath();
+  const output = path.resolve(cwd, opts.output);
+  checkOutput(output);
+  const capture = opts.capture ?? {};
+
+  const sessionDir = fs.mkdtempSync(path.join(os.tmpdir(), 'ctrace-'));
+  fs.chmodSync(sessionDir, 0o700);
+
+  const appendListeners: ((b: Uint8Array) => void)[] = [];
+  const deadlockListeners: ((r: DeadlockReport) => void)[] = [];
+  const logListeners: ((l: string) => void)[] = [];
+  const logs: string[] = [];
+  const deadlocks: DeadlockReport[] = [];
+  const detector = new DeadlockDetector();
+  const ended = new Set<number>();
+  const log = (line: string) => {
+    logs.push(line);
+    for (const l of logListeners) safe(() => l(line));
+  };
+
+  let collector: Collector;
+  const sched = createSchedCapture(capture, log);
+  const onReports = (reports: DeadlockReport[]) => {
+    for (const r of reports) {
+      deadlocks.push(r);
+      collector.emit(EventKind.Deadlock, r.ts ?? now(), { json: JSON.stringify(r) });
+      for (const l of deadlockListeners) safe(() => l(r));
+    }
+  };
+  try {
+    collector = new Collector(output, sessionDir, {
+      append: (b) => {
+        for (const l of appendListeners) safe(() => l(b));
+      },
+      event: (e: TraceEvent) => {
+        if (e.kind === EventKind.ProcessStart) safe(() => sched.addProcess(Number(e.fields.pid) || e.pid));
+        else if (e.kind === EventKind.ProcessExit) ended.add(e.pid);
+        safe(() => onReports(detector.add(e)));
+      },
+      log,
+    });
+  } catch (e) {
+    fs.rmSync(sessionDir, { recursive: true, force: true });
+    throw new LaunchError(`cannot write the trace to ${output}: ${(e as NodeJS.ErrnoException).code ?? (e as Error).message}. Choose another path with -o`, 'output');
+  }
+
+  const t0 = now();
+  const wrapped = sched.wrapCommand(opts.command, opts.args);
+  const meta: TraceMeta = {
+    formatVersion: FORMAT_VERSION,
+    command: [opts.command, ...opts.args],
+    cwd,
+    startedAt: new Date().toISOString(),
+    t0,
+    platform: process.platform,
+    cpus: os.cpus().length,
+    recorderVersion: RECORDER_VERSION,
+    schedMode: sched.mode,
+    schedNote: sched.note,
+    ...(capture.sampleIntervalMs ? { sampleIntervalMs: capture.sampleIntervalMs } : {}),
+  };
+  collector.begin(meta);
+
+  const env = agentEnv(baseEnv, agent, sessionDir, opts.nodeOptions, capture);
+  if (opts.stdio === 'pipe') {
+    if (opts.columns) env.COLUMNS = String(opts.columns);
+    if (opts.rows) env.LINES = String(opts.rows);
+  }
+  let child: ChildProcess;
+  try {
+    child = spawn(wrapped.command, wrapped.args, { cwd, env, stdio: opts.stdio === 'pipe' ? 'pipe' : 'inherit' });
+  } catch (e) {
+    collector.finish({ t1: now(), complete: true, exitCode: null, exitSignal: null });
+    throw new LaunchError(`cannot start ${opts.command}: ${(e as Error).message}`, 'not-found');
+  }
+
+  if (child.pid !== undefined) safe(() => sched.start(child.pid!, (kind, ts, values) => collector.emit(kind, ts, values)));
+  const pollTimer = setInterval(() => safe(() => collector.poll()), POLL_MS);
+  const checkTimer = setInterval(() => safe(() => onReports(detector.check(now()))), DEADLOCK_CHECK_MS);
+
+  let exited: { code: number | null; signal: NodeJS.Signals | null } | undefined;
+  const exitPromise = new Promise<{ code: number | null; signal: NodeJS.Signals | null }>((resolve) => {
+    child.on('exit', (code, signal) => resolve((exited = { code, signal })));
+    child.on('error', (e) => {
+      log(`cannot start ${opts.command}: ${e.message}`);
+      resolve((exited = { code: 127, signal: null }));
+    });
+  });
+
+  const done: Promise<RecordingResult> = exitPromise.then(async (ex) => {
+    await waitForDescendants(collector, (pid) => pid !== child.pid && !ended.has(pid));
+    clearInterval(pollTimer);
+    clearInterval(checkTimer);
+    safe(() => collector.poll());
+    await safeAsync(() => sched.stop());
+    safe(() => onReports(detector.check(now())));
+    collector.finish({ t1: now(), complete: true, exitCode: ex.code, exitSignal: ex.signal });
+    return { tracePath: output, exitCode: ex.code, signal: ex.signal, events: collector.events, bytes: collector.bytes, deadlocks };
+  });
+
+  let stopping: Promise<RecordingResult> | undefined;
+  const stop = (): Promise<RecordingResult> => {
+    if (stopping) return stopping;
+    stopping = (async () => {
+      for (const sig of ['SIGINT', 'SIGTERM', 'SIGKILL'] as const) {
+        if (exited) break;
+        safe(() => child.kill(sig));
+        await Promise.race([exitPromise, delay(STOP_GRACE_MS)]);
+      }
+      return done;
+    })();
+    return stopping;
+  };
+
+  return {
+    get pid() {
+      return child.pid;
+    },
+    tracePath: output,
+    stdin: child.stdin ?? undefined,
+    stdout: child.stdout ?? undefined,
+    stderr: child.stderr ?? undefined,
+    get eventCount() {
+      return collector.events;
+    },
+    onAppend(listener) {
+      // A late listener first gets everything written so far, so it always sees a whole file.
+      if (collector.bytes > 0 && !collector.closed) {
+        const sofar = fs.readFileSync(output);
+        safe(() => listener(new Uint8Array(sofar.buffer, sofar.byteOffset, sofar.byteLength)));
+      }
+      appendListeners.push(listener);
+    },
+    onDeadlock(listener) {
+      deadlockListeners.push(listener);
+      for (const r of deadlocks) safe(() => listener(r));
+    },
+    onLog(listener) {
+      logListeners.push(listener);
+      for (const l of logs) safe(() => listener(l));
+    },
+    stop,
+    done,
+  };
+}
+
+function checkOutput(output: string): void {
+  const dir = path.dirname(output);
+  let st: fs.Stats;
+  try {
+    st = fs.statSync(dir);
+  } catch {
+    throw new LaunchError(`cannot write the trace to ${output}: the directory ${dir} does not exist. Create it or choose another path with -o`, 'output');
+  }
+  if (!st.isDirectory()) throw new LaunchError(`cannot write the trace to ${output}: ${dir} is not a directory`, 'output');
+  try {
+    if (fs.existsSync(output) && fs.statSync(output).isDirectory()) throw new Error('EISDIR');
+    fs.accessSync(dir, fs.constants.W_OK);
+    if (fs.existsSync(output)) fs.accessSync(output, fs.constants.W_OK);
+  } catch (e) {
+    const what = (e as Error).message === 'EISDIR' ? `${output} is a directory` : 'permission denied';
+    throw new LaunchError(`cannot write the trace to ${output}: ${what}. Choose another path with -o`, 'output');
+  }
+}
+
+/**
+ * The program's own process has exited, but processes it started may still be running and writing
+ * (a shell's last command, a child outliving its parent). Keep collecting while any process that
+ * has a stream is alive, up to a grace period, so their last events land in the trace.
+ */
+async function waitForDescendants(collector: Collector, mayStillWrite: (pid: number) => boolean): Promise<void> {
+  const until = Date.now() + DESCENDANT_GRACE_MS;
+  for (;;) {
+    collector.poll();
+    const alive = collector.pids().filter((pid) => mayStillWrite(pid) && pid !== process.pid && isAlive(pid));
+    if (alive.length === 0 || Date.now() >= until) return;
+    await delay(POLL_MS);
+  }
+}
+
+function isAlive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (e) {
+    return (e as NodeJS.ErrnoException).code === 'EPERM';
+  }
+}
+
+function delay(ms: number): Promise<void> {
+  return new Promise((r) => setTimeout(r, ms));
+}
+
+function safe(fn: () => void): void {
+  try {
+    fn();
+  } catch {
+    // a plug-in or a listener failing must not lose the trace
+  }
+}
+
+async function safeAsync(fn: () => Promise<void>): Promise<void> {
+  try {
+    await fn();
+  } catch {
+    // as above
+  }
+}

@@ -1,0 +1,141 @@
+// `ctrace summary --json` (docs/cli.md): what was recorded, as a stable JSON object for CI jobs and
+// tests, plus the one-line and multi-line renderings people read. Fields are only ever added.
+
+import { EventKind } from '../protocol/events';
+import type { SummaryCrash, SummaryProcess, SummaryThread, TraceSummary } from '../protocol/trace';
+import { FORMAT_VERSION } from '../protocol/wire';
+import { analyzeLocks } from './locks';
+import { buildModel, type TraceModel } from './model';
+import type { LoadedTrace } from './types';
+
+type Trace = Pick<LoadedTrace, 'meta' | 'events'>;
+
+export function summarize(trace: Trace, model: TraceModel = buildModel(trace)): TraceSummary {
+  const processes: SummaryProcess[] = model.processes.map((p) => ({
+    pid: p.pid,
+    ppid: p.ppid,
+    command: p.command,
+    exitCode: p.exitCode,
+    signal: p.signal,
+    cause: p.cause,
+    startTs: p.startTs,
+    ...(p.endTs !== undefined ? { endTs: p.endTs } : {}),
+    ...(p.nodeVersion ? { nodeVersion: p.nodeVersion } : {}),
+  }));
+  const threads: SummaryThread[] = model.threads.map((t) => ({ pid: t.pid, tid: t.tid, threadId: t.threadId, name: t.name, kind: t.kind }));
+
+  const byChannel = { process: 0, worker: 0, port: 0, broadcast: 0 };
+  let sent = 0;
+  let received = 0;
+  for (const m of model.messages) {
+    if (m.send) {
+      sent++;
+      byChannel[m.channelKind]++;
+    }
+    received += m.receives.length;
+  }
+  const crashes: SummaryCrash[] = model.crashes.map((c) => ({
+    pid: c.pid,
+    threadId: c.threadId,
+    kind: c.kind,
+    ts: c.ts,
+    name: c.name,
+    message: c.message,
+    ...(c.stack ? { stack: c.stack } : {}),
+    site: c.site ? { file: c.site.file, line: c.site.line, column: c.site.column } : null,
+  }));
+  const locks = analyzeLocks(trace.events);
+  // Deadlocks found live were written as records; analysis of the whole trace may find more.
+  const deadlocks = [...locks.deadlocks];
+  if (deadlocks.length === 0) {
+    for (const e of trace.events) {
+      if (e.kind !== EventKind.Deadlock || typeof e.fields.json !== 'string') continue;
+      try {
+        deadlocks.push(JSON.parse(e.fields.json));
+      } catch {
+        // a damaged record is not a deadlock
+      }
+    }
+  }
+
+  const { meta } = trace;
+  return {
+    formatVersion: meta.formatVersion ?? FORMAT_VERSION,
+    schedMode: meta.schedMode ?? 'off',
+    ...(meta.t0 !== undefined && meta.t1 !== undefined ? { durationMs: Math.round((meta.t1 - meta.t0) / 1e4) / 100 } : {}),
+    processes,
+    threads,
+    counts: {
+      spawns: model.spawns.length,
+      workers: model.workers.length,
+      messagesSent: sent,
+      messagesReceived: received,
+      crashes: crashes.length,
+      events: trace.events.length,
+    },
+    messagesByChannel: byChannel,
+    crashes,
+    deadlocks,
+    contention: locks.contention,
+  };
+}
+
+/** "3 processes, 5 threads, 2 workers, 40 messages, 1 crash" */
+export function oneLine(s: TraceSummary): string {
+  const n = (v: number, word: string) => `${v} ${word}${v === 1 ? '' : 's'}`;
+  const parts = [n(s.processes.length, 'process').replace('processs', 'processes'), n(s.threads.filter((t) => t.kind !== 'os').length, 'thread')];
+  if (s.counts.spawns) parts.push(n(s.counts.spawns, 'spawn'));
+  if (s.counts.workers) parts.push(n(s.counts.workers, 'worker'));
+  parts.push(n(s.counts.messagesSent, 'message'));
+  parts.push(n(s.counts.crashes, 'crash').replace('crashs', 'crashes'));
+  if (s.deadlocks?.length) parts.push(n(s.deadlocks.length, 'deadlock'));
+  if (s.durationMs !== undefined) parts.push(`${s.durationMs} ms`);
+  return parts.join(', ');
+}
+
+/** The human rendering of `ctrace summary FILE`. */
+export function formatSummary(s: TraceSummary, meta: { command?: string[]; truncated?: boolean; incomplete?: boolean } = {}): string {
+  const lines: string[] = [];
+  if (meta.command) lines.push(`recorded: ${meta.command.join(' ')}`);
+  if (meta.truncated) lines.push('note: the file ends in the middle of a chunk (recording cut short); everything complete before that is shown');
+  else if (meta.incomplete) lines.push('note: the file has no closing index (still being written, or the recorder was stopped hard)');
+  lines.push(oneLine(s));
+  lines.push(`scheduling: ${s.schedMode ?? 'off'}`);
+  lines.push('', 'processes:');
+  const children = new Map<number, SummaryProcess[]>();
+  const pids = new Set(s.processes.map((p) => p.pid));
+  for (const p of s.processes) {
+    const parent = pids.has(p.ppid) ? p.ppid : -1;
+    if (!children.has(parent)) children.set(parent, []);
+    children.get(parent)!.push(p);
+  }
+  const end = (p: SummaryProcess) => (p.signal ? `signal ${p.signal}` : `exit ${p.exitCode ?? '?'}`) + (p.cause && p.cause !== 'normal' ? ` (${p.cause})` : '');
+  const walk = (parent: number, depth: number) => {
+    for (const p of children.get(parent) ?? []) {
+      lines.push(`${'  '.repeat(depth + 1)}${p.pid} ${p.command}  [${end(p)}]`);
+      for (const t of s.threads) if (t.pid === p.pid && t.kind === 'worker') lines.push(`${'  '.repeat(depth + 2)}thread ${t.threadId} ${t.name}`);
+      walk(p.pid, depth + 1);
+    }
+  };
+  walk(-1, 0);
+  const ch = s.messagesByChannel;
+  lines.push('', `messages: ${s.counts.messagesSent} sent, ${s.counts.messagesReceived} received (process ${ch.process}, worker ${ch.worker}, port ${ch.port}, broadcast ${ch.broadcast})`);
+  if (s.crashes.length) {
+    lines.push('', 'crashes:');
+    for (const c of s.crashes) {
+      const where = c.site ? ` at ${c.site.file}:${c.site.line}:${c.site.column}` : '';
+      lines.push(`  pid ${c.pid} thread ${c.threadId}: ${c.kind} ${c.name}: ${c.message}${where}`);
+    }
+  }
+  if (s.deadlocks?.length) {
+    lines.push('', 'deadlocks:');
+    for (const d of s.deadlocks) lines.push(`  ${formatDeadlock(d)}`);
+  }
+  return lines.join('\n');
+}
+
+export function formatDeadlock(d: { cycle: { pid: number; threadId: number; holds: string[]; waitsFor: string; site: { file: string; line: number; column: number } | null }[] }): string {
+  return d.cycle
+    .map((p) => `pid ${p.pid} thread ${p.threadId} holds [${p.holds.join(', ')}] and waits for ${p.waitsFor}${p.site ? ` at ${p.site.file}:${p.site.line}` : ''}`)
+    .join('; ');
+}
