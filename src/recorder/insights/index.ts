@@ -1,0 +1,33 @@
+// Insights (issue 8): pure functions from a decoded trace to the answers the insights panel, the
+// editor hints, `ctrace summary --json` and `ctrace compare` show. No I/O here: callers decode the
+// trace (src/recorder reader, or ./load for the CLI) and pass its events and meta.
+import type { TraceEvent } from '../../protocol/events';
+import type { Insights } from '../../protocol/insights';
+import type { TraceMeta } from '../../protocol/trace';
+import { creationInsights } from './creation';
+import { crashInsights } from './crashes';
+import { lockInsights } from './locks';
+import { memoryInsights } from './memory';
+import { messageInsights } from './messages';
+import { buildModel } from './model';
+import { schedInsights } from './sched';
+import { ms } from './stats';
+
+export function computeInsights(events: readonly TraceEvent[], meta: TraceMeta = {}): Insights {
+  const model = buildModel(events, meta.t0, meta.t1);
+  const sched = schedInsights(model, meta);
+  return {
+    version: 1,
+    durationMs: ms(model.endTs - model.startTs),
+    creation: creationInsights(model),
+    messages: messageInsights(model),
+    parallelism: sched.parallelism,
+    contextSwitches: sched.contextSwitches,
+    locks: lockInsights(model),
+    crashes: crashInsights(model),
+    memory: memoryInsights(model),
+  };
+}
+
+export { compareTraces } from './compare';
+export { LARGE_COPY_BYTES } from './messages';
