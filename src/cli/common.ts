@@ -1,0 +1,33 @@
+// What every ctrace command shares: exit codes, the help text and error printing.
+
+export const EXIT_USAGE = 2;
+/** --fail-on matched (a deadlock or a crash happened) */
+export const EXIT_FAIL_ON = 3;
+export const EXIT_NOT_EXECUTABLE = 126;
+export const EXIT_NOT_FOUND = 127;
+
+export const HELP = `ctrace: record what a Node.js program's processes and threads do, and look at it
+
+usage:
+  ctrace record [options] -- <command> [args...]   run the command and record it into a .ctrace
+      -o, --output FILE      where the trace goes (default: <program>-<date>-<time>.ctrace here)
+      --fail-on LIST         exit ${EXIT_FAIL_ON} if any of these happened: deadlock, crash (comma-separated)
+      --no-sched             do not sample scheduling and memory
+      --interval MS          sampling interval for scheduling and memory (default: the sampler's)
+      --no-messages          do not record messages
+      --no-locks             do not record locks and waits
+      --verbose              print the recorder's own notes (e.g. how scheduling is captured)
+  ctrace summary FILE [--json]   what a trace holds, for people or (--json) for tools
+  ctrace view FILE [-o out.html] the timeline as a standalone HTML page
+  ctrace compare A B             two traces side by side
+  ctrace help                    this text
+
+The program's stdio passes through untouched and ctrace exits with its exit code
+(128 + the signal number when a signal ended it). Ctrl-C reaches the program and the
+trace is still written. See docs/cli.md.
+`;
+
+export function fail(message: string, code: number): number {
+  process.stderr.write(`ctrace: ${message}\n`);
+  return code;
+}

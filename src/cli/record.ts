@@ -1,0 +1,132 @@
+// `ctrace record [options] -- <command> [args...]`: runs the program with its stdio untouched,
+// records it, and exits with its exit code. Ctrl-C goes to the program (a second one escalates to
+// SIGTERM, a third to SIGKILL) and the trace is finished whatever happens.
+
+import os from 'node:os';
+import path from 'node:path';
+import { AgentMissingError, formatDeadlock, LaunchError, oneLine, readTrace, startRecording, summarize } from '../recorder';
+import type { CaptureOptions } from '../recorder';
+import { EXIT_FAIL_ON, EXIT_NOT_EXECUTABLE, EXIT_NOT_FOUND, EXIT_USAGE, fail } from './common';
+
+interface RecordArgs {
+  output?: string;
+  failOn: Set<'deadlock' | 'crash'>;
+  capture: CaptureOptions;
+  verbose: boolean;
+  command: string[];
+}
+
+const USAGE = 'Usage: ctrace record [-o FILE] [--fail-on deadlock,crash] [--no-sched] [--interval MS] [--no-messages] [--no-locks] -- <command> [args...]';
+
+export function parseRecordArgs(argv: string[]): RecordArgs | string {
+  const out: RecordArgs = { failOn: new Set(), capture: {}, verbose: false, command: [] };
+  for (let i = 0; i < argv.length; i++) {
+    const a = argv[i];
+    const value = (): string | undefined => argv[++i];
+    if (a === '--') {
+      out.command = argv.slice(i + 1);
+      break;
+    }
+    if (a === '-o' || a === '--output') {
+      const v = value();
+      if (!v) return `${a} needs a file name`;
+      out.output = v;
+    } else if (a.startsWith('--output=')) out.output = a.slice(9);
+    else if (a === '--fail-on' || a.startsWith('--fail-on=')) {
+      const v = a.includes('=') ? a.slice(10) : value();
+      if (!v) return '--fail-on needs a list: deadlock, crash';
+      for (const item of v.split(',').map((s) => s.trim()).filter(Boolean)) {
+        if (item !== 'deadlock' && item !== 'crash') return `--fail-on: unknown condition "${item}" (use deadlock, crash)`;
+        out.failOn.add(item);
+      }
+    } else if (a === '--no-sched') out.capture.sched = false;
+    else if (a === '--no-messages') out.capture.messages = false;
+    else if (a === '--no-locks') out.capture.locks = false;
+    else if (a === '--verbose') out.verbose = true;
+    else if (a === '--interval' || a.startsWith('--interval=')) {
+      const v = a.includes('=') ? a.slice(11) : value();
+      const ms = Number(v);
+      if (!v || !Number.isFinite(ms) || ms <= 0) return `--interval needs a number of milliseconds, got "${v ?? ''}"`;
+      out.capture.sampleIntervalMs = ms;
+    } else if (a.startsWith('-')) return `unknown option ${a}`;
+    else {
+      // no "--": the command starts at the first word that is not an option
+      out.command = argv.slice(i);
+      break;
+    }
+  }
+  if (out.command.length === 0) return 'no command given: put the program after --, e.g. ctrace record -- node app.js';
+  return out;
+}
+
+/** "app-20261125-040512.ctrace" from `node app.js`, "npm-test-…" from `npm test`. */
+export function defaultOutput(command: string[], date = new Date()): string {
+  const base = path.basename(command[0]).replace(/\.(exe|cmd)$/i, '');
+  let name = base;
+  if (/^node\d*$/.test(base)) {
+    const script = command.slice(1).find((a) => !a.startsWith('-'));
+    if (script) name = path.basename(script).replace(/\.[cm]?[jt]sx?$/, '');
+    if (name === 'main' || name === 'index') name = path.basename(path.dirname(path.resolve(script ?? '.'))) + '-' + name;
+  } else if (command[1] && /^[\w-]+$/.test(command[1])) name = `${base}-${command[1]}`;
+  const p = (n: number) => String(n).padStart(2, '0');
+  const stamp = `${date.getFullYear()}${p(date.getMonth() + 1)}${p(date.getDate())}-${p(date.getHours())}${p(date.getMinutes())}${p(date.getSeconds())}`;
+  return `${name.replace(/[^\w.-]+/g, '_')}-${stamp}.ctrace`;
+}
+
+export async function runRecord(argv: string[]): Promise<number> {
+  const args = parseRecordArgs(argv);
+  if (typeof args === 'string') return fail(`record: ${args}. ${USAGE}`, EXIT_USAGE);
+  const output = args.output ?? defaultOutput(args.command);
+
+  let rec;
+  try {
+    rec = startRecording({ command: args.command[0], args: args.command.slice(1), output, capture: args.capture, stdio: 'inherit' });
+  } catch (e) {
+    if (e instanceof LaunchError) {
+      const code = e.reason === 'not-found' ? EXIT_NOT_FOUND : e.reason === 'not-executable' ? EXIT_NOT_EXECUTABLE : e.reason === 'usage' ? EXIT_USAGE : 1;
+      return fail(e.message, code);
+    }
+    if (e instanceof AgentMissingError) return fail(e.message, 1);
+    throw e;
+  }
+  if (args.verbose) rec.onLog((l) => process.stderr.write(`ctrace: ${l}\n`));
+  rec.onDeadlock((r) => process.stderr.write(`ctrace: DEADLOCK: ${formatDeadlock(r)}\n`));
+
+  // The terminal sends Ctrl-C to the whole process group, the program included; forwarding it too
+  // covers `kill -INT <ctrace>` and non-terminal parents. Repeats escalate, so a stuck program ends.
+  let interrupts = 0;
+  const escalation: NodeJS.Signals[] = ['SIGINT', 'SIGTERM', 'SIGKILL'];
+  const onSignal = (sig: NodeJS.Signals) => {
+    const send = sig === 'SIGINT' ? escalation[Math.min(interrupts++, 2)] : sig;
+    if (rec.pid !== undefined) {
+      try {
+        process.kill(rec.pid, send);
+      } catch {
+        // already gone
+      }
+    }
+  };
+  const signals: NodeJS.Signals[] = ['SIGINT', 'SIGTERM', 'SIGHUP'];
+  for (const s of signals) process.on(s, onSignal);
+
+  const result = await rec.done;
+  for (const s of signals) process.off(s, onSignal);
+
+  let code = result.signal ? 128 + (os.constants.signals[result.signal] ?? 0) : (result.exitCode ?? 1);
+  try {
+    const trace = await readTrace(result.tracePath);
+    const s = summarize(trace);
+    process.stderr.write(`ctrace: trace written to ${result.tracePath} (${result.events} events, ${result.bytes} bytes)\n`);
+    process.stderr.write(`ctrace: ${oneLine(s)}\n`);
+    const reasons: string[] = [];
+    if (args.failOn.has('deadlock') && (s.deadlocks?.length || result.deadlocks.length)) reasons.push(`${Math.max(s.deadlocks?.length ?? 0, result.deadlocks.length)} deadlock(s)`);
+    if (args.failOn.has('crash') && s.counts.crashes > 0) reasons.push(`${s.counts.crashes} crash(es)`);
+    if (reasons.length) {
+      process.stderr.write(`ctrace: --fail-on: ${reasons.join(' and ')} recorded; exiting with ${EXIT_FAIL_ON}\n`);
+      code = EXIT_FAIL_ON;
+    }
+  } catch (e) {
+    process.stderr.write(`ctrace: trace written to ${result.tracePath}, but reading it back failed: ${(e as Error).message}\n`);
+  }
+  return code;
+}
