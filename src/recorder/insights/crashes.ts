@@ -41,7 +41,7 @@ export function crashInsights(model: TraceModel): CrashInsights {
     }
     const aliveAfter = (x: { startTs: number; exitTs: number | null; lastTs: number }) => x.startTs <= victimEnd && endOf(x) > victimEnd;
     for (const p of model.processes.values()) {
-      if (p.pid !== vPid && aliveAfter(p)) outlived.push(processEntity(p, p.pid));
+      if ((p.pid !== vPid || !wholeProcess) && aliveAfter(p)) outlived.push(processEntity(p, p.pid));
     }
     for (const t of model.threads.values()) {
       if (t.threadId === 0) continue; // a main thread is its process, listed above
