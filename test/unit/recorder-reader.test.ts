@@ -1,0 +1,110 @@
+// The trace reader on hand-made files: every complete record comes back in time order, the index is
+// used when present, and each kind of unreadable file is refused with a message saying what to do.
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { EventKind } from '../../src/protocol/events';
+import { ChunkType, encodeRecord, fileHeader, indexChunk, metaChunk, scanChunks, StreamEncoder, type IndexEntry } from '../../src/protocol/wire';
+import { decodeTrace, readTrace, TraceReadError } from '../../src/recorder/reader';
+
+function concat(parts: Uint8Array[]): Uint8Array {
+  const out = new Uint8Array(parts.reduce((n, p) => n + p.length, 0));
+  let o = 0;
+  for (const p of parts) {
+    out.set(p, o);
+    o += p.length;
+  }
+  return out;
+}
+
+/** Two threads' streams interleaved chunk by chunk, like the collector writes them. */
+function twoStreams(withIndex: boolean): Uint8Array {
+  const a = new StreamEncoder(10, 10, 0);
+  const b = new StreamEncoder(10, 11, 1);
+  const parts: Uint8Array[] = [fileHeader(), metaChunk({ formatVersion: 1, t0: 0, command: ['node', 'x.js'] })];
+  for (let round = 0; round < 3; round++) {
+    for (let n = 0; n < 4; n++) {
+      encodeRecord(a, EventKind.Mark, 1000 + round * 100 + n * 2, { name: 'a', detail: `${round}.${n}` });
+      encodeRecord(b, EventKind.Mark, 1000 + round * 100 + n * 2 + 1, { name: 'b', detail: `${round}.${n}` });
+    }
+    parts.push(a.flush(), b.flush());
+  }
+  parts.push(metaChunk({ t1: 2000, complete: true }));
+  const body = concat(parts);
+  if (!withIndex) return body;
+  const entries: IndexEntry[] = scanChunks(body).chunks.map((c) => ({ offset: c.offset, type: c.type, pid: 10, threadId: 0, minTs: 0, maxTs: 0, events: 0 }));
+  return concat([body, indexChunk(entries, body.length)]);
+}
+
+test('records from interleaved streams come back in time order, with meta merged', () => {
+  for (const withIndex of [false, true]) {
+    const t = decodeTrace(twoStreams(withIndex), 'x.ctrace');
+    assert.equal(t.events.length, 24);
+    assert.deepEqual(
+      t.events.slice(0, 3).map((e) => [e.ts, e.threadId, e.fields.name, e.fields.detail]),
+      [
+        [1000, 0, 'a', '0.0'],
+        [1001, 1, 'b', '0.0'],
+        [1002, 0, 'a', '0.1'],
+      ],
+    );
+    assert.deepEqual(t.meta, { formatVersion: 1, t0: 0, command: ['node', 'x.js'], t1: 2000, complete: true });
+    assert.equal(t.truncated, false);
+    assert.equal(t.incomplete, !withIndex);
+  }
+});
+
+test('a truncated file keeps every complete chunk and says it was cut short', () => {
+  const whole = twoStreams(false);
+  const cut = whole.subarray(0, whole.length - 30); // inside the final Meta chunk
+  const t = decodeTrace(cut);
+  assert.equal(t.events.length, 24);
+  assert.equal(t.truncated, true);
+  assert.equal(t.incomplete, true);
+  // cut inside the last events chunk: the records of the chunks before it survive
+  const scan = scanChunks(whole);
+  const lastEvents = scan.chunks.filter((c) => c.type === ChunkType.Events).at(-1)!;
+  const t2 = decodeTrace(whole.subarray(0, lastEvents.offset + 20));
+  assert.equal(t2.events.length, 20);
+  assert.equal(t2.truncated, true);
+});
+
+test('an index pointing at damaged bytes falls back to a scan, which reports the damage', () => {
+  const file = twoStreams(true).slice();
+  const firstEvents = scanChunks(file).chunks.find((c) => c.type === ChunkType.Events)!;
+  file[firstEvents.payloadStart + 3] ^= 0x55;
+  assert.throws(() => decodeTrace(file, 'bad.ctrace'), (e: TraceReadError) => {
+    assert.equal(e.reason, 'corrupt');
+    assert.match(e.message, new RegExp(`^bad\\.ctrace is corrupt at byte ${firstEvents.offset} \\(checksum mismatch\\)`));
+    assert.match(e.message, /record the program again/);
+    return true;
+  });
+});
+
+test('not a trace, empty, and newer-version files are refused with what to do', () => {
+  assert.throws(() => decodeTrace(new TextEncoder().encode('{"hello": "this is JSON, not a trace"}'), 'a.json'), /^TraceReadError: a\.json is not a Concurrency Timeline trace \(it does not start with "CTRACE"\)\. Open a \.ctrace file/);
+  assert.throws(() => decodeTrace(new Uint8Array(0), 'e.ctrace'), (e: TraceReadError) => e.reason === 'empty' && /e\.ctrace is empty/.test(e.message) && /Record it again/.test(e.message));
+  const newer = twoStreams(false).slice();
+  newer.set(fileHeader(7), 0);
+  assert.throws(() => decodeTrace(newer, 'n.ctrace'), (e: TraceReadError) => e.reason === 'version' && /format 7/.test(e.message) && /reads format 1 at most\. Update Concurrency Timeline/.test(e.message));
+});
+
+test('readTrace refuses a file too big for the memory it may use, before reading it', async () => {
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'ctrace-reader-'));
+  try {
+    const file = path.join(dir, 'big.ctrace');
+    fs.writeFileSync(file, twoStreams(true));
+    await assert.rejects(readTrace(file, { memoryLimitBytes: 1000 }), (e: TraceReadError) => {
+      assert.equal(e.reason, 'too-big');
+      assert.match(e.message, /big\.ctrace: this trace is \d+ MB and opening it needs about \d+ MB of memory, but only 0 MB is available/);
+      return true;
+    });
+    const t = await readTrace(file);
+    assert.equal(t.events.length, 24);
+    await assert.rejects(readTrace(path.join(dir, 'nope.ctrace')), /nope\.ctrace: no such file\. Check the path, or record one with: ctrace record -- node app\.js/);
+  } finally {
+    fs.rmSync(dir, { recursive: true, force: true });
+  }
+});
