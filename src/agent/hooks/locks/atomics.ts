@@ -1,0 +1,243 @@
+// Atomics hooks: wait / waitAsync / notify, and the lock word of mutexes built on compareExchange.
+//
+// Waits and notifies are recorded as they are. A mutex built on a SAB word is recognised by its
+// transitions, not by wrapping the user's lock function (there is none to find): a successful
+// compareExchange(0 -> non-zero) or exchange(non-zero) returning 0 takes the word; a store /
+// exchange / compareExchange that puts 0 back into a word this thread took releases it. Every other
+// call (spinning CAS, counters, flags) costs one wrapper call and a few comparisons, and writes
+// nothing (bench/locks.bench.mjs). The thread flushes before each blocking wait so that a hanging
+// program's waits reach the collector.
+
+import { EventKind, LockKind, WaitResult } from '../../../protocol/events';
+import type { AgentContext } from '../../context';
+import { sabName } from './sab-names';
+import { lockSite } from './sites';
+
+type AnyAtomics = {
+  wait(ta: unknown, index: unknown, value: unknown, timeout?: unknown): string;
+  waitAsync?(ta: unknown, index: unknown, value: unknown, timeout?: unknown): { async: boolean; value: unknown };
+  notify(ta: unknown, index: unknown, count?: unknown): number;
+  compareExchange(ta: unknown, index: unknown, expected: unknown, replacement: unknown): unknown;
+  exchange(ta: unknown, index: unknown, value: unknown): unknown;
+  store(ta: unknown, index: unknown, value: unknown): unknown;
+};
+
+const RESULT: Record<string, number> = { ok: WaitResult.Ok, 'not-equal': WaitResult.NotEqual, 'timed-out': WaitResult.TimedOut };
+
+function sharedBuffer(ta: unknown): SharedArrayBuffer | undefined {
+  const b = (ta as { buffer?: unknown } | null)?.buffer;
+  return b instanceof SharedArrayBuffer ? b : undefined;
+}
+
+function timeoutField(t: unknown): number {
+  if (t === undefined) return -1;
+  const n = Number(t);
+  if (!(n < Infinity) || Number.isNaN(n)) return -1;
+  if (n <= 0) return 0;
+  return Math.min(Math.ceil(n), 2 ** 52);
+}
+
+function intField(v: unknown): number {
+  const n = typeof v === 'bigint' ? Number(v) : Number(v);
+  return Number.isFinite(n) ? Math.trunc(n) : 0;
+}
+
+export function installAtomicsHooks(ctx: AgentContext): void {
+  const A = Atomics as unknown as AnyAtomics;
+  const origWait = A.wait;
+  const origWaitAsync = A.waitAsync;
+  const origNotify = A.notify;
+  const origCas = A.compareExchange;
+  const origExchange = A.exchange;
+  const origStore = A.store;
+
+  /** lock words this thread holds: "<sab>[<index>]" -> lockId */
+  const held = new Map<string, number>();
+  /** lock words this thread waited on since it last took them (for the `waited` flag) */
+  const waitedOn = new Set<string>();
+  let inHook = false;
+
+  const quiet = () => inHook || ctx.busy;
+
+  function waitBegin(wrapper: Function, sab: SharedArrayBuffer, index: unknown, value: unknown, timeout: unknown, isAsync: number): number {
+    inHook = true;
+    try {
+      const name = sabName(sab);
+      const i = intField(index);
+      const id = ctx.nextId();
+      const cs = lockSite(wrapper);
+      const enc = ctx.enc;
+      enc.begin(EventKind.AtomicsWaitBegin, ctx.now());
+      enc.s(name);
+      enc.u(i < 0 ? 0 : i);
+      enc.i(intField(value));
+      enc.i(timeoutField(timeout));
+      enc.u(isAsync);
+      enc.u(id);
+      enc.s(cs.site);
+      enc.s(cs.stack);
+      ctx.recorded();
+      waitedOn.add(`${name}[${i}]`);
+      return id;
+    } catch {
+      return 0;
+    } finally {
+      inHook = false;
+    }
+  }
+
+  function waitEnd(id: number, result: unknown): void {
+    if (id === 0) return;
+    inHook = true;
+    try {
+      ctx.enc.begin(EventKind.AtomicsWaitEnd, ctx.now());
+      ctx.enc.u(id);
+      ctx.enc.u(RESULT[String(result)] ?? WaitResult.Ok);
+      ctx.recorded();
+    } catch {
+      // never throw into the user's code
+    } finally {
+      inHook = false;
+    }
+  }
+
+  function lockEvent(wrapper: Function, sab: SharedArrayBuffer, index: unknown, acquire: boolean): void {
+    inHook = true;
+    try {
+      const key = `${sabName(sab)}[${intField(index)}]`;
+      const enc = ctx.enc;
+      if (acquire) {
+        if (held.has(key)) return; // a re-take (e.g. 1 -> 2 "contended" marking) is not a new hold
+        const id = ctx.nextId();
+        const cs = lockSite(wrapper);
+        held.set(key, id);
+        const waited = waitedOn.delete(key) ? 1 : 0;
+        enc.begin(EventKind.LockAcquired, ctx.now());
+        enc.u(LockKind.Atomics);
+        enc.s(key);
+        enc.s(undefined);
+        enc.u(id);
+        enc.u(waited);
+        enc.s(cs.site);
+        enc.s(cs.stack);
+      } else {
+        const id = held.get(key);
+        if (id === undefined) return;
+        held.delete(key);
+        enc.begin(EventKind.LockReleased, ctx.now());
+        enc.u(LockKind.Atomics);
+        enc.s(key);
+        enc.u(id);
+        enc.s(undefined);
+      }
+      ctx.recorded();
+    } catch {
+      // never throw into the user's code
+    } finally {
+      inHook = false;
+    }
+  }
+
+  A.wait = function wait(ta: unknown, index: unknown, value: unknown, timeout?: unknown): string {
+    const sab = quiet() ? undefined : sharedBuffer(ta);
+    if (sab === undefined) return Reflect.apply(origWait, Atomics, arguments);
+    const id = waitBegin(wait, sab, index, value, timeout, 0);
+    try {
+      ctx.flush();
+    } catch {
+      // a failed flush must not stop the user's wait
+    }
+    let result: string;
+    try {
+      result = Reflect.apply(origWait, Atomics, arguments);
+    } catch (e) {
+      waitEnd(id, 'ok');
+      throw e;
+    }
+    waitEnd(id, result);
+    return result;
+  };
+
+  if (typeof origWaitAsync === 'function') {
+    A.waitAsync = function waitAsync(ta: unknown, index: unknown, value: unknown, timeout?: unknown) {
+      const sab = quiet() ? undefined : sharedBuffer(ta);
+      if (sab === undefined) return Reflect.apply(origWaitAsync, Atomics, arguments);
+      const id = waitBegin(waitAsync, sab, index, value, timeout, 1);
+      const r = Reflect.apply(origWaitAsync, Atomics, arguments) as { async: boolean; value: unknown };
+      try {
+        if (r && r.async && r.value && typeof (r.value as Promise<unknown>).then === 'function') {
+          // this promise never rejects, so observing it changes nothing the user sees
+          (r.value as Promise<unknown>).then((v) => waitEnd(id, v));
+        } else if (r) waitEnd(id, r.value);
+      } catch {
+        // never throw into the user's code
+      }
+      return r;
+    };
+  }
+
+  A.notify = function notify(ta: unknown, index: unknown, count?: unknown): number {
+    const woken = Reflect.apply(origNotify, Atomics, arguments) as number;
+    // a notify that woke nobody is the uncontended unlock path: not worth a record
+    if (woken > 0 && !quiet()) {
+      const sab = sharedBuffer(ta);
+      if (sab !== undefined) {
+        inHook = true;
+        try {
+          const cs = lockSite(notify);
+          const enc = ctx.enc;
+          enc.begin(EventKind.AtomicsNotify, ctx.now());
+          enc.s(sabName(sab));
+          enc.u(intField(index));
+          enc.i(count === undefined || !(Number(count) < Infinity) ? -1 : intField(count));
+          enc.u(woken);
+          enc.s(cs.site);
+          ctx.recorded();
+        } catch {
+          // never throw into the user's code
+        } finally {
+          inHook = false;
+        }
+      }
+    }
+    return woken;
+  };
+
+  A.compareExchange = function compareExchange(ta: unknown, index: unknown, expected: unknown, replacement: unknown): unknown {
+    const old = origCas(ta, index, expected, replacement);
+    // eslint-disable-next-line eqeqeq -- 0 and 0n alike
+    if (old == 0 && expected == 0 && replacement != 0) {
+      if (!quiet()) {
+        const sab = sharedBuffer(ta);
+        if (sab !== undefined) lockEvent(compareExchange, sab, index, true);
+      }
+    } else if (held.size > 0 && replacement == 0 && old == expected && old != 0 && !quiet()) {
+      const sab = sharedBuffer(ta);
+      if (sab !== undefined) lockEvent(compareExchange, sab, index, false);
+    }
+    return old;
+  };
+
+  A.exchange = function exchange(ta: unknown, index: unknown, value: unknown): unknown {
+    const old = origExchange(ta, index, value);
+    if (old == 0 && value != 0) {
+      if (!quiet()) {
+        const sab = sharedBuffer(ta);
+        if (sab !== undefined) lockEvent(exchange, sab, index, true);
+      }
+    } else if (held.size > 0 && value == 0 && old != 0 && !quiet()) {
+      const sab = sharedBuffer(ta);
+      if (sab !== undefined) lockEvent(exchange, sab, index, false);
+    }
+    return old;
+  };
+
+  A.store = function store(ta: unknown, index: unknown, value: unknown): unknown {
+    const r = origStore(ta, index, value);
+    if (held.size > 0 && value == 0 && !quiet()) {
+      const sab = sharedBuffer(ta);
+      if (sab !== undefined) lockEvent(store, sab, index, false);
+    }
+    return r;
+  };
+}
