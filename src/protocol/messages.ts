@@ -1,6 +1,8 @@
 // The messages between a host (the VS Code extension, or the standalone page's bootstrap) and the
 // timeline webview. The webview never reads files: every byte of a trace reaches it through these.
 
+import type { Comparison, Insights } from './insights';
+
 /** host -> webview */
 export type HostToView =
   /** a whole trace (or its first part, when `live`); bytes are the .ctrace file from offset 0 */
@@ -12,7 +14,17 @@ export type HostToView =
   /** select and reveal an event (e.g. from an editor hint) */
   | { type: 'reveal'; pid: number; threadId: number; ts: number; kind?: number }
   /** a load failed; show why */
-  | { type: 'error'; message: string };
+  | { type: 'error'; message: string }
+  /** the comparison page (webview/compare.ts): two traces' figures side by side, and each one's insights */
+  | CompareMessage;
+
+/** host -> comparison page: everything it shows (it computes nothing but chart layout) */
+export interface CompareMessage {
+  type: 'compare';
+  comparison: Comparison;
+  a: Insights;
+  b: Insights;
+}
 
 /** webview -> host */
 export type ViewToHost =
