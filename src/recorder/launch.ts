@@ -58,6 +58,7 @@ export function checkCommand(command: string, cwd: string, env: NodeJS.ProcessEn
 /** NODE_OPTIONS and the CTRACE_* variables the agent reads. */
 export function agentEnv(base: NodeJS.ProcessEnv, agent: string, sessionDir: string, nodeOptions: string | undefined, capture: CaptureOptions): NodeJS.ProcessEnv {
   const opts = [`--require ${JSON.stringify(agent)}`, base.NODE_OPTIONS, nodeOptions].filter((s) => s && s.trim()).join(' ');
-  const captures = [capture.messages !== false ? 'messages' : '', capture.locks !== false ? 'locks' : ''].filter(Boolean).join(',');
+  // 'none' rather than '' when both are off: the agent reads an empty list as "everything".
+  const captures = [capture.messages !== false ? 'messages' : '', capture.locks !== false ? 'locks' : ''].filter(Boolean).join(',') || 'none';
   return { ...base, NODE_OPTIONS: opts, CTRACE_DIR: sessionDir, CTRACE_AGENT: agent, CTRACE_CAPTURE: captures };
 }
