@@ -1,0 +1,35 @@
+// The status-bar item while a program is traced: what runs, for how long, how many events so far;
+// clicking it stops tracing.
+
+import * as vscode from 'vscode';
+
+export class RecordingStatus implements vscode.Disposable {
+  private readonly item = vscode.window.createStatusBarItem('concurrencyTimeline.recording', vscode.StatusBarAlignment.Left, 100);
+  private readonly timer: NodeJS.Timeout;
+  private readonly t0 = Date.now();
+
+  constructor(
+    private readonly label: string,
+    private readonly events: () => number,
+  ) {
+    this.item.name = 'Concurrency Timeline: recording';
+    this.item.command = 'concurrencyTimeline.stop';
+    this.item.backgroundColor = new vscode.ThemeColor('statusBarItem.warningBackground');
+    this.update();
+    this.item.show();
+    this.timer = setInterval(() => this.update(), 500);
+  }
+
+  private update(): void {
+    const s = Math.floor((Date.now() - this.t0) / 1000);
+    const elapsed = `${Math.floor(s / 60)}:${String(s % 60).padStart(2, '0')}`;
+    const n = this.events();
+    this.item.text = `$(record) Tracing ${elapsed} · ${n.toLocaleString('en-US')} event${n === 1 ? '' : 's'}`;
+    this.item.tooltip = `Recording ${this.label} for ${elapsed}: ${n} events so far. Click to stop tracing (the trace is kept).`;
+  }
+
+  dispose(): void {
+    clearInterval(this.timer);
+    this.item.dispose();
+  }
+}

@@ -1,0 +1,178 @@
+// One timeline on screen, whether a live recording's panel or a saved trace's custom editor: keeps the
+// trace bytes, (re)loads the webview each time it says 'ready' (it is rebuilt when hidden and shown,
+// and restores its own view state), forwards live appends in batches, and handles 'openSource'.
+
+import * as vscode from 'vscode';
+import type { HostToView, ViewToHost } from '../protocol/messages';
+import { log } from './log';
+import { openSource } from './openSource';
+import { timelineHtml, webviewOptions } from './webviewHtml';
+
+const APPEND_BATCH_MS = 100;
+
+export interface TimelineSource {
+  name: string;
+  tracePath?: string;
+  /** the recorded program's cwd, for relative call sites; may be found lazily */
+  cwd?: () => string | undefined | Promise<string | undefined>;
+}
+
+export class TimelineView implements vscode.Disposable {
+  private chunks: Uint8Array[] = [];
+  private size = 0;
+  /** bytes received since the webview was last sent anything */
+  private pending: Uint8Array[] = [];
+  private live: boolean;
+  private ready = false;
+  private errorMessage?: string;
+  private flushTimer?: NodeJS.Timeout;
+  private readonly disposables: vscode.Disposable[] = [];
+  private readonly readyWaiters: (() => void)[] = [];
+  /** the last source editor opened from this timeline (tests and the UI both read the active editor) */
+  lastOpened?: { file: string; line: number };
+
+  constructor(
+    readonly panel: vscode.WebviewPanel,
+    extensionUri: vscode.Uri,
+    readonly source: TimelineSource,
+    opts: { live: boolean; bytes?: Uint8Array },
+  ) {
+    this.live = opts.live;
+    if (opts.bytes) this.push(opts.bytes);
+    panel.webview.options = webviewOptions(extensionUri);
+    panel.webview.html = timelineHtml(panel.webview, extensionUri, source.name);
+    this.disposables.push(
+      panel.webview.onDidReceiveMessage((m: ViewToHost) => this.onMessage(m)),
+      panel.onDidChangeViewState(() => {
+        // A hidden webview is destroyed; it says 'ready' again when shown and gets the whole trace.
+        if (!panel.visible) this.ready = false;
+        if (panel.active) activeView = this;
+      }),
+      panel.onDidDispose(() => this.dispose()),
+    );
+    views.add(this);
+    activeView = this;
+  }
+
+  get tracePath(): string | undefined {
+    return this.source.tracePath;
+  }
+
+  get isLive(): boolean {
+    return this.live;
+  }
+
+  get byteLength(): number {
+    return this.size;
+  }
+
+  /** Resolves once the webview has loaded the trace (for callers that need the view up). */
+  whenReady(): Promise<void> {
+    return this.ready ? Promise.resolve() : new Promise((r) => this.readyWaiters.push(r));
+  }
+
+  append(bytes: Uint8Array): void {
+    this.push(bytes);
+    if (this.ready && !this.flushTimer) this.flushTimer = setTimeout(() => this.flush(), APPEND_BATCH_MS);
+  }
+
+  end(): void {
+    this.flush();
+    this.live = false;
+    if (this.ready) this.post({ type: 'ended' });
+  }
+
+  showError(message: string): void {
+    this.errorMessage = message;
+    if (this.ready) this.post({ type: 'error', message });
+  }
+
+  reveal(m: Extract<HostToView, { type: 'reveal' }>): void {
+    if (this.ready) this.post(m);
+  }
+
+  private push(bytes: Uint8Array): void {
+    if (bytes.byteLength === 0) return;
+    this.chunks.push(bytes);
+    this.pending.push(bytes);
+    this.size += bytes.byteLength;
+  }
+
+  private all(): Uint8Array {
+    if (this.chunks.length !== 1) this.chunks = [concat(this.chunks)];
+    return this.chunks[0] ?? new Uint8Array(0);
+  }
+
+  private flush(): void {
+    if (this.flushTimer) clearTimeout(this.flushTimer);
+    this.flushTimer = undefined;
+    if (!this.ready || this.pending.length === 0) return;
+    const bytes = concat(this.pending);
+    this.pending = [];
+    this.post({ type: 'append', bytes });
+  }
+
+  private onMessage(m: ViewToHost): void {
+    switch (m.type) {
+      case 'ready': {
+        this.ready = true;
+        if (this.errorMessage) {
+          this.post({ type: 'error', message: this.errorMessage });
+        } else {
+          this.pending = [];
+          this.post({ type: 'load', name: this.source.name, bytes: this.all(), live: this.live, hasSource: true });
+          if (!this.live) this.post({ type: 'ended' });
+        }
+        for (const w of this.readyWaiters.splice(0)) w();
+        break;
+      }
+      case 'openSource':
+        void this.openSource(m.file, m.line, m.column);
+        break;
+      case 'log':
+        log(`timeline ${m.level}: ${m.message}`);
+        break;
+      case 'selection':
+        break;
+    }
+  }
+
+  private async openSource(file: string, line: number, column: number): Promise<void> {
+    const cwd = await this.source.cwd?.();
+    const editor = await openSource({ file, line, column }, this.panel.viewColumn, cwd);
+    if (editor) this.lastOpened = { file: editor.document.uri.fsPath, line: editor.selection.active.line + 1 };
+  }
+
+  private post(m: HostToView): void {
+    void this.panel.webview.postMessage(m);
+  }
+
+  dispose(): void {
+    if (this.flushTimer) clearTimeout(this.flushTimer);
+    views.delete(this);
+    if (activeView === this) activeView = [...views].pop();
+    for (const d of this.disposables.splice(0)) d.dispose();
+  }
+}
+
+function concat(parts: Uint8Array[]): Uint8Array {
+  const out = new Uint8Array(parts.reduce((n, p) => n + p.byteLength, 0));
+  let at = 0;
+  for (const p of parts) {
+    out.set(p, at);
+    at += p.byteLength;
+  }
+  return out;
+}
+
+const views = new Set<TimelineView>();
+let activeView: TimelineView | undefined;
+
+/** The timeline the user looked at last (for Export and Summary). */
+export function currentView(): TimelineView | undefined {
+  return activeView;
+}
+
+export function allViews(): TimelineView[] {
+  return [...views];
+}
