@@ -1,0 +1,68 @@
+// Insights and comparisons as plain text for the terminal (`ctrace compare`, `ctrace summary`).
+import type { CompareUnit, Comparison, Insights } from '../../protocol/insights';
+
+export function formatValue(v: number | null, unit: CompareUnit): string {
+  if (v === null) return '-';
+  const n = (x: number) => (Number.isInteger(x) ? x.toLocaleString('en-US') : x.toLocaleString('en-US', { maximumFractionDigits: 2 }));
+  switch (unit) {
+    case 'ms':
+      return v >= 1000 ? `${n(v / 1000)} s` : v < 1 && v > 0 ? `${n(v * 1000)} µs` : `${n(v)} ms`;
+    case 'bytes': {
+      const units = ['B', 'KB', 'MB', 'GB'];
+      let x = v;
+      let u = 0;
+      while (x >= 1024 && u < units.length - 1) {
+        x /= 1024;
+        u++;
+      }
+      return `${n(Math.round(x * 10) / 10)} ${units[u]}`;
+    }
+    case 'per-s':
+      return `${n(v)} /s`;
+    default:
+      return n(v);
+  }
+}
+
+export function formatRatio(r: number | null): string {
+  if (r === null) return '-';
+  return `${r >= 10 ? Math.round(r) : Math.round(r * 100) / 100}x`;
+}
+
+/** The comparison as an aligned table, grouped, with B/A in the last column. */
+export function formatComparison(c: Comparison): string {
+  const rows: string[][] = [['', `A: ${c.a.name}`, `B: ${c.b.name}`, 'B/A']];
+  let group = '';
+  const groupRows = new Set<number>();
+  for (const r of c.rows) {
+    if (r.group !== group) {
+      group = r.group;
+      groupRows.add(rows.length);
+      rows.push([group, '', '', '']);
+    }
+    rows.push(['  ' + r.metric, formatValue(r.a, r.unit), formatValue(r.b, r.unit), formatRatio(r.ratio)]);
+  }
+  const widths = [0, 1, 2, 3].map((col) => Math.max(...rows.map((r) => r[col].length)));
+  const lines = rows.map((r, i) => (groupRows.has(i) ? r[0] : r.map((cell, col) => (col === 0 ? cell.padEnd(widths[col]) : cell.padStart(widths[col]))).join('  ').trimEnd()));
+  const legend = [`A: ${c.a.command ?? c.a.name}`, `B: ${c.b.command ?? c.b.name}`, 'B/A below 1 means B needed less; "-" means not recorded.'];
+  return [...lines, '', ...legend].join('\n');
+}
+
+/** The few insights a ratio does not say, one line each. */
+export function formatInsightNotes(i: Insights): string[] {
+  const out: string[] = [];
+  for (const g of i.creation.groups) {
+    const slow = g.slowestSites[0];
+    const where = slow?.site ? ` (slowest at ${slow.site.file}:${slow.site.line})` : '';
+    out.push(`${g.count} ${g.kind === 'process' ? 'process(es)' : 'worker(s)'} created: median ${formatValue(g.medianMs, 'ms')}, slowest ${formatValue(g.maxMs, 'ms')}${where}`);
+  }
+  for (const l of i.messages.largeCopies.slice(0, 3)) {
+    const where = l.evidence.site ? ` at ${l.evidence.site.file}:${l.evidence.site.line}` : '';
+    out.push(`large copied message: ${formatValue(l.copiedBytes, 'bytes')} on ${l.channelKind} channel${where}: ${l.advice}`);
+  }
+  for (const d of i.locks.deadlocks) out.push(`deadlock: ${d.explanation.join('; ')}`);
+  for (const c of i.crashes.crashes) out.push(`crash ${c.order}: ${c.name}: ${c.message} (pid ${c.pid}, thread ${c.threadId}); outlived by ${c.outlived.length} process(es)/thread(s)`);
+  if (!i.parallelism.recorded) out.push(`CPU and context switches: ${i.parallelism.note}`);
+  return out;
+}
+

@@ -1,0 +1,195 @@
+// The comparison page: two traces' figures side by side (a table with the ratio b / a, and Chart.js
+// bar charts), for the same job run as processes and as threads. It computes nothing about traces:
+// everything arrives in one 'compare' message (src/protocol/messages.ts), from the VS Code host after
+// 'ready', or from the standalone page's bootstrap. Every string is set as text, never as HTML,
+// because names and commands come from the traced program.
+import { BarController, BarElement, CategoryScale, Chart, Legend, LinearScale, Title, Tooltip } from 'chart.js';
+import type { CompareRow, CompareUnit, Insights } from '../src/protocol/insights';
+import type { CompareMessage } from '../src/protocol/messages';
+
+Chart.register(BarController, BarElement, CategoryScale, LinearScale, Legend, Title, Tooltip);
+
+interface VsCodeApi {
+  postMessage(msg: unknown): void;
+}
+declare function acquireVsCodeApi(): VsCodeApi;
+
+/** The charts, each a few rows of one unit that read well as bars side by side. */
+const CHARTS: readonly { title: string; ids: string[]; scale?: number; unit: string }[] = [
+  { title: 'Creation cost (ms)', ids: ['creation.medianMs', 'creation.maxMs'], unit: 'ms' },
+  { title: 'Memory (MB)', ids: ['memory.peakTotalRssBytes', 'memory.peakHeapUsedBytes'], scale: 1 / (1024 * 1024), unit: 'MB' },
+  { title: 'Context switches', ids: ['switches.voluntary', 'switches.involuntary'], unit: '' },
+  { title: 'Message latency (ms)', ids: ['messages.medianMs', 'messages.p95Ms'], unit: 'ms' },
+  { title: 'CPU and total time (ms)', ids: ['cpu.cpuMs', 'time.durationMs'], unit: 'ms' },
+];
+
+const charts: Chart[] = [];
+
+function el<K extends keyof HTMLElementTagNameMap>(tag: K, text?: string, cls?: string): HTMLElementTagNameMap[K] {
+  const e = document.createElement(tag);
+  if (text !== undefined) e.textContent = text;
+  if (cls) e.className = cls;
+  return e;
+}
+
+const num = new Intl.NumberFormat('en-US', { maximumFractionDigits: 2 });
+
+export function formatValue(v: number | null, unit: CompareUnit): string {
+  if (v === null) return 'not recorded';
+  switch (unit) {
+    case 'ms':
+      return v >= 1000 ? `${num.format(v / 1000)} s` : v < 1 ? `${num.format(v * 1000)} µs` : `${num.format(v)} ms`;
+    case 'bytes': {
+      const units = ['B', 'KB', 'MB', 'GB'];
+      let x = v;
+      let u = 0;
+      while (x >= 1024 && u < units.length - 1) {
+        x /= 1024;
+        u++;
+      }
+      return `${num.format(x)} ${units[u]}`;
+    }
+    case 'per-s':
+      return `${num.format(v)} /s`;
+    case 'cores':
+      return num.format(v);
+    default:
+      return num.format(v);
+  }
+}
+
+export function formatRatio(r: number | null): string {
+  if (r === null) return '–';
+  return `${r >= 10 ? Math.round(r) : num.format(r)}×`;
+}
+
+function cssVar(name: string, fallback: string): string {
+  return getComputedStyle(document.body).getPropertyValue(name).trim() || fallback;
+}
+
+function render(msg: CompareMessage): void {
+  const root = document.getElementById('compare')!;
+  for (const c of charts.splice(0)) c.destroy();
+  root.replaceChildren();
+  const { comparison: cmp } = msg;
+  root.append(el('h1', 'Compare traces'));
+  const sides = el('p', undefined, 'sides');
+  sides.append('A: ', el('b', cmp.a.name), cmp.a.command ? ` (${cmp.a.command})` : '', ' · B: ', el('b', cmp.b.name), cmp.b.command ? ` (${cmp.b.command})` : '', ' · B/A below 1 means B needed less');
+  root.append(sides);
+
+  const table = el('table');
+  table.id = 'compare-table';
+  const head = el('tr');
+  for (const h of ['', 'metric', `A: ${cmp.a.name}`, `B: ${cmp.b.name}`, 'B/A']) head.append(el('th', h));
+  table.append(el('thead'));
+  table.tHead!.append(head);
+  const body = el('tbody');
+  let group = '';
+  for (const row of cmp.rows) {
+    if (row.group !== group) {
+      group = row.group;
+      const g = el('tr', undefined, 'group');
+      const td = el('td', group);
+      td.colSpan = 5;
+      g.append(td);
+      body.append(g);
+    }
+    body.append(rowEl(row));
+  }
+  table.append(body);
+  root.append(table);
+
+  root.append(el('h2', 'Charts'));
+  const grid = el('div', undefined, 'charts');
+  root.append(grid);
+  const colorA = cssVar('--vscode-charts-blue', '#3794ff');
+  const colorB = cssVar('--vscode-charts-orange', '#d18616');
+  const fg = cssVar('--vscode-foreground', '#888');
+  const gridColor = cssVar('--vscode-panel-border', 'rgba(128,128,128,0.3)');
+  for (const spec of CHARTS) {
+    const rows = spec.ids.map((id) => cmp.rows.find((r) => r.id === id)).filter((r): r is CompareRow => !!r && (r.a !== null || r.b !== null));
+    if (rows.length === 0) continue;
+    const box = el('div', undefined, 'chart');
+    const canvas = el('canvas');
+    canvas.setAttribute('aria-label', spec.title);
+    canvas.setAttribute('role', 'img');
+    box.append(canvas);
+    grid.append(box);
+    const scale = spec.scale ?? 1;
+    const values = (side: 'a' | 'b') => rows.map((r) => (r[side] === null ? null : r[side]! * scale));
+    charts.push(
+      new Chart(canvas, {
+        type: 'bar',
+        data: {
+          labels: rows.map((r) => r.metric),
+          datasets: [
+            { label: `A: ${cmp.a.name}`, data: values('a'), backgroundColor: colorA },
+            { label: `B: ${cmp.b.name}`, data: values('b'), backgroundColor: colorB },
+          ],
+        },
+        options: {
+          animation: false,
+          responsive: true,
+          maintainAspectRatio: false,
+          plugins: {
+            title: { display: true, text: spec.title, color: fg },
+            legend: { labels: { color: fg } },
+            tooltip: { callbacks: { label: (c) => `${c.dataset.label}: ${num.format(c.parsed.y ?? 0)}${spec.unit ? ' ' + spec.unit : ''}` } },
+          },
+          scales: { x: { ticks: { color: fg }, grid: { color: gridColor } }, y: { beginAtZero: true, ticks: { color: fg }, grid: { color: gridColor } } },
+        },
+      }),
+    );
+  }
+  grid.dataset.charts = String(charts.length);
+
+  root.append(el('h2', 'Notes'));
+  for (const [side, ins, name] of [['A', msg.a, cmp.a.name], ['B', msg.b, cmp.b.name]] as const) {
+    const ul = el('ul', undefined, 'notes');
+    ul.dataset.side = side;
+    for (const line of notes(ins)) ul.append(el('li', line));
+    root.append(el('p', `${side}: ${name}`), ul);
+  }
+  document.body.dataset.ready = 'true';
+}
+
+function rowEl(row: CompareRow): HTMLTableRowElement {
+  const tr = el('tr');
+  tr.dataset.id = row.id;
+  tr.append(el('td'), el('td', row.metric));
+  for (const v of [row.a, row.b]) tr.append(el('td', formatValue(v, row.unit), v === null ? 'none' : undefined));
+  const ratio = el('td', formatRatio(row.ratio), 'ratio');
+  if (row.ratio !== null && row.ratio < 0.95) ratio.classList.add('lower');
+  if (row.ratio !== null && row.ratio > 1.05) ratio.classList.add('higher');
+  tr.append(ratio);
+  return tr;
+}
+
+/** The things worth a sentence that a ratio does not say. */
+function notes(i: Insights): string[] {
+  const out: string[] = [];
+  for (const g of i.creation.groups) out.push(`${g.count} ${g.kind === 'process' ? 'processes' : 'workers'} created, median ${formatValue(g.medianMs, 'ms')}, slowest ${formatValue(g.maxMs, 'ms')}`);
+  if (i.messages.largeCopyCount) out.push(`${i.messages.largeCopyCount} large copied message(s) (≥ ${formatValue(i.messages.largeCopyBytes, 'bytes')}): transferring or sharing would help`);
+  if (i.locks.deadlocks.length) out.push(`${i.locks.deadlocks.length} deadlock(s)`);
+  if (i.crashes.crashes.length) out.push(`${i.crashes.crashes.length} crash(es)`);
+  out.push(`scheduling: ${i.parallelism.note}`);
+  return out;
+}
+
+function showError(message: string): void {
+  const root = document.getElementById('compare')!;
+  root.replaceChildren(el('p', message, 'error'));
+}
+
+window.addEventListener('message', (e: MessageEvent) => {
+  const m = e.data as Partial<CompareMessage> | undefined;
+  if (!m || typeof m !== 'object' || m.type !== 'compare') return;
+  try {
+    if (!m.comparison || !Array.isArray(m.comparison.rows) || !m.a || !m.b) throw new Error('the comparison data is incomplete');
+    render(m as CompareMessage);
+  } catch (err) {
+    showError(`Cannot show this comparison: ${(err as Error).message}`);
+  }
+});
+
+if (typeof acquireVsCodeApi === 'function') acquireVsCodeApi().postMessage({ type: 'ready' });
