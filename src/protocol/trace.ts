@@ -78,7 +78,10 @@ export interface DeadlockParticipant {
   threadId: number;
   holds: string[];
   waitsFor: string;
+  /** where this thread is blocked: the acquire of `waitsFor` (the caller of a lock helper) */
   site: SiteJson | null;
+  /** where each lock in `holds` was taken, in the same order (absent in older traces) */
+  heldAt?: (SiteJson | null)[];
 }
 
 export interface DeadlockReport {

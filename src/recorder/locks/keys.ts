@@ -1,0 +1,78 @@
+// How lock events name their lock, turned into one identity per lock (`key`, internal) and one
+// label for people and reports (`label`, e.g. "atomics:4242.0.1[0]", "weblock:accounts",
+// "async-mutex:4242.0.3"). Deadlock reports and contention entries use labels, so a report's
+// `waitsFor` equals the holder's entry in `holds`.
+//
+// Also: which frame of a recorded stack is "the acquire". A lock word is usually taken inside a
+// small helper (`function lock(i32, i) { while (CAS...) Atomics.wait(...) }`); every caller then
+// shares the helper's line, which says nothing. The acquire site is the first frame outside such a
+// helper, judged by its function name (lock, unlock, acquire, mutex, spin, wait, enter, take).
+
+import { EventKind, LockKind, LOCK_KIND_NAMES, parseSite, type SourceSite, type TraceEvent } from '../../protocol/events';
+
+export type LockKindName = (typeof LOCK_KIND_NAMES)[number];
+
+export interface LockRef {
+  key: string;
+  label: string;
+  kind: LockKindName;
+}
+
+const str = (v: unknown): string => (typeof v === 'string' ? v : '');
+const num = (v: unknown): number => (typeof v === 'number' ? v : 0);
+
+export function atomicsRef(sab: string, index: number): LockRef {
+  const word = `${sab}[${index}]`;
+  return { key: `a|${word}`, label: `atomics:${word}`, kind: 'atomics' };
+}
+
+/** The lock an event is about, or undefined for events that are not about a lock. */
+export function lockOf(e: TraceEvent): LockRef | undefined {
+  switch (e.kind) {
+    case EventKind.AtomicsWaitBegin:
+    case EventKind.AtomicsNotify:
+      return atomicsRef(str(e.fields.lock), num(e.fields.index));
+    case EventKind.LockAcquired:
+    case EventKind.LockReleased:
+    case EventKind.LockRequest: {
+      const k = num(e.fields.lockKind);
+      const name = str(e.fields.lock);
+      if (k === LockKind.Atomics) return { key: `a|${name}`, label: `atomics:${name}`, kind: 'atomics' };
+      // Web Locks are scoped to a process (its agent cluster); async-mutex names already hold the pid
+      if (k === LockKind.WebLock) return { key: `w|${e.pid}|${name}`, label: `weblock:${name}`, kind: 'weblock' };
+      return { key: `m|${name}`, label: `async-mutex:${name}`, kind: 'async-mutex' };
+    }
+    default:
+      return undefined;
+  }
+}
+
+export function threadKey(pid: number, threadId: number): string {
+  return `${pid}:${threadId}`;
+}
+
+const HELPER_START = /^(?:[uU]n)?(?:[lL]ock|[aA]cquire|[mM]utex|[sS]pin|[wW]ait|[eE]nter|[tT]ake|[rR]elease|[wW]ith)(?:[A-Z_0-9]|$)/;
+const HELPER_END = /(?:Lock|Mutex|Acquire|Wait)$/;
+const isHelper = (fn: string): boolean => {
+  const last = fn.slice(fn.lastIndexOf('.') + 1);
+  return HELPER_START.test(last) || HELPER_END.test(last);
+};
+const FRAME = /^(.*?) \((.+):(\d+):(\d+)\)$/;
+
+/** The acquire's source line: the first frame of `stack` outside a lock helper, else `site`. */
+export function acquireSite(site: unknown, stack: unknown): SourceSite | undefined {
+  if (typeof stack === 'string' && stack.length > 0) {
+    const lines = stack.split('\n');
+    let chosen: SourceSite | undefined;
+    for (const line of lines) {
+      const m = FRAME.exec(line);
+      if (!m) continue;
+      const s = { file: m[2], line: Number(m[3]), column: Number(m[4]) };
+      chosen = s;
+      const fn = m[1].replace(/^async /, '');
+      if (!isHelper(fn)) return s;
+    }
+    if (chosen) return chosen;
+  }
+  return parseSite(str(site));
+}
