@@ -1,0 +1,100 @@
+// The comparison page in a real Chromium (playwright-core + Debian's /usr/bin/chromium): records the
+// bundled examples of the same job as processes and as worker threads, writes their comparison with
+// `ctrace compare -o`, opens it, and reads the table and charts back. Prints `RESULT: N passed, N failed`.
+//   node test/browser/compare.mjs [A.ctrace B.ctrace]   (traces given: compare those instead of recording)
+import { spawnSync } from 'node:child_process';
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { fileURLToPath, pathToFileURL } from 'node:url';
+import { chromium } from 'playwright-core';
+
+const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..', '..');
+const cli = path.join(root, 'dist', 'cli.js');
+const CHROMIUM = process.env.CHROMIUM ?? '/usr/bin/chromium';
+const CHROMIUM_ARGS = [
+  '--no-sandbox', '--disable-gpu', '--disable-dev-shm-usage', '--disable-quic', '--no-first-run',
+  '--disable-background-networking', '--disable-component-update', '--disable-sync',
+  '--host-resolver-rules=MAP * ~NOTFOUND , EXCLUDE 127.0.0.1',
+];
+
+let passed = 0;
+let failed = 0;
+function check(name, ok, detail = '') {
+  if (ok) passed++;
+  else failed++;
+  console.log(`${ok ? 'ok' : 'not ok'} - ${name}${ok || !detail ? '' : `: ${detail}`}`);
+}
+function finish(code = failed ? 1 : 0) {
+  console.log(`RESULT: ${passed} passed, ${failed} failed`);
+  process.exit(code);
+}
+
+function run(args, what) {
+  const r = spawnSync(process.execPath, [cli, ...args], { cwd: root, encoding: 'utf8', timeout: 120_000 });
+  if (r.status !== 0) throw new Error(`${what} failed (exit ${r.status}): ${r.stderr || r.stdout}`);
+  return r.stdout;
+}
+
+const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'ctrace-compare-page-'));
+let browser;
+try {
+  for (const [f, what] of [[cli, 'the CLI'], [path.join(root, 'dist', 'compare.js'), 'the comparison page script']]) {
+    if (!fs.existsSync(f)) throw new Error(`${what} is not built (${f}): run npm run build`);
+  }
+  if (!fs.existsSync(CHROMIUM)) throw new Error(`no Chromium at ${CHROMIUM}: apt-get install chromium (or set CHROMIUM)`);
+  let [a, b] = process.argv.slice(2);
+  if (!a || !b) {
+    a = path.join(dir, 'processes.ctrace');
+    b = path.join(dir, 'workers.ctrace');
+    run(['record', '-o', a, '--', process.execPath, 'examples/processes/main.js'], 'recording examples/processes');
+    run(['record', '-o', b, '--', process.execPath, 'examples/workers/main.js'], 'recording examples/workers');
+  }
+  // A file name that is also HTML: the page must show it as text.
+  const evil = path.join(dir, '<img src=x onerror=window.pwned=1>.ctrace');
+  fs.copyFileSync(a, evil);
+  const expected = JSON.parse(run(['compare', '--json', evil, b], 'ctrace compare --json'));
+  const page_ = path.join(dir, 'compare.html');
+  run(['compare', evil, b, '-o', page_], 'ctrace compare -o');
+
+  browser = await chromium.launch({ executablePath: CHROMIUM, args: CHROMIUM_ARGS });
+  const page = await browser.newPage({ viewport: { width: 1200, height: 900 } });
+  const problems = [];
+  page.on('pageerror', (e) => problems.push(`page error: ${e.message}`));
+  page.on('console', (m) => {
+    if (m.type() === 'error' || /Content Security Policy/i.test(m.text())) problems.push(`console: ${m.text()}`);
+  });
+  page.on('request', (r) => {
+    if (!r.url().startsWith('file:') && !r.url().startsWith('data:')) problems.push(`request to ${r.url()}`);
+  });
+  await page.goto(pathToFileURL(page_).href);
+  await page.locator('body[data-ready="true"]').waitFor({ timeout: 15_000 });
+
+  const rows = await page.locator('#compare-table tbody tr[data-id]').evaluateAll((trs) =>
+    trs.map((tr) => ({ id: tr.dataset.id, cells: [...tr.querySelectorAll('td')].map((td) => td.textContent) })),
+  );
+  check('the table has one row per figure', rows.length === expected.rows.length && rows.every((r, i) => r.id === expected.rows[i].id), `${rows.length} rows, expected ${expected.rows.length}`);
+  const creation = rows.find((r) => r.id === 'creation.medianMs');
+  const want = expected.rows.find((r) => r.id === 'creation.medianMs');
+  check('creation cost is read off the table for both traces', !!creation && creation.cells[1] === 'creation cost, median' && /\d/.test(creation.cells[2]) && /\d/.test(creation.cells[3]), JSON.stringify(creation));
+  const ratioText = creation?.cells[4] ?? '';
+  check('the ratio column shows B/A', want.ratio !== null && Math.abs(parseFloat(ratioText) - want.ratio) < 0.01 + want.ratio * 0.01 && ratioText.endsWith('×'), `${ratioText} vs ${want.ratio}`);
+  check('threads are cheaper to create than processes (B/A < 1)', want.ratio !== null && want.ratio < 1, `ratio ${want.ratio}`);
+  const groups = await page.locator('#compare-table tr.group td').allTextContents();
+  check('rows are grouped by claim', ['time', 'creation', 'memory', 'context switches', 'messages', 'CPU'].every((g) => groups.includes(g)), groups.join(', '));
+  const charts = await page.locator('.charts canvas').count();
+  const drawn = await page.locator('.charts canvas').evaluateAll((cs) => cs.filter((c) => c.width > 0 && c.height > 0).length);
+  check('Chart.js bar charts are drawn', charts >= 2 && drawn === charts, `${drawn}/${charts} canvases drawn`);
+  const header = await page.locator('.sides').textContent();
+  const injected = await page.evaluate(() => window.pwned === 1 || !!document.querySelector('.sides img, #compare-table img'));
+  check('names from the traces are shown as text, never as HTML', !injected && header.includes('<img src=x onerror=window.pwned=1>.ctrace'), header);
+  check('no script error, CSP violation or network request', problems.length === 0, problems.join('; '));
+  await page.screenshot({ path: path.join(dir, 'compare.png'), fullPage: true });
+} catch (e) {
+  check('comparison page', false, e.message);
+} finally {
+  await browser?.close();
+  if (!failed) fs.rmSync(dir, { recursive: true, force: true });
+  else console.log(`# artifacts kept in ${dir}`);
+}
+finish();
