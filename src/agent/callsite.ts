@@ -1,0 +1,92 @@
+// The user's call site of an API the agent wraps. V8's CallSite API (swap Error.prepareStackTrace
+// for one call, smallest stackTraceLimit) costs ~1.8 µs against ~6 µs for formatting `.stack`
+// (notes/node-runtime.md §6); passing the wrapper to captureStackTrace skips the agent's frames.
+// The formatted strings are cached per location so each site is formatted once. Node-internal
+// frames (`node:` files) are skipped; when no user frame remains the site is undefined.
+
+import type { CallSite } from './context';
+
+type V8CallSite = NodeJS.CallSite;
+
+const cache = new Map<string, CallSite>();
+const NONE: CallSite = { site: undefined, stack: undefined };
+const holder: { stack?: unknown } = {};
+const rawFrames = (_: unknown, cs: V8CallSite[]) => cs;
+
+function capture(wrapper: Function, limit: number): V8CallSite[] | undefined {
+  const E = Error as unknown as { prepareStackTrace?: unknown; stackTraceLimit: number };
+  const savedPrepare = E.prepareStackTrace;
+  const savedLimit = E.stackTraceLimit;
+  try {
+    E.prepareStackTrace = rawFrames;
+    E.stackTraceLimit = limit;
+    Error.captureStackTrace(holder, wrapper);
+    const frames = holder.stack as V8CallSite[] | undefined;
+    holder.stack = undefined;
+    return Array.isArray(frames) ? frames : undefined;
+  } catch {
+    return undefined;
+  } finally {
+    E.prepareStackTrace = savedPrepare;
+    E.stackTraceLimit = savedLimit;
+  }
+}
+
+let agentFile = '';
+/** Frames from the agent's own file count as internal (wrappers around wrappers). */
+export function setAgentFile(file: string): void {
+  agentFile = file;
+}
+
+function isInternal(file: string | null | undefined): boolean {
+  return !file || file.startsWith('node:') || file.startsWith('internal/') || file === agentFile;
+}
+
+function frameLine(cs: V8CallSite): string {
+  const fn = cs.getFunctionName() || '<anonymous>';
+  return `${fn} (${cs.getFileName()}:${cs.getLineNumber()}:${cs.getColumnNumber()})`;
+}
+
+/** Site and a short stack (up to `depth` user frames), cached by the top user frame's location. */
+export function callSite(wrapper: Function, depth = 6): CallSite {
+  const frames = capture(wrapper, depth + 4);
+  if (!frames) return NONE;
+  let top = -1;
+  for (let k = 0; k < frames.length; k++) {
+    if (!isInternal(frames[k].getFileName())) {
+      top = k;
+      break;
+    }
+  }
+  if (top < 0) return NONE;
+  const f = frames[top];
+  const site = `${f.getFileName()}:${f.getLineNumber()}:${f.getColumnNumber()}`;
+  let hit = cache.get(site);
+  if (hit) return hit;
+  const lines: string[] = [];
+  for (let k = top; k < frames.length && lines.length < depth; k++) if (!isInternal(frames[k].getFileName())) lines.push(frameLine(frames[k]));
+  hit = { site, stack: lines.join('\n') };
+  if (cache.size < 10000) cache.set(site, hit);
+  return hit;
+}
+
+/** Only the site (limit-1 capture): for hot paths such as message sends. */
+export function siteOnly(wrapper: Function): string | undefined {
+  const frames = capture(wrapper, 1);
+  if (!frames || frames.length === 0) return undefined;
+  const f = frames[0];
+  const file = f.getFileName();
+  if (isInternal(file)) return undefined;
+  return `${file}:${f.getLineNumber()}:${f.getColumnNumber()}`;
+}
+
+/** The throw site of an error: its first user frame, from the formatted stack (off the hot path). */
+export function throwSite(err: unknown): string | undefined {
+  const stack = err !== null && typeof err === 'object' ? (err as { stack?: unknown }).stack : undefined;
+  if (typeof stack !== 'string') return undefined;
+  const re = /^\s+at (?:.*? \()?(.+?):(\d+):(\d+)\)?$/gm;
+  for (let m = re.exec(stack); m; m = re.exec(stack)) {
+    if (!isInternal(m[1])) return `${m[1]}:${m[2]}:${m[3]}`;
+  }
+  return undefined;
+}

@@ -1,0 +1,298 @@
+// Message sends and receipts on every channel Node offers, paired by channel string + sequence
+// number. MessagePort delivery is FIFO, so the n-th send on a channel pairs with the n-th receipt at
+// the other end and nothing is added to the payload (notes/node-runtime.md §5). An envelope
+// {[K]: tag, v: value, ...} is used only where the ends cannot be matched otherwise:
+//   - a message whose transfer list moves a traced MessagePort (the port's identity and counters
+//     travel with it, so its next messages pair up in the new thread),
+//   - BroadcastChannel (one sender, many receivers that cannot know which sender it was).
+// The receiving agent always unwraps, so the program receives what it would untraced.
+// Channel strings are unique across a trace: w:<pid>:<workerThreadId>:down|up, ipc:<childPid>:down|up,
+// p:<pid>:<threadId>:<n>:a|b, b:<pid>:<threadId>:<n>. Node's internal IPC messages (cmd NODE_*,
+// which include cluster's) never reach 'message' and are skipped on send.
+//
+// Wrapping MessagePort.prototype.postMessage for every port breaks Node's own worker control port,
+// so the wrapper only acts on ports that carry our INFO (parentPort, MessageChannel ports, ports that
+// arrived with an identity).
+
+import wt from 'node:worker_threads';
+import type { ChildProcess } from 'node:child_process';
+import { syncBuiltinESMExports } from 'node:module';
+import { EventKind, ChannelKind } from '../../protocol/events';
+import type { ThreadStream } from '../stream';
+import { siteOnly } from '../callsite';
+import { SizeEstimator, transferredBytes } from '../size';
+
+export const INFO = Symbol('ctrace.channel');
+const K = '\u0000ctrace';
+const PORT_MOVE = 1;
+const BROADCAST = 2;
+
+/** One end of a channel in this thread. Counters are per direction. */
+export interface Chan {
+  kind: number;
+  sendCh: string | undefined;
+  sendSeq: number;
+  recvCh: string | undefined;
+  recvSeq: number;
+  sends: number;
+  site: string | undefined;
+}
+
+interface ChanState {
+  kind: number;
+  sendCh?: string;
+  sendSeq: number;
+  recvCh?: string;
+  recvSeq: number;
+}
+
+type Traced = { [INFO]?: Chan };
+type Envelope = { [K]: number; v: unknown; t?: Traced[]; s?: ChanState[]; c?: string; q?: number };
+
+export function chan(kind: number, sendCh: string | undefined, recvCh: string | undefined, sendSeq = 0, recvSeq = 0): Chan {
+  return { kind, sendCh, sendSeq, recvCh, recvSeq, sends: 0, site: undefined };
+}
+
+function isEnvelope(v: unknown): v is Envelope {
+  return v !== null && typeof v === 'object' && (v as Record<string, unknown>)[K] !== undefined;
+}
+
+function isInternalIpc(m: unknown): boolean {
+  if (m === null || typeof m !== 'object') return false;
+  const cmd = (m as { cmd?: unknown }).cmd;
+  return typeof cmd === 'string' && cmd.length > 5 && cmd.startsWith('NODE_');
+}
+
+export class MessageHooks {
+  private readonly size = new SizeEstimator();
+  private ports = 0;
+  private broadcasts = 0;
+
+  constructor(private readonly ctx: ThreadStream) {}
+
+  // ---------------------------------------------------------------- recording
+  /** Records a send; returns the site sampling so hot channels capture a site rarely. */
+  send(info: Chan, value: unknown, transfer: unknown, wrapper: Function): void {
+    const ctx = this.ctx;
+    if (ctx.busy) return;
+    try {
+      const ts = ctx.now();
+      let site = info.site;
+      const n = info.sends++;
+      // the first sends of a channel, then every 256th: a site costs ~1.5 µs to capture
+      if (n < 8 || (n & 255) === 0) site = info.site = siteOnly(wrapper);
+      const size = this.size;
+      const bytes = size.estimate(value);
+      const enc = ctx.enc;
+      enc.begin(EventKind.MessageSend, ts);
+      enc.u(info.kind);
+      enc.s(info.sendCh);
+      enc.u(++info.sendSeq);
+      enc.u(bytes);
+      enc.u(transfer === undefined ? 0 : transferredBytes(transfer));
+      enc.u(size.shared);
+      enc.s(site);
+      ctx.recorded();
+    } catch {
+      // never throw into the program
+    }
+  }
+
+  receive(kind: number, channel: string | undefined, seq: number, value: unknown): void {
+    const ctx = this.ctx;
+    if (ctx.busy) return;
+    try {
+      const ts = ctx.now();
+      const bytes = this.size.estimate(value);
+      const enc = ctx.enc;
+      enc.begin(EventKind.MessageReceive, ts);
+      enc.u(kind);
+      enc.s(channel);
+      enc.u(seq);
+      enc.u(bytes);
+      ctx.recorded();
+    } catch {
+      // never throw into the program
+    }
+  }
+
+  /** Receipt on a traced end: unwraps a port-move envelope, records, returns what the user gets. */
+  private received(port: Traced, value: unknown): unknown {
+    if (isEnvelope(value)) value = this.unwrap(value);
+    const info = port[INFO];
+    if (info !== undefined && info.recvCh !== undefined) this.receive(info.kind, info.recvCh, ++info.recvSeq, value);
+    return value;
+  }
+
+  private unwrap(e: Envelope): unknown {
+    try {
+      if (e[K] === PORT_MOVE && Array.isArray(e.t) && Array.isArray(e.s)) {
+        for (let k = 0; k < e.t.length; k++) {
+          const s = e.s[k];
+          const p = e.t[k];
+          if (p && s) p[INFO] = chan(s.kind, s.sendCh, s.recvCh, s.sendSeq, s.recvSeq);
+        }
+      } else if (e[K] === BROADCAST) {
+        this.receive(ChannelKind.Broadcast, e.c, e.q ?? 0, e.v);
+      }
+    } catch {
+      // never throw into the program
+    }
+    return e.v;
+  }
+
+  /** The value to post: the user's, or a port-move envelope when traced ports are transferred. */
+  private outgoing(value: unknown, transfer: unknown): unknown {
+    const list = Array.isArray(transfer) ? transfer : transfer !== null && typeof transfer === 'object' ? (transfer as { transfer?: unknown }).transfer : undefined;
+    if (!Array.isArray(list) || list.length === 0) return value;
+    let t: Traced[] | undefined;
+    let s: ChanState[] | undefined;
+    for (const x of list) {
+      const info = x !== null && typeof x === 'object' ? (x as Traced)[INFO] : undefined;
+      if (info === undefined) continue;
+      (t ??= []).push(x as Traced);
+      (s ??= []).push({ kind: info.kind, sendCh: info.sendCh, sendSeq: info.sendSeq, recvCh: info.recvCh, recvSeq: info.recvSeq });
+    }
+    if (t === undefined) return value;
+    const env: Envelope = { [K]: PORT_MOVE, v: value, t, s };
+    return env;
+  }
+
+  // ---------------------------------------------------------------- installation
+  install(): void {
+    const self = this;
+    const ctx = this.ctx;
+    const pid = process.pid;
+    const tag = `${pid}:${ctx.threadId}`;
+    const MP = wt.MessagePort.prototype as unknown as Record<string | symbol, Function> & Traced;
+
+    // sends on traced ports (parentPort, MessageChannel ports, ports that moved here)
+    const origPost = MP.postMessage;
+    MP.postMessage = function postMessage(this: Traced, value: unknown, transfer?: unknown) {
+      const info = this[INFO];
+      if (info === undefined || info.sendCh === undefined) return Reflect.apply(origPost, this, arguments);
+      self.send(info, value, transfer, postMessage);
+      if (arguments.length < 2) return origPost.call(this, value);
+      return origPost.call(this, self.outgoing(value, transfer), transfer);
+    };
+
+    // every MessagePort delivery (a Worker's public port, parentPort, BroadcastChannel's handle, ...)
+    const kHD = Symbol.for('nodejs.internal.kHybridDispatch');
+    const origHD = MP[kHD];
+    if (typeof origHD === 'function') {
+      MP[kHD] = function (this: Traced, value: unknown, type: string, ev: unknown) {
+        if (type === 'message' && (this[INFO] !== undefined || isEnvelope(value))) value = self.received(this, value);
+        return origHD.call(this, value, type, ev);
+      };
+    }
+
+    const origRecv = wt.receiveMessageOnPort;
+    const receiveMessageOnPort = function receiveMessageOnPort(this: unknown, port: wt.MessagePort | BroadcastChannel) {
+      const r = Reflect.apply(origRecv, this, arguments) as { message: unknown } | undefined;
+      if (r === undefined || port === null || typeof port !== 'object') return r;
+      const p = port as unknown as Traced;
+      if (p[INFO] === undefined && !isEnvelope(r.message)) return r;
+      const v = self.received(p, r.message);
+      return v === r.message ? r : { message: v };
+    };
+    (wt as { receiveMessageOnPort: unknown }).receiveMessageOnPort = receiveMessageOnPort;
+
+    // MessageChannel: both ports get an identity at creation
+    const OrigMC = wt.MessageChannel;
+    const MessageChannel = class MessageChannel extends OrigMC {
+      constructor() {
+        super();
+        try {
+          const ch = `p:${tag}:${++self.ports}`;
+          (this.port1 as Traced)[INFO] = chan(ChannelKind.Port, ch + ':a', ch + ':b');
+          (this.port2 as Traced)[INFO] = chan(ChannelKind.Port, ch + ':b', ch + ':a');
+        } catch {
+          // never throw into the program
+        }
+      }
+    };
+    (wt as { MessageChannel: unknown }).MessageChannel = MessageChannel;
+    replaceGlobal('MessageChannel', OrigMC, MessageChannel);
+
+    // BroadcastChannel: envelope carrying the sender's channel and sequence
+    const BC = wt.BroadcastChannel.prototype as unknown as { postMessage: Function } & Traced;
+    const origBcPost = BC.postMessage;
+    BC.postMessage = function postMessage(this: Traced, value: unknown) {
+      if (arguments.length < 1 || ctx.busy) return Reflect.apply(origBcPost, this, arguments);
+      let info = this[INFO];
+      if (info === undefined) info = this[INFO] = chan(ChannelKind.Broadcast, `b:${tag}:${++self.broadcasts}`, undefined);
+      self.send(info, value, undefined, postMessage);
+      const env: Envelope = { [K]: BROADCAST, v: value, c: info.sendCh, q: info.sendSeq };
+      return origBcPost.call(this, env);
+    };
+
+    // worker side of the Worker <-> parentPort channel
+    if (!wt.isMainThread && wt.parentPort) {
+      (wt.parentPort as Traced)[INFO] = chan(ChannelKind.Worker, `w:${tag}:up`, `w:${tag}:down`);
+    }
+
+    // IPC in a child: process.send / process 'message'
+    if (typeof process.send === 'function') this.wrapIpcSend(process as unknown as { send: Function } & Traced, `ipc:${pid}:up`, `ipc:${pid}:down`);
+
+    try {
+      syncBuiltinESMExports();
+    } catch {
+      // older runtimes
+    }
+  }
+
+  /** The parent's end of a new Worker: sends go down, the public port receives up. */
+  onWorker(worker: object, workerThreadId: number): void {
+    const pid = process.pid;
+    (worker as Traced)[INFO] = chan(ChannelKind.Worker, `w:${pid}:${workerThreadId}:down`, undefined);
+    const sym = Object.getOwnPropertySymbols(worker).find((s) => s.description === 'kPublicPort');
+    const port = sym ? (worker as Record<symbol, Traced>)[sym] : undefined;
+    if (port) port[INFO] = chan(ChannelKind.Worker, undefined, `w:${pid}:${workerThreadId}:up`);
+  }
+
+  workerSend(worker: object, value: unknown, transfer: unknown, wrapper: Function): unknown {
+    const info = (worker as Traced)[INFO];
+    if (info === undefined) return value;
+    this.send(info, value, transfer, wrapper);
+    return transfer === undefined ? value : this.outgoing(value, transfer);
+  }
+
+  /** A child with an IPC channel (parent side). */
+  onChild(child: ChildProcess): void {
+    this.wrapIpcSend(child as unknown as { send: Function } & Traced, `ipc:${child.pid}:down`, `ipc:${child.pid}:up`);
+  }
+
+  onIpcMessage(target: object, msg: unknown): void {
+    const info = (target as Traced)[INFO];
+    if (info !== undefined && info.recvCh !== undefined) this.receive(ChannelKind.Process, info.recvCh, ++info.recvSeq, msg);
+  }
+
+  private wrapIpcSend(target: { send: Function } & Traced, sendCh: string, recvCh: string): void {
+    const info = chan(ChannelKind.Process, sendCh, recvCh);
+    target[INFO] = info;
+    const self = this;
+    const orig = target.send;
+    const send = function send(this: unknown, message: unknown) {
+      if (!isInternalIpc(message)) self.send(info, message, undefined, send);
+      return Reflect.apply(orig, this, arguments);
+    };
+    Object.defineProperty(send, 'length', { value: orig.length });
+    target.send = send;
+  }
+}
+
+function replaceGlobal(name: string, orig: unknown, replacement: unknown): void {
+  try {
+    const g = globalThis as Record<string, unknown>;
+    const d = Object.getOwnPropertyDescriptor(globalThis, name);
+    if (!d) return;
+    if ('value' in d) {
+      if (d.value === orig) Object.defineProperty(globalThis, name, { ...d, value: replacement });
+    } else if (d.get && d.get.call(globalThis) === orig) {
+      Object.defineProperty(globalThis, name, { configurable: d.configurable, enumerable: d.enumerable, writable: true, value: replacement });
+    }
+    void g;
+  } catch {
+    // leave the global alone
+  }
+}

@@ -1,0 +1,268 @@
+// Child processes: carries the agent into every child (NODE_OPTIONS plus the CTRACE_* variables, even
+// when the user passes an env without them) and records spawn call -> running -> exit, failed spawns
+// and children killed by a signal. ChildProcess.prototype.spawn is the one path under spawn, fork,
+// exec, execFile and cluster.fork; the sync variants bypass it and are wrapped one by one. The
+// exported async functions are wrapped only to learn which API the user called.
+
+import cp from 'node:child_process';
+import { syncBuiltinESMExports } from 'node:module';
+import util from 'node:util';
+import { EventKind, CrashKind } from '../../protocol/events';
+import type { ThreadStream } from '../stream';
+import { CARRIED_VARS, withPreload, type AgentEnv } from '../env';
+import { callSite } from '../callsite';
+
+const SPAWN = Symbol('ctrace.spawn');
+export const SPAWN_REF_VAR = 'CTRACE_SPAWN_REF';
+
+interface SpawnState {
+  id: number;
+  pid: number;
+}
+
+export interface SpawnHooks {
+  /** a child with an IPC channel was started (messages.ts wraps its send) */
+  onChild?: (child: cp.ChildProcess) => void;
+  /** a 'message' emitted on a ChildProcess (IPC receipt in the parent) */
+  onChildMessage?: (child: cp.ChildProcess, msg: unknown) => void;
+}
+
+export function installSpawnHooks(ctx: ThreadStream, env: AgentEnv, hooks: SpawnHooks): void {
+  const carried: [string, string][] = [];
+  for (const k of CARRIED_VARS) {
+    const v = process.env[k];
+    if (v !== undefined) carried.push([k, v]);
+  }
+  if (!process.env.CTRACE_AGENT) carried.push(['CTRACE_AGENT', env.agentPath]);
+
+  const fixEnvPairs = (pairs: string[], ref: string) => {
+    let hasNodeOptions = false;
+    const have = new Set<string>();
+    for (let k = 0; k < pairs.length; k++) {
+      const p = pairs[k];
+      const eq = p.indexOf('=');
+      const name = eq < 0 ? p : p.slice(0, eq);
+      have.add(name);
+      if (name === 'NODE_OPTIONS') {
+        hasNodeOptions = true;
+        pairs[k] = 'NODE_OPTIONS=' + withPreload(p.slice(eq + 1), env.preload);
+      } else if (name === SPAWN_REF_VAR) pairs[k] = `${SPAWN_REF_VAR}=${ref}`;
+    }
+    if (!hasNodeOptions) pairs.push('NODE_OPTIONS=' + env.preload);
+    for (const [k, v] of carried) if (!have.has(k)) pairs.push(`${k}=${v}`);
+    if (!have.has(SPAWN_REF_VAR)) pairs.push(`${SPAWN_REF_VAR}=${ref}`);
+  };
+
+  const fixEnvObject = (e: NodeJS.ProcessEnv | undefined, ref: string): NodeJS.ProcessEnv => {
+    const out: NodeJS.ProcessEnv = { ...(e ?? process.env) };
+    out.NODE_OPTIONS = withPreload(out.NODE_OPTIONS, env.preload);
+    for (const [k, v] of carried) if (out[k] === undefined) out[k] = v;
+    out[SPAWN_REF_VAR] = ref;
+    return out;
+  };
+
+  // which exported API the current (synchronous) spawn came through; the outermost wins
+  let api: string | undefined;
+  const tagApi = <F extends Function>(name: string, orig: F): F => {
+    const wrapped = function (this: unknown) {
+      if (api !== undefined) return Reflect.apply(orig, this, arguments);
+      api = name;
+      try {
+        return Reflect.apply(orig, this, arguments);
+      } finally {
+        api = undefined;
+      }
+    };
+    Object.defineProperty(wrapped, 'name', { value: orig.name });
+    Object.defineProperty(wrapped, 'length', { value: orig.length });
+    return wrapped as unknown as F;
+  };
+  const mod = cp as unknown as Record<string, Function>;
+  for (const name of ['spawn', 'fork', 'exec', 'execFile']) if (typeof mod[name] === 'function') mod[name] = tagApi(name, mod[name]);
+
+  const proto = cp.ChildProcess.prototype as unknown as { spawn: Function; emit: Function; [SPAWN]?: SpawnState };
+  const origSpawn = proto.spawn;
+  proto.spawn = function spawn(this: cp.ChildProcess & { [SPAWN]?: SpawnState }, options: { file?: string; args?: string[]; envPairs?: string[] }) {
+    let state: SpawnState | undefined;
+    try {
+      if (!ctx.busy) {
+        state = { id: ctx.nextId(), pid: 0 };
+        const ref = `${process.pid}:${state.id}`;
+        if (options && Array.isArray(options.envPairs)) fixEnvPairs(options.envPairs, ref);
+        const where = callSite(spawn);
+        const enc = ctx.enc;
+        enc.begin(EventKind.SpawnCall, ctx.now());
+        enc.u(state.id);
+        enc.s(api ?? 'spawn');
+        enc.s(options?.file);
+        enc.s(safeJson(Array.isArray(options?.args) ? options.args.slice(1) : []));
+        enc.s(where.site);
+        enc.s(where.stack);
+        ctx.recorded();
+        this[SPAWN] = state;
+      }
+    } catch {
+      // never throw into the program
+    }
+    const result = Reflect.apply(origSpawn, this, arguments);
+    if (state !== undefined) {
+      try {
+        if (typeof this.pid === 'number') {
+          state.pid = this.pid;
+          const enc = ctx.enc;
+          enc.begin(EventKind.SpawnRunning, ctx.now());
+          enc.u(state.id);
+          enc.u(this.pid);
+          ctx.recorded();
+          if (typeof (this as { send?: unknown }).send === 'function') hooks.onChild?.(this);
+        } else if (typeof result === 'number' && result < 0) {
+          recordSpawnError(ctx, state.id, errName(result), `spawn ${options?.file} ${errName(result)}`, spawn);
+        }
+      } catch {
+        // never throw into the program
+      }
+    }
+    return result;
+  };
+
+  const EventEmitter = Object.getPrototypeOf(cp.ChildProcess.prototype).constructor as { prototype: { emit: Function } };
+  const baseEmit = Object.prototype.hasOwnProperty.call(proto, 'emit') ? proto.emit : EventEmitter.prototype.emit;
+  const onChildMessage = hooks.onChildMessage;
+  proto.emit = function emit(this: cp.ChildProcess & { [SPAWN]?: SpawnState }, event: string | symbol) {
+    if (event === 'exit') {
+      const state = this[SPAWN];
+      if (state !== undefined && state.pid > 0) recordChildExit(ctx, state, arguments[1], arguments[2]);
+    } else if (event === 'message' && onChildMessage !== undefined) onChildMessage(this, arguments[1]);
+    return Reflect.apply(baseEmit, this, arguments);
+  };
+
+  // ---- sync variants: no ChildProcess object, so env goes in through the options argument
+  const wrapSync = (name: 'spawnSync' | 'execSync' | 'execFileSync') => {
+    const orig = mod[name];
+    if (typeof orig !== 'function') return;
+    const wrapped = function (this: unknown, ...args: unknown[]) {
+      let state: SpawnState | undefined;
+      try {
+        if (!ctx.busy) {
+          state = { id: ctx.nextId(), pid: 0 };
+          const ref = `${process.pid}:${state.id}`;
+          // (file, args?, options?) or execSync(command, options?)
+          const at = name !== 'execSync' && (Array.isArray(args[1]) || (args[1] == null && args.length > 2)) ? 2 : 1;
+          const given = args[at];
+          if (given == null || (typeof given === 'object' && !Array.isArray(given))) {
+            const opts = { ...((given as object) ?? {}) } as { env?: NodeJS.ProcessEnv };
+            opts.env = fixEnvObject(opts.env, ref);
+            args[at] = opts;
+          }
+          const where = callSite(wrapped);
+          const enc = ctx.enc;
+          enc.begin(EventKind.SpawnCall, ctx.now());
+          enc.u(state.id);
+          enc.s(name);
+          enc.s(typeof args[0] === 'string' ? args[0] : undefined);
+          enc.s(safeJson(Array.isArray(args[1]) ? args[1] : []));
+          enc.s(where.site);
+          enc.s(where.stack);
+          ctx.recorded();
+        }
+      } catch {
+        // never throw into the program
+      }
+      let result: unknown;
+      try {
+        result = Reflect.apply(orig, this, args);
+      } catch (err) {
+        if (state !== undefined) syncDone(ctx, state, err, wrapped);
+        throw err;
+      }
+      if (state !== undefined) syncDone(ctx, state, result, wrapped);
+      return result;
+    };
+    Object.defineProperty(wrapped, 'name', { value: orig.name });
+    Object.defineProperty(wrapped, 'length', { value: orig.length });
+    mod[name] = wrapped;
+  };
+  wrapSync('spawnSync');
+  wrapSync('execSync');
+  wrapSync('execFileSync');
+  try {
+    syncBuiltinESMExports();
+  } catch {
+    // older runtimes
+  }
+}
+
+function syncDone(ctx: ThreadStream, state: SpawnState, r: unknown, wrapper: Function): void {
+  try {
+    const res = (r ?? {}) as { pid?: number; status?: number | null; signal?: string | null; error?: { code?: string; message?: string }; code?: string };
+    const pid = typeof res.pid === 'number' ? res.pid : 0;
+    const ts = ctx.now();
+    if (pid > 0) {
+      const enc = ctx.enc;
+      enc.begin(EventKind.SpawnRunning, ts);
+      enc.u(state.id);
+      enc.u(pid);
+      state.pid = pid;
+      ctx.recorded();
+      recordChildExit(ctx, state, res.status ?? null, res.signal ?? null);
+    } else {
+      const e = res.error ?? (r instanceof Error ? (r as { code?: string; message?: string }) : undefined);
+      if (e) recordSpawnError(ctx, state.id, String(e.code ?? 'ERROR'), String(e.message ?? ''), wrapper);
+    }
+  } catch {
+    // never throw into the program
+  }
+}
+
+function recordChildExit(ctx: ThreadStream, state: SpawnState, code: unknown, signal: unknown): void {
+  try {
+    const enc = ctx.enc;
+    const ts = ctx.now();
+    enc.begin(EventKind.SpawnExit, ts);
+    enc.u(state.id);
+    enc.u(state.pid);
+    enc.i(typeof code === 'number' ? code : -1);
+    enc.s(typeof signal === 'string' ? signal : undefined);
+    if (typeof signal === 'string') {
+      enc.begin(EventKind.Crash, ts);
+      enc.u(CrashKind.ChildSignal);
+      enc.s('Signal');
+      enc.s(`child ${state.pid} killed by ${signal}`);
+      enc.s(undefined);
+      enc.s(undefined);
+      enc.u(state.pid);
+      enc.i(0);
+    }
+    ctx.recorded();
+  } catch {
+    // never throw into the program
+  }
+}
+
+function recordSpawnError(ctx: ThreadStream, id: number, code: string, message: string, wrapper: Function): void {
+  const where = callSite(wrapper);
+  const enc = ctx.enc;
+  enc.begin(EventKind.SpawnError, ctx.now());
+  enc.u(id);
+  enc.s(code);
+  enc.s(message);
+  enc.s(where.site);
+  enc.s(where.stack);
+  ctx.recorded();
+}
+
+function errName(errno: number): string {
+  try {
+    return util.getSystemErrorName(errno);
+  } catch {
+    return String(errno);
+  }
+}
+
+function safeJson(v: unknown): string | undefined {
+  try {
+    return JSON.stringify(v);
+  } catch {
+    return undefined;
+  }
+}

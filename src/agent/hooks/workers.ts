@@ -1,0 +1,274 @@
+// Worker threads: carries the agent into workers given a custom env (they re-read NODE_OPTIONS from
+// it), tells each worker its name and parent through a variable in its env copy, records create /
+// online / terminate / exit / 'error', and writes a terminated worker's unflushed tail (tail.ts).
+// `Worker` is replaced by a subclass before any user code runs, so `import { Worker }` gets it too.
+// We override emit rather than adding listeners: an 'error' listener would make the error handled.
+
+import fs from 'node:fs';
+import path from 'node:path';
+import wt from 'node:worker_threads';
+import { syncBuiltinESMExports } from 'node:module';
+import { EventKind, CrashKind } from '../../protocol/events';
+import type { ThreadStream } from '../stream';
+import { CARRIED_VARS, withPreload, type AgentEnv } from '../env';
+import { callSite, throwSite } from '../callsite';
+import { claimTail, TAIL_CHANNEL_PREFIX, type TailRegistration } from '../tail';
+import type { MessageHooks } from './messages';
+
+export const WORKER_INFO_VAR = 'CTRACE_WORKER';
+
+export interface WorkerInfo {
+  /** parent threadId */
+  p: number;
+  /** name option */
+  n?: string;
+}
+
+/** Tails of workers this thread knows about, by threadId; the main thread knows them all. */
+export class TailRegistry {
+  private readonly tails = new Map<number, SharedArrayBuffer>();
+  private channel: InstanceType<typeof wt.BroadcastChannel> | undefined;
+  /** threadIds of workers this thread created and saw exit before their tail registered */
+  private readonly pendingExit = new Map<number, number>();
+  private readonly mine = new Set<number>();
+
+  constructor(private readonly ctx: ThreadStream, private readonly dir: string) {}
+
+  /** Opens the private channel (before the first worker starts, so its registration reaches us). */
+  listen(): void {
+    if (this.channel) return;
+    try {
+      const bc = new wt.BroadcastChannel(TAIL_CHANNEL_PREFIX + process.pid);
+      bc.onmessage = (e: unknown) => {
+        const d = (e as { data?: TailRegistration }).data;
+        if (!d || typeof d.threadId !== 'number' || !(d.sab instanceof SharedArrayBuffer)) return;
+        if (!this.ctx.isMainThread && !this.mine.has(d.threadId)) return;
+        this.tails.set(d.threadId, d.sab);
+        const code = this.pendingExit.get(d.threadId);
+        if (code !== undefined) {
+          this.pendingExit.delete(d.threadId);
+          this.recover(d.threadId, code);
+        }
+      };
+      (bc as unknown as { unref?: () => void }).unref?.();
+      this.channel = bc;
+    } catch {
+      this.channel = undefined;
+    }
+  }
+
+  created(threadId: number): void {
+    this.mine.add(threadId);
+  }
+
+  /** The worker is gone: append what it could not write, and a ThreadExit if it wrote none. */
+  exited(threadId: number, code: number): void {
+    if (!this.tails.has(threadId)) {
+      this.pendingExit.set(threadId, code);
+      return;
+    }
+    this.recover(threadId, code);
+  }
+
+  private recover(threadId: number, code: number | undefined): void {
+    const sab = this.tails.get(threadId);
+    if (!sab) return;
+    this.tails.delete(threadId);
+    this.mine.delete(threadId);
+    const wasBusy = this.ctx.busy;
+    this.ctx.busy = true;
+    try {
+      const file = path.join(this.dir, `${process.pid}-${threadId}.ctc`);
+      const size = () => {
+        try {
+          return fs.statSync(file).size;
+        } catch {
+          return 0;
+        }
+      };
+      const bytes = claimTail(sab, process.pid, threadId, size, code === undefined ? undefined : { ts: this.ctx.now(), code });
+      if (bytes) {
+        const fd = fs.openSync(file, 'a');
+        try {
+          fs.writeSync(fd, bytes);
+        } finally {
+          fs.closeSync(fd);
+        }
+      }
+    } catch {
+      // never throw into the program
+    } finally {
+      this.ctx.busy = wasBusy;
+    }
+  }
+
+  /** At process end (main thread): claim every worker still registered. */
+  drainAll(): void {
+    for (const threadId of [...this.tails.keys()]) this.recover(threadId, undefined);
+  }
+}
+
+/** The worker's side: tell the process where our tail lives. */
+export function registerTail(reg: TailRegistration): void {
+  try {
+    const bc = new wt.BroadcastChannel(TAIL_CHANNEL_PREFIX + reg.pid);
+    bc.postMessage(reg);
+    bc.close();
+  } catch {
+    // without it, a terminate() loses this worker's last <= 50 ms of events
+  }
+}
+
+/** Reads and removes the info the parent put in this worker's env copy. */
+export function takeWorkerInfo(): WorkerInfo | undefined {
+  try {
+    const raw = process.env[WORKER_INFO_VAR];
+    if (raw === undefined) return undefined;
+    delete process.env[WORKER_INFO_VAR];
+    return JSON.parse(raw) as WorkerInfo;
+  } catch {
+    return undefined;
+  }
+}
+
+export function installWorkerHooks(ctx: ThreadStream, env: AgentEnv, tails: TailRegistry, messages: MessageHooks | undefined): void {
+  const OrigWorker = wt.Worker;
+  const carried: [string, string][] = [];
+  for (const k of CARRIED_VARS) {
+    const v = process.env[k];
+    if (v !== undefined) carried.push([k, v]);
+  }
+  if (!process.env.CTRACE_AGENT) carried.push(['CTRACE_AGENT', env.agentPath]);
+
+  // the threadId getter returns -1 once the worker has exited: remember it at creation
+  const ids = new WeakMap<object, number>();
+  const idOf = (w: InstanceType<typeof OrigWorker>) => ids.get(w) ?? w.threadId;
+
+  const Worker = class Worker extends OrigWorker {
+    constructor(filename: string | URL, options?: wt.WorkerOptions) {
+      let opts = options;
+      let restoreEnv: (() => void) | undefined;
+      let where: { site: string | undefined; stack: string | undefined } = { site: undefined, stack: undefined };
+      try {
+        tails.listen();
+        const info = JSON.stringify({ p: ctx.threadId, n: typeof options?.name === 'string' && options.name ? options.name : undefined } satisfies WorkerInfo);
+        const e = options?.env;
+        if (e !== null && typeof e === 'object') {
+          // a custom env: the worker re-reads NODE_OPTIONS from it, so put ours there
+          const copy: Record<string, string | undefined> = { ...(e as Record<string, string | undefined>) };
+          copy.NODE_OPTIONS = withPreload(copy.NODE_OPTIONS, env.preload);
+          for (const [k, v] of carried) if (copy[k] === undefined) copy[k] = v;
+          copy[WORKER_INFO_VAR] = info;
+          opts = { ...options, env: copy };
+        } else if (e === undefined) {
+          // the worker copies process.env during construction: add our variable just for that
+          const had = Object.prototype.hasOwnProperty.call(process.env, WORKER_INFO_VAR);
+          const before = process.env[WORKER_INFO_VAR];
+          process.env[WORKER_INFO_VAR] = info;
+          restoreEnv = () => {
+            if (had) process.env[WORKER_INFO_VAR] = before;
+            else delete process.env[WORKER_INFO_VAR];
+          };
+        }
+        where = callSite(new.target);
+      } catch {
+        // never throw into the program
+      }
+      try {
+        super(filename, opts);
+      } finally {
+        restoreEnv?.();
+      }
+      try {
+        const id = this.threadId;
+        ids.set(this, id);
+        tails.created(id);
+        messages?.onWorker(this, id);
+        const enc = ctx.enc;
+        enc.begin(EventKind.WorkerCreate, ctx.now());
+        enc.u(id);
+        enc.s(options?.eval ? '[eval] ' + String(filename).slice(0, 200) : String(filename));
+        enc.u(options?.eval ? 1 : 0);
+        enc.s(options?.resourceLimits ? safeJson(options.resourceLimits) : undefined);
+        enc.s(where.site);
+        enc.s(where.stack);
+        ctx.recorded();
+      } catch {
+        // never throw into the program
+      }
+    }
+
+    override postMessage(value: unknown, transfer?: unknown): void {
+      if (messages === undefined || arguments.length === 0) return Reflect.apply(super.postMessage, this, arguments);
+      const v = messages.workerSend(this, value, transfer, Worker.prototype.postMessage);
+      return arguments.length < 2 ? super.postMessage(v) : super.postMessage(v, transfer as readonly wt.TransferListItem[]);
+    }
+
+    override terminate(): Promise<number> {
+      try {
+        const where = callSite(Worker.prototype.terminate);
+        const enc = ctx.enc;
+        enc.begin(EventKind.WorkerTerminate, ctx.now());
+        enc.u(idOf(this));
+        enc.s(where.site);
+        enc.s(where.stack);
+        ctx.recorded();
+      } catch {
+        // never throw into the program
+      }
+      return super.terminate();
+    }
+
+    override emit(event: string | symbol, ...args: unknown[]): boolean {
+      if (event === 'online' || event === 'exit' || event === 'error') onEvent(this, event, args[0]);
+      return super.emit(event, ...args);
+    }
+  };
+
+  function onEvent(w: InstanceType<typeof OrigWorker>, event: string, arg: unknown): void {
+    try {
+      const id = idOf(w);
+      const enc = ctx.enc;
+      const ts = ctx.now();
+      if (event === 'online') {
+        enc.begin(EventKind.WorkerOnline, ts);
+        enc.u(id);
+      } else if (event === 'exit') {
+        enc.begin(EventKind.WorkerExit, ts);
+        enc.u(id);
+        enc.i(typeof arg === 'number' ? arg : 0);
+        ctx.recorded();
+        tails.exited(id, typeof arg === 'number' ? arg : 0);
+        return;
+      } else {
+        const e = arg !== null && typeof arg === 'object' ? (arg as { name?: unknown; message?: unknown; stack?: unknown }) : undefined;
+        enc.begin(EventKind.Crash, ts);
+        enc.u(CrashKind.WorkerError);
+        enc.s(e ? String(e.name ?? 'Error') : typeof arg);
+        enc.s(e ? String(e.message ?? '') : String(arg));
+        enc.s(e && typeof e.stack === 'string' ? e.stack : undefined);
+        enc.s(throwSite(arg));
+        enc.u(process.pid);
+        enc.i(id);
+      }
+      ctx.recorded();
+    } catch {
+      // never throw into the program
+    }
+  }
+
+  (wt as { Worker: unknown }).Worker = Worker;
+  try {
+    syncBuiltinESMExports();
+  } catch {
+    // older runtimes
+  }
+}
+
+function safeJson(v: unknown): string | undefined {
+  try {
+    return JSON.stringify(v);
+  } catch {
+    return undefined;
+  }
+}

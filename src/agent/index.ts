@@ -1,0 +1,82 @@
+// The agent: preloaded with NODE_OPTIONS=--require into every Node process and worker thread of the
+// traced program (docs/capture.md). Without CTRACE_DIR it does nothing at all. Each thread records
+// into its own file `${CTRACE_DIR}/<pid>-<threadId>.ctc` that the recorder tails. Hooks install in
+// this order: the stream (so every later record has a place to go), messages, spawns, workers, the
+// lifecycle (last, so its exit wrapper sees everything), then the lock hooks of issue 5.
+
+import fs from 'node:fs';
+import wt from 'node:worker_threads';
+import { readEnv } from './env';
+import { makeClock } from './clock';
+import { ThreadStream } from './stream';
+import { hideAgentFrames } from './hide-frames';
+import { setAgentFile } from './callsite';
+import { WorkerTail } from './tail';
+import { installLifecycle, recordStart } from './hooks/lifecycle';
+import { MessageHooks } from './hooks/messages';
+import { installSpawnHooks, SPAWN_REF_VAR } from './hooks/spawn';
+import { installWorkerHooks, registerTail, takeWorkerInfo, TailRegistry } from './hooks/workers';
+import { installLockHooks } from './hooks/locks';
+
+const LOADED = Symbol.for('ctrace.agent.loaded');
+
+function osThreadId(isMain: boolean): number {
+  if (process.platform === 'linux') {
+    try {
+      return Number(fs.readlinkSync('/proc/thread-self').split('/').pop()) || (isMain ? process.pid : 0);
+    } catch {
+      // fall through
+    }
+  }
+  return isMain ? process.pid : 0;
+}
+
+function start(): void {
+  const g = globalThis as Record<symbol, unknown>;
+  if (g[LOADED]) return; // preloaded twice (NODE_OPTIONS given twice): once is enough
+  g[LOADED] = true;
+  const env = readEnv(process.env, __filename);
+  if (!env) return;
+  // the ESM loader-hooks thread (module.register) runs preloads too; it is not the user's
+  if (!wt.isMainThread && wt.parentPort === null) return;
+
+  setAgentFile(__filename);
+  hideAgentFrames(__filename);
+  const isMain = wt.isMainThread;
+  const tid = osThreadId(isMain);
+  const ctx = new ThreadStream(env.dir, process.pid, tid, wt.threadId, isMain, makeClock());
+
+  if (isMain) {
+    recordStart(ctx, { name: 'main', parentThreadId: -1, workerRef: undefined }, process.env[SPAWN_REF_VAR]);
+  } else {
+    const tail = new WorkerTail(ctx.enc, tid);
+    ctx.tail = tail;
+    registerTail({ pid: process.pid, threadId: wt.threadId, sab: tail.sab });
+    const info = takeWorkerInfo();
+    recordStart(
+      ctx,
+      { name: info?.n ?? `worker ${wt.threadId}`, parentThreadId: info ? info.p : -1, workerRef: `${process.pid}:${wt.threadId}` },
+      undefined,
+    );
+  }
+
+  const messages = env.messages ? new MessageHooks(ctx) : undefined;
+  messages?.install();
+  const tails = new TailRegistry(ctx, env.dir);
+  installSpawnHooks(ctx, env, {
+    onChild: messages ? (child) => messages.onChild(child) : undefined,
+    onChildMessage: messages ? (child, msg) => messages.onIpcMessage(child, msg) : undefined,
+  });
+  installWorkerHooks(ctx, env, tails, messages);
+  installLifecycle(ctx, {
+    beforeFinalFlush: isMain ? () => tails.drainAll() : undefined,
+    onProcessMessage: messages ? (msg) => messages.onIpcMessage(process, msg) : undefined,
+  });
+  if (env.locks) installLockHooks(ctx);
+}
+
+try {
+  start();
+} catch {
+  // the agent must never stop the program from starting
+}

@@ -1,0 +1,120 @@
+// One thread's event stream: the AgentContext every hook records through. Records are encoded into
+// a StreamEncoder and written to `${CTRACE_DIR}/<pid>-<threadId>.ctc` as whole framed chunks, one
+// fs.writeSync per flush, so the recorder tailing the file never sees half a chunk. Flushes happen
+// when the buffer passes FLUSH_BYTES, when a record comes FLUSH_NS after the last flush, on an
+// unref'd timer armed while records are pending, before blocking calls (ctx.flush) and at exit.
+
+import fs from 'node:fs';
+import path from 'node:path';
+import { StreamEncoder } from '../protocol/wire';
+import type { AgentContext, CallSite } from './context';
+import { callSite } from './callsite';
+import { WorkerTail } from './tail';
+
+const FLUSH_BYTES = 32 * 1024;
+const FLUSH_NS = 50e6;
+const FLUSH_MS = 50;
+
+export class ThreadStream implements AgentContext {
+  readonly enc: StreamEncoder;
+  readonly file: string;
+  busy = false;
+  /** set once the thread's final records are written: later records flush at once */
+  ended = false;
+  private fd = -1;
+  private written = 0;
+  private lastFlush: number;
+  private lastNow = 0;
+  private timer: ReturnType<typeof setTimeout> | undefined;
+  private ids = 0;
+  private broken = false;
+  tail: WorkerTail | undefined;
+
+  constructor(
+    dir: string,
+    readonly pid: number,
+    readonly tid: number,
+    readonly threadId: number,
+    readonly isMainThread: boolean,
+    private readonly clock: () => number,
+  ) {
+    this.enc = new StreamEncoder(pid, tid, threadId);
+    this.file = path.join(dir, `${pid}-${threadId}.ctc`);
+    try {
+      this.fd = fs.openSync(this.file, 'a');
+    } catch {
+      this.broken = true;
+    }
+    this.lastFlush = clock();
+  }
+
+  now(): number {
+    const t = this.clock();
+    this.lastNow = t;
+    return t;
+  }
+
+  recorded(): void {
+    const tail = this.tail;
+    if (tail !== undefined) {
+      if (!tail.attached) {
+        this.flush();
+        return;
+      }
+      tail.publish();
+    }
+    if (this.ended || this.enc.pendingBytes >= FLUSH_BYTES || this.lastNow - this.lastFlush >= FLUSH_NS) this.flush();
+    else if (this.timer === undefined) this.arm();
+  }
+
+  private arm(): void {
+    try {
+      this.timer = setTimeout(() => {
+        this.timer = undefined;
+        this.flush();
+      }, FLUSH_MS);
+      this.timer.unref();
+    } catch {
+      this.timer = undefined;
+    }
+  }
+
+  flush(): void {
+    if (this.enc.pendingRecords === 0 && this.enc.pendingBytes === 0) return;
+    const wasBusy = this.busy;
+    this.busy = true;
+    try {
+      const bytes = this.enc.flush();
+      this.lastFlush = this.lastNow || this.clock();
+      const tail = this.tail;
+      if (tail !== undefined) {
+        tail.attach();
+        if (!tail.beginFlush(this.written + bytes.length)) return; // the creator claimed our buffer
+      }
+      try {
+        if (!this.broken && bytes.length > 0) {
+          let off = 0;
+          while (off < bytes.length) off += fs.writeSync(this.fd, bytes, off, bytes.length - off);
+          this.written += bytes.length;
+        }
+      } catch {
+        this.broken = true;
+      } finally {
+        if (tail !== undefined) tail.endFlush();
+      }
+    } catch {
+      // never throw into the program
+    } finally {
+      this.busy = wasBusy;
+    }
+  }
+
+  callSite(wrapper: Function): CallSite {
+    return callSite(wrapper);
+  }
+
+  /** unique within the process: threads count in disjoint ranges */
+  nextId(): number {
+    return this.threadId * 2 ** 32 + ++this.ids;
+  }
+}
