@@ -2,6 +2,7 @@
 // (docs/cli.md). Tools and CI jobs read the summary, so fields are only ever added, never renamed.
 
 import type { ExitCause } from './events';
+import type { Insights } from './insights';
 
 export type SchedMode = 'switches' | 'counts' | 'node' | 'off';
 
@@ -120,6 +121,6 @@ export interface TraceSummary {
   crashes: SummaryCrash[];
   deadlocks?: DeadlockReport[];
   contention?: ContentionEntry[];
-  /** issue "Answers, not raw data" */
-  insights?: Record<string, unknown>;
+  /** issue "Answers, not raw data": see src/protocol/insights.ts and docs/insights.md */
+  insights?: Insights;
 }

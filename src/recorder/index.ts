@@ -4,6 +4,7 @@ export { startRecording, STOP_GRACE_MS } from './record';
 export { readTrace, decodeTrace, TraceReadError, availableMemoryBytes, type ReadOptions } from './reader';
 export { buildModel, commandLine, type TraceModel, type ProcessNode, type ThreadNode, type SpawnNode, type WorkerNode, type MessagePair, type CrashNode } from './model';
 export { summarize, oneLine, formatSummary, formatDeadlock } from './summary';
+export { computeInsights, compareTraces, formatComparison, formatInsightNotes } from './insights';
 export { LaunchError } from './launch';
 export { AgentMissingError, agentPath } from './agent-path';
 export { RECORDER_VERSION } from './version';

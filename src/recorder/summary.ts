@@ -5,6 +5,7 @@ import { EventKind } from '../protocol/events';
 import type { SummaryCrash, SummaryProcess, SummaryThread, TraceSummary } from '../protocol/trace';
 import { FORMAT_VERSION } from '../protocol/wire';
 import { analyzeLocks } from './locks';
+import { computeInsights } from './insights';
 import { buildModel, type TraceModel } from './model';
 import type { LoadedTrace } from './types';
 
@@ -77,6 +78,7 @@ export function summarize(trace: Trace, model: TraceModel = buildModel(trace)): 
     crashes,
     deadlocks,
     contention: locks.contention,
+    insights: computeInsights(trace.events, meta),
   };
 }
 
