@@ -1,0 +1,81 @@
+// Insights on the bundled examples, recorded through the real CLI and agent: each figure asserted is
+// one the example is built to produce (see each example's header). Machine-dependent figures are
+// compared within one run (processes versus workers), never against fixed timings.
+import { test, before } from 'node:test';
+import assert from 'node:assert/strict';
+import fs from 'node:fs';
+import path from 'node:path';
+import { compareTraces } from '../../src/recorder/insights';
+import type { Insights } from '../../src/protocol/insights';
+import { built, lineOf, record, ROOT, NODE } from './record-helpers';
+
+const example = (name: string) => path.join(ROOT, 'examples', name, 'main.js');
+
+before(() => {
+  assert.ok(built(), 'dist/cli.js and dist/agent.js are missing: run npm run build');
+});
+
+async function insightsOf(name: string): Promise<Insights> {
+  const r = await record([NODE, example(name)]);
+  assert.equal(r.run.status, 0, r.run.stderr);
+  assert.ok(r.summary.insights, 'ctrace summary --json carries insights');
+  return r.summary.insights!;
+}
+
+test('creating a worker costs less than forking a process (same job, same machine, same run)', async () => {
+  const procs = await insightsOf('processes');
+  const workers = await insightsOf('workers');
+  // every child and worker was timed from its own first line, not guessed
+  assert.deepEqual(procs.creation.items.map((c) => [c.kind, c.api, c.measuredBy]), [['process', 'fork', 'start'], ['process', 'fork', 'start']]);
+  assert.deepEqual(workers.creation.items.map((c) => [c.kind, c.measuredBy]), [['worker', 'start'], ['worker', 'start']]);
+  const p = procs.creation.groups.find((g) => g.kind === 'process')!;
+  const w = workers.creation.groups.find((g) => g.kind === 'worker')!;
+  assert.ok(w.medianMs > 0 && p.medianMs > 0);
+  assert.ok(w.medianMs < p.medianMs, `worker creation median ${w.medianMs} ms should be below fork's ${p.medianMs} ms`);
+  const forkLine = lineOf(example('processes'), 'fork(__filename');
+  assert.deepEqual(p.slowestSites.map((s) => [s.site?.file, s.site?.line, s.count]), [[example('processes'), forkLine, 2]]);
+
+  // both jobs exchange 20 messages, each one paired with its receipt
+  for (const i of [procs, workers]) assert.deepEqual([i.messages.totals.count, i.messages.totals.received], [20, 20]);
+  assert.deepEqual(procs.messages.channels.map((c) => c.channelKind), ['process', 'process']);
+  assert.ok(workers.messages.channels.every((c) => c.channelKind === 'worker'));
+  assert.ok(procs.messages.totals.latency!.medianMs > 0);
+
+  const rows = compareTraces(procs, workers);
+  const creation = rows.find((r) => r.id === 'creation.medianMs')!;
+  assert.ok(creation.ratio !== null && creation.ratio < 1, `creation ratio ${creation.ratio}`);
+  if (procs.parallelism.recorded && workers.parallelism.recorded) {
+    // the same hashing work shows up as CPU time in both
+    assert.ok(procs.parallelism.cpuMs! > 0 && workers.parallelism.cpuMs! > 0);
+    assert.ok(rows.find((r) => r.id === 'cpu.cpuMs')!.ratio !== null);
+  }
+});
+
+test('large-payload: the three copied 4 MB arrays are flagged, the transferred and the shared one are not', async () => {
+  const i = await insightsOf('large-payload');
+  const file = example('large-payload');
+  const copiedLine = lineOf(file, "how: 'copied'");
+  const m = i.messages;
+  assert.equal(m.largeCopyCount, 3, JSON.stringify(m.largeCopies.map((l) => [l.copiedBytes, l.evidence.site])));
+  for (const l of m.largeCopies) {
+    assert.equal(l.channelKind, 'worker');
+    assert.ok(l.copiedBytes >= 4 * 1024 * 1024, `${l.copiedBytes} bytes`);
+    assert.equal(l.evidence.site?.file, file);
+    assert.ok(l.evidence.site!.line >= copiedLine && l.evidence.site!.line <= copiedLine + 2, `line ${l.evidence.site?.line}`);
+    assert.match(l.advice, /transfer/);
+    assert.ok(l.latencyMs !== null && l.latencyMs > 0);
+  }
+  assert.ok(m.totals.transferredBytes >= 4 * 1024 * 1024, `transferred ${m.totals.transferredBytes}`);
+  assert.ok(m.totals.sharedBytes >= 4 * 1024 * 1024, `shared ${m.totals.sharedBytes}`);
+  assert.deepEqual([m.totals.count, m.totals.received], [11, 11]);
+});
+
+const deadlockExample = ['deadlock', 'abba', 'deadlock-abba'].map((n) => example(n)).find((f) => fs.existsSync(f));
+test('the deadlock example appears with its cycle, explained', { skip: !deadlockExample && 'no deadlock example in examples/ yet' }, async () => {
+  const r = await record([NODE, deadlockExample!]);
+  const d = r.summary.insights!.locks.deadlocks;
+  assert.ok(d.length >= 1, 'a deadlock was found');
+  assert.ok(d[0].cycle.length >= 2);
+  assert.equal(d[0].explanation.length, d[0].cycle.length);
+  for (const line of d[0].explanation) assert.match(line, /holds .* and waits for /);
+});
