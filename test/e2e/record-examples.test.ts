@@ -1,0 +1,110 @@
+// Each bundled example recorded through the real CLI: exact processes and their links, threads,
+// spawns, workers, messages per channel (every send paired with its receipt), crashes in order with
+// their sites, and exit causes. The examples' headers document the shapes asserted here.
+import { test, before } from 'node:test';
+import assert from 'node:assert/strict';
+import fs from 'node:fs';
+import path from 'node:path';
+import { built, lineOf, record, ROOT, NODE, unpaired } from './record-helpers';
+
+const example = (name: string) => path.join(ROOT, 'examples', name, 'main.js');
+
+before(() => {
+  assert.ok(built(), 'dist/cli.js and dist/agent.js are missing: run npm run build');
+});
+
+test('processes: a parent and 2 forked children, linked, 20 IPC messages all paired', async () => {
+  const r = await record([NODE, example('processes')]);
+  assert.equal(r.run.status, 0, r.run.stderr);
+  assert.match(r.run.stdout, /^processes: 8 chunks hashed by 2 children: 274d462912a8b1ea\n$/);
+  const [root, ...children] = r.summary.processes;
+  assert.equal(r.summary.processes.length, 3);
+  assert.deepEqual([root.command, root.exitCode, root.signal, root.cause], ['node examples/processes/main.js', 0, null, 'normal']);
+  for (const c of children) {
+    assert.deepEqual([c.ppid, c.command, c.exitCode, c.cause], [root.pid, 'node examples/processes/main.js child', 0, 'normal']);
+  }
+  assert.deepEqual(r.model.processes[0].children.sort(), children.map((c) => c.pid).sort());
+  assert.deepEqual(
+    r.model.spawns.map((s) => [s.pid, s.api, s.childProcess, s.exitCode]).sort(),
+    children.map((c) => [root.pid, 'fork', c.pid, 0]).sort(),
+  );
+  assert.ok(r.model.spawns.every((s) => s.site?.file === example('processes')));
+  assert.deepEqual(r.summary.counts, { spawns: 2, workers: 0, messagesSent: 20, messagesReceived: 20, crashes: 0, events: r.trace.events.length });
+  assert.deepEqual(r.summary.messagesByChannel, { process: 20, worker: 0, port: 0, broadcast: 0 });
+  assert.deepEqual(unpaired(r.model), []);
+  assert.ok(r.model.messages.every((m) => m.latencyNs! > 0));
+  assert.equal(r.summary.threads.filter((t) => t.kind === 'main').length, 3);
+  assert.equal(r.trace.meta.complete, true);
+  assert.equal(r.trace.incomplete, false);
+});
+
+test('workers: 2 named worker threads linked to their creation, 20 worker messages all paired', async () => {
+  const r = await record([NODE, example('workers')]);
+  assert.equal(r.run.status, 0, r.run.stderr);
+  assert.match(r.run.stdout, /^workers: 8 chunks hashed by 2 workers: 274d462912a8b1ea\n$/);
+  assert.equal(r.summary.processes.length, 1);
+  const pid = r.summary.processes[0].pid;
+  const workers = r.model.threads.filter((t) => t.kind === 'worker');
+  assert.deepEqual(
+    workers.map((t) => [t.pid, t.threadId, t.name, t.worker?.workerThreadId, t.exitCode]),
+    [
+      [pid, 1, 'hasher 0', 1, 0],
+      [pid, 2, 'hasher 1', 2, 0],
+    ],
+  );
+  for (const t of workers) {
+    assert.ok(t.tid > pid, `worker tid ${t.tid}`);
+    assert.equal(t.worker?.site?.file, example('workers'));
+    assert.ok(t.worker!.onlineTs! >= t.worker!.createTs);
+  }
+  assert.deepEqual(r.summary.counts, { spawns: 0, workers: 2, messagesSent: 20, messagesReceived: 20, crashes: 0, events: r.trace.events.length });
+  assert.deepEqual(r.summary.messagesByChannel, { process: 0, worker: 20, port: 0, broadcast: 0 });
+  assert.deepEqual(unpaired(r.model), []);
+});
+
+test('shared-mutex: 2 workers sharing a SAB, output unchanged by tracing, 2 messages', async () => {
+  const r = await record([NODE, example('shared-mutex')]);
+  assert.equal(r.run.status, 0, r.run.stderr);
+  assert.match(r.run.stdout, /^shared-mutex: 8 chunks hashed by 2 workers: 274d462912a8b1ea, progress 16000\n$/);
+  assert.equal(r.summary.threads.filter((t) => t.kind === 'worker').length, 2);
+  assert.deepEqual(r.summary.messagesByChannel, { process: 0, worker: 2, port: 0, broadcast: 0 });
+  assert.deepEqual(unpaired(r.model), []);
+});
+
+test('cluster: a primary and 2 cluster workers serving 4 requests, 4 user IPC messages', async () => {
+  const r = await record([NODE, example('cluster')]);
+  assert.equal(r.run.status, 0, r.run.stderr);
+  assert.match(r.run.stdout, /cluster: 4 requests served by 2 workers\n$/);
+  const [primary, ...workers] = r.summary.processes;
+  assert.equal(workers.length, 2);
+  for (const w of workers) assert.deepEqual([w.ppid, w.exitCode, w.signal], [primary.pid, 0, null]);
+  assert.equal(r.summary.counts.spawns, 2);
+  assert.ok(r.model.spawns.every((s) => s.childProcess !== undefined && workers.some((w) => w.pid === s.childProcess)));
+  // cluster's own NODE_CLUSTER messages are Node's, not the program's
+  assert.deepEqual(r.summary.messagesByChannel, { process: 4, worker: 0, port: 0, broadcast: 0 });
+  assert.deepEqual(unpaired(r.model), []);
+});
+
+test('crash: the worker crash at its throw site, then the SIGKILLed child, and the parent lives on', async () => {
+  const file = example('crash');
+  const r = await record([NODE, file]);
+  assert.equal(r.run.status, 0, r.run.stderr);
+  const [root, child] = r.summary.processes;
+  assert.equal(r.summary.processes.length, 2);
+  assert.deepEqual([root.exitCode, root.cause], [0, 'normal']);
+  assert.deepEqual([child.ppid, child.exitCode, child.signal, child.cause], [root.pid, null, 'SIGKILL', 'killed']);
+  const line = lineOf(file, "throw new Error('boom in worker')");
+  const column = fs.readFileSync(file, 'utf8').split('\n')[line - 1].indexOf('new Error') + 1;
+  assert.deepEqual(
+    r.summary.crashes.map((c) => [c.pid, c.threadId, c.kind, c.name, c.message, c.site]),
+    [
+      [root.pid, 1, 'uncaught', 'Error', 'boom in worker', { file, line, column }],
+      [child.pid, 0, 'child-signal', r.summary.crashes[1]?.name, r.summary.crashes[1]?.message, r.summary.crashes[1]?.site ?? null],
+    ],
+  );
+  assert.match(r.summary.crashes[1].name + ' ' + r.summary.crashes[1].message, /SIGKILL/);
+  assert.equal(r.summary.counts.crashes, 2);
+  assert.equal(r.model.threads.find((t) => t.threadId === 1)?.exitCode, 1);
+  // the parent kept running after both
+  assert.ok(r.model.processes[0].endTs! > r.summary.crashes[1].ts);
+});
