@@ -64,8 +64,9 @@ export function installAtomicsHooks(ctx: AgentContext): void {
     try {
       const name = sabName(sab);
       const i = intField(index);
-      const id = ctx.nextId();
       const cs = lockSite(wrapper);
+      if (cs.site === undefined) return 0;
+      const id = ctx.nextId();
       const enc = ctx.enc;
       enc.begin(EventKind.AtomicsWaitBegin, ctx.now());
       enc.s(name);
@@ -108,8 +109,9 @@ export function installAtomicsHooks(ctx: AgentContext): void {
       const enc = ctx.enc;
       if (acquire) {
         if (held.has(key)) return; // a re-take (e.g. 1 -> 2 "contended" marking) is not a new hold
-        const id = ctx.nextId();
         const cs = lockSite(wrapper);
+        if (cs.site === undefined) return; // the agent's own memory
+        const id = ctx.nextId();
         held.set(key, id);
         const waited = waitedOn.delete(key) ? 1 : 0;
         enc.begin(EventKind.LockAcquired, ctx.now());
@@ -185,6 +187,7 @@ export function installAtomicsHooks(ctx: AgentContext): void {
         inHook = true;
         try {
           const cs = lockSite(notify);
+          if (cs.site === undefined) return woken;
           const enc = ctx.enc;
           enc.begin(EventKind.AtomicsNotify, ctx.now());
           enc.s(sabName(sab));

@@ -13,12 +13,17 @@ const rawFrames = (_: unknown, cs: V8CallSite[]) => cs;
 const cache = new Map<string, CallSite>();
 const NONE: CallSite = { site: undefined, stack: undefined };
 const DEPTH = 4;
+/** this bundle (dist/agent.js): a call made by the agent itself (its own SAB ring) has no user site */
+const SELF = typeof __filename === 'string' ? __filename : undefined;
 
 function isInternal(file: string | null | undefined): boolean {
   return !file || file.startsWith('node:') || file.startsWith('internal/');
 }
 
-/** The user's call site of `wrapper`, and up to 4 user frames ("fn (file:line:col)" lines). */
+/**
+ * The user's call site of `wrapper`, and up to 4 user frames ("fn (file:line:col)" lines). `site`
+ * is undefined when the caller is the agent itself: hooks then record nothing.
+ */
 export function lockSite(wrapper: Function, skipFile?: string): CallSite {
   const E = Error as unknown as { prepareStackTrace?: unknown; stackTraceLimit: number };
   const savedPrepare = E.prepareStackTrace;
@@ -37,6 +42,12 @@ export function lockSite(wrapper: Function, skipFile?: string): CallSite {
     E.stackTraceLimit = savedLimit;
   }
   if (!Array.isArray(frames)) return NONE;
+  for (const f of frames) {
+    const file = f.getFileName();
+    if (isInternal(file)) continue;
+    if (file === SELF) return NONE;
+    break;
+  }
   let key = '';
   const picked: V8CallSite[] = [];
   for (let k = 0; k < frames.length && picked.length < DEPTH; k++) {
