@@ -1,0 +1,384 @@
+// The extension's integration tests, offline: code-server (VS Code 1.100.3 server + its Node extension
+// host) on 127.0.0.1, driven through Debian's Chromium with playwright-core, as a user would.
+//   dev:   extension loaded unpacked (extensionDevelopmentPath). Open examples/workers/main.js, run
+//          "Concurrency: Trace Concurrency", the timeline appears beside the editor with a track per
+//          process and worker, select the worker-create event and click its call site: the active
+//          editor is main.js at the `new Worker` line.
+//   exthost: the mocha suite in test/extension/suite inside the extension host (extensionTestsPath).
+//   vsix:  `vsce package`, `--install-extension`, a server WITH workspace trust (Restricted Mode): the
+//          dev run's saved trace opens in the custom editor and still links to source; Trace
+//          Concurrency is refused with its message.
+// Prints "RESULT: N passed, N failed". Logs and failure screenshots go to .tmp/ext-run-*/.
+import { execFileSync, spawn } from 'node:child_process';
+import fs from 'node:fs';
+import net from 'node:net';
+import path from 'node:path';
+import { format } from 'node:util';
+import { fileURLToPath } from 'node:url';
+import { chromium } from 'playwright-core';
+
+const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..', '..');
+const CODE_SERVER = process.env.CODE_SERVER || path.join(ROOT, '.code-server/node_modules/.bin/code-server');
+const CHROMIUM = process.env.CHROMIUM || '/usr/bin/chromium';
+const RUN_DIR = path.join(ROOT, '.tmp', `ext-run-${Date.now()}`);
+const EXT_ID = 'concurrency-timeline.concurrency-timeline';
+const T0 = Date.now();
+const log = (...a) => console.log(`[${((Date.now() - T0) / 1000).toFixed(1)}s]`, ...a);
+
+const SERVER_ENV = { ...process.env, EXTENSIONS_GALLERY: '{}', XDG_CONFIG_HOME: path.join(RUN_DIR, 'xdg-config'), XDG_DATA_HOME: path.join(RUN_DIR, 'xdg-data') };
+const USER_SETTINGS = {
+  'telemetry.telemetryLevel': 'off',
+  'workbench.startupEditor': 'none',
+  'workbench.enableExperiments': false,
+  'workbench.tips.enabled': false,
+  'extensions.autoCheckUpdates': false,
+  'extensions.autoUpdate': false,
+  'extensions.ignoreRecommendations': true,
+  'update.mode': 'none',
+  // Restricted Mode without the modal trust prompt (the vsix server runs with workspace trust on).
+  'security.workspace.trust.startupPrompt': 'never',
+  'security.workspace.trust.banner': 'never',
+  'workbench.editor.enablePreview': false,
+};
+const CHROMIUM_ARGS = [
+  '--no-sandbox', '--disable-gpu', '--disable-dev-shm-usage', '--disable-quic', '--no-first-run',
+  '--disable-background-networking', '--disable-component-update', '--disable-sync',
+  '--host-resolver-rules=MAP * ~NOTFOUND , EXCLUDE 127.0.0.1',
+];
+
+let passed = 0;
+let failed = 0;
+async function check(name, fn) {
+  const t = Date.now();
+  try {
+    await fn();
+    passed++;
+    log(`ok - ${name} (${((Date.now() - t) / 1000).toFixed(1)}s)`);
+    return true;
+  } catch (e) {
+    failed++;
+    log(`not ok - ${name}: ${e.message.split('\n').slice(0, 6).join('\n    ')}`);
+    return false;
+  }
+}
+
+function freePort() {
+  return new Promise((resolve, reject) => {
+    const srv = net.createServer().listen(0, '127.0.0.1', () => {
+      const { port } = srv.address();
+      srv.close(() => resolve(port));
+    }).on('error', reject);
+  });
+}
+
+/** A fresh user-data dir, extensions dir and workspace (the examples plus the suite's small programs). */
+function isolatedDirs(name) {
+  const d = { data: path.join(RUN_DIR, name, 'data'), exts: path.join(RUN_DIR, name, 'exts'), ws: path.join(RUN_DIR, name, 'workspace') };
+  for (const p of Object.values(d)) fs.mkdirSync(p, { recursive: true });
+  fs.mkdirSync(path.join(d.data, 'User'), { recursive: true });
+  fs.writeFileSync(path.join(d.data, 'User', 'settings.json'), JSON.stringify(USER_SETTINGS, null, 2));
+  fs.cpSync(path.join(ROOT, 'examples'), path.join(d.ws, 'examples'), { recursive: true, filter: (s) => !s.endsWith('.ctrace') });
+  fs.cpSync(path.join(ROOT, 'test', 'extension', 'workspace'), d.ws, { recursive: true });
+  return d;
+}
+
+async function startServer(dirs, label, { trust = false } = {}) {
+  const port = await freePort();
+  const t = Date.now();
+  const args = ['--auth', 'none', '--bind-addr', `127.0.0.1:${port}`, '--user-data-dir', dirs.data, '--extensions-dir', dirs.exts,
+    '--disable-telemetry', '--disable-update-check', '--disable-getting-started-override', '--ignore-last-opened'];
+  if (!trust) args.push('--disable-workspace-trust');
+  const child = spawn(CODE_SERVER, args, { env: SERVER_ENV, detached: true, stdio: ['ignore', 'pipe', 'pipe'] });
+  const logFile = fs.createWriteStream(path.join(RUN_DIR, `code-server-${label}.log`));
+  child.stdout.pipe(logFile);
+  child.stderr.pipe(logFile);
+  for (;;) {
+    if (child.exitCode !== null) throw new Error(`code-server exited early (${child.exitCode}), see ${logFile.path}`);
+    try {
+      if ((await fetch(`http://127.0.0.1:${port}/healthz`)).ok) break;
+    } catch {}
+    if (Date.now() - t > 60000) throw new Error('code-server did not come up in 60s');
+    await new Promise((r) => setTimeout(r, 200));
+  }
+  log(`code-server (${label}) on 127.0.0.1:${port} after ${((Date.now() - t) / 1000).toFixed(1)}s`);
+  // detached: its own process group, so stopping kills the server, extension hosts and traced programs.
+  return { port, stop: () => { try { process.kill(-child.pid, 'SIGTERM'); } catch {} } };
+}
+
+const remoteUri = (p) => `vscode-remote://remote${p}`;
+function workbenchUrl(port, folder, payload = []) {
+  const u = new URL(`http://127.0.0.1:${port}/`);
+  u.searchParams.set('folder', folder);
+  if (payload.length) u.searchParams.set('payload', JSON.stringify(payload));
+  return u.toString();
+}
+
+async function newPage(browser) {
+  const context = await browser.newContext({ viewport: { width: 1500, height: 950 } });
+  const page = await context.newPage();
+  context.on('request', (r) => {
+    const { protocol, hostname } = new URL(r.url());
+    if (protocol.startsWith('http') && hostname !== '127.0.0.1') log('WARNING: external request from browser:', r.url());
+  });
+  return page;
+}
+
+/** Runs a palette command by title; retries because contributed commands show up a few seconds late. */
+async function runCommand(page, title, timeoutMs = 60000) {
+  const input = page.locator('.quick-input-widget input.input');
+  const row = page.locator('.quick-input-list .monaco-list-row', { hasText: title }).first();
+  const deadline = Date.now() + timeoutMs;
+  while (Date.now() < deadline) {
+    if (!(await input.isVisible())) {
+      await page.locator('.monaco-workbench .part.statusbar').click({ position: { x: 700, y: 10 } });
+      await page.keyboard.press('F1');
+      await input.waitFor({ state: 'visible', timeout: 2000 }).catch(() => {});
+      continue;
+    }
+    if (!(await input.fill(`>${title}`, { timeout: 2000 }).then(() => true, () => false))) continue;
+    if (await row.waitFor({ timeout: 2000 }).then(() => true, () => false)) {
+      await page.keyboard.press('Enter');
+      return;
+    }
+    await page.keyboard.press('Escape');
+  }
+  throw new Error(`command "${title}" never showed up in the command palette`);
+}
+
+/** Opens a workspace file the way a user does: Go to File, type, Enter. */
+async function openFile(page, relPath) {
+  await runCommand(page, 'Go to File...');
+  const input = page.locator('.quick-input-widget input.input');
+  await input.fill(relPath);
+  const row = page.locator('.quick-input-list .monaco-list-row', { hasText: path.basename(relPath) }).first();
+  await row.waitFor({ timeout: 15000 });
+  await page.keyboard.press('Enter');
+  await page.locator('.tabs-container .tab.active', { hasText: path.basename(relPath) }).waitFor({ timeout: 15000 });
+}
+
+/** The timeline webview's content frame (outer host iframe -> inner #active-frame). */
+function timeline(page) {
+  return page.frameLocator(`iframe.webview.ready[src*="extensionId=${EXT_ID}"]`).last().frameLocator('iframe#active-frame');
+}
+
+async function trackLabels(view) {
+  return view.locator('li[role=treeitem]').evaluateAll((els) => els.map((e) => ({ label: e.getAttribute('aria-label'), cls: e.className })));
+}
+
+/** Waits for a track list with a process and at least `workers` worker threads; returns the labels. */
+async function waitForTracks(view, workers, timeoutMs = 45000) {
+  const t = Date.now();
+  let labels = [];
+  for (;;) {
+    labels = await trackLabels(view).catch(() => []);
+    const procs = labels.filter((l) => /\bct-proc\b/.test(l.cls));
+    const threads = labels.filter((l) => /\bct-thread\b/.test(l.cls));
+    const workerThreads = threads.filter((l) => /worker|hasher/i.test(l.label));
+    if (procs.length >= 1 && workerThreads.length >= workers) return { procs, threads, workerThreads };
+    if (Date.now() - t > timeoutMs) throw new Error(`track list never showed a process and ${workers} workers; saw ${JSON.stringify(labels)}`);
+    await new Promise((r) => setTimeout(r, 300));
+  }
+}
+
+/** Selects the first event of a kind through the webview's search box and clicks its call site. */
+async function clickCallSite(view, kind) {
+  const search = view.locator('#ct-search');
+  await search.fill(`kind:${kind}`);
+  await search.press('Enter');
+  const site = view.locator('#ct-details .ct-site').first();
+  await site.waitFor({ timeout: 15000 });
+  const text = (await site.textContent()).trim();
+  await site.click();
+  return text;
+}
+
+/** The active editor's file name and cursor line, from the workbench's tab and status bar. */
+async function waitForEditorAt(page, fileName, line, timeoutMs = 15000) {
+  const t = Date.now();
+  let seen = '';
+  for (;;) {
+    const tab = (await page.locator('.tabs-container .tab.active .label-name').allTextContents().catch(() => [])).join('|');
+    const pos = (await page.locator('#status\\.editor\\.selection').textContent().catch(() => '')) ?? '';
+    seen = `tabs=${tab} pos=${pos}`;
+    if (tab.split('|').includes(fileName) && new RegExp(`Ln ${line},`).test(pos)) return seen;
+    if (Date.now() - t > timeoutMs) throw new Error(`expected ${fileName} at line ${line}; saw ${seen}`);
+    await new Promise((r) => setTimeout(r, 200));
+  }
+}
+
+function lineOf(file, needle) {
+  const i = fs.readFileSync(file, 'utf8').split('\n').findIndex((l) => l.includes(needle));
+  if (i < 0) throw new Error(`${needle} not in ${file}`);
+  return i + 1;
+}
+
+async function withPage(browser, label, fn) {
+  const page = await newPage(browser);
+  try {
+    return await fn(page);
+  } catch (e) {
+    const shot = path.join(RUN_DIR, `failure-${label}.png`);
+    await page.screenshot({ path: shot }).catch(() => {});
+    log(`[${label}] screenshot: ${shot}`);
+    throw e;
+  } finally {
+    await page.context().close();
+  }
+}
+
+async function devUi(browser, port, dirs) {
+  await withPage(browser, 'dev', async (page) => {
+    await page.goto(workbenchUrl(port, dirs.ws, [['extensionDevelopmentPath', remoteUri(ROOT)]]));
+    await page.locator('.monaco-workbench .part.statusbar').waitFor({ timeout: 60000 });
+    const workerLine = lineOf(path.join(dirs.ws, 'examples/workers/main.js'), 'new Worker(');
+    let view;
+    await check('Trace Concurrency on examples/workers/main.js opens the timeline beside the editor', async () => {
+      await openFile(page, 'examples/workers/main.js');
+      await runCommand(page, 'Concurrency: Trace Concurrency');
+      view = timeline(page);
+      await view.locator('li[role=treeitem]').first().waitFor({ timeout: 45000 });
+      await page.locator('.tabs-container .tab', { hasText: 'Timeline: main.js' }).waitFor({ timeout: 5000 });
+      const groups = await page.locator('.editor-group-container').count();
+      if (groups < 2) throw new Error(`the timeline should open beside the editor (editor groups: ${groups})`);
+    });
+    await check('the timeline has a track for the process and each worker', async () => {
+      const { procs, threads, workerThreads } = await waitForTracks(view, 2);
+      log(`  processes: ${procs.map((p) => p.label).join('; ')}`);
+      log(`  threads: ${threads.map((p) => p.label).join('; ')}`);
+      if (workerThreads.length < 2) throw new Error('two worker tracks expected');
+    });
+    await check('the program ran in the "Trace: main.js" terminal and the status bar showed the recording', async () => {
+      await page.locator('.terminal-tabs-entry, .single-terminal-tab, .terminal-tab', { hasText: 'Trace: main.js' }).first().waitFor({ timeout: 15000 }).catch(async () => {
+        // the single-terminal header shows the name as the panel's title instead
+        await page.locator('.panel', { hasText: 'Trace: main.js' }).first().waitFor({ timeout: 5000 });
+      });
+      await page.locator('.xterm-rows', { hasText: 'workers:' }).first().waitFor({ timeout: 30000 });
+    });
+    await check('clicking the worker-create event\'s call site opens main.js at the `new Worker` line', async () => {
+      // wait for the run to end so the view is stable (the terminal says so)
+      await page.locator('.xterm-rows', { hasText: 'Trace saved' }).first().waitFor({ timeout: 30000 }).catch(() => {});
+      const site = await clickCallSite(view, 'worker-create');
+      log(`  call site: ${site}`);
+      log(`  editor: ${await waitForEditorAt(page, 'main.js', workerLine)}`);
+    });
+    await page.screenshot({ path: path.join(RUN_DIR, 'dev-timeline.png') }).catch(() => {});
+  });
+}
+
+async function exthostTests(browser, port, dirs) {
+  const page = await newPage(browser);
+  let resolveExit;
+  const exited = new Promise((r) => (resolveExit = r));
+  const out = [];
+  await page.exposeFunction('codeAutomationLog', (type, args) => {
+    const line = format(...args);
+    out.push(line);
+    console.log(`  [exthost ${type}]`, line);
+  });
+  await page.exposeFunction('codeAutomationExit', (code) => resolveExit(code));
+  await page.goto(workbenchUrl(port, dirs.ws, [
+    ['extensionDevelopmentPath', remoteUri(ROOT)],
+    ['extensionTestsPath', remoteUri(path.join(ROOT, 'test', 'extension', 'suite', 'index.js'))],
+  ]));
+  const code = await Promise.race([exited, new Promise((r) => setTimeout(() => r('timeout'), 240000))]);
+  if (code === 'timeout') await page.screenshot({ path: path.join(RUN_DIR, 'failure-exthost.png') }).catch(() => {});
+  await page.context().close();
+  const text = out.join('\n');
+  const pass = Number(/(\d+) passing/.exec(text)?.[1] ?? 0);
+  const fail = Number(/(\d+) failing/.exec(text)?.[1] ?? 0);
+  passed += pass;
+  failed += fail;
+  log(`[exthost] mocha: ${pass} passing, ${fail} failing, exit code ${code}`);
+  if (code !== 0 && fail === 0) failed++;
+}
+
+async function vsixUi(browser, savedTrace) {
+  const vsix = path.join(RUN_DIR, 'concurrency-timeline.vsix');
+  let installed = false;
+  const dirs = isolatedDirs('vsix');
+  await check('npm run package\'s vsce produces a .vsix with only what the extension needs, and it installs', async () => {
+    execFileSync(path.join(ROOT, 'node_modules/.bin/vsce'), ['package', '--no-dependencies', '-o', vsix], { cwd: ROOT, stdio: 'pipe' });
+    const listing = execFileSync('unzip', ['-Z1', vsix]).toString().split('\n').filter((l) => l.startsWith('extension/'));
+    log(`  vsix: ${listing.join(' ')}`);
+    for (const need of ['extension/dist/extension.js', 'extension/dist/agent.js', 'extension/dist/webview.js', 'extension/media/icon.png', 'extension/package.json', 'extension/README.md', 'extension/CHANGELOG.md', 'extension/LICENSE.txt'])
+      if (!listing.includes(need) && !(need.endsWith('LICENSE.txt') && listing.includes('extension/LICENSE'))) throw new Error(`${need} missing from the vsix`);
+    const extra = listing.filter((l) => /^extension\/(src|test|node_modules|bench|webview|examples|\.code-server|\.tmp)\//.test(l) || l.endsWith('.map') || l.endsWith('.ts'));
+    if (extra.length) throw new Error(`the vsix ships files it does not need: ${extra.join(', ')}`);
+    execFileSync(CODE_SERVER, ['--user-data-dir', dirs.data, '--extensions-dir', dirs.exts, '--install-extension', vsix], { env: SERVER_ENV, stdio: 'pipe' });
+    const list = execFileSync(CODE_SERVER, ['--user-data-dir', dirs.data, '--extensions-dir', dirs.exts, '--list-extensions', '--show-versions'], { env: SERVER_ENV }).toString();
+    if (!list.includes(EXT_ID)) throw new Error(`not installed: ${list}`);
+    installed = true;
+  });
+  if (!installed) return;
+  fs.mkdirSync(path.join(dirs.ws, 'traces'), { recursive: true });
+  const tracePath = path.join(dirs.ws, 'traces', 'workers-run.ctrace');
+  if (savedTrace) fs.copyFileSync(savedTrace, tracePath);
+  const server = await startServer(dirs, 'vsix', { trust: true });
+  try {
+    await withPage(browser, 'vsix', async (page) => {
+      await page.goto(workbenchUrl(port(server), dirs.ws));
+      await page.locator('.monaco-workbench .part.statusbar').waitFor({ timeout: 60000 });
+      await check('in Restricted Mode, a saved trace opens in the custom editor and still links to source', async () => {
+        if (!savedTrace) throw new Error('the dev run left no saved trace in the workspace storage');
+        await openFile(page, 'traces/workers-run.ctrace');
+        const view = timeline(page);
+        await waitForTracks(view, 2);
+        // the trace was recorded in the dev workspace; its call sites point there
+        const devMain = path.join(RUN_DIR, 'dev', 'workspace', 'examples', 'workers', 'main.js');
+        await clickCallSite(view, 'worker-create');
+        log(`  editor: ${await waitForEditorAt(page, 'main.js', lineOf(devMain, 'new Worker('))}`);
+      });
+      await check('in Restricted Mode, Trace Concurrency is refused with a message saying why', async () => {
+        await openFile(page, 'examples/workers/main.js');
+        await runCommand(page, 'Concurrency: Trace Concurrency');
+        await page.locator('.notification-toast', { hasText: 'Tracing is disabled in Restricted Mode' }).waitFor({ timeout: 20000 });
+        if (await page.locator('.tabs-container .tab', { hasText: 'Timeline: main.js' }).count()) throw new Error('a timeline opened anyway');
+      });
+    });
+  } finally {
+    server.stop();
+  }
+}
+const port = (s) => s.port;
+
+function findTraces(dir) {
+  const out = [];
+  const walk = (d) => {
+    for (const e of fs.readdirSync(d, { withFileTypes: true })) {
+      const p = path.join(d, e.name);
+      if (e.isDirectory()) walk(p);
+      else if (e.name.endsWith('.ctrace')) out.push(p);
+    }
+  };
+  walk(dir);
+  return out;
+}
+
+let browser;
+const servers = [];
+try {
+  fs.mkdirSync(RUN_DIR, { recursive: true });
+  browser = await chromium.launch({ executablePath: CHROMIUM, args: CHROMIUM_ARGS });
+  const dev = isolatedDirs('dev');
+  const s1 = await startServer(dev, 'dev');
+  servers.push(s1);
+  await devUi(browser, s1.port, dev);
+  // Each run is kept in the workspace storage (the default trace folder).
+  const saved = findTraces(path.join(dev.data, 'User', 'workspaceStorage')).find((p) => /main\.js-\d{8}-\d{6}/.test(path.basename(p)));
+  await check('the run\'s trace is kept in the workspace storage', async () => {
+    if (!saved) throw new Error(`no main.js-*.ctrace under ${path.join(dev.data, 'User', 'workspaceStorage')}`);
+    log(`  kept: ${path.relative(RUN_DIR, saved)}`);
+  });
+  await exthostTests(browser, s1.port, isolatedDirs('exthost'));
+  s1.stop();
+  await vsixUi(browser, saved);
+} catch (e) {
+  failed++;
+  console.error(e);
+} finally {
+  await browser?.close();
+  servers.forEach((s) => s.stop());
+}
+log(`logs: ${RUN_DIR}`);
+console.log(`RESULT: ${passed} passed, ${failed} failed`);
+process.exit(failed ? 1 : 0);
