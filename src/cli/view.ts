@@ -1,0 +1,49 @@
+// `ctrace view FILE [-o out.html]`: writes the timeline of a trace as one self-contained HTML page
+// (no server, no network: open it in any browser) and prints its path.
+import fs from 'node:fs';
+import path from 'node:path';
+import { readTrace } from '../recorder/index';
+import { standaloneViewPage } from '../recorder/view-page';
+import { EXIT_USAGE, fail } from './common';
+
+const USAGE = 'Usage: ctrace view FILE.ctrace [-o out.html]';
+
+export async function runView(argv: string[]): Promise<number> {
+  let out: string | undefined;
+  const files: string[] = [];
+  for (let k = 0; k < argv.length; k++) {
+    const a = argv[k];
+    if (a === '-o' || a === '--output') {
+      out = argv[++k];
+      if (!out) return fail(`view: ${a} needs a file name. ${USAGE}`, EXIT_USAGE);
+    } else if (a === '-h' || a === '--help') {
+      process.stdout.write(USAGE + '\n');
+      return 0;
+    } else if (a.startsWith('-')) return fail(`view: unknown option ${a}. ${USAGE}`, EXIT_USAGE);
+    else files.push(a);
+  }
+  if (files.length !== 1) return fail(`view: give one trace file (you gave ${files.length}). ${USAGE}`, EXIT_USAGE);
+  const file = files[0];
+  let bytes: Uint8Array;
+  try {
+    const t = await readTrace(file);
+    bytes = t.bytes;
+    if (t.truncated) process.stderr.write(`ctrace: note: ${file} ends mid-chunk (the recording was cut short); the page shows everything before that.\n`);
+  } catch (e) {
+    return fail(`view: ${(e as Error).message}`, 1);
+  }
+  const target = out ?? file.replace(/\.ctrace$/i, '') + '.html';
+  let html: string;
+  try {
+    html = standaloneViewPage(path.basename(file), bytes);
+  } catch (e) {
+    return fail(`view: ${(e as Error).message}`, 1);
+  }
+  try {
+    fs.writeFileSync(target, html);
+  } catch (e) {
+    return fail(`view: cannot write ${target} (${(e as NodeJS.ErrnoException).code ?? (e as Error).message})`, 1);
+  }
+  process.stdout.write(path.resolve(target) + '\n');
+  return 0;
+}

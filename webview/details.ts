@@ -1,0 +1,121 @@
+// The details pane: what the selected event is, when, where (pid, tid, threadId, call site) and what
+// it links to (send -> receipt, spawn -> child, notify -> woken wait), each link a button that jumps.
+// Everything from the trace is set with textContent: a trace is data, never markup.
+import { CHANNEL_NAMES, CRASH_KIND_NAMES, EventKind, KIND_NAMES, LOCK_KIND_NAMES, parseSite, THREAD_KIND_NAMES, WAIT_RESULT_NAMES } from '../src/protocol/events';
+import { fmtBytes, fmtDur } from './format';
+import { FlowType, SPAN_NAMES, TraceModel } from './model';
+
+export interface DetailsActions {
+  jump(i: number): void;
+  openSite(file: string, line: number, column: number): void;
+}
+
+const LINK_OUT: Record<number, string> = {
+  [FlowType.Message]: 'receipt →',
+  [FlowType.Spawn]: 'child process →',
+  [FlowType.Worker]: 'worker thread →',
+  [FlowType.Wake]: 'woke →',
+};
+const LINK_IN: Record<number, string> = {
+  [FlowType.Message]: '← send',
+  [FlowType.Spawn]: '← spawned by',
+  [FlowType.Worker]: '← created by',
+  [FlowType.Wake]: '← woken by',
+};
+
+export function renderDetails(root: HTMLElement, model: TraceModel, i: number, actions: DetailsActions): void {
+  root.replaceChildren();
+  const h = document.createElement('h2');
+  if (i < 0 || i >= model.eventCount) {
+    h.textContent = 'Details';
+    const p = document.createElement('p');
+    p.className = 'ct-hint';
+    p.textContent = 'Click an event on the timeline, or use the arrow keys, to see its details.';
+    root.append(h, p);
+    return;
+  }
+  const kind = model.kind.a[i];
+  const tr = model.tracks[model.track.a[i]];
+  const f = model.fields(i);
+  const span = model.spanOf(i);
+  h.textContent = span ? `${SPAN_NAMES[span.type]} (${KIND_NAMES[kind]})` : KIND_NAMES[kind] ?? `kind ${kind}`;
+  h.dataset.kind = KIND_NAMES[kind] ?? String(kind);
+  root.append(h);
+  const dl = document.createElement('dl');
+  const row = (k: string, v: string | Node) => {
+    const dt = document.createElement('dt');
+    dt.textContent = k;
+    const dd = document.createElement('dd');
+    if (typeof v === 'string') dd.textContent = v;
+    else dd.append(v);
+    dd.dataset.field = k;
+    dl.append(dt, dd);
+  };
+  const ts = model.ts.a[i];
+  row('kind', KIND_NAMES[kind] ?? String(kind));
+  row('start', `${fmtDur(ts - model.minTs)} (${ts} ns)`);
+  if (span) row('duration', fmtDur(span.end - span.start));
+  row('pid', String(tr.pid));
+  row('tid', String(tr.tid));
+  if (tr.threadId >= 0) row('threadId', String(tr.threadId));
+  row('thread', tr.name || tr.kind);
+  for (const [name, value] of Object.entries(f)) {
+    if (name === 'site' || name === 'stack' || value === undefined) continue;
+    row(name, describe(kind, name, value));
+  }
+  const site = typeof f.site === 'string' ? f.site : undefined;
+  const parsed = parseSite(site);
+  if (site) {
+    if (parsed) {
+      const b = document.createElement('button');
+      b.className = 'ct-link ct-site';
+      b.textContent = site;
+      b.title = 'Open this call site in the editor (Enter on a selected event does the same)';
+      b.addEventListener('click', () => actions.openSite(parsed.file, parsed.line, parsed.column));
+      row('call site', b);
+    } else row('call site', site);
+  }
+  root.append(dl);
+  if (typeof f.stack === 'string' && f.stack) {
+    const hs = document.createElement('h3');
+    hs.textContent = 'stack';
+    const pre = document.createElement('pre');
+    pre.className = 'ct-stack';
+    pre.textContent = f.stack;
+    root.append(hs, pre);
+  }
+  const links = model.linksOf(i);
+  if (links.length) {
+    const hl = document.createElement('h3');
+    hl.textContent = 'linked events';
+    const ul = document.createElement('ul');
+    ul.className = 'ct-links';
+    for (const l of links.slice(0, 50)) {
+      const li = document.createElement('li');
+      const b = document.createElement('button');
+      b.className = 'ct-link ct-jump';
+      const other = model.tracks[model.track.a[l.other]];
+      const dt = model.ts.a[l.other] - ts;
+      b.textContent = (l.outgoing ? LINK_OUT : LINK_IN)[l.type];
+      b.dataset.target = String(l.other);
+      const note = document.createElement('span');
+      note.className = 'ct-link-note';
+      note.textContent = ` ${KIND_NAMES[model.kind.a[l.other]]} on ${other.name || 'thread'} (pid ${other.pid}, tid ${other.tid}), ${dt >= 0 ? '+' : '−'}${fmtDur(Math.abs(dt))}`;
+      b.addEventListener('click', () => actions.jump(l.other));
+      li.append(b, note);
+      ul.append(li);
+    }
+    root.append(hl, ul);
+  }
+}
+
+function describe(kind: number, name: string, v: number | string): string {
+  if (typeof v === 'string') return v;
+  if (name.endsWith('Bytes') || name === 'bytes') return fmtBytes(v);
+  if (name === 'channelKind') return CHANNEL_NAMES[v] ?? String(v);
+  if (name === 'crashKind') return CRASH_KIND_NAMES[v] ?? String(v);
+  if (name === 'lockKind') return LOCK_KIND_NAMES[v] ?? String(v);
+  if (name === 'result' && kind === EventKind.AtomicsWaitEnd) return WAIT_RESULT_NAMES[v] ?? String(v);
+  if (name === 'kind' && kind === EventKind.ThreadStart) return THREAD_KIND_NAMES[v] ?? String(v);
+  return String(v);
+}

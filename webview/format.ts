@@ -1,0 +1,39 @@
+// Human formatting of times, durations and sizes for labels, the details pane and tooltips.
+
+/** A duration in ns as "12 ns", "3.4 µs", "1.25 ms", "2.5 s", with about 3 significant digits. */
+export function fmtDur(ns: number): string {
+  const a = Math.abs(ns);
+  if (a < 1e3) return `${round(ns)} ns`;
+  if (a < 1e6) return `${round(ns / 1e3)} µs`;
+  if (a < 1e9) return `${round(ns / 1e6)} ms`;
+  return `${round(ns / 1e9)} s`;
+}
+
+function round(v: number): string {
+  const a = Math.abs(v);
+  return a >= 100 ? v.toFixed(0) : a >= 10 ? trimZeros(v.toFixed(1)) : trimZeros(v.toFixed(2));
+}
+function trimZeros(s: string): string {
+  return s.includes('.') ? s.replace(/\.?0+$/, '') : s;
+}
+
+/** An axis tick label at offset `ns` from the trace start, with the unit fixed by the tick step. */
+export function fmtTick(ns: number, step: number): string {
+  const [div, unit] = step >= 1e9 ? [1e9, 's'] : step >= 1e6 ? [1e6, 'ms'] : step >= 1e3 ? [1e3, 'µs'] : [1, 'ns'];
+  const decimals = Math.max(0, Math.ceil(-Math.log10(step / div) - 1e-9));
+  return `${(ns / div).toFixed(Math.min(decimals, 9))} ${unit}`;
+}
+
+/** A "nice" tick step (1, 2, 5 x 10^k ns) so that ticks are at least `minNs` apart. */
+export function niceStep(minNs: number): number {
+  const p = Math.pow(10, Math.floor(Math.log10(Math.max(minNs, 1))));
+  for (const m of [1, 2, 5, 10]) if (m * p >= minNs) return m * p;
+  return 10 * p;
+}
+
+export function fmtBytes(b: number): string {
+  if (b < 1024) return `${b} B`;
+  if (b < 1024 * 1024) return `${(b / 1024).toFixed(1)} KiB`;
+  if (b < 1024 ** 3) return `${(b / 1024 / 1024).toFixed(1)} MiB`;
+  return `${(b / 1024 ** 3).toFixed(2)} GiB`;
+}

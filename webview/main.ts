@@ -1,0 +1,802 @@
+// The timeline webview's entry: builds the page, receives trace bytes from the host (VS Code or the
+// standalone page's bootstrap) over the message protocol, and wires the model, the canvas renderer,
+// the accessible track list, the details pane, search, filters, range statistics and live follow.
+import { KIND_NAMES } from '../src/protocol/events';
+import type { HostToView } from '../src/protocol/messages';
+import { lowerBound } from './columns';
+import { renderDetails } from './details';
+import { fmtDur, fmtTick, niceStep } from './format';
+import { createHost } from './host';
+import { SpanType, TraceModel } from './model';
+import { evLowerBound, Palette, readPalette, Renderer } from './render';
+import { parseQuery, runQuery } from './search';
+import { renderSummary } from './summary';
+import { Row, TrackList } from './tracklist';
+import { Viewport } from './viewport';
+
+interface SavedState {
+  name: string;
+  start: number;
+  end: number;
+  selected: number;
+  hiddenKinds: number[];
+  hidden: string[];
+  collapsed: string[];
+  expanded: string[];
+}
+
+const host = createHost();
+
+function el<K extends keyof HTMLElementTagNameMap>(tag: K, attrs: Record<string, string> = {}, text?: string): HTMLElementTagNameMap[K] {
+  const e = document.createElement(tag);
+  for (const [k, v] of Object.entries(attrs)) e.setAttribute(k, v);
+  if (text !== undefined) e.textContent = text;
+  return e;
+}
+
+// ------------------------------------------------------------------ page
+const app = el('div', { class: 'ct-app' });
+const toolbar = el('header', { class: 'ct-toolbar' });
+const title = el('span', { class: 'ct-title' }, 'Concurrency Timeline');
+const search = el('input', { type: 'search', id: 'ct-search', placeholder: 'Search: kind:crash pid:1234 thread:worker text', 'aria-label': 'Search events' });
+const searchPrev = el('button', { id: 'ct-search-prev', title: 'Previous match (Shift+Enter)', 'aria-label': 'Previous match' }, '↑');
+const searchNext = el('button', { id: 'ct-search-next', title: 'Next match (Enter)', 'aria-label': 'Next match' }, '↓');
+const searchStatus = el('span', { id: 'ct-search-status', role: 'status' });
+const filters = el('details', { class: 'ct-filters', id: 'ct-filters' });
+const filtersSummary = el('summary', {}, 'Filters');
+const filtersBody = el('div', { class: 'ct-filters-body' });
+filters.append(filtersSummary, filtersBody);
+const fitBtn = el('button', { id: 'ct-fit', title: 'Fit the whole trace (F or 0)' }, 'Fit');
+const zoomIn = el('button', { id: 'ct-zoom-in', title: 'Zoom in (W)', 'aria-label': 'Zoom in' }, '+');
+const zoomOut = el('button', { id: 'ct-zoom-out', title: 'Zoom out (S)', 'aria-label': 'Zoom out' }, '−');
+const visibleRange = el('span', { id: 'ct-visible', role: 'status', 'aria-label': 'Visible time range' });
+const liveBadge = el('span', { id: 'ct-live', class: 'ct-live', hidden: '' }, '● live');
+const stats = el('span', { id: 'ct-stats', class: 'ct-muted' });
+toolbar.append(title, search, searchPrev, searchNext, searchStatus, filters, zoomOut, zoomIn, fitBtn, visibleRange, liveBadge, stats);
+const banner = el('div', { id: 'ct-banner', role: 'alert', class: 'ct-banner', hidden: '' });
+const status = el('div', { id: 'ct-status', role: 'status', class: 'ct-status' });
+const body = el('div', { class: 'ct-body' });
+const timeline = el('div', { class: 'ct-timeline' });
+const minimap = el('canvas', { id: 'ct-minimap', class: 'ct-minimap', 'aria-label': 'Overview of the whole trace; click to move the view' });
+const axis = el('div', { id: 'ct-axis', class: 'ct-axis', 'aria-hidden': 'true' });
+const wrap = el('div', { class: 'ct-wrap' });
+const scroll = el('div', { class: 'ct-scroll', id: 'ct-scroll' });
+const tree = el('ul', { id: 'ct-tracks', class: 'ct-tracks' });
+const spacer = el('div', { class: 'ct-spacer' });
+scroll.append(tree, spacer);
+const canvas = el('canvas', {
+  id: 'ct-canvas',
+  class: 'ct-canvas',
+  tabindex: '0',
+  role: 'img',
+  'aria-label': 'Timeline. Keys: W/S zoom, A/D pan, F fit, arrows move between events, Enter opens the call site, shift-drag selects a range.',
+});
+wrap.append(scroll, canvas);
+timeline.append(minimap, axis, wrap);
+const side = el('aside', { class: 'ct-side' });
+const details = el('section', { id: 'ct-details', class: 'ct-details', 'aria-label': 'Details', 'aria-live': 'polite' });
+const rangePane = el('section', { id: 'ct-range', class: 'ct-range', 'aria-label': 'Range selection', hidden: '' });
+const summary = el('details', { id: 'ct-summary', class: 'ct-summary' });
+side.append(details, rangePane, summary);
+body.append(timeline, side);
+const tooltip = el('div', { id: 'ct-tooltip', class: 'ct-tooltip', role: 'tooltip', hidden: '' });
+app.append(toolbar, banner, status, body, tooltip);
+(document.getElementById('app') ?? document.body).append(app);
+
+// ------------------------------------------------------------------ state
+let model = new TraceModel();
+const vp = new Viewport();
+const hiddenKinds = new Set<number>();
+const listState = { collapsed: new Set<string>(), expanded: new Set<string>(), hidden: new Set<string>() };
+let tracks = new TrackList(tree, model, listState, () => changed(true));
+const renderer = new Renderer(canvas);
+let pal: Palette = readPalette(app);
+let selected = -1;
+let selFlows: number[] = [];
+let range: [number, number] | undefined;
+let matches: number[] = [];
+let matchSet = new Set<number>();
+let matchAt = -1;
+let hasSource = host.inVsCode;
+let loaded = false;
+let firstFrame = false;
+let restored: SavedState | undefined = host.getState<SavedState>();
+
+new MutationObserver(() => {
+  pal = readPalette(app);
+  requestDraw();
+}).observe(document.body, { attributes: true, attributeFilter: ['class'] });
+
+// ------------------------------------------------------------------ messages
+host.onMessage((msg: HostToView) => {
+  try {
+    handle(msg);
+  } catch (e) {
+    showBanner(`The timeline could not process the trace: ${(e as Error).message}`);
+    host.post({ type: 'log', level: 'error', message: String((e as Error).stack ?? e) });
+  }
+});
+host.post({ type: 'ready' });
+
+function handle(msg: HostToView): void {
+  switch (msg.type) {
+    case 'load': {
+      const t0 = performance.now();
+      performance.mark('ctrace:bytes-available');
+      model = new TraceModel();
+      model.name = msg.name;
+      hasSource = msg.hasSource ?? host.inVsCode;
+      model.load(toBytes(msg.bytes), !!msg.live);
+      tracks = new TrackList(tree, model, listState, () => changed(true));
+      title.textContent = msg.name;
+      liveBadge.hidden = !msg.live;
+      loaded = true;
+      firstFrame = false;
+      selected = -1;
+      selFlows = [];
+      range = undefined;
+      matches = [];
+      matchSet = new Set();
+      if (restored && restored.name === msg.name) applyState(restored);
+      else vp.fit(model.minTs, model.maxTs);
+      restored = undefined;
+      reportProblems();
+      host.post({ type: 'log', level: 'info', message: `decoded ${model.eventCount} events in ${(performance.now() - t0).toFixed(0)} ms` });
+      changed(true);
+      renderSummary(summary, model);
+      break;
+    }
+    case 'append': {
+      const wasAtEnd = vp.following && vp.end >= model.maxTs - vp.span * 0.02;
+      const before = model.maxTs;
+      model.append(toBytes(msg.bytes));
+      if (model.eventCount && before === -Infinity) vp.fit(model.minTs, model.maxTs);
+      else if (wasAtEnd && model.maxTs > before) {
+        const span = Math.max(vp.span, model.maxTs - model.minTs > vp.span ? vp.span : model.maxTs - model.minTs);
+        vp.set(model.maxTs + span * 0.02 - span, model.maxTs + span * 0.02);
+      }
+      reportProblems();
+      changed(model.layoutVersion !== -1);
+      break;
+    }
+    case 'ended':
+      model.markEnded();
+      liveBadge.hidden = true;
+      status.textContent = 'Recording ended.';
+      renderSummary(summary, model);
+      changed(true);
+      break;
+    case 'reveal':
+      reveal(msg.pid, msg.threadId, msg.ts, msg.kind);
+      break;
+    case 'error':
+      showBanner(msg.message);
+      break;
+  }
+}
+
+function toBytes(b: Uint8Array | ArrayBuffer | number[]): Uint8Array {
+  if (b instanceof Uint8Array) return b;
+  if (b instanceof ArrayBuffer) return new Uint8Array(b);
+  return Uint8Array.from(b);
+}
+
+function showBanner(text: string): void {
+  banner.textContent = text;
+  banner.hidden = false;
+}
+
+function reportProblems(): void {
+  if (model.error) showBanner(model.error);
+  else if (model.warnings.length) showBanner(model.warnings.join(' '));
+  else if (model.truncatedBytes && !model.live) showBanner(`The trace ends in the middle of a chunk (${model.truncatedBytes} bytes cut off): the recording was cut short. Everything before that is shown.`);
+  else banner.hidden = true;
+}
+
+// ------------------------------------------------------------------ frame scheduling
+let drawQueued = false;
+function requestDraw(): void {
+  if (drawQueued) return;
+  drawQueued = true;
+  requestAnimationFrame(() => {
+    drawQueued = false;
+    frame();
+  });
+}
+
+let saveTimer: ReturnType<typeof setTimeout> | undefined;
+/** Something changed: re-layout if needed, redraw, remember the state for when the panel comes back. */
+function changed(relayout = false): void {
+  if (relayout) {
+    tracks.sync(true);
+    const first = tree.querySelector<HTMLElement>('li[role=treeitem]:not([hidden])');
+    if (first) first.tabIndex = 0;
+    buildFilters();
+  } else tracks.sync();
+  spacer.style.height = '0px';
+  stats.textContent = `${model.eventCount.toLocaleString('en')} events · ${model.procs.size} processes · ${model.tracks.length} threads`;
+  requestDraw();
+  clearTimeout(saveTimer);
+  saveTimer = setTimeout(saveState, 300);
+}
+
+function saveState(): void {
+  if (!loaded) return;
+  host.setState<SavedState>({
+    name: model.name,
+    start: vp.start,
+    end: vp.end,
+    selected,
+    hiddenKinds: [...hiddenKinds],
+    hidden: [...listState.hidden],
+    collapsed: [...listState.collapsed],
+    expanded: [...listState.expanded],
+  });
+}
+
+function applyState(s: SavedState): void {
+  vp.set(s.start, s.end);
+  hiddenKinds.clear();
+  s.hiddenKinds.forEach((k) => hiddenKinds.add(k));
+  listState.hidden = new Set(s.hidden);
+  listState.collapsed = new Set(s.collapsed);
+  listState.expanded = new Set(s.expanded);
+  tracks = new TrackList(tree, model, listState, () => changed(true));
+  if (s.selected >= 0 && s.selected < model.eventCount) select(s.selected, false);
+}
+
+function frame(): void {
+  const w = canvas.clientWidth;
+  vp.width = w;
+  const ticks = axisTicks(w);
+  renderer.ticks = ticks;
+  renderer.draw({
+    model,
+    vp,
+    rows: tracks.rows,
+    scrollTop: scroll.scrollTop,
+    height: canvas.clientHeight,
+    pal,
+    hiddenKinds,
+    selected,
+    linkedTo: selected,
+    range,
+    matches: matchSet,
+    selFlows,
+    cpus: typeof model.meta.cpus === 'number' ? model.meta.cpus : 0,
+  });
+  drawMinimap();
+  visibleRange.textContent = `${fmtDur(vp.start - model.minTs)} – ${fmtDur(vp.end - model.minTs)} (${fmtDur(vp.span)} visible)`;
+  if (loaded && !firstFrame) {
+    firstFrame = true;
+    performance.mark('ctrace:first-frame');
+    app.dataset.ready = 'true';
+  }
+}
+
+// ------------------------------------------------------------------ axis and minimap
+const tickEls: HTMLSpanElement[] = [];
+function axisTicks(w: number): number[] {
+  if (!model.eventCount && model.minTs === Infinity) return [];
+  const step = niceStep(vp.nsPerPx * 90);
+  const origin = model.minTs;
+  const first = Math.ceil((vp.start - origin) / step) * step;
+  const xs: number[] = [];
+  let n = 0;
+  for (let t = first; origin + t <= vp.end && n < 40; t += step, n++) {
+    const x = vp.x(origin + t);
+    xs.push(x);
+    let s = tickEls[n];
+    if (!s) {
+      s = el('span', { class: 'ct-tick' });
+      tickEls.push(s);
+      axis.append(s);
+    }
+    s.hidden = false;
+    s.textContent = fmtTick(t, step);
+    s.style.transform = `translateX(${Math.round(x + 3)}px)`;
+  }
+  for (let k = n; k < tickEls.length; k++) tickEls[k].hidden = true;
+  void w;
+  return xs;
+}
+
+let density: Float64Array = new Float64Array(0);
+let densityFor = -1;
+function drawMinimap(): void {
+  const dpr = window.devicePixelRatio || 1;
+  const w = minimap.clientWidth;
+  const h = minimap.clientHeight;
+  if (minimap.width !== Math.round(w * dpr) || minimap.height !== Math.round(h * dpr)) {
+    minimap.width = Math.round(w * dpr);
+    minimap.height = Math.round(h * dpr);
+    densityFor = -1;
+  }
+  const g = minimap.getContext('2d')!;
+  g.setTransform(dpr, 0, 0, dpr, 0, 0);
+  g.fillStyle = pal.rowAlt;
+  g.fillRect(0, 0, w, h);
+  if (!(model.maxTs > model.minTs)) return;
+  const bins = Math.max(1, Math.floor(w));
+  if (densityFor !== model.version || density.length !== bins) {
+    densityFor = model.version;
+    density = new Float64Array(bins);
+    const ts = model.ts.a;
+    const span = model.maxTs - model.minTs;
+    for (let i = 0; i < model.eventCount; i++) density[Math.min(bins - 1, Math.floor(((ts[i] - model.minTs) / span) * bins))]++;
+  }
+  let max = 1;
+  for (const v of density) max = Math.max(max, v);
+  g.fillStyle = pal.send;
+  for (let b = 0; b < bins; b++) {
+    const bh = (Math.log1p(density[b]) / Math.log1p(max)) * (h - 4);
+    g.fillRect(b, h - bh, 1, bh);
+  }
+  const span = model.maxTs - model.minTs;
+  const x0 = ((vp.start - model.minTs) / span) * w;
+  const x1 = ((vp.end - model.minTs) / span) * w;
+  g.fillStyle = pal.range;
+  g.fillRect(x0, 0, Math.max(2, x1 - x0), h);
+  g.strokeStyle = pal.focus;
+  g.lineWidth = 1;
+  g.strokeRect(x0 + 0.5, 0.5, Math.max(2, x1 - x0) - 1, h - 1);
+}
+
+function minimapMove(e: PointerEvent): void {
+  const span = model.maxTs - model.minTs;
+  if (!(span > 0)) return;
+  const r = minimap.getBoundingClientRect();
+  const t = model.minTs + ((e.clientX - r.left) / r.width) * span;
+  const half = vp.span / 2;
+  vp.set(t - half, t + half);
+  vp.following = false;
+  changed();
+}
+minimap.addEventListener('pointerdown', (e) => {
+  minimap.setPointerCapture(e.pointerId);
+  minimapMove(e);
+  const move = (ev: PointerEvent) => minimapMove(ev);
+  minimap.addEventListener('pointermove', move);
+  minimap.addEventListener('pointerup', () => minimap.removeEventListener('pointermove', move), { once: true });
+});
+
+// ------------------------------------------------------------------ filters
+function buildFilters(): void {
+  filtersBody.replaceChildren();
+  const kinds = el('fieldset', { class: 'ct-kinds' });
+  kinds.append(el('legend', {}, 'Event kinds'));
+  for (const [k, name] of Object.entries(KIND_NAMES)) {
+    const kind = Number(k);
+    const count = model.kindCounts[kind];
+    if (!count) continue;
+    const label = el('label', { class: 'ct-kind' });
+    const box = el('input', { type: 'checkbox', 'data-kind': name });
+    box.checked = !hiddenKinds.has(kind);
+    box.addEventListener('change', () => {
+      if (box.checked) hiddenKinds.delete(kind);
+      else hiddenKinds.add(kind);
+      if (selected >= 0 && hiddenKinds.has(model.kind.a[selected])) select(-1);
+      changed();
+    });
+    label.append(box, document.createTextNode(` ${name} (${count.toLocaleString('en')})`));
+    kinds.append(label);
+  }
+  filtersBody.append(kinds);
+  const hidden = listState.hidden.size;
+  const show = el('button', { id: 'ct-show-tracks' }, hidden ? `Show ${hidden} hidden track${hidden > 1 ? 's' : ''}` : 'No hidden tracks');
+  show.disabled = !hidden;
+  show.addEventListener('click', () => {
+    listState.hidden.clear();
+    changed(true);
+  });
+  filtersBody.append(show);
+}
+
+// ------------------------------------------------------------------ selection and navigation
+function select(i: number, scrollIntoView = true): void {
+  selected = i;
+  selFlows = [];
+  if (i >= 0) {
+    const from = model.flowFrom.a, to = model.flowTo.a;
+    for (let k = 0; k < model.flowCount; k++) if (from[k] === i || to[k] === i) selFlows.push(k);
+    const tr = model.tracks[model.track.a[i]];
+    host.post({ type: 'selection', pid: tr.pid, threadId: tr.threadId, ts: model.ts.a[i], kind: model.kind.a[i] });
+  }
+  renderDetails(details, model, i, { jump: (j) => jump(j), openSite });
+  if (i >= 0 && scrollIntoView) ensureVisible(i);
+  changed();
+}
+
+/** Select an event and bring it into view: its row scrolled in, its time inside the window. */
+function jump(i: number): void {
+  const tr = model.tracks[model.track.a[i]];
+  if (listState.hidden.has(rowKey(tr))) {
+    listState.hidden.delete(rowKey(tr));
+    changed(true);
+  }
+  select(i);
+  canvas.focus();
+}
+
+function rowKey(tr: { pid: number; tid: number; threadId: number }): string {
+  return 't' + tr.pid + ':' + tr.tid + ':' + tr.threadId;
+}
+
+function ensureVisible(i: number): void {
+  const t = model.ts.a[i];
+  if (t < vp.start || t > vp.end) {
+    const half = vp.span / 2;
+    vp.set(t - half, t + half);
+    vp.following = false;
+  }
+  const row = tracks.rowOfTrack(model.tracks[model.track.a[i]]);
+  if (row) {
+    const view = scroll.clientHeight;
+    if (row.y < scroll.scrollTop || row.y + row.h > scroll.scrollTop + view) scroll.scrollTop = Math.max(0, row.y - view / 3);
+  }
+}
+
+function openSite(file: string, line: number, column: number): void {
+  if (hasSource) host.post({ type: 'openSource', file, line, column });
+  else status.textContent = `Source: ${file}:${line}:${column}`;
+}
+
+/** The next/previous visible event on the same track (arrow keys). */
+function step(dir: 1 | -1): void {
+  if (selected < 0) {
+    const first = firstVisibleEvent();
+    if (first >= 0) select(first);
+    return;
+  }
+  const tr = model.tracks[model.track.a[selected]];
+  const ev = tr.ev.a;
+  let k = evLowerBound(model, tr, model.ts.a[selected]);
+  while (k < tr.ev.n && ev[k] !== selected) k++;
+  for (k += dir; k >= 0 && k < tr.ev.n; k += dir) if (!hiddenKinds.has(model.kind.a[ev[k]])) return select(ev[k]);
+}
+
+function firstVisibleEvent(): number {
+  for (const r of tracks.rows) {
+    if (r.type !== 'thread' || !r.track) continue;
+    const tr = r.track;
+    for (let k = evLowerBound(model, tr, vp.start); k < tr.ev.n && model.ts.a[tr.ev.a[k]] <= vp.end; k++) if (!hiddenKinds.has(model.kind.a[tr.ev.a[k]])) return tr.ev.a[k];
+  }
+  return -1;
+}
+
+/** Up/down: the nearest event in time on the previous/next thread row. */
+function stepRow(dir: 1 | -1): void {
+  const rows = tracks.rows.filter((r) => r.type === 'thread' && r.track && r.track.ev.n);
+  if (!rows.length) return;
+  if (selected < 0) return step(1);
+  const cur = rows.findIndex((r) => r.track!.index === model.track.a[selected]);
+  const next = rows[cur + dir];
+  if (!next) return;
+  const i = nearestOnTrack(next, model.ts.a[selected], Infinity);
+  if (i >= 0) select(i);
+}
+
+function nearestOnTrack(r: Row, t: number, maxDt: number): number {
+  const tr = r.track!;
+  const ev = tr.ev.a;
+  const k = evLowerBound(model, tr, t);
+  let best = -1;
+  let bestD = maxDt;
+  for (let j = Math.max(0, k - 3); j < Math.min(tr.ev.n, k + 3); j++) {
+    const i = ev[j];
+    if (hiddenKinds.has(model.kind.a[i])) continue;
+    const d = Math.abs(model.ts.a[i] - t);
+    if (d < bestD) {
+      bestD = d;
+      best = i;
+    }
+  }
+  return best;
+}
+
+/** The event under a canvas point: a marker within a few pixels, else the span covering it. */
+function hit(x: number, y: number): { row?: Row; event: number } {
+  const row = tracks.rowAt(y + scroll.scrollTop);
+  if (!row || row.type !== 'thread' || !row.track) return { row, event: -1 };
+  const t = vp.t(x);
+  const i = nearestOnTrack(row, t, vp.nsPerPx * 6);
+  if (i >= 0) return { row, event: i };
+  const tr = row.track;
+  const n = tr.spanStart.n;
+  for (let k = lowerBound(tr.spanStart.a, t - tr.maxSpan, 0, n); k < n && tr.spanStart.a[k] <= t; k++) {
+    if (tr.spanEnd.a[k] >= t - vp.nsPerPx && !hiddenKinds.has(model.kind.a[tr.spanEv.a[k]])) return { row, event: tr.spanEv.a[k] };
+  }
+  return { row, event: -1 };
+}
+
+function reveal(pid: number, threadId: number, ts: number, kind?: number): void {
+  const tr = model.tracks.find((t) => t.pid === pid && t.threadId === threadId);
+  if (!tr || !tr.ev.n) return;
+  let best = -1;
+  let bestD = Infinity;
+  for (let k = 0; k < tr.ev.n; k++) {
+    const i = tr.ev.a[k];
+    if (kind !== undefined && model.kind.a[i] !== kind) continue;
+    const d = Math.abs(model.ts.a[i] - ts);
+    if (d < bestD) {
+      bestD = d;
+      best = i;
+    }
+  }
+  if (best >= 0) jump(best);
+}
+
+// ------------------------------------------------------------------ range statistics
+function showRange(): void {
+  rangePane.replaceChildren();
+  if (!range) {
+    rangePane.hidden = true;
+    return;
+  }
+  rangePane.hidden = false;
+  const [a, b] = range;
+  const h = el('h2', {}, 'Range');
+  const dl = el('dl');
+  const row = (k: string, v: string) => {
+    dl.append(el('dt', {}, k));
+    const dd = el('dd', { 'data-field': k }, v);
+    dl.append(dd);
+  };
+  row('duration', fmtDur(b - a));
+  row('from', fmtDur(a - model.minTs));
+  row('to', fmtDur(b - model.minTs));
+  const counts = new Map<number, number>();
+  let events = 0;
+  let wait = 0;
+  let hold = 0;
+  const cpu: [string, number][] = [];
+  for (const r of tracks.rows) {
+    if (r.type !== 'thread' || !r.track) continue;
+    const tr = r.track;
+    const k0 = evLowerBound(model, tr, a);
+    const k1 = evLowerBound(model, tr, b);
+    // counting every event of a big range by kind would be O(events); sample at most 200k per track
+    const stride = Math.max(1, Math.floor((k1 - k0) / 200000));
+    for (let k = k0; k < k1; k += stride) {
+      const kd = model.kind.a[tr.ev.a[k]];
+      if (hiddenKinds.has(kd)) continue;
+      counts.set(kd, (counts.get(kd) ?? 0) + stride);
+      events += stride;
+    }
+    for (let k = 0; k < tr.spanStart.n; k++) {
+      const s = Math.max(a, tr.spanStart.a[k]);
+      const e = Math.min(b, tr.spanEnd.a[k]);
+      if (e <= s) continue;
+      if (tr.spanType.a[k] === SpanType.LockHold) hold += e - s;
+      else wait += e - s;
+    }
+    const s = tr.cpuSeries;
+    if (s.n) cpu.push([`${tr.name || 'thread'} (tid ${tr.tid})`, s.runAt(b) - s.runAt(a)]);
+  }
+  row('events', events.toLocaleString('en'));
+  const top = [...counts].sort((x, y) => y[1] - x[1]).slice(0, 8);
+  for (const [k, n] of top) row(KIND_NAMES[k] ?? String(k), n.toLocaleString('en'));
+  if (wait) row('time waiting for locks', fmtDur(wait));
+  if (hold) row('time holding locks', fmtDur(hold));
+  cpu.sort((x, y) => y[1] - x[1]);
+  for (const [name, ns] of cpu.slice(0, 6)) row(`CPU ${name}`, `${fmtDur(ns)} (${((ns / (b - a)) * 100).toFixed(0)}%)`);
+  const clear = el('button', { class: 'ct-link' }, 'Clear range (Esc)');
+  clear.addEventListener('click', () => {
+    range = undefined;
+    showRange();
+    changed();
+  });
+  rangePane.append(h, dl, clear);
+}
+
+// ------------------------------------------------------------------ pointer
+let drag: { x: number; y: number; start: number; end: number; shift: boolean; moved: boolean; scroll: number } | undefined;
+canvas.addEventListener('pointerdown', (e) => {
+  canvas.focus();
+  canvas.setPointerCapture(e.pointerId);
+  drag = { x: e.offsetX, y: e.offsetY, start: vp.start, end: vp.end, shift: e.shiftKey, moved: false, scroll: scroll.scrollTop };
+});
+canvas.addEventListener('pointermove', (e) => {
+  lastMouseX = e.offsetX;
+  if (!drag) return hover(e);
+  const dx = e.offsetX - drag.x;
+  if (Math.abs(dx) > 3 || Math.abs(e.offsetY - drag.y) > 3) drag.moved = true;
+  if (!drag.moved) return;
+  if (drag.shift) {
+    const a = vp.t(Math.min(drag.x, e.offsetX));
+    const b = vp.t(Math.max(drag.x, e.offsetX));
+    range = [a, b];
+  } else {
+    const dt = (dx / vp.width) * (drag.end - drag.start);
+    vp.set(drag.start - dt, drag.end - dt);
+    vp.following = false;
+    scroll.scrollTop = drag.scroll - (e.offsetY - drag.y);
+  }
+  requestDraw();
+});
+canvas.addEventListener('pointerup', (e) => {
+  const d = drag;
+  drag = undefined;
+  if (!d) return;
+  if (d.moved && d.shift) {
+    showRange();
+    changed();
+  } else if (!d.moved) {
+    const h = hit(e.offsetX, e.offsetY);
+    select(h.event, false);
+  } else changed();
+});
+canvas.addEventListener('pointerleave', () => {
+  tooltip.hidden = true;
+});
+canvas.addEventListener(
+  'wheel',
+  (e) => {
+    e.preventDefault();
+    if (e.shiftKey || Math.abs(e.deltaX) > Math.abs(e.deltaY)) vp.pan(e.shiftKey ? e.deltaY : e.deltaX);
+    else vp.zoomAt(e.offsetX, Math.exp(e.deltaY * (e.deltaMode === 1 ? 0.05 : 0.002)));
+    vp.following = vp.end >= model.maxTs;
+    changed();
+  },
+  { passive: false },
+);
+scroll.addEventListener('scroll', () => requestDraw());
+new ResizeObserver(() => requestDraw()).observe(canvas);
+
+let lastMouseX = -1;
+function hover(e: PointerEvent): void {
+  const h = hit(e.offsetX, e.offsetY);
+  let text = '';
+  if (h.event >= 0) {
+    const i = h.event;
+    const span = model.spanOf(i);
+    const tr = model.tracks[model.track.a[i]];
+    text = `${KIND_NAMES[model.kind.a[i]]} at ${fmtDur(model.ts.a[i] - model.minTs)}${span ? `, ${fmtDur(span.end - span.start)}` : ''} · ${tr.name || 'thread'} (pid ${tr.pid}, tid ${tr.tid})`;
+  } else if (h.row && (h.row.type === 'cpu' || h.row.type === 'thread') && h.row.track?.hasSched) {
+    const s = h.row.track.cpuSeries;
+    const t = vp.t(e.offsetX);
+    const dt = vp.nsPerPx * 4;
+    const pct = ((s.runAt(t + dt) - s.runAt(t - dt)) / (2 * dt)) * 100;
+    text = `${h.row.label}: CPU ${Math.max(0, pct).toFixed(0)}% at ${fmtDur(t - model.minTs)}`;
+  } else if (h.row) text = h.row.label;
+  if (!text) {
+    tooltip.hidden = true;
+    return;
+  }
+  tooltip.textContent = text;
+  tooltip.hidden = false;
+  const r = canvas.getBoundingClientRect();
+  tooltip.style.left = `${Math.min(r.left + e.offsetX + 12, window.innerWidth - 320)}px`;
+  tooltip.style.top = `${r.top + e.offsetY + 16}px`;
+}
+
+// ------------------------------------------------------------------ keyboard
+function zoomKey(factor: number): void {
+  const x = lastMouseX >= 0 && lastMouseX <= vp.width ? lastMouseX : vp.width / 2;
+  vp.zoomAt(x, factor);
+  vp.following = vp.end >= model.maxTs;
+  changed();
+}
+function fit(): void {
+  vp.fit(model.minTs, model.maxTs);
+  vp.following = true;
+  changed();
+}
+app.addEventListener('keydown', (e) => {
+  const target = e.target as HTMLElement;
+  if (target.closest('input, select, textarea') || e.ctrlKey || e.metaKey || e.altKey) return;
+  const onCanvas = target === canvas || target === document.body || target === app;
+  switch (e.key) {
+    case 'w':
+    case 'W':
+    case '+':
+    case '=':
+      zoomKey(0.7);
+      break;
+    case 's':
+    case 'S':
+    case '-':
+      zoomKey(1 / 0.7);
+      break;
+    case 'a':
+    case 'A':
+      vp.pan(-vp.width * 0.15);
+      vp.following = false;
+      changed();
+      break;
+    case 'd':
+    case 'D':
+      vp.pan(vp.width * 0.15);
+      vp.following = vp.end >= model.maxTs;
+      changed();
+      break;
+    case 'f':
+    case 'F':
+    case '0':
+      fit();
+      break;
+    case 'ArrowRight':
+      if (!onCanvas) return;
+      step(1);
+      break;
+    case 'ArrowLeft':
+      if (!onCanvas) return;
+      step(-1);
+      break;
+    case 'ArrowDown':
+      if (!onCanvas) return;
+      stepRow(1);
+      break;
+    case 'ArrowUp':
+      if (!onCanvas) return;
+      stepRow(-1);
+      break;
+    case 'Enter': {
+      if (!onCanvas || selected < 0) return;
+      const site = details.querySelector<HTMLButtonElement>('.ct-site');
+      if (site) site.click();
+      break;
+    }
+    case 'Escape':
+      if (range) {
+        range = undefined;
+        showRange();
+      } else select(-1);
+      changed();
+      break;
+    default:
+      return;
+  }
+  e.preventDefault();
+});
+fitBtn.addEventListener('click', fit);
+zoomIn.addEventListener('click', () => zoomKey(0.7));
+zoomOut.addEventListener('click', () => zoomKey(1 / 0.7));
+
+// ------------------------------------------------------------------ search
+function runSearch(): void {
+  const q = parseQuery(search.value);
+  if (typeof q === 'string') {
+    searchStatus.textContent = q;
+    return;
+  }
+  if (!search.value.trim()) {
+    matches = [];
+    matchSet = new Set();
+    searchStatus.textContent = '';
+    changed();
+    return;
+  }
+  matches = runQuery(model, q, hiddenKinds);
+  matchSet = new Set(matches.length < 5000 ? matches : []);
+  matchAt = -1;
+  if (!matches.length) searchStatus.textContent = 'No matches';
+  else nextMatch(1);
+  changed();
+}
+function nextMatch(dir: 1 | -1): void {
+  if (!matches.length) return;
+  matchAt = (matchAt + dir + matches.length) % matches.length;
+  searchStatus.textContent = `${matchAt + 1} of ${matches.length.toLocaleString('en')}${matches.length >= 20000 ? '+' : ''} matches`;
+  select(matches[matchAt]);
+}
+let lastQuery = '';
+search.addEventListener('keydown', (e) => {
+  if (e.key !== 'Enter') return;
+  e.preventDefault();
+  if (search.value !== lastQuery) {
+    lastQuery = search.value;
+    runSearch();
+  } else nextMatch(e.shiftKey ? -1 : 1);
+});
+search.addEventListener('search', () => {
+  if (!search.value) {
+    lastQuery = '';
+    runSearch();
+  }
+});
+searchNext.addEventListener('click', () => (search.value !== lastQuery ? ((lastQuery = search.value), runSearch()) : nextMatch(1)));
+searchPrev.addEventListener('click', () => nextMatch(-1));
+
+renderDetails(details, model, -1, { jump, openSite });
+
