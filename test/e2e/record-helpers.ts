@@ -31,6 +31,9 @@ export interface Recorded {
 }
 
 /** `ctrace record -o <tmp> [flags] -- command...`, then the trace read back. */
+/** Scheduling capture (perf) costs about a second per recording; tests that are not about it skip it. */
+export const FAST = ['--no-sched'];
+
 export async function record(command: string[], opts: { flags?: string[]; cwd?: string; env?: NodeJS.ProcessEnv; input?: string; dir?: string } = {}): Promise<Recorded> {
   const dir = opts.dir ?? tmpDir();
   const tracePath = path.join(dir, 'out.ctrace');

@@ -1,0 +1,128 @@
+// `ctrace record` and `ctrace summary` as a user meets them: stdio untouched, the program's exit
+// code, Ctrl-C, --fail-on, the default file name, and clear messages for bad input.
+import { test, before } from 'node:test';
+import assert from 'node:assert/strict';
+import { spawn, spawnSync } from 'node:child_process';
+import fs from 'node:fs';
+import path from 'node:path';
+import { built, CLI, NODE, program, record as recordWith, ROOT, tmpDir, FAST } from './record-helpers';
+import { readTrace } from '../../src/recorder/reader';
+import { summarize } from '../../src/recorder/summary';
+
+before(() => {
+  assert.ok(built(), 'dist/cli.js and dist/agent.js are missing: run npm run build');
+});
+
+const record = (command: string[], opts: Parameters<typeof recordWith>[1] = {}) => recordWith(command, { ...opts, flags: [...FAST, ...(opts.flags ?? [])] });
+
+const ctrace = (args: string[], opts: { cwd?: string; input?: string } = {}) =>
+  spawnSync(NODE, [CLI, ...args], { cwd: opts.cwd ?? ROOT, input: opts.input ?? '', encoding: 'utf8', timeout: 60_000 });
+
+test('stdin, stdout and stderr pass through untouched, in order, and the exit code is the program\'s', async () => {
+  const file = program('echo.js', `let s = ''; process.stdin.on('data', (d) => (s += d)).on('end', () => { process.stdout.write('out:' + s); process.stderr.write('err:' + s.toUpperCase()); process.exitCode = 7; });`);
+  const r = await record([NODE, file], { input: 'line one\nline two\n' });
+  assert.equal(r.run.status, 7);
+  assert.equal(r.run.stdout, 'out:line one\nline two\n');
+  assert.ok(r.run.stderr.startsWith('err:LINE ONE\nLINE TWO\n'), r.run.stderr);
+  // ctrace's own lines come after the program's, on stderr only
+  const own = r.run.stderr.slice('err:LINE ONE\nLINE TWO\n'.length).split('\n').filter(Boolean);
+  assert.equal(own.length, 2);
+  assert.match(own[0], new RegExp(`^ctrace: trace written to ${r.tracePath.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')} \\(\\d+ events, \\d+ bytes\\)$`));
+  assert.match(own[1], /^ctrace: 1 process, 1 thread, 0 messages, 0 crashes, [\d.]+ ms$/);
+});
+
+test('Ctrl-C (SIGINT to ctrace) reaches the program and the trace is still written', async () => {
+  const dir = tmpDir();
+  const file = program('wait.js', `console.log('ready'); setInterval(() => {}, 1000);`, dir);
+  const out = path.join(dir, 'int.ctrace');
+  const child = spawn(NODE, [CLI, 'record', ...FAST, '-o', out, '--', NODE, file], { cwd: dir, stdio: ['ignore', 'pipe', 'pipe'] });
+  let stderr = '';
+  child.stderr.on('data', (d) => (stderr += d));
+  await new Promise<void>((resolve) => child.stdout.once('data', () => resolve()));
+  child.kill('SIGINT');
+  const [code, signal] = await new Promise<[number | null, string | null]>((resolve) => child.on('exit', (c, s) => resolve([c, s])));
+  assert.deepEqual([code, signal], [130, null], stderr);
+  const trace = await readTrace(out);
+  assert.equal(trace.meta.complete, true);
+  assert.equal(trace.meta.exitSignal, 'SIGINT');
+  const s = summarize(trace);
+  assert.deepEqual([s.processes[0].signal, s.processes[0].cause], ['SIGINT', 'signal']);
+  assert.match(stderr, /ctrace: trace written to /);
+});
+
+test('--fail-on crash exits 3 when a crash was recorded, and the program\'s code otherwise', async () => {
+  const crash = program('c.js', `const { Worker } = require('worker_threads'); new Worker('throw new Error("w")', { eval: true }).on('error', () => {});`);
+  const r = await record([NODE, crash], { flags: ['--fail-on', 'crash,deadlock'] });
+  assert.equal(r.run.status, 3, r.run.stderr);
+  assert.match(r.run.stderr, /ctrace: --fail-on: 1 crash\(es\) recorded; exiting with 3/);
+  const ok = await record([NODE, program('ok.js', '')], { flags: ['--fail-on=crash'] });
+  assert.equal(ok.run.status, 0);
+});
+
+test('the default trace name comes from the program and the time', () => {
+  const dir = tmpDir();
+  program('my-app.js', '', dir);
+  const r = ctrace(['record', ...FAST, '--', NODE, 'my-app.js'], { cwd: dir });
+  assert.equal(r.status, 0, r.stderr);
+  const files = fs.readdirSync(dir).filter((f) => f.endsWith('.ctrace'));
+  assert.equal(files.length, 1);
+  assert.match(files[0], /^my-app-\d{8}-\d{6}\.ctrace$/);
+  assert.ok(r.stderr.includes(`trace written to ${path.join(dir, files[0])} (`), r.stderr);
+});
+
+test('bad input gets a clear message and its own exit code, and no trace', () => {
+  const dir = tmpDir();
+  const script = program('script.js', 'console.log(1)', dir);
+  const cases: [string[], number, RegExp][] = [
+    [['record', '--', 'no-such-program-xyz'], 127, /^ctrace: program not found: no-such-program-xyz is not on PATH\n$/],
+    [['record', '--', './script.js'], 126, /^ctrace: \.\/script\.js is not executable; run it with node: ctrace record -- node \.\/script\.js\n$/],
+    [['record', '-o', path.join(dir, 'missing', 'x.ctrace'), '--', NODE, script], 1, /^ctrace: cannot write the trace to .*missing\/x\.ctrace: the directory .*missing does not exist\. Create it or choose another path with -o\n$/],
+    [['record', '-o', dir, '--', NODE, script], 1, /is a directory\. Choose another path with -o\n$/],
+    [['record'], 2, /^ctrace: record: no command given: put the program after --, e\.g\. ctrace record -- node app\.js\. Usage: /],
+    [['record', '--bogus', '--', NODE, script], 2, /^ctrace: record: unknown option --bogus\. Usage: /],
+    [['record', '--fail-on', 'oops', '--', NODE, script], 2, /--fail-on: unknown condition "oops" \(use deadlock, crash\)/],
+    [['frobnicate'], 2, /^ctrace: unknown command "frobnicate"\. Commands: record, summary, view, compare, help\n$/],
+  ];
+  for (const [args, status, message] of cases) {
+    const r = ctrace(args, { cwd: dir });
+    assert.equal(r.status, status, `${args.join(' ')}: ${r.stderr}`);
+    assert.match(r.stderr, message);
+    assert.equal(r.stdout, '');
+  }
+  assert.deepEqual(fs.readdirSync(dir).filter((f) => f.endsWith('.ctrace')), []);
+  if (process.getuid?.() !== 0) {
+    const ro = tmpDir();
+    fs.chmodSync(ro, 0o500);
+    const r = ctrace(['record', '-o', path.join(ro, 'x.ctrace'), '--', NODE, script]);
+    assert.equal(r.status, 1);
+    assert.match(r.stderr, /permission denied\. Choose another path with -o/);
+  }
+});
+
+test('summary prints people\'s text, --json the documented object; unreadable files say why', async () => {
+  const dir = tmpDir();
+  const r = await record([NODE, path.join(ROOT, 'examples', 'workers', 'main.js')], { dir });
+  const text = ctrace(['summary', r.tracePath]);
+  assert.equal(text.status, 0, text.stderr);
+  assert.match(text.stdout, /^recorded: .*examples\/workers\/main\.js\n1 process, 3 threads, 2 workers, 20 messages, 0 crashes, [\d.]+ ms\n/);
+  assert.match(text.stdout, /thread 1 hasher 0\n/);
+  const json = ctrace(['summary', r.tracePath, '--json']);
+  assert.equal(json.status, 0);
+  const s = JSON.parse(json.stdout);
+  assert.deepEqual(Object.keys(s).slice(0, 1), ['formatVersion']);
+  for (const k of ['processes', 'threads', 'counts', 'messagesByChannel', 'crashes']) assert.ok(k in s, k);
+  assert.deepEqual(s, JSON.parse(JSON.stringify(r.summary)));
+
+  const notTrace = program('notes.txt', 'hello', dir);
+  const bad = ctrace(['summary', notTrace]);
+  assert.equal(bad.status, 1);
+  assert.match(bad.stderr, /notes\.txt is not a Concurrency Timeline trace/);
+  const cut = path.join(dir, 'cut.ctrace');
+  const bytes = fs.readFileSync(r.tracePath);
+  fs.writeFileSync(cut, bytes.subarray(0, Math.floor(bytes.length * 0.6)));
+  const partial = ctrace(['summary', cut]);
+  assert.equal(partial.status, 0, partial.stderr);
+  assert.match(partial.stdout, /note: the file ends in the middle of a chunk \(recording cut short\)/);
+  const missing = ctrace(['summary']);
+  assert.equal(missing.status, 2);
+});

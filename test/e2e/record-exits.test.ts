@@ -1,0 +1,104 @@
+// How each way a program can end shows in the trace (cause, code, signal) and in ctrace's exit code;
+// plus the linking edge cases the recorder owns: node through a shell, a child with a custom env
+// lacking NODE_OPTIONS, an ESM main, nested workers.
+import { test, before } from 'node:test';
+import assert from 'node:assert/strict';
+import { built, program, record as recordWith, NODE, unpaired, tmpDir, FAST } from './record-helpers';
+
+const record = (command: string[], opts: Parameters<typeof recordWith>[1] = {}) => recordWith(command, { ...opts, flags: [...FAST, ...(opts.flags ?? [])] });
+
+before(() => {
+  assert.ok(built(), 'dist/cli.js and dist/agent.js are missing: run npm run build');
+});
+
+const cases: { name: string; source: string; status: number; exitCode: number | null; signal: string | null; cause: string }[] = [
+  { name: 'normal end', source: 'setTimeout(() => {}, 10);', status: 0, exitCode: 0, signal: null, cause: 'normal' },
+  { name: 'process.exit(3)', source: 'setTimeout(() => process.exit(3), 10);', status: 3, exitCode: 3, signal: null, cause: 'exit' },
+  { name: 'uncaught exception', source: 'setTimeout(() => { throw new TypeError("bad") }, 10);', status: 1, exitCode: 1, signal: null, cause: 'uncaught' },
+  { name: 'unhandled rejection', source: 'Promise.reject(new RangeError("nope"));', status: 1, exitCode: 1, signal: null, cause: 'rejection' },
+  { name: 'SIGTERM to itself', source: 'setTimeout(() => process.kill(process.pid, "SIGTERM"), 10); setInterval(() => {}, 1000);', status: 143, exitCode: null, signal: 'SIGTERM', cause: 'signal' },
+  { name: 'killed from outside (SIGKILL)', source: 'setTimeout(() => process.kill(process.pid, "SIGKILL"), 10); setInterval(() => {}, 1000);', status: 137, exitCode: null, signal: 'SIGKILL', cause: 'killed' },
+];
+
+for (const c of cases) {
+  test(`exit: ${c.name}`, async () => {
+    const file = program('app.js', c.source);
+    const r = await record([NODE, file]);
+    assert.equal(r.run.status, c.status, r.run.stderr);
+    assert.equal(r.summary.processes.length, 1);
+    const p = r.summary.processes[0];
+    assert.deepEqual([p.exitCode, p.signal, p.cause], [c.exitCode, c.signal, c.cause]);
+    assert.equal(r.trace.meta.complete, true);
+    assert.equal(r.trace.meta.exitSignal, c.signal);
+  });
+}
+
+test('the crash of an uncaught exception has its name, message and throw site', async () => {
+  const file = program('app.js', 'function f() {\n  throw new TypeError("bad input");\n}\nsetTimeout(f, 5);\n');
+  const r = await record([NODE, file]);
+  assert.deepEqual(
+    r.summary.crashes.map((c) => [c.kind, c.name, c.message, c.site]),
+    [['uncaught', 'TypeError', 'bad input', { file, line: 2, column: 9 }]],
+  );
+});
+
+test('node started through a shell is linked to the spawn that started the shell', async () => {
+  const dir = tmpDir();
+  const child = program('child.js', 'process.exitCode = 5;', dir);
+  const main = program('main.js', `require('child_process').execSync(${JSON.stringify(`node ${child}; true`)});`, dir);
+  const r = await record([NODE, main], { cwd: dir });
+  assert.equal(r.run.status, 0, r.run.stderr);
+  const [root, grandchild] = r.model.processes;
+  assert.equal(r.model.processes.length, 2);
+  assert.equal(grandchild.command, 'node child.js');
+  assert.equal(grandchild.parentPid, root.pid);
+  assert.notEqual(grandchild.ppid, root.pid, 'the OS parent is the shell');
+  assert.deepEqual([grandchild.exitCode, grandchild.cause], [5, 'normal']);
+  assert.equal(grandchild.spawn?.pid, root.pid);
+  assert.equal(grandchild.spawn?.api, 'execSync');
+});
+
+test('a child given its own env without NODE_OPTIONS is still traced and linked', async () => {
+  const dir = tmpDir();
+  program('child.js', 'process.send("hi from child", () => process.disconnect());', dir);
+  const main = program(
+    'main.js',
+    `const { fork } = require('child_process');
+     const c = fork(require('path').join(__dirname, 'child.js'), [], { env: { PATH: process.env.PATH } });
+     c.on('message', (m) => console.log(m));`,
+    dir,
+  );
+  const r = await record([NODE, main], { cwd: dir });
+  assert.equal(r.run.stdout, 'hi from child\n');
+  assert.equal(r.model.processes.length, 2);
+  assert.equal(r.model.processes[1].parentPid, r.model.processes[0].pid);
+  assert.deepEqual(r.summary.messagesByChannel, { process: 1, worker: 0, port: 0, broadcast: 0 });
+  assert.deepEqual(unpaired(r.model), []);
+});
+
+test('an ESM main with nested workers: every thread is recorded and linked to its creator', async () => {
+  const dir = tmpDir();
+  const main = program(
+    'main.mjs',
+    `import { Worker, isMainThread, workerData, parentPort } from 'node:worker_threads';
+     const depth = isMainThread ? 0 : workerData.depth;
+     if (depth < 2) {
+       const w = new Worker(new URL(import.meta.url), { workerData: { depth: depth + 1 } });
+       w.on('message', (m) => (isMainThread ? console.log(m) : parentPort.postMessage(m)));
+     } else parentPort.postMessage('deepest says hi');`,
+    dir,
+  );
+  const r = await record([NODE, main], { cwd: dir });
+  assert.equal(r.run.stdout, 'deepest says hi\n');
+  const workers = r.model.threads.filter((t) => t.kind === 'worker');
+  assert.equal(workers.length, 2);
+  assert.deepEqual(
+    r.model.workers.map((w) => [w.threadId, w.workerThreadId]),
+    [
+      [0, 1],
+      [1, 2],
+    ],
+  );
+  assert.deepEqual(r.summary.messagesByChannel, { process: 0, worker: 2, port: 0, broadcast: 0 });
+  assert.deepEqual(unpaired(r.model), []);
+});
