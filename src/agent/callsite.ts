@@ -4,6 +4,7 @@
 // The formatted strings are cached per location so each site is formatted once. Node-internal
 // frames (`node:` files) are skipped; when no user frame remains the site is undefined.
 
+import { fileURLToPath } from 'node:url';
 import type { CallSite } from './context';
 
 type V8CallSite = NodeJS.CallSite;
@@ -42,9 +43,20 @@ function isInternal(file: string | null | undefined): boolean {
   return !file || file.startsWith('node:') || file.startsWith('internal/') || file === agentFile;
 }
 
+/** ESM frames name their file by URL; sites are paths, like CJS ones. */
+function fileOf(cs: V8CallSite): string {
+  const f = cs.getFileName() ?? '';
+  if (!f.startsWith('file://')) return f;
+  try {
+    return fileURLToPath(f);
+  } catch {
+    return f;
+  }
+}
+
 function frameLine(cs: V8CallSite): string {
   const fn = cs.getFunctionName() || '<anonymous>';
-  return `${fn} (${cs.getFileName()}:${cs.getLineNumber()}:${cs.getColumnNumber()})`;
+  return `${fn} (${fileOf(cs)}:${cs.getLineNumber()}:${cs.getColumnNumber()})`;
 }
 
 /** Site and a short stack (up to `depth` user frames), cached by the top user frame's location. */
@@ -60,7 +72,7 @@ export function callSite(wrapper: Function, depth = 6): CallSite {
   }
   if (top < 0) return NONE;
   const f = frames[top];
-  const site = `${f.getFileName()}:${f.getLineNumber()}:${f.getColumnNumber()}`;
+  const site = `${fileOf(f)}:${f.getLineNumber()}:${f.getColumnNumber()}`;
   let hit = cache.get(site);
   if (hit) return hit;
   const lines: string[] = [];
@@ -77,7 +89,7 @@ export function siteOnly(wrapper: Function): string | undefined {
   const f = frames[0];
   const file = f.getFileName();
   if (isInternal(file)) return undefined;
-  return `${file}:${f.getLineNumber()}:${f.getColumnNumber()}`;
+  return `${fileOf(f)}:${f.getLineNumber()}:${f.getColumnNumber()}`;
 }
 
 /** The throw site of an error: its first user frame, from the formatted stack (off the hot path). */
@@ -86,7 +98,15 @@ export function throwSite(err: unknown): string | undefined {
   if (typeof stack !== 'string') return undefined;
   const re = /^\s+at (?:.*? \()?(.+?):(\d+):(\d+)\)?$/gm;
   for (let m = re.exec(stack); m; m = re.exec(stack)) {
-    if (!isInternal(m[1])) return `${m[1]}:${m[2]}:${m[3]}`;
+    if (!isInternal(m[1])) return `${m[1].startsWith('file://') ? safePath(m[1]) : m[1]}:${m[2]}:${m[3]}`;
   }
   return undefined;
+}
+
+function safePath(url: string): string {
+  try {
+    return fileURLToPath(url);
+  } catch {
+    return url;
+  }
 }

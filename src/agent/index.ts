@@ -14,7 +14,7 @@ import { setAgentFile } from './callsite';
 import { WorkerTail } from './tail';
 import { installLifecycle, recordStart } from './hooks/lifecycle';
 import { MessageHooks } from './hooks/messages';
-import { installSpawnHooks, SPAWN_REF_VAR } from './hooks/spawn';
+import { installSpawnHooks, SPAWN_REF_VAR, writePidFile } from './hooks/spawn';
 import { installWorkerHooks, registerTail, takeWorkerInfo, TailRegistry } from './hooks/workers';
 import { installLockHooks } from './hooks/locks';
 
@@ -48,6 +48,7 @@ function start(): void {
 
   if (isMain) {
     recordStart(ctx, { name: 'main', parentThreadId: -1, workerRef: undefined }, process.env[SPAWN_REF_VAR]);
+    writePidFile(env.dir, process.env[SPAWN_REF_VAR]);
   } else {
     const tail = new WorkerTail(ctx.enc, tid);
     ctx.tail = tail;

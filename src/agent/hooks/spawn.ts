@@ -5,6 +5,8 @@
 // exported async functions are wrapped only to learn which API the user called.
 
 import cp from 'node:child_process';
+import fs from 'node:fs';
+import path from 'node:path';
 import { syncBuiltinESMExports } from 'node:module';
 import util from 'node:util';
 import { EventKind, CrashKind } from '../../protocol/events';
@@ -14,6 +16,12 @@ import { callSite } from '../callsite';
 
 const SPAWN = Symbol('ctrace.spawn');
 export const SPAWN_REF_VAR = 'CTRACE_SPAWN_REF';
+/**
+ * execSync/execFileSync return only the output, never the child's pid: for those, the child's agent
+ * leaves its pid in `${CTRACE_DIR}/<parentPid>-<spawnId>.pid` (first writer wins), which the parent
+ * reads and deletes right after the call.
+ */
+export const PIDFILE_VAR = 'CTRACE_SPAWN_PIDFILE';
 
 interface SpawnState {
   id: number;
@@ -47,17 +55,20 @@ export function installSpawnHooks(ctx: ThreadStream, env: AgentEnv, hooks: Spawn
         hasNodeOptions = true;
         pairs[k] = 'NODE_OPTIONS=' + withPreload(p.slice(eq + 1), env.preload);
       } else if (name === SPAWN_REF_VAR) pairs[k] = `${SPAWN_REF_VAR}=${ref}`;
+      else if (name === PIDFILE_VAR) pairs.splice(k--, 1);
     }
     if (!hasNodeOptions) pairs.push('NODE_OPTIONS=' + env.preload);
     for (const [k, v] of carried) if (!have.has(k)) pairs.push(`${k}=${v}`);
     if (!have.has(SPAWN_REF_VAR)) pairs.push(`${SPAWN_REF_VAR}=${ref}`);
   };
 
-  const fixEnvObject = (e: NodeJS.ProcessEnv | undefined, ref: string): NodeJS.ProcessEnv => {
+  const fixEnvObject = (e: NodeJS.ProcessEnv | undefined, ref: string, pidFile: boolean): NodeJS.ProcessEnv => {
     const out: NodeJS.ProcessEnv = { ...(e ?? process.env) };
     out.NODE_OPTIONS = withPreload(out.NODE_OPTIONS, env.preload);
     for (const [k, v] of carried) if (out[k] === undefined) out[k] = v;
     out[SPAWN_REF_VAR] = ref;
+    if (pidFile) out[PIDFILE_VAR] = '1';
+    else delete out[PIDFILE_VAR];
     return out;
   };
 
@@ -151,7 +162,7 @@ export function installSpawnHooks(ctx: ThreadStream, env: AgentEnv, hooks: Spawn
           const given = args[at];
           if (given == null || (typeof given === 'object' && !Array.isArray(given))) {
             const opts = { ...((given as object) ?? {}) } as { env?: NodeJS.ProcessEnv };
-            opts.env = fixEnvObject(opts.env, ref);
+            opts.env = fixEnvObject(opts.env, ref, name !== 'spawnSync');
             args[at] = opts;
           }
           const where = callSite(wrapped);
@@ -172,10 +183,10 @@ export function installSpawnHooks(ctx: ThreadStream, env: AgentEnv, hooks: Spawn
       try {
         result = Reflect.apply(orig, this, args);
       } catch (err) {
-        if (state !== undefined) syncDone(ctx, state, err, wrapped);
+        if (state !== undefined) syncDone(ctx, state, err, wrapped, env.dir);
         throw err;
       }
-      if (state !== undefined) syncDone(ctx, state, result, wrapped);
+      if (state !== undefined) syncDone(ctx, state, result, wrapped, env.dir);
       return result;
     };
     Object.defineProperty(wrapped, 'name', { value: orig.name });
@@ -192,10 +203,18 @@ export function installSpawnHooks(ctx: ThreadStream, env: AgentEnv, hooks: Spawn
   }
 }
 
-function syncDone(ctx: ThreadStream, state: SpawnState, r: unknown, wrapper: Function): void {
+function syncDone(ctx: ThreadStream, state: SpawnState, r: unknown, wrapper: Function, dir: string): void {
   try {
-    const res = (r ?? {}) as { pid?: number; status?: number | null; signal?: string | null; error?: { code?: string; message?: string }; code?: string };
-    const pid = typeof res.pid === 'number' ? res.pid : 0;
+    const isResult = r !== null && typeof r === 'object' && !(r instanceof Uint8Array);
+    const res = (isResult ? r : { status: 0 }) as { pid?: number; status?: number | null; signal?: string | null; error?: { code?: string; message?: string }; code?: string };
+    const pidFile = path.join(dir, `${process.pid}-${state.id}.pid`);
+    let pid = typeof res.pid === 'number' ? res.pid : 0;
+    if (pid === 0) pid = readPidFile(pidFile);
+    try {
+      fs.unlinkSync(pidFile);
+    } catch {
+      // spawnSync children write none
+    }
     const ts = ctx.now();
     if (pid > 0) {
       const enc = ctx.enc;
@@ -211,6 +230,26 @@ function syncDone(ctx: ThreadStream, state: SpawnState, r: unknown, wrapper: Fun
     }
   } catch {
     // never throw into the program
+  }
+}
+
+function readPidFile(file: string): number {
+  try {
+    return Number(fs.readFileSync(file, 'utf8')) || 0;
+  } catch {
+    return 0;
+  }
+}
+
+/** The child's side of PIDFILE_VAR. */
+export function writePidFile(dir: string, ref: string | undefined): void {
+  try {
+    if (process.env[PIDFILE_VAR] === undefined) return;
+    delete process.env[PIDFILE_VAR];
+    if (!ref) return;
+    fs.writeFileSync(path.join(dir, ref.replace(':', '-') + '.pid'), String(process.pid), { flag: 'wx' });
+  } catch {
+    // another process of the same spawn wrote it first
   }
 }
 

@@ -1,0 +1,100 @@
+// The agent reaches every process and thread a program starts (notes/node-runtime.md §1 table),
+// under Node 20, 22 and 24: each start in fixtures/agent/preload.js is tagged and must show up
+// exactly once, with spawn and worker links the recorder can follow.
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { EventKind } from '../../src/protocol/events';
+import { runAgent, fixture, ofKind, dump } from '../support/agent-run';
+import { nodeBinary } from '../support/node-versions';
+
+const PROCESS_TAGS = ['spawn', 'fork', 'fork-execArgv', 'exec', 'execFile', 'execSync', 'execFileSync', 'spawnSync', 'spawn-custom-env', 'shell-custom-env', 'fork-custom-env', 'spawnSync-custom-env', 'sh-c', 'cluster-worker'];
+const WORKER_NAMES = ['w-default', 'w-eval', 'w-execArgv-empty', 'w-execArgv', 'w-env-object', 'w-parent', 'w-nested'];
+
+for (const major of [20, 22, 24]) {
+  test(`Node ${major}: every child process and worker of preload.js is traced`, () => {
+    const r = runAgent(fixture('preload.js'), { node: nodeBinary(major) });
+    assert.equal(r.status, 0, r.stderr);
+    assert.equal(r.stdout, 'preload done\n');
+    const starts = ofKind(r.events, EventKind.ProcessStart);
+    const main = starts.find((e) => !JSON.parse(String(e.fields.argv))[2])!;
+    assert.ok(main, 'main ProcessStart');
+    assert.equal(main.fields.nodeVersion, nodeBinary(major) === process.execPath ? process.version : main.fields.nodeVersion);
+    assert.match(String(main.fields.nodeVersion), new RegExp(`^v${major}\\.`));
+    const tags = starts.map((e) => JSON.parse(String(e.fields.argv))[2]).filter(Boolean).sort();
+    assert.deepEqual(tags, [...PROCESS_TAGS].sort(), dump(starts));
+
+    // every process starts with ProcessStart then ThreadStart('main'), and ends with ProcessExit
+    for (const s of starts) {
+      const own = r.events.filter((e) => e.pid === s.pid && e.threadId === 0);
+      assert.equal(own[0].kind, EventKind.ProcessStart);
+      assert.equal(own[1].kind, EventKind.ThreadStart);
+      assert.equal(own[1].fields.name, 'main');
+      const exit = own.filter((e) => e.kind === EventKind.ProcessExit);
+      assert.equal(exit.length, 1, `ProcessExit of ${s.fields.argv}`);
+      assert.equal(exit[0].fields.cause, JSON.parse(String(s.fields.argv))[2] === 'cluster-worker' ? 'exit' : 'normal');
+      assert.equal(own[own.length - 1].kind, EventKind.ProcessExit);
+    }
+
+    // spawns link to their children by childPid, and children point back with spawnRef
+    const running = ofKind(r.events, EventKind.SpawnRunning);
+    const direct = starts.filter((s) => s.fields.ppid === main.pid);
+    for (const child of direct) {
+      const link = running.find((e) => e.fields.childPid === child.pid);
+      assert.ok(link, `SpawnRunning for ${child.fields.argv}`);
+      assert.equal(child.fields.spawnRef, `${link.pid}:${link.fields.spawnId}`);
+    }
+    // through a shell, the node grandchild's spawnRef names the spawn of the shell
+    const viaShell = starts.find((s) => JSON.parse(String(s.fields.argv))[2] === 'sh-c')!;
+    assert.notEqual(viaShell.fields.ppid, main.pid);
+    assert.ok(String(viaShell.fields.spawnRef).startsWith(`${main.pid}:`));
+    const calls = ofKind(r.events, EventKind.SpawnCall).filter((e) => e.pid === main.pid);
+    assert.deepEqual(
+      calls.map((e) => e.fields.api),
+      ['spawn', 'fork', 'fork', 'exec', 'execFile', 'execSync', 'execFileSync', 'spawnSync', 'spawn', 'spawn', 'fork', 'spawnSync', 'spawn', 'fork'],
+    );
+    for (const c of calls) assert.match(String(c.fields.site), /preload\.js:\d+:\d+$/);
+    assert.equal(ofKind(r.events, EventKind.SpawnExit).filter((e) => e.pid === main.pid).length, calls.length);
+
+    // workers: each named one once, linked to its WorkerCreate by threadId, nested one to its parent
+    const threads = ofKind(r.events, EventKind.ThreadStart).filter((e) => e.fields.kind === 1);
+    assert.equal(threads.length, 8); // 7 named + SHARE_ENV (named "worker <id>": its env is shared, no private note)
+    const names = threads.map((e) => e.fields.name);
+    for (const n of WORKER_NAMES) assert.equal(names.filter((x) => x === n).length, 1, n);
+    const creates = ofKind(r.events, EventKind.WorkerCreate);
+    for (const t of threads) {
+      const c = creates.find((e) => e.pid === t.pid && e.fields.workerThreadId === t.threadId);
+      assert.ok(c, `WorkerCreate for ${t.fields.name}`);
+      if (t.fields.parentThreadId !== -1) assert.equal(c.threadId, t.fields.parentThreadId);
+      const exits = r.events.filter((e) => e.pid === t.pid && e.threadId === t.threadId && e.kind === EventKind.ThreadExit);
+      assert.equal(exits.length, 1, `ThreadExit of ${t.fields.name}`);
+    }
+    const nested = threads.find((t) => t.fields.name === 'w-nested')!;
+    const parent = threads.find((t) => t.fields.name === 'w-parent')!;
+    assert.equal(nested.fields.parentThreadId, parent.threadId);
+    const evalCreate = creates.find((c) => c.fields.eval === 1)!;
+    assert.match(String(evalCreate.fields.url), /^\[eval\] setTimeout/);
+    assert.equal(ofKind(r.events, EventKind.WorkerOnline).length, 8);
+    assert.equal(ofKind(r.events, EventKind.WorkerExit).length, 8);
+  });
+}
+
+test('an ESM main program and its custom-env worker and child are traced', () => {
+  const r = runAgent(fixture('esm-main.mjs'));
+  assert.equal(r.status, 0, r.stderr);
+  assert.equal(r.stdout, 'esm done 0\n');
+  const starts = ofKind(r.events, EventKind.ProcessStart);
+  assert.equal(starts.length, 2);
+  assert.deepEqual(
+    ofKind(r.events, EventKind.ThreadStart).map((e) => e.fields.name).sort(),
+    ['esm-worker', 'main', 'main'],
+  );
+  const create = ofKind(r.events, EventKind.WorkerCreate)[0];
+  assert.match(String(create.fields.site), /^\/.*esm-main\.mjs:8:11$/);
+});
+
+test('without CTRACE_DIR the agent writes nothing and changes nothing', () => {
+  const r = runAgent(fixture('esm-main.mjs'), { env: { CTRACE_DIR: undefined } });
+  assert.equal(r.status, 0, r.stderr);
+  assert.equal(r.stdout, 'esm done 0\n');
+  assert.equal(r.files.length, 0);
+});
