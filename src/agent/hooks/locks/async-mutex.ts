@@ -16,6 +16,7 @@
 import fs from 'node:fs';
 import module from 'node:module';
 import path from 'node:path';
+import { pathToFileURL } from 'node:url';
 import { EventKind, LockKind } from '../../../protocol/events';
 import type { AgentContext, CallSite } from '../../context';
 import { lockSite } from './sites';
@@ -29,11 +30,13 @@ type SemProto = {
 };
 type Task = object;
 
-const PKG_DIR = `${path.sep}async-mutex${path.sep}`;
 
 export function installAsyncMutexHooks(ctx: AgentContext): void {
-  const exportsList = loadBuilds();
-  if (exportsList.length === 0) return;
+  const found = loadBuilds();
+  if (!found) return;
+  const exportsList = found.builds;
+  // frames inside the package (either build) are the library's, not the user's call site
+  const PKG_DIR = [found.dir + path.sep, pathToFileURL(found.dir).href + '/'];
 
   const semNames = new WeakMap<object, string>();
   let counter = 0;
@@ -170,8 +173,8 @@ export function installAsyncMutexHooks(ctx: AgentContext): void {
   }
 }
 
-/** The package's CJS and ESM builds, as the program would get them; [] when not installed. */
-function loadBuilds(): unknown[] {
+/** The package's CJS and ESM builds, as the program would get them; undefined when not installed. */
+function loadBuilds(): { dir: string; builds: unknown[] } | undefined {
   const bases = new Set<string>();
   if (process.argv[1]) bases.add(path.dirname(path.resolve(process.argv[1])));
   bases.add(process.cwd());
@@ -184,7 +187,7 @@ function loadBuilds(): unknown[] {
       // not resolvable from here
     }
   }
-  if (!pkgJson) return [];
+  if (!pkgJson) return undefined;
   const out: unknown[] = [];
   const req = module.createRequire(pkgJson);
   try {
@@ -200,5 +203,5 @@ function loadBuilds(): unknown[] {
   } catch {
     // no ESM build, or require(esm) unavailable: ESM importers are not traced
   }
-  return out;
+  return { dir: fs.realpathSync(path.dirname(pkgJson)), builds: out };
 }

@@ -24,7 +24,7 @@ function isInternal(file: string | null | undefined): boolean {
  * The user's call site of `wrapper`, and up to 4 user frames ("fn (file:line:col)" lines). `site`
  * is undefined when the caller is the agent itself: hooks then record nothing.
  */
-export function lockSite(wrapper: Function, skipFile?: string): CallSite {
+export function lockSite(wrapper: Function, skipPrefixes?: readonly string[]): CallSite {
   const E = Error as unknown as { prepareStackTrace?: unknown; stackTraceLimit: number };
   const savedPrepare = E.prepareStackTrace;
   const savedLimit = E.stackTraceLimit;
@@ -52,7 +52,7 @@ export function lockSite(wrapper: Function, skipFile?: string): CallSite {
   const picked: V8CallSite[] = [];
   for (let k = 0; k < frames.length && picked.length < DEPTH; k++) {
     const file = frames[k].getFileName();
-    if (isInternal(file) || (skipFile !== undefined && file !== null && file !== undefined && file.includes(skipFile))) continue;
+    if (isInternal(file) || (skipPrefixes !== undefined && skipPrefixes.some((p) => file!.startsWith(p)))) continue;
     picked.push(frames[k]);
     key += `${file}:${frames[k].getLineNumber()}:${frames[k].getColumnNumber()}|`;
   }
