@@ -1,0 +1,123 @@
+// Every exit path (fixtures/agent/exits.js): the exit record's code/signal/cause, crashes with their
+// throw site, failed spawns at their call site, and no lost event: a worker that posts N messages
+// and is then terminated, exits, throws or outlives main still has N sends in the trace. Each mode
+// also runs untraced: stdout, exit code and signal must be the same.
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { EventKind, CrashKind } from '../../src/protocol/events';
+import { runAgent, fixture, ofKind, dump, type AgentRun } from '../support/agent-run';
+import { nodeBinary } from '../support/node-versions';
+
+const N = 1000;
+const EXITS = fixture('exits.js');
+
+function run(mode: string, node?: string): AgentRun {
+  const traced = runAgent(EXITS, { args: [mode], node });
+  const plain = runAgent(EXITS, { args: [mode], node, traced: false });
+  assert.equal(traced.stdout, plain.stdout, `stdout of ${mode}`);
+  assert.equal(traced.status, plain.status, `exit code of ${mode}`);
+  assert.equal(traced.signal, plain.signal, `signal of ${mode}`);
+  assert.doesNotMatch(traced.stderr, /agent\.js/);
+  return traced;
+}
+
+function mainExit(r: AgentRun) {
+  const exits = ofKind(r.events, EventKind.ProcessExit);
+  assert.equal(exits.length, 1, dump(r.events));
+  return exits[0].fields;
+}
+
+function workerSends(r: AgentRun): number {
+  return r.events.filter((e) => e.threadId === 1 && e.kind === EventKind.MessageSend).length;
+}
+
+for (const major of [20, 22, 24]) {
+  const node = nodeBinary(major);
+  test(`Node ${major}: process exit causes`, () => {
+    assert.deepEqual(mainExit(run('normal', node)), { code: 0, signal: undefined, cause: 'normal' });
+    assert.deepEqual(mainExit(run('exit3', node)), { code: 3, signal: undefined, cause: 'exit' });
+    const u = run('uncaught', node);
+    assert.deepEqual(mainExit(u), { code: 1, signal: undefined, cause: 'uncaught' });
+    const crash = ofKind(u.events, EventKind.Crash);
+    assert.equal(crash.length, 1);
+    assert.equal(crash[0].fields.crashKind, CrashKind.Uncaught);
+    assert.equal(crash[0].fields.name, 'RangeError');
+    assert.equal(crash[0].fields.message, 'boom');
+    assert.equal(crash[0].fields.site, `${EXITS}:34:13`);
+    assert.match(String(crash[0].fields.stack), /^RangeError: boom\n {4}at /);
+    const rej = run('rejection', node);
+    assert.deepEqual(mainExit(rej), { code: 1, signal: undefined, cause: 'rejection' });
+    assert.equal(ofKind(rej.events, EventKind.Crash)[0].fields.crashKind, CrashKind.Rejection);
+    assert.equal(ofKind(rej.events, EventKind.Crash)[0].fields.site, `${EXITS}:38:20`);
+  });
+
+  test(`Node ${major}: SIGTERM and SIGINT still kill the process, and the trace says so`, () => {
+    const t = run('sigterm', node);
+    assert.equal(t.signal, 'SIGTERM');
+    assert.deepEqual(mainExit(t), { code: 143, signal: 'SIGTERM', cause: 'signal' });
+    const i = run('sigint', node);
+    assert.equal(i.signal, 'SIGINT');
+    assert.deepEqual(mainExit(i), { code: 130, signal: 'SIGINT', cause: 'signal' });
+    // a user handler keeps the decision: it exits 0 itself
+    const h = run('sigterm-handled', node);
+    assert.equal(h.stdout, 'handled\n');
+    assert.deepEqual(mainExit(h), { code: 0, signal: undefined, cause: 'exit' });
+  });
+
+  test(`Node ${major}: no event lost when a worker is terminated, exits, throws or outlives main`, () => {
+    const t = run('worker-terminate', node);
+    assert.equal(t.stdout, 'terminated 1\n');
+    assert.equal(workerSends(t), N, 'sends of the terminated worker');
+    assert.equal(ofKind(t.events, EventKind.MessageReceive).length, N);
+    const wexit = t.events.filter((e) => e.threadId === 1 && e.kind === EventKind.ThreadExit);
+    assert.deepEqual(wexit.map((e) => e.fields.code), [1]);
+    assert.equal(ofKind(t.events, EventKind.WorkerTerminate)[0].fields.site, `${EXITS}:54:33`);
+    assert.deepEqual(ofKind(t.events, EventKind.WorkerExit).map((e) => e.fields), [{ workerThreadId: 1, code: 1 }]);
+
+    const x = run('worker-exit', node);
+    assert.equal(x.stdout, 'worker exit 7\n');
+    assert.equal(workerSends(x), N);
+    assert.deepEqual(x.events.filter((e) => e.threadId === 1 && e.kind === EventKind.ThreadExit).map((e) => e.fields.code), [7]);
+
+    const m = run('main-exit', node);
+    assert.equal(workerSends(m), N, 'sends of a busy worker when main calls process.exit');
+    assert.deepEqual(mainExit(m), { code: 0, signal: undefined, cause: 'exit' });
+
+    const w = run('worker-throw', node);
+    assert.equal(w.stdout, 'worker error worker boom\n');
+    assert.equal(workerSends(w), N);
+    const crashes = ofKind(w.events, EventKind.Crash);
+    const inParent = crashes.find((c) => c.threadId === 0)!;
+    assert.equal(inParent.fields.crashKind, CrashKind.WorkerError);
+    assert.equal(inParent.fields.targetThreadId, 1);
+    assert.equal(inParent.fields.message, 'worker boom');
+    assert.equal(inParent.fields.site, `${EXITS}:12:37`);
+    const inWorker = crashes.find((c) => c.threadId === 1)!;
+    assert.equal(inWorker.fields.crashKind, CrashKind.Uncaught);
+    assert.deepEqual(mainExit(w), { code: 0, signal: undefined, cause: 'normal' });
+  });
+}
+
+test('a child killed by a signal: SpawnExit with the signal, a crash in the parent, cause signal in the child', () => {
+  const r = run('child-signal');
+  assert.equal(r.stdout, 'child null SIGTERM\n');
+  const exit = ofKind(r.events, EventKind.SpawnExit)[0];
+  assert.equal(exit.fields.signal, 'SIGTERM');
+  const crash = ofKind(r.events, EventKind.Crash).find((c) => c.fields.crashKind === CrashKind.ChildSignal)!;
+  assert.equal(crash.fields.targetPid, exit.fields.childPid);
+  const childExit = ofKind(r.events, EventKind.ProcessExit).find((e) => e.pid === exit.fields.childPid)!;
+  assert.equal(childExit.fields.cause, 'signal');
+});
+
+test('failed spawns (ENOENT, EACCES, spawnSync ENOENT) are errors at their call sites', () => {
+  const r = run('spawn-errors');
+  assert.equal(r.stdout, 'sync ENOENT\nerror ENOENT\nerror EACCES\n');
+  const errors = ofKind(r.events, EventKind.SpawnError).map((e) => [e.fields.code, e.fields.site]);
+  assert.deepEqual(errors, [
+    ['ENOENT', `${EXITS}:73:18`],
+    ['EACCES', `${EXITS}:75:18`],
+    ['ENOENT', `${EXITS}:77:18`],
+  ]);
+  assert.equal(ofKind(r.events, EventKind.SpawnCall).length, 3);
+  assert.equal(ofKind(r.events, EventKind.SpawnRunning).length, 0);
+});
