@@ -114,9 +114,9 @@ test('failed spawns (ENOENT, EACCES, spawnSync ENOENT) are errors at their call 
   assert.equal(r.stdout, 'sync ENOENT\nerror ENOENT\nerror EACCES\n');
   const errors = ofKind(r.events, EventKind.SpawnError).map((e) => [e.fields.code, e.fields.site]);
   assert.deepEqual(errors, [
-    ['ENOENT', `${EXITS}:73:18`],
-    ['EACCES', `${EXITS}:75:18`],
-    ['ENOENT', `${EXITS}:77:18`],
+    ['ENOENT', `${EXITS}:72:18`],
+    ['EACCES', `${EXITS}:74:18`],
+    ['ENOENT', `${EXITS}:76:18`],
   ]);
   assert.equal(ofKind(r.events, EventKind.SpawnCall).length, 3);
   assert.equal(ofKind(r.events, EventKind.SpawnRunning).length, 0);
