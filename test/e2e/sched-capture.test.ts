@@ -22,11 +22,18 @@ for (const m of MODES) {
   test(`${m.name}: 4 busy workers on 2 cores keep ~2 cores busy and are preempted`, { skip }, async () => {
     const d = await drive(['busy-workers.js', '1500'], m.capture);
     assert.equal(d.mode, m.name, d.note);
-    const [from, to] = marker(d.stdout, 'BUSY');
-    const busy = meanOver(busyCores(d.events, { bucketNs: 10e6 }), from + 100e6, to - 100e6);
-    assert.ok(busy > 1.2 && busy < 2.2, `average busy cores ${busy.toFixed(2)} during the busy phase, expected about 2`);
+    const [from, to, truth] = marker(d.stdout, 'BUSY');
+    // truth: the cores the workers really got, read by the program itself. On an idle 2-core machine
+    // it is ~2; other load on the machine lowers it, and the capture must then agree, not claim 2.
+    const busy = meanOver(busyCores(d.events, { bucketNs: 10e6 }), from, to);
+    const why = `average busy cores ${busy.toFixed(2)} during the busy phase; the workers really got ${truth}`;
+    assert.ok(Math.abs(busy - truth) < Math.max(0.25, 0.2 * truth), why);
+    assert.ok(busy < 2.2, why);
+    if (truth >= 1.5) assert.ok(busy > 1.2, why);
+    else console.log(`# machine under load: ${why}`);
     const workers = schedTotals(d.events).threads.filter((t) => t.pid === d.pid).sort((a, b) => b.cpuMs - a.cpuMs).slice(0, 4);
-    for (const w of workers) assert.ok(w.cpuMs > 250, `a busy worker thread used only ${w.cpuMs} ms CPU: ${JSON.stringify(workers)}`);
+    const workerMs = workers.reduce((n, w) => n + w.cpuMs, 0);
+    assert.ok(workerMs >= 0.8 * truth * ((to - from) / 1e6), `the 4 busiest threads show ${workerMs} ms CPU in all, less than they got in the window alone`);
     const preempted = workers.reduce((n, w) => n + w.involuntarySwitches, 0);
     assert.ok(preempted >= 20, `4 threads competing for 2 cores were preempted only ${preempted} times`);
     if (m.name === 'switches') assert.ok(d.events.some((e) => e.kind === EventKind.SchedSwitch && e.fields.preempt === 1), 'no preempted switch record');
@@ -57,7 +64,7 @@ for (const m of MODES) {
     const parent = procs.find((p) => p.pid === d.pid);
     assert.ok(c, `child ${child} never sampled; processes: ${JSON.stringify(procs)}`);
     assert.ok(parent, 'parent never sampled');
-    assert.ok(c.cpuMs > 400, `child burned 800 ms but shows ${c.cpuMs} ms`);
+    assert.ok(c.cpuMs > 450, `child burned 600 ms of CPU but shows ${c.cpuMs} ms`);
     assert.ok(parent.cpuMs < c.cpuMs / 2, `parent ${parent.cpuMs} ms vs child ${c.cpuMs} ms: CPU landed on the wrong pid`);
     assert.ok(c.peakRssBytes > 10e6, `child peak RSS ${c.peakRssBytes}`);
   });

@@ -4,8 +4,11 @@
 // formatting a few small files (docs/scheduling.md has the measurements).
 //
 // Cheapness comes from: files opened once and re-read with pread at offset 0 (fresh data each time);
-// schedstat (tiny) read first, stat and status read only when the thread ran since the last sweep;
-// records written only when something changed. Because samples are skipped while nothing changes,
+// schedstat (tiny) read first, stat read only when the thread ran since the last sweep, status (the
+// costliest file, for the voluntary/involuntary split) at most every STATUS_EVERY_NS per thread;
+// the thread list re-read only when the task directory's link count changes (plus every
+// FULL_SCAN_EVERY sweeps), children lists every CHILDREN_EVERY sweeps (agents report Node
+// children at once through addProcess); records written only when something changed. Because samples are skipped while nothing changes,
 // a thread that wakes up after a quiet spell first gets a copy of its previous values stamped at the
 // previous sweep, so consumers can attribute the new CPU to the last interval, not the whole spell.
 
@@ -13,10 +16,13 @@ import fs from 'node:fs';
 import { execFileSync } from 'node:child_process';
 import { EventKind, ThreadState } from '../../protocol/events';
 import type { EmitRecord } from './index';
-import { parseChildren, parseSchedstat, parseStat, parseStatmResidentPages, parseStatusSwitches } from './proc-parse';
+import { parseChildren, parseStat, parseStatmResidentPages, parseStatusSwitches } from './proc-parse';
 
 const CLK_TCK = 100; // Linux exports USER_HZ=100 to user space on every architecture Node supports
 const TICK_NS = 1e9 / CLK_TCK;
+const STATUS_EVERY_NS = 50e6;
+const FULL_SCAN_EVERY = 10;
+const CHILDREN_EVERY = 5;
 
 export const monoNow = (): number => Number(process.hrtime.bigint());
 
@@ -39,6 +45,7 @@ interface ThreadTrack {
   children: number;
   lastRun: number;
   lastSlices: number;
+  statusTs: number;
   last: Values | undefined;
   lastEmitTs: number;
 }
@@ -46,6 +53,9 @@ interface ThreadTrack {
 interface ProcTrack {
   pid: number;
   statm: number;
+  /** /proc/PID/task, kept open: its link count is 2 + the number of threads */
+  task: number;
+  nlink: number;
   threads: Map<number, ThreadTrack>;
   lastRss: number;
   dead: boolean;
@@ -96,6 +106,8 @@ export class ProcSampler {
   private readonly ignored = new Set<number>();
   private timer: NodeJS.Timeout | undefined;
   private prevSweepTs = 0;
+  private sweepNo = 0;
+  private final = false;
   private emit: EmitRecord = () => {};
   readonly stats: ProcSamplerStats = { sweeps: 0, sweepNs: 0, records: 0 };
 
@@ -122,7 +134,7 @@ export class ProcSampler {
     if (this.procs.has(pid) || this.ignored.has(pid) || !(pid > 0)) return;
     const statm = openOr(`/proc/${pid}/statm`);
     if (statm < 0) return; // already gone: its CPU still shows in the parent's cutime
-    this.procs.set(pid, { pid, statm, threads: new Map(), lastRss: -1, dead: false });
+    this.procs.set(pid, { pid, statm, task: openOr(`/proc/${pid}/task`), nlink: -1, threads: new Map(), lastRss: -1, dead: false });
     // sampled at once, so a process that lives shorter than an interval is still seen
     if (this.timer) this.sweepProcess(this.procs.get(pid)!, monoNow(), []);
   }
@@ -131,6 +143,7 @@ export class ProcSampler {
   stop(): void {
     if (this.timer) clearInterval(this.timer);
     this.timer = undefined;
+    this.final = true; // read every file: these are the totals
     this.sweep();
     for (const p of this.procs.values()) this.closeProc(p);
   }
@@ -147,7 +160,7 @@ export class ProcSampler {
         if (this.procs.has(pid) || this.ignored.has(pid)) continue;
         const statm = openOr(`/proc/${pid}/statm`);
         if (statm < 0) continue;
-        const p: ProcTrack = { pid, statm, threads: new Map(), lastRss: -1, dead: false };
+        const p: ProcTrack = { pid, statm, task: openOr(`/proc/${pid}/task`), nlink: -1, threads: new Map(), lastRss: -1, dead: false };
         this.procs.set(pid, p);
         this.sweepProcess(p, t0, found);
       }
@@ -155,19 +168,29 @@ export class ProcSampler {
       // never let a sampling surprise break the collector; the next sweep tries again
     }
     this.prevSweepTs = t0;
+    this.sweepNo++;
     this.stats.sweeps++;
     this.stats.sweepNs += monoNow() - t0;
   }
 
   private sweepProcess(p: ProcTrack, ts: number, found: number[]): void {
-    let tids: string[];
+    let nlink = -1;
     try {
-      tids = fs.readdirSync(`/proc/${p.pid}/task`);
+      if (p.task >= 0) nlink = fs.fstatSync(p.task).nlink;
     } catch {
-      this.endProc(p, ts);
-      return;
+      /* fall back to reading the directory */
     }
-    for (const t of tids) {
+    let tids: string[] | undefined;
+    if (nlink < 0 || nlink !== p.nlink || this.final || this.sweepNo % FULL_SCAN_EVERY === 0) {
+      try {
+        tids = fs.readdirSync(`/proc/${p.pid}/task`);
+      } catch {
+        this.endProc(p, ts);
+        return;
+      }
+      p.nlink = nlink;
+    }
+    for (const t of tids ?? []) {
       const tid = Number(t);
       if (!p.threads.has(tid)) {
         const dir = `/proc/${p.pid}/task/${tid}/`;
@@ -180,6 +203,7 @@ export class ProcSampler {
           children: openOr(dir + 'children'),
           lastRun: -1,
           lastSlices: -1,
+          statusTs: 0,
           last: undefined,
           lastEmitTs: 0,
         };
@@ -191,15 +215,18 @@ export class ProcSampler {
       }
     }
     let zombie = false;
+    let live = 0;
+    const readChildren = this.final || this.sweepNo % CHILDREN_EVERY === 0;
     for (const tr of p.threads.values()) {
       if (tr.stat < 0) continue;
+      const fresh = !tr.last;
       if (!this.sampleThread(tr, ts)) {
         this.endThread(tr, ts);
         continue;
       }
-      // a zombie leader with no other thread: exited, waiting to be reaped; its totals are final
-      if (tr.last && tr.last.state === ThreadState.Dead && tr.tid === p.pid && tids.length === 1) zombie = true;
-      if (tr.children >= 0) {
+      live++;
+      if (tr.last && tr.last.state === ThreadState.Dead && tr.tid === p.pid) zombie = true;
+      if (tr.children >= 0 && (readChildren || fresh)) {
         const kids = this.read(tr.children);
         if (kids) for (const k of parseChildren(kids)) if (!this.procs.has(k)) found.push(k);
       }
@@ -214,7 +241,20 @@ export class ProcSampler {
         this.emit(EventKind.MemorySample, ts, { pid: p.pid, threadId: -1, rssBytes: rss, heapUsedBytes: 0 });
       }
     }
-    if (zombie) this.endProc(p, ts);
+    // a zombie leader with no other thread (exited, not yet reaped), or no thread left: totals are final
+    if ((zombie && live === 1) || live === 0) {
+      let gone = live === 0;
+      if (gone) {
+        try {
+          fs.readdirSync(`/proc/${p.pid}/task`);
+          gone = false; // threads exist that this sweep did not list yet; the next full scan finds them
+          p.nlink = -1;
+        } catch {
+          /* gone */
+        }
+      }
+      if (zombie || gone) this.endProc(p, ts);
+    }
   }
 
   /** Reads one thread; false when it is gone. */
@@ -222,13 +262,21 @@ export class ProcSampler {
     let run = -1;
     let slices = -1;
     if (tr.schedstat >= 0) {
-      const s = this.read(tr.schedstat);
-      if (s === undefined) return false;
-      const v = parseSchedstat(s);
-      if (v) {
-        run = v.runNs;
-        slices = v.timeslices;
+      // parsed from the bytes: this runs for every thread on every sweep, so no string is made
+      let n: number;
+      try {
+        n = fs.readSync(tr.schedstat, this.bytes, 0, 64, 0);
+      } catch {
+        return false;
       }
+      if (n <= 0) return false;
+      const b = this.bytes;
+      let i = 0;
+      run = 0;
+      for (; i < n && b[i] !== 32; i++) run = run * 10 + (b[i] - 48);
+      for (i++; i < n && b[i] !== 32; i++); // wait_ns: not used
+      slices = 0;
+      for (i++; i < n && b[i] >= 48 && b[i] <= 57; i++) slices = slices * 10 + (b[i] - 48);
     }
     // a thread that did not run since the last sweep has the same counts and (nearly always) state
     if (tr.last && run >= 0 && run === tr.lastRun && slices === tr.lastSlices) return true;
@@ -236,8 +284,15 @@ export class ProcSampler {
     if (statText === undefined) return false;
     const st = parseStat(statText);
     if (!st) return true;
-    const statusText = tr.status >= 0 ? this.read(tr.status) : undefined;
-    const sw = statusText ? parseStatusSwitches(statusText) : undefined;
+    let sw = tr.last ? { voluntary: tr.last.voluntary, involuntary: tr.last.involuntary } : undefined;
+    if (tr.status >= 0 && (this.final || !tr.last || ts - tr.statusTs >= STATUS_EVERY_NS || st.state === ThreadState.Dead)) {
+      const statusText = this.read(tr.status);
+      const fresh = statusText ? parseStatusSwitches(statusText) : undefined;
+      if (fresh) {
+        sw = fresh;
+        tr.statusTs = ts;
+      }
+    }
     const v: Values = {
       state: st.state,
       utimeNs: st.utimeTicks * TICK_NS,
@@ -305,7 +360,8 @@ export class ProcSampler {
       tr.stat = -1;
     }
     closeFd(p.statm);
-    p.statm = -1;
+    closeFd(p.task);
+    p.statm = p.task = -1;
   }
 
   private read(fd: number): string | undefined {
