@@ -393,7 +393,7 @@ function buildFilters(): void {
 }
 
 // ------------------------------------------------------------------ selection and navigation
-function select(i: number, scrollIntoView = true): void {
+function select(i: number, scrollIntoView = true, center = false): void {
   selected = i;
   selFlows = [];
   if (i >= 0) {
@@ -403,7 +403,7 @@ function select(i: number, scrollIntoView = true): void {
     host.post({ type: 'selection', pid: tr.pid, threadId: tr.threadId, ts: model.ts.a[i], kind: model.kind.a[i] });
   }
   renderDetails(details, model, i, { jump: (j) => jump(j), openSite });
-  if (i >= 0 && scrollIntoView) ensureVisible(i);
+  if (i >= 0 && scrollIntoView) ensureVisible(i, center);
   changed();
 }
 
@@ -414,7 +414,7 @@ function jump(i: number): void {
     listState.hidden.delete(rowKey(tr));
     changed(true);
   }
-  select(i);
+  select(i, true, true);
   canvas.focus();
 }
 
@@ -422,9 +422,10 @@ function rowKey(tr: { pid: number; tid: number; threadId: number }): string {
   return 't' + tr.pid + ':' + tr.tid + ':' + tr.threadId;
 }
 
-function ensureVisible(i: number): void {
+/** `center`: a jump (link, search, reveal) puts the event in the middle, like a "go to". */
+function ensureVisible(i: number, center: boolean): void {
   const t = model.ts.a[i];
-  if (t < vp.start || t > vp.end) {
+  if (center || t < vp.start || t > vp.end) {
     const half = vp.span / 2;
     vp.set(t - half, t + half);
     vp.following = false;
@@ -455,11 +456,21 @@ function step(dir: 1 | -1): void {
   for (k += dir; k >= 0 && k < tr.ev.n; k += dir) if (!hiddenKinds.has(model.kind.a[ev[k]])) return select(ev[k]);
 }
 
+/** The earliest shown event at or after the view's start (or after the trace start when none is in view). */
 function firstVisibleEvent(): number {
-  for (const r of tracks.rows) {
-    if (r.type !== 'thread' || !r.track) continue;
-    const tr = r.track;
-    for (let k = evLowerBound(model, tr, vp.start); k < tr.ev.n && model.ts.a[tr.ev.a[k]] <= vp.end; k++) if (!hiddenKinds.has(model.kind.a[tr.ev.a[k]])) return tr.ev.a[k];
+  for (const from of [vp.start, -Infinity]) {
+    let best = -1;
+    for (const r of tracks.rows) {
+      if (r.type !== 'thread' || !r.track) continue;
+      const tr = r.track;
+      for (let k = evLowerBound(model, tr, from); k < tr.ev.n; k++) {
+        const i = tr.ev.a[k];
+        if (hiddenKinds.has(model.kind.a[i])) continue;
+        if (best < 0 || model.ts.a[i] < model.ts.a[best]) best = i;
+        break;
+      }
+    }
+    if (best >= 0) return best;
   }
   return -1;
 }
@@ -778,7 +789,7 @@ function nextMatch(dir: 1 | -1): void {
   if (!matches.length) return;
   matchAt = (matchAt + dir + matches.length) % matches.length;
   searchStatus.textContent = `${matchAt + 1} of ${matches.length.toLocaleString('en')}${matches.length >= 20000 ? '+' : ''} matches`;
-  select(matches[matchAt]);
+  select(matches[matchAt], true, true);
 }
 let lastQuery = '';
 search.addEventListener('keydown', (e) => {

@@ -1,0 +1,280 @@
+// The timeline in a real Chromium (playwright-core + Debian's /usr/bin/chromium): records bundled
+// examples with the real CLI, writes the standalone page with `ctrace view`, opens it from a file://
+// URL and works it the way a user does, reading results only from what the user sees: the track
+// list (a role=tree), the details pane, the search status, the filters and the axis. Also saves the
+// README's screenshots into docs/images/. Prints `RESULT: N passed, N failed`.
+//   node test/browser/timeline.mjs [--no-screenshots]
+import { spawnSync } from 'node:child_process';
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { fileURLToPath, pathToFileURL } from 'node:url';
+import { chromium } from 'playwright-core';
+
+const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..', '..');
+const cli = path.join(root, 'dist', 'cli.js');
+const CHROMIUM = process.env.CHROMIUM ?? '/usr/bin/chromium';
+const ARGS = ['--headless', '--no-sandbox', '--disable-gpu', '--disable-dev-shm-usage', '--disable-quic', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync', '--host-resolver-rules=MAP * ~NOTFOUND , EXCLUDE 127.0.0.1'];
+const shots = !process.argv.includes('--no-screenshots');
+
+let passed = 0;
+let failed = 0;
+async function check(name, fn) {
+  try {
+    await fn();
+    passed++;
+    console.log(`ok - ${name}`);
+  } catch (e) {
+    failed++;
+    console.log(`not ok - ${name}: ${(e && e.message) || e}`.split('\n').slice(0, 6).join('\n'));
+  }
+}
+function assert(cond, msg) {
+  if (!cond) throw new Error(msg);
+}
+function finish() {
+  console.log(`RESULT: ${passed} passed, ${failed} failed`);
+  process.exit(failed ? 1 : 0);
+}
+
+if (!fs.existsSync(CHROMIUM)) {
+  console.log(`# chromium not found at ${CHROMIUM}: install it with apt-get install chromium`);
+  if (process.env.CI) failed++;
+  finish();
+}
+if (!fs.existsSync(cli) || !fs.existsSync(path.join(root, 'dist', 'webview.js'))) {
+  console.log('# dist/ is not built: run npm run build');
+  failed++;
+  finish();
+}
+
+const tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'ctrace-timeline-'));
+function ctrace(args) {
+  const r = spawnSync(process.execPath, [cli, ...args], { cwd: tmp, encoding: 'utf8', timeout: 120000 });
+  if (r.status !== 0) throw new Error(`ctrace ${args.join(' ')} exited ${r.status}: ${r.stderr}`);
+  return r.stdout;
+}
+/** Records an example and writes its page; returns what the test needs to know about it. */
+function prepare(example) {
+  const trace = path.join(tmp, `${example}.ctrace`);
+  ctrace(['record', '-o', trace, '--', process.execPath, path.join(root, 'examples', example, 'main.js')]);
+  const summary = JSON.parse(ctrace(['summary', '--json', trace]));
+  const html = ctrace(['view', trace, '-o', path.join(tmp, `${example}.html`)]).trim();
+  return { trace, summary, html };
+}
+
+const user = fs.mkdtempSync(path.join(os.tmpdir(), 'ctrace-chromium-'));
+const ctx = await chromium.launchPersistentContext(user, { executablePath: CHROMIUM, headless: true, args: ARGS, viewport: { width: 1400, height: 820 } });
+const problems = [];
+async function open(html) {
+  const page = await ctx.newPage();
+  page.on('console', (m) => {
+    if (m.type() === 'error' || /Content.Security.Policy/i.test(m.text())) problems.push(m.text());
+  });
+  page.on('pageerror', (e) => problems.push(String(e)));
+  await page.goto(pathToFileURL(html).href);
+  await page.locator('.ct-app[data-ready=true]').waitFor({ timeout: 20000 });
+  return page;
+}
+const detailsKind = (page) => page.locator('#ct-details h2').getAttribute('data-kind');
+const field = (page, name) => page.locator(`#ct-details dd[data-field="${name}"]`).innerText();
+
+try {
+  let workers;
+  await check('record examples/workers and write its page with ctrace view', async () => {
+    workers = prepare('workers');
+    assert(fs.statSync(workers.html).size > 1000, 'page too small');
+    const text = fs.readFileSync(workers.html, 'utf8');
+    assert(/Content-Security-Policy/.test(text) && /nonce-/.test(text), 'page has no CSP with a nonce');
+    assert(!/<script(?![^>]*nonce)(?![^>]*application\/octet-stream)[^>]*>/.test(text), 'a script without the nonce');
+  });
+  if (!workers) finish();
+  const page = await open(workers.html);
+
+  await check('the track list shows one item per process and per JS thread, by label', async () => {
+    const items = await page.locator('#ct-tracks [role=treeitem]').evaluateAll((els) => els.map((e) => e.getAttribute('aria-label')));
+    for (const p of workers.summary.processes) assert(items.some((l) => l.includes(`pid ${p.pid}`) && l.includes(`ppid ${p.ppid}`)), `no process item for pid ${p.pid} in ${JSON.stringify(items)}`);
+    for (const t of workers.summary.threads) assert(items.some((l) => l.includes(`tid ${t.tid})`) || l.includes(`tid ${t.tid},`) || l.endsWith(`tid ${t.tid}`)), `no thread item for tid ${t.tid} (${t.name})`);
+    assert(items.filter((l) => /threadId [12],/.test(l)).length === 2, 'expected two worker tracks (threadId 1 and 2)');
+    assert(items.some((l) => /^main \(tid /.test(l)), 'no main thread track');
+    assert((await page.locator('#ct-tracks').getAttribute('role')) === 'tree', 'track list is not a tree');
+  });
+
+  await check('clicking an event on the canvas shows it in the details pane', async () => {
+    // Put a worker-create in the middle of the view (search is a "go to"), then clear the selection
+    // and click where the event is drawn: the middle of the canvas, on the main thread's row.
+    await page.fill('#ct-search', 'kind:worker-create');
+    await page.press('#ct-search', 'Enter');
+    await page.locator('#ct-search-status', { hasText: 'of 2 matches' }).waitFor({ timeout: 5000 });
+    await page.locator('#ct-canvas').focus();
+    for (let k = 0; k < 4; k++) await page.keyboard.press('w'); // zoom in at the centre
+    await page.keyboard.press('Escape');
+    assert((await detailsKind(page)) === null, 'selection was not cleared');
+    const canvas = await page.locator('#ct-canvas').boundingBox();
+    const row = await page.locator('#ct-tracks li[aria-label^="main (tid"] > .ct-label').boundingBox();
+    await page.mouse.click(canvas.x + canvas.width / 2, row.y + row.height / 2);
+    await page.locator('#ct-details h2[data-kind="worker-create"]').waitFor({ timeout: 5000 });
+    assert((await field(page, 'pid')) === String(workers.summary.processes[0].pid), 'pid in details');
+    const site = await page.locator('#ct-details .ct-site').innerText();
+    assert(/examples\/workers\/main\.js:\d+:\d+$/.test(site), `call site ${site}`);
+    await page.locator('#ct-details .ct-site').click();
+    await page.locator('#ct-status', { hasText: 'examples/workers/main.js' }).waitFor({ timeout: 3000 });
+  });
+
+  await check('following a message arrow jumps to the receipt', async () => {
+    await page.fill('#ct-search', 'kind:message-send');
+    await page.press('#ct-search', 'Enter');
+    await page.locator('#ct-details h2[data-kind="message-send"]').waitFor({ timeout: 5000 });
+    const sendTid = await field(page, 'tid');
+    const seq = await field(page, 'seq');
+    const channel = await field(page, 'channel');
+    const link = page.locator('#ct-details button.ct-jump', { hasText: 'receipt →' });
+    assert((await link.count()) === 1, 'no "receipt →" link on a message send');
+    await link.click();
+    await page.locator('#ct-details h2[data-kind="message-receive"]').waitFor({ timeout: 5000 });
+    assert((await field(page, 'seq')) === seq && (await field(page, 'channel')) === channel, 'receipt is for another message');
+    assert((await field(page, 'tid')) !== sendTid, 'receipt on the sending thread');
+    assert((await page.locator('#ct-details button.ct-jump', { hasText: '← send' }).count()) === 1, 'no way back to the send');
+    if (shots) await page.screenshot({ path: path.join(root, 'docs', 'images', 'timeline-message.png') });
+  });
+
+  await check('search by kind and by text finds events and reports the count', async () => {
+    await page.fill('#ct-search', 'kind:message pid:' + workers.summary.processes[0].pid);
+    await page.press('#ct-search', 'Enter');
+    await page.locator('#ct-search-status', { hasText: 'of 40 matches' }).waitFor({ timeout: 5000 });
+    await page.fill('#ct-search', 'hasher');
+    await page.press('#ct-search', 'Enter');
+    await page.locator('#ct-search-status', { hasText: /of \d+ matches/ }).waitFor({ timeout: 5000 });
+    const t = await page.locator('#ct-details dd[data-field="thread"]').innerText();
+    assert(/hasher/.test(t), `text search selected an event on ${t}`);
+    await page.fill('#ct-search', 'kind:nosuchkind');
+    await page.press('#ct-search', 'Enter');
+    await page.locator('#ct-search-status', { hasText: 'No event kind matches' }).waitFor({ timeout: 3000 });
+  });
+
+  await check('filters hide an event kind and a track', async () => {
+    await page.locator('#ct-filters summary').click();
+    await page.locator('#ct-filters input[data-kind="message-send"]').uncheck();
+    await page.fill('#ct-search', 'kind:message-send');
+    await page.press('#ct-search', 'Enter');
+    await page.locator('#ct-search-status', { hasText: 'No matches' }).waitFor({ timeout: 5000 });
+    await page.locator('#ct-filters input[data-kind="message-send"]').check();
+    await page.locator('#ct-filters summary').click();
+    const before = await page.locator('#ct-tracks li[role=treeitem]:visible').count();
+    const hasher = page.locator('#ct-tracks li[aria-label^="hasher 1"]');
+    await hasher.locator('> .ct-label').hover();
+    await hasher.locator('> .ct-label .ct-hide').click();
+    const after = await page.locator('#ct-tracks li[role=treeitem]:visible').count();
+    assert(after === before - 1, `visible tracks ${before} -> ${after}`);
+    assert(!(await page.locator('#ct-tracks li[aria-label^="hasher 1"]').isVisible()), 'hidden track still visible');
+    await page.locator('#ct-filters summary').click();
+    await page.locator('#ct-show-tracks', { hasText: 'Show 1 hidden track' }).click();
+    await page.locator('#ct-filters summary').click();
+    assert(await page.locator('#ct-tracks li[aria-label^="hasher 1"]').isVisible(), 'track did not come back');
+  });
+
+  await check('keyboard zoom changes the axis labels; F fits the whole trace again', async () => {
+    await page.locator('#ct-canvas').focus();
+    await page.keyboard.press('f');
+    const ticks = () => page.locator('#ct-axis .ct-tick:visible').allInnerTexts();
+    const fitTicks = (await ticks()).join(' ');
+    const fitRange = await page.locator('#ct-visible').innerText();
+    for (let k = 0; k < 26; k++) await page.keyboard.press('w');
+    await page.waitForTimeout(100);
+    const zoomed = (await ticks()).join(' ');
+    assert(zoomed !== fitTicks, `axis did not change: ${zoomed}`);
+    assert(/ms/.test(fitTicks) || / s\b/.test(fitTicks), `fit axis ${fitTicks}`);
+    assert(/µs/.test(zoomed), `deep zoom should label µs: ${zoomed}`);
+    await page.keyboard.press('d');
+    await page.keyboard.press('a');
+    await page.keyboard.press('0');
+    await page.waitForTimeout(100);
+    assert((await page.locator('#ct-visible').innerText()) === fitRange, 'fit did not restore the range');
+  });
+
+  await check('arrow keys move between events and shift-drag selects a range with statistics', async () => {
+    await page.locator('#ct-canvas').focus();
+    await page.keyboard.press('f');
+    await page.keyboard.press('Escape');
+    await page.keyboard.press('ArrowRight');
+    await page.locator('#ct-details dd[data-field="start"]').waitFor({ timeout: 3000 });
+    const first = await page.locator('#ct-details dl').innerText();
+    await page.keyboard.press('ArrowRight');
+    const second = await page.locator('#ct-details dl').innerText();
+    assert(first !== second, 'ArrowRight did not move');
+    const box = await page.locator('#ct-canvas').boundingBox();
+    await page.keyboard.down('Shift');
+    await page.mouse.move(box.x + box.width * 0.2, box.y + 40);
+    await page.mouse.down();
+    await page.mouse.move(box.x + box.width * 0.6, box.y + 60, { steps: 5 });
+    await page.mouse.up();
+    await page.keyboard.up('Shift');
+    await page.locator('#ct-range dd[data-field="duration"]').waitFor({ timeout: 3000 });
+    const events = Number((await page.locator('#ct-range dd[data-field="events"]').innerText()).replace(/,/g, ''));
+    assert(events > 0, 'range counted no events');
+    if (shots) {
+      await page.keyboard.press('Escape');
+      await page.keyboard.press('Escape');
+      await page.keyboard.press('f');
+      await page.waitForTimeout(100);
+      await page.screenshot({ path: path.join(root, 'docs', 'images', 'timeline.png') });
+    }
+  });
+
+  await check('the page ran without errors or CSP violations', async () => {
+    assert(problems.length === 0, problems.join('\n'));
+  });
+  await page.close();
+
+  await check('processes: one group per process, nested by parentage, with spawn links', async () => {
+    const p = prepare('processes');
+    const pg = await open(p.html);
+    const parent = p.summary.processes.find((x) => !p.summary.processes.some((y) => y.pid === x.ppid));
+    for (const proc of p.summary.processes) {
+      const item = pg.locator(`#ct-tracks li.ct-proc[aria-label*="pid ${proc.pid},"]`);
+      assert((await item.count()) === 1, `no group for pid ${proc.pid}`);
+      if (proc !== parent) {
+        const nested = pg.locator(`#ct-tracks li.ct-proc[aria-label*="pid ${parent.pid},"] li.ct-proc[aria-label*="pid ${proc.pid},"]`);
+        assert((await nested.count()) === 1, `pid ${proc.pid} not nested under ${parent.pid}`);
+      }
+    }
+    await pg.fill('#ct-search', 'kind:spawn pid:' + parent.pid);
+    await pg.press('#ct-search', 'Enter');
+    await pg.locator('#ct-details h2[data-kind="spawn"]').waitFor({ timeout: 5000 });
+    await pg.locator('#ct-details button.ct-jump', { hasText: 'child process →' }).click();
+    await pg.locator('#ct-details h2[data-kind="process-start"]').waitFor({ timeout: 5000 });
+    if (shots) {
+      await pg.keyboard.press('f');
+      await pg.waitForTimeout(100);
+      await pg.screenshot({ path: path.join(root, 'docs', 'images', 'timeline-processes.png') });
+    }
+    await pg.close();
+  });
+
+  await check('crash: the crash marker carries the error and its stack', async () => {
+    const c = prepare('crash');
+    const pg = await open(c.html);
+    await pg.fill('#ct-search', 'kind:crash boom');
+    await pg.press('#ct-search', 'Enter');
+    await pg.locator('#ct-details h2[data-kind="crash"]').waitFor({ timeout: 5000 });
+    assert(/boom in worker/.test(await field(pg, 'message')), 'crash message');
+    assert(/boom in worker/.test(await pg.locator('#ct-details .ct-stack').innerText()), 'crash stack');
+    await pg.close();
+  });
+
+  await check('a file that is not a trace gets a clear message, not a blank page', async () => {
+    const bad = path.join(tmp, 'bad.ctrace');
+    fs.writeFileSync(bad, 'hello, not a trace at all');
+    const r = spawnSync(process.execPath, [cli, 'view', bad], { cwd: tmp, encoding: 'utf8' });
+    assert(r.status !== 0 && /not a Concurrency Timeline trace/.test(r.stderr), `ctrace view on a bad file: ${r.status} ${r.stderr}`);
+  });
+
+  await check('no errors or CSP violations on any page', async () => {
+    assert(problems.length === 0, problems.join('\n'));
+  });
+} finally {
+  await ctx.close();
+  fs.rmSync(user, { recursive: true, force: true });
+  fs.rmSync(tmp, { recursive: true, force: true });
+}
+finish();
