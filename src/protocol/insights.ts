@@ -5,7 +5,7 @@
 // open its source. Durations are ms, sizes bytes, timestamps ns (CLOCK_MONOTONIC, as in events).
 // Fields are only ever added, never renamed: tools read this JSON.
 
-import type { ContentionEntry, DeadlockReport, SiteJson } from './trace';
+import type { ContentionEntry, ContentionSite, DeadlockReport, SiteJson } from './trace';
 
 /** What to select on the timeline (and open in the editor) to see a figure's cause. */
 export interface Evidence {
@@ -195,9 +195,16 @@ export interface DeadlockExplained extends DeadlockReport {
   explanation: string[];
 }
 
+/** A contended lock (as in TraceSummary.contention) with the events that show its waits. */
+export interface ContendedLock extends ContentionEntry {
+  /** the first wait on this lock */
+  evidence: Evidence | null;
+  sites: (ContentionSite & { evidence: Evidence | null })[];
+}
+
 export interface LockInsights {
-  /** most total wait first, at most 10 (entries as in TraceSummary.contention) */
-  contended: ContentionEntry[];
+  /** most total wait first, at most 10 */
+  contended: ContendedLock[];
   deadlocks: DeadlockExplained[];
 }
 
@@ -300,4 +307,15 @@ export interface Comparison {
   a: CompareSide;
   b: CompareSide;
   rows: CompareRow[];
+}
+
+// ---------------------------------------------------------------- editor hints
+/** One line of text to show at a call site in the editor (CodeLens / inline), linking to its event. */
+export interface EditorHint {
+  site: SiteJson;
+  /** e.g. "spawned 3 workers · 12 ms", "1,204 messages · p95 0.4 ms", "waited 2.1 s on lock" */
+  text: string;
+  topic: 'creation' | 'messages' | 'large-copy' | 'lock' | 'crash';
+  /** the event to reveal when the hint is clicked */
+  evidence: Evidence;
 }

@@ -75,3 +75,20 @@ test('memory: peak RSS per process, peak heap per thread, peak of the live proce
   assert.deepEqual(m.processes.map((p) => [p.pid, p.peakRssBytes, p.peakTs]), [[100, 80e6, 20e6], [200, 40e6, 15e6]]);
   assert.deepEqual(m.threads.map((t) => [t.threadId, t.name, t.peakHeapUsedBytes]), [[0, 'main', 10e6], [1, 'worker 1', 5e6]]);
 });
+
+test('a thread that exits on the CPU (no last switch-out) runs until its CPU total is used up, or it is seen dead', () => {
+  const i = computeInsights(
+    [
+      sw(0, 100, 1), sw(10, 100, 0), sw(20, 100, 1), // main: ran 10 ms, then 5 more before exiting (sampled total 15 ms)
+      col(EventKind.SchedSample, 40, { pid: 100, tid: 100, state: ThreadState.Dead, runNs: 15e6, voluntary: 1, involuntary: 0 }),
+      sw(0, 103, 1), // an unsampled thread seen dead at 30 ms
+      col(EventKind.SchedSample, 30, { pid: 100, tid: 104, state: ThreadState.Dead }),
+      col(EventKind.SchedSwitch, 25, { pid: 100, tid: 104, direction: 1, preempt: 0 }),
+      ev(EventKind.Mark, 100, 100, 0, { name: 'end' }),
+    ],
+    { cpus: 4 },
+  );
+  const cpu = Object.fromEntries(i.contextSwitches.threads.map((t) => [t.tid, t.cpuMs]));
+  assert.deepEqual(cpu, { 100: 15, 103: 100, 104: 5 });
+  assert.equal(i.parallelism.peakBusyCores, 2); // 0-10 and 20-25: main and 103; at 25 main leaves as 104 comes
+});

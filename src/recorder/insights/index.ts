@@ -32,3 +32,4 @@ export function computeInsights(events: readonly TraceEvent[], meta: TraceMeta =
 export { compareTraces } from './compare';
 export { LARGE_COPY_BYTES } from './messages';
 export { formatComparison, formatInsightNotes, formatRatio, formatValue } from './format';
+export { editorHints } from './hints';

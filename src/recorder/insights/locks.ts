@@ -2,11 +2,11 @@
 // analysis itself is src/recorder/locks (analyzeLocks); this adds the deadlocks the live detector
 // wrote into the trace (Deadlock records) and says each cycle in words.
 import { EventKind } from '../../protocol/events';
-import type { DeadlockReport } from '../../protocol/trace';
-import type { DeadlockExplained, LockInsights } from '../../protocol/insights';
+import type { ContentionEntry, DeadlockReport } from '../../protocol/trace';
+import type { ContendedLock, DeadlockExplained, Evidence, LockInsights } from '../../protocol/insights';
 import { analyzeLocks } from '../locks';
 import type { TraceModel } from './model';
-import { str } from './stats';
+import { evidence, siteJson, siteKey, str } from './stats';
 
 const MAX_CONTENDED = 10;
 
@@ -31,7 +31,29 @@ export function lockInsights(model: TraceModel): LockInsights {
     deadlocks.push({ ...r, explanation: explain(r, model) });
   }
   const contended = [...analysis.contention].sort((x, y) => y.totalWaitMs - x.totalWaitMs || y.waited - x.waited).slice(0, MAX_CONTENDED);
-  return { contended, deadlocks };
+  return { contended: withEvidence(contended, model), deadlocks };
+}
+
+const WAIT_KINDS = new Set<number>([EventKind.LockRequest, EventKind.AtomicsWaitBegin]);
+
+/** The first wait on each lock and at each of its sites: what a click on the figure reveals. */
+function withEvidence(entries: ContentionEntry[], model: TraceModel): ContendedLock[] {
+  if (entries.length === 0) return [];
+  const byLock = new Map<string, Evidence>();
+  const bySite = new Map<string, Evidence>();
+  for (const e of model.events) {
+    if (!WAIT_KINDS.has(e.kind)) continue;
+    const lock = str(e.fields.lock) ?? '';
+    const site = siteJson(e.fields.site);
+    if (!byLock.has(lock)) byLock.set(lock, evidence(e, site));
+    const k = lock + '\u0000' + siteKey(site);
+    if (!bySite.has(k)) bySite.set(k, evidence(e, site));
+  }
+  return entries.map((c) => ({
+    ...c,
+    evidence: byLock.get(c.lock) ?? null,
+    sites: c.sites.map((s) => ({ ...s, evidence: bySite.get(c.lock + '\u0000' + siteKey(s)) ?? null })),
+  }));
 }
 
 /** The same cycle found live and by the whole-trace analysis is one deadlock. */

@@ -40,7 +40,7 @@ export function schedInsights(model: TraceModel, meta: TraceMeta): SchedInsights
   const cores = typeof meta.cpus === 'number' && meta.cpus > 0 ? meta.cpus : null;
   const switches = model.events.filter((e) => e.kind === EventKind.SchedSwitch);
   const samples = model.events.filter((e) => e.kind === EventKind.SchedSample);
-  const r = switches.length > 0 ? fromSwitches(model, switches, cores) : samples.length > 0 ? fromSamples(model, samples, cores, meta.sampleIntervalMs) : null;
+  const r = switches.length > 0 ? fromSwitches(model, switches, samples, cores) : samples.length > 0 ? fromSamples(model, samples, cores, meta.sampleIntervalMs) : null;
   if (!r) {
     const note = `not recorded${meta.schedNote ? `: ${meta.schedNote}` : meta.schedMode === 'off' ? ' (scheduling capture was off)' : ''}`;
     return {
@@ -119,7 +119,7 @@ function mostlyWaiting(model: TraceModel, threads: Map<string, ThreadCpu>): Wait
 }
 
 // ---------------------------------------------------------------- from every switch
-function fromSwitches(model: TraceModel, switches: TraceEvent[], cores: number | null): SchedResult {
+function fromSwitches(model: TraceModel, switches: TraceEvent[], samples: TraceEvent[], cores: number | null): SchedResult {
   const threads = new Map<string, ThreadCpu & { in: number | null; ready: boolean; seen: boolean }>();
   // +1/-1 steps of running and of runnable threads, applied in time order
   const steps: { ts: number; run: number; ready: number }[] = [];
@@ -150,11 +150,25 @@ function fromSwitches(model: TraceModel, switches: TraceEvent[], cores: number |
     }
     t.seen = true;
   }
-  for (const t of threads.values()) {
+  // perf writes no switch-out for a thread's last time on the CPU (it exits there). That last span
+  // ends when the thread's sampled CPU total is used up, and no later than when it was seen dead
+  // (else the end of the trace).
+  const deaths = deathTimes(model);
+  const sampledCpu = new Map<string, number>();
+  for (const e of samples) {
+    const k = num(e.fields.pid) + ':' + num(e.fields.tid);
+    sampledCpu.set(k, Math.max(sampledCpu.get(k) ?? 0, cpuOfSample(e)));
+  }
+  for (const [k, t] of threads) {
+    const died = deaths.get(k) ?? deaths.get(t.pid + ':*') ?? [];
     if (t.in !== null) {
-      t.cpuNs += Math.max(0, model.endTs - t.in);
-      steps.push({ ts: model.endTs, run: -1, ready: -1 });
-    } else if (t.ready) steps.push({ ts: model.endTs, run: 0, ready: -1 });
+      let end = died.length ? died.find((d) => d >= t.in!) ?? t.in : model.endTs;
+      const total = sampledCpu.get(k);
+      // (a total no larger than what the spans already hold is a stale sample: it says nothing)
+      if (total !== undefined && total > t.cpuNs) end = Math.min(end, t.in + (total - t.cpuNs));
+      t.cpuNs += Math.max(0, end - t.in);
+      steps.push({ ts: end, run: -1, ready: -1 });
+    } else if (t.ready) steps.push({ ts: died.find((d) => d >= t.lastTs) ?? model.endTs, run: 0, ready: -1 });
   }
   steps.sort((x, y) => x.ts - y.ts || x.run - y.run);
   let run = 0;
@@ -171,7 +185,37 @@ function fromSwitches(model: TraceModel, switches: TraceEvent[], cores: number |
     // only count a peak once every step at this instant is applied
     if ((i + 1 === steps.length || steps[i + 1].ts !== s.ts) && run > peak.cores) peak = { cores: run, ts: s.ts };
   }
+  // More threads on the CPU than it has cores can only be a lost record; never report it.
+  if (cores !== null && peak.cores > cores) peak = { cores, ts: peak.ts };
   return { source: 'switches', threads, busyPeak: peak, oversubscribedNs: cores === null ? null : over };
+}
+
+/** A sample's cumulative CPU time: schedstat's run time (ns), else user + system time (10 ms ticks). */
+function cpuOfSample(e: TraceEvent): number {
+  return num(e.fields.runNs) || num(e.fields.utimeNs) + num(e.fields.stimeNs);
+}
+
+/** When each OS thread (key pid:tid, or pid:* for every thread of a process) was seen ending, ascending. */
+function deathTimes(model: TraceModel): Map<string, number[]> {
+  const out = new Map<string, number[]>();
+  const add = (k: string, ts: number) => {
+    const l = out.get(k);
+    if (l) l.push(ts);
+    else out.set(k, [ts]);
+  };
+  for (const e of model.events) {
+    if (e.kind === EventKind.SchedSample && num(e.fields.state) === ThreadState.Dead) add(num(e.fields.pid) + ':' + num(e.fields.tid), e.ts);
+    else if (e.kind === EventKind.ThreadExit && e.pid > 0 && e.tid > 0) add(e.pid + ':' + e.tid, e.ts);
+    else if (e.kind === EventKind.ProcessExit && e.pid > 0) add(e.pid + ':*', e.ts);
+  }
+  // a thread also ends with its process
+  for (const [k, l] of out) {
+    const pid = k.slice(0, k.indexOf(':'));
+    const p = out.get(pid + ':*');
+    if (p && !k.endsWith(':*')) l.push(...p);
+  }
+  for (const l of out.values()) l.sort((x, y) => x - y);
+  return out;
 }
 
 // ---------------------------------------------------------------- from sampled counts
@@ -183,7 +227,7 @@ function fromSamples(model: TraceModel, samples: TraceEvent[], cores: number | n
     if (!list) byThread.set(k, (list = []));
     list.push(e);
   }
-  const cpuOf = (e: TraceEvent) => num(e.fields.runNs) || num(e.fields.utimeNs) + num(e.fields.stimeNs);
+  const cpuOf = cpuOfSample;
   const threads = new Map<string, ThreadCpu>();
   const gaps: number[] = [];
   for (const [k, list] of byThread) {
