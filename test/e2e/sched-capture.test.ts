@@ -69,6 +69,22 @@ for (const m of MODES) {
     assert.ok(c.peakRssBytes > 10e6, `child peak RSS ${c.peakRssBytes}`);
   });
 
+  test(`${m.name}: short-lived child processes and workers are still seen, with their CPU`, { skip }, async () => {
+    const d = await drive(['short-lived.js'], m.capture);
+    const children = marker(d.stdout, 'CHILDREN');
+    const workers = marker(d.stdout, 'WORKERS');
+    const t = schedTotals(d.events);
+    const seenPids = children.filter((pid) => t.processes.some((p) => p.pid === pid && p.cpuMs > 0));
+    const seenTids = workers.filter((tid) => t.threads.some((x) => x.tid === tid && x.pid === d.pid && x.cpuMs > 0));
+    // each child lives a Node start-up (~40 ms), each worker ~30 ms: several sampling intervals
+    assert.ok(seenPids.length >= 4, `saw ${seenPids.length} of 5 short-lived children (${children}); processes ${JSON.stringify(t.processes)}`);
+    assert.ok(seenTids.length >= 2, `saw ${seenTids.length} of 3 short-lived workers (${workers})`);
+    if (m.name === 'switches') {
+      assert.equal(seenPids.length, 5, 'perf follows every child');
+      assert.equal(seenTids.length, 3, 'perf follows every thread');
+    }
+  });
+
   test(`${m.name}: a program that only sleeps shows near-zero CPU`, { skip }, async () => {
     const d = await drive(['sleeper.js'], m.capture);
     const [from, to] = marker(d.stdout, 'SLEEP');

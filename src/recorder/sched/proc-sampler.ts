@@ -7,8 +7,8 @@
 // schedstat (tiny) read first, stat read only when the thread ran since the last sweep, status (the
 // costliest file, for the voluntary/involuntary split) at most every STATUS_EVERY_NS per thread;
 // the thread list re-read only when the task directory's link count changes (plus every
-// FULL_SCAN_EVERY sweeps), children lists every CHILDREN_EVERY sweeps (agents report Node
-// children at once through addProcess); records written only when something changed. Because samples are skipped while nothing changes,
+// FULL_SCAN_EVERY sweeps), children lists of threads that ran (only they can have spawned) and of
+// all threads every CHILDREN_EVERY sweeps; records written only when something changed. Because samples are skipped while nothing changes,
 // a thread that wakes up after a quiet spell first gets a copy of its previous values stamped at the
 // previous sweep, so consumers can attribute the new CPU to the last interval, not the whole spell.
 
@@ -219,14 +219,16 @@ export class ProcSampler {
     const readChildren = this.final || this.sweepNo % CHILDREN_EVERY === 0;
     for (const tr of p.threads.values()) {
       if (tr.stat < 0) continue;
-      const fresh = !tr.last;
-      if (!this.sampleThread(tr, ts)) {
+      const got = this.sampleThread(tr, ts);
+      if (got === 'gone') {
         this.endThread(tr, ts);
         continue;
       }
+      // only a thread that ran can have started a process: read its children now, the others rarely
+      const ran = got === 'ran';
       live++;
       if (tr.last && tr.last.state === ThreadState.Dead && tr.tid === p.pid) zombie = true;
-      if (tr.children >= 0 && (readChildren || fresh)) {
+      if (tr.children >= 0 && (readChildren || ran)) {
         const kids = this.read(tr.children);
         if (kids) for (const k of parseChildren(kids)) if (!this.procs.has(k)) found.push(k);
       }
@@ -257,8 +259,8 @@ export class ProcSampler {
     }
   }
 
-  /** Reads one thread; false when it is gone. */
-  private sampleThread(tr: ThreadTrack, ts: number): boolean {
+  /** Reads one thread: gone, did not run since the last sweep, or ran. */
+  private sampleThread(tr: ThreadTrack, ts: number): 'gone' | 'idle' | 'ran' {
     let run = -1;
     let slices = -1;
     if (tr.schedstat >= 0) {
@@ -267,9 +269,9 @@ export class ProcSampler {
       try {
         n = fs.readSync(tr.schedstat, this.bytes, 0, 64, 0);
       } catch {
-        return false;
+        return 'gone';
       }
-      if (n <= 0) return false;
+      if (n <= 0) return 'gone';
       const b = this.bytes;
       let i = 0;
       run = 0;
@@ -279,11 +281,11 @@ export class ProcSampler {
       for (i++; i < n && b[i] >= 48 && b[i] <= 57; i++) slices = slices * 10 + (b[i] - 48);
     }
     // a thread that did not run since the last sweep has the same counts and (nearly always) state
-    if (tr.last && run >= 0 && run === tr.lastRun && slices === tr.lastSlices) return true;
+    if (tr.last && run >= 0 && run === tr.lastRun && slices === tr.lastSlices) return 'idle';
     const statText = this.read(tr.stat);
-    if (statText === undefined) return false;
+    if (statText === undefined) return 'gone';
     const st = parseStat(statText);
-    if (!st) return true;
+    if (!st) return 'ran';
     let sw = tr.last ? { voluntary: tr.last.voluntary, involuntary: tr.last.involuntary } : undefined;
     if (tr.status >= 0 && (this.final || !tr.last || ts - tr.statusTs >= STATUS_EVERY_NS || st.state === ThreadState.Dead)) {
       const statusText = this.read(tr.status);
@@ -305,12 +307,12 @@ export class ProcSampler {
     tr.lastRun = run;
     tr.lastSlices = slices;
     const prev = tr.last;
-    if (prev && prev.name === v.name && prev.state === v.state && prev.runNs === v.runNs && prev.utimeNs === v.utimeNs && prev.stimeNs === v.stimeNs && prev.voluntary === v.voluntary && prev.involuntary === v.involuntary) return true;
+    if (prev && prev.name === v.name && prev.state === v.state && prev.runNs === v.runNs && prev.utimeNs === v.utimeNs && prev.stimeNs === v.stimeNs && prev.voluntary === v.voluntary && prev.involuntary === v.involuntary) return 'ran';
     if (!prev || prev.name !== v.name) this.emit(EventKind.ThreadName, ts, { pid: tr.pid, tid: tr.tid, name: v.name, threadId: 0 });
     if (prev && tr.lastEmitTs < this.prevSweepTs && this.prevSweepTs < ts) this.emitSample(tr, this.prevSweepTs, prev);
     this.emitSample(tr, ts, v);
     tr.last = v;
-    return true;
+    return 'ran';
   }
 
   private emitSample(tr: ThreadTrack, ts: number, v: Values): void {
