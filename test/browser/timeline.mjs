@@ -204,9 +204,9 @@ try {
     assert(first !== second, 'ArrowRight did not move');
     const box = await page.locator('#ct-canvas').boundingBox();
     await page.keyboard.down('Shift');
-    await page.mouse.move(box.x + box.width * 0.2, box.y + 40);
+    await page.mouse.move(box.x + box.width * 0.05, box.y + 40);
     await page.mouse.down();
-    await page.mouse.move(box.x + box.width * 0.6, box.y + 60, { steps: 5 });
+    await page.mouse.move(box.x + box.width * 0.95, box.y + 60, { steps: 5 });
     await page.mouse.up();
     await page.keyboard.up('Shift');
     await page.locator('#ct-range dd[data-field="duration"]').waitFor({ timeout: 3000 });
