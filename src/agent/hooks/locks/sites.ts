@@ -31,7 +31,7 @@ export function lockSite(wrapper: Function, skipPrefixes?: readonly string[]): C
   let frames: V8CallSite[] | undefined;
   try {
     E.prepareStackTrace = rawFrames;
-    E.stackTraceLimit = DEPTH + 6;
+    E.stackTraceLimit = DEPTH + 1;
     Error.captureStackTrace(holder, wrapper);
     frames = holder.stack as V8CallSite[] | undefined;
     holder.stack = undefined;
