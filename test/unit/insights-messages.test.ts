@@ -17,7 +17,7 @@ const trace = [
   ev(EventKind.MessageSend, 300, 100, 0, { channelKind: W, channel: 'w:100:1', seq: 2, bytes: 10, site: '/w/app.js:20:7' }),
   ev(EventKind.MessageReceive, 203, 100, 1, { channelKind: W, channel: 'w:100:1', seq: 1, bytes: 100 * 1024 }),
   ev(EventKind.MessageReceive, 302, 100, 1, { channelKind: W, channel: 'w:100:1', seq: 2, bytes: 10 }),
-  ev(EventKind.MessageSend, 400, 100, 0, { channelKind: W, channel: 'w:100:1', seq: 3, bytes: 50, transferredBytes: 4 << 20, site: '/w/app.js:30:7' }),
+  ev(EventKind.MessageSend, 400, 100, 0, { channelKind: W, channel: 'w:100:1', seq: 3, bytes: 50 + (4 << 20), transferredBytes: 4 << 20, site: '/w/app.js:30:7' }),
   ev(EventKind.MessageSend, 500, 100, 0, { channelKind: W, channel: 'w:100:1', seq: 4, bytes: 40, sharedBytes: 1024, site: '/w/app.js:31:7' }),
   ev(EventKind.MessageSend, 600, 100, 0, { channelKind: P, channel: 'p:100:200', seq: 0, bytes: 1 << 20, site: '/w/app.js:40:3' }),
 ];

@@ -14,11 +14,12 @@ const MAX_SITES = 50;
 const MAX_CHANNELS = 50;
 
 /**
- * Bytes a send copied. `bytes` is the serialized size of the message: buffers in the transfer list
- * and SharedArrayBuffers are not serialized (V8 passes them by reference), so they are not in it.
+ * Bytes a send copied. The agent's `bytes` is the size of the whole message with SharedArrayBuffers
+ * left out (they are shared) but transferred buffers counted (its size walk does not look at the
+ * transfer list), so the transferred bytes come off here: they move, they are not copied.
  */
 export function copiedBytes(send: TraceEvent): number {
-  return num(send.fields.bytes);
+  return Math.max(0, num(send.fields.bytes) - num(send.fields.transferredBytes));
 }
 
 function channelKindName(v: unknown): ChannelKindName {
