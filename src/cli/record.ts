@@ -4,7 +4,7 @@
 
 import os from 'node:os';
 import path from 'node:path';
-import { AgentMissingError, formatDeadlock, LaunchError, oneLine, readTrace, startRecording, summarize } from '../recorder';
+import { AgentMissingError, countsLine, formatDeadlock, LaunchError, startRecording } from '../recorder';
 import type { CaptureOptions } from '../recorder';
 import { EXIT_FAIL_ON, EXIT_NOT_EXECUTABLE, EXIT_NOT_FOUND, EXIT_USAGE, fail } from './common';
 
@@ -113,20 +113,15 @@ export async function runRecord(argv: string[]): Promise<number> {
   for (const s of signals) process.off(s, onSignal);
 
   let code = result.signal ? 128 + (os.constants.signals[result.signal] ?? 0) : (result.exitCode ?? 1);
-  try {
-    const trace = await readTrace(result.tracePath);
-    const s = summarize(trace);
-    process.stderr.write(`ctrace: trace written to ${result.tracePath} (${result.events} events, ${result.bytes} bytes)\n`);
-    process.stderr.write(`ctrace: ${oneLine(s)}\n`);
-    const reasons: string[] = [];
-    if (args.failOn.has('deadlock') && (s.deadlocks?.length || result.deadlocks.length)) reasons.push(`${Math.max(s.deadlocks?.length ?? 0, result.deadlocks.length)} deadlock(s)`);
-    if (args.failOn.has('crash') && s.counts.crashes > 0) reasons.push(`${s.counts.crashes} crash(es)`);
-    if (reasons.length) {
-      process.stderr.write(`ctrace: --fail-on: ${reasons.join(' and ')} recorded; exiting with ${EXIT_FAIL_ON}\n`);
-      code = EXIT_FAIL_ON;
-    }
-  } catch (e) {
-    process.stderr.write(`ctrace: trace written to ${result.tracePath}, but reading it back failed: ${(e as Error).message}\n`);
+  const c = result.counts!;
+  process.stderr.write(`ctrace: trace written to ${result.tracePath} (${result.events} events, ${result.bytes} bytes)\n`);
+  process.stderr.write(`ctrace: ${countsLine({ ...c, deadlocks: result.deadlocks.length, durationMs: result.durationMs })}\n`);
+  const reasons: string[] = [];
+  if (args.failOn.has('deadlock') && result.deadlocks.length) reasons.push(`${result.deadlocks.length} deadlock(s)`);
+  if (args.failOn.has('crash') && c.crashes > 0) reasons.push(`${c.crashes} crash(es)`);
+  if (reasons.length) {
+    process.stderr.write(`ctrace: --fail-on: ${reasons.join(' and ')} recorded; exiting with ${EXIT_FAIL_ON}\n`);
+    code = EXIT_FAIL_ON;
   }
   return code;
 }

@@ -11,6 +11,7 @@ import type { DeadlockReport, TraceMeta } from '../protocol/trace';
 import { FORMAT_VERSION } from '../protocol/wire';
 import { agentPath } from './agent-path';
 import { Collector } from './collector';
+import { LiveCounts } from './live-counts';
 import { agentEnv, checkCommand, LaunchError } from './launch';
 import { DeadlockDetector } from './locks';
 import { createSchedCapture } from './sched';
@@ -47,6 +48,7 @@ export function startRecording(opts: RecordOptions): Recording {
   const deadlocks: DeadlockReport[] = [];
   const detector = new DeadlockDetector();
   const ended = new Set<number>();
+  const counts = new LiveCounts();
   const log = (line: string) => {
     logs.push(line);
     for (const l of logListeners) safe(() => l(line));
@@ -67,6 +69,7 @@ export function startRecording(opts: RecordOptions): Recording {
         for (const l of appendListeners) safe(() => l(b));
       },
       event: (e: TraceEvent) => {
+        counts.add(e);
         if (e.kind === EventKind.ProcessStart) safe(() => sched.addProcess(Number(e.fields.pid) || e.pid));
         else if (e.kind === EventKind.ProcessExit) ended.add(e.pid);
         safe(() => onReports(detector.add(e)));
@@ -128,8 +131,10 @@ export function startRecording(opts: RecordOptions): Recording {
     safe(() => collector.poll());
     await safeAsync(() => sched.stop());
     safe(() => onReports(detector.check(now())));
-    collector.finish({ t1: now(), complete: true, exitCode: ex.code, exitSignal: ex.signal });
-    return { tracePath: output, exitCode: ex.code, signal: ex.signal, events: collector.events, bytes: collector.bytes, deadlocks };
+    const t1 = now();
+    collector.finish({ t1, complete: true, exitCode: ex.code, exitSignal: ex.signal });
+    const durationMs = Math.round((t1 - t0) / 1e4) / 100;
+    return { tracePath: output, exitCode: ex.code, signal: ex.signal, events: collector.events, bytes: collector.bytes, deadlocks, counts: counts.counts(), durationMs };
   });
 
   let stopping: Promise<RecordingResult> | undefined;

@@ -82,17 +82,42 @@ export function summarize(trace: Trace, model: TraceModel = buildModel(trace)): 
   };
 }
 
-/** "3 processes, 5 threads, 2 workers, 40 messages, 1 crash" */
-export function oneLine(s: TraceSummary): string {
-  const n = (v: number, word: string) => `${v} ${word}${v === 1 ? '' : 's'}`;
-  const parts = [n(s.processes.length, 'process').replace('processs', 'processes'), n(s.threads.filter((t) => t.kind !== 'os').length, 'thread')];
-  if (s.counts.spawns) parts.push(n(s.counts.spawns, 'spawn'));
-  if (s.counts.workers) parts.push(n(s.counts.workers, 'worker'));
-  parts.push(n(s.counts.messagesSent, 'message'));
-  parts.push(n(s.counts.crashes, 'crash').replace('crashs', 'crashes'));
-  if (s.deadlocks?.length) parts.push(n(s.deadlocks.length, 'deadlock'));
-  if (s.durationMs !== undefined) parts.push(`${s.durationMs} ms`);
+export interface LineCounts {
+  processes: number;
+  /** JS threads (main and workers) */
+  threads: number;
+  spawns: number;
+  workers: number;
+  messagesSent: number;
+  crashes: number;
+  deadlocks: number;
+  durationMs?: number;
+}
+
+/** "3 processes, 5 threads, 2 workers, 40 messages, 1 crash, 120.5 ms" */
+export function countsLine(c: LineCounts): string {
+  const n = (v: number, one: string, many = one + 's') => `${v} ${v === 1 ? one : many}`;
+  const parts = [n(c.processes, 'process', 'processes'), n(c.threads, 'thread')];
+  if (c.spawns) parts.push(n(c.spawns, 'spawn'));
+  if (c.workers) parts.push(n(c.workers, 'worker'));
+  parts.push(n(c.messagesSent, 'message'));
+  parts.push(n(c.crashes, 'crash', 'crashes'));
+  if (c.deadlocks) parts.push(n(c.deadlocks, 'deadlock'));
+  if (c.durationMs !== undefined) parts.push(`${c.durationMs} ms`);
   return parts.join(', ');
+}
+
+export function oneLine(s: TraceSummary): string {
+  return countsLine({
+    processes: s.processes.length,
+    threads: s.threads.filter((t) => t.kind !== 'os').length,
+    spawns: s.counts.spawns,
+    workers: s.counts.workers,
+    messagesSent: s.counts.messagesSent,
+    crashes: s.counts.crashes,
+    deadlocks: s.deadlocks?.length ?? 0,
+    durationMs: s.durationMs,
+  });
 }
 
 /** The human rendering of `ctrace summary FILE`. */

@@ -3,6 +3,7 @@
 
 import type { TraceEvent } from '../protocol/events';
 import type { DeadlockReport, SchedMode, TraceMeta, TraceSummary } from '../protocol/trace';
+import type { RecordingCounts } from './live-counts';
 
 export interface CaptureOptions {
   /** per-thread scheduling and memory sampling (sched/); default true */
@@ -46,6 +47,10 @@ export interface RecordingResult {
   events: number;
   bytes: number;
   deadlocks: DeadlockReport[];
+  /** what was recorded, counted live (same rules as the summary) */
+  counts?: RecordingCounts;
+  /** from the recording's start to its end */
+  durationMs?: number;
 }
 
 export interface Recording {
@@ -81,4 +86,4 @@ export interface LoadedTrace {
   incomplete: boolean;
 }
 
-export type { SchedMode, TraceSummary };
+export type { SchedMode, TraceSummary, RecordingCounts };

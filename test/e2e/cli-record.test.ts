@@ -119,7 +119,7 @@ test('summary prints people\'s text, --json the documented object; unreadable fi
   assert.match(bad.stderr, /notes\.txt is not a Concurrency Timeline trace/);
   const cut = path.join(dir, 'cut.ctrace');
   const bytes = fs.readFileSync(r.tracePath);
-  fs.writeFileSync(cut, bytes.subarray(0, Math.floor(bytes.length * 0.6)));
+  fs.writeFileSync(cut, new Uint8Array(bytes.buffer, bytes.byteOffset, Math.floor(bytes.length * 0.6)));
   const partial = ctrace(['summary', cut]);
   assert.equal(partial.status, 0, partial.stderr);
   assert.match(partial.stdout, /note: the file ends in the middle of a chunk \(recording cut short\)/);

@@ -5,7 +5,16 @@ import { test, before } from 'node:test';
 import assert from 'node:assert/strict';
 import fs from 'node:fs';
 import path from 'node:path';
-import { built, lineOf, record, ROOT, NODE, unpaired } from './record-helpers';
+import { built, lineOf, record as recordOnly, ROOT, NODE, unpaired } from './record-helpers';
+import { oneLine } from '../../src/recorder/summary';
+
+/** Records, and checks that the line ctrace printed (counted live) says what the summary says. */
+async function record(command: string[]) {
+  const r = await recordOnly(command);
+  const last = r.run.stderr.trim().split('\n').at(-1);
+  assert.equal(last, `ctrace: ${oneLine(r.summary)}`);
+  return r;
+}
 
 const example = (name: string) => path.join(ROOT, 'examples', name, 'main.js');
 
