@@ -46,6 +46,8 @@ interface ThreadTrack {
   lastRun: number;
   lastSlices: number;
   statusTs: number;
+  /** the sweep that last sampled it (a sweep may visit a process twice) */
+  sampledAt: number;
   last: Values | undefined;
   lastEmitTs: number;
 }
@@ -180,58 +182,40 @@ export class ProcSampler {
     } catch {
       /* fall back to reading the directory */
     }
-    let tids: string[] | undefined;
+    let scanned = false;
     if (nlink < 0 || nlink !== p.nlink || this.final || this.sweepNo % FULL_SCAN_EVERY === 0) {
-      try {
-        tids = fs.readdirSync(`/proc/${p.pid}/task`);
-      } catch {
-        this.endProc(p, ts);
-        return;
-      }
+      if (!this.scanThreads(p)) return this.endProc(p, ts);
       p.nlink = nlink;
-    }
-    for (const t of tids ?? []) {
-      const tid = Number(t);
-      if (!p.threads.has(tid)) {
-        const dir = `/proc/${p.pid}/task/${tid}/`;
-        const tr: ThreadTrack = {
-          pid: p.pid,
-          tid,
-          schedstat: openOr(dir + 'schedstat'),
-          stat: openOr(dir + 'stat'),
-          status: openOr(dir + 'status'),
-          children: openOr(dir + 'children'),
-          lastRun: -1,
-          lastSlices: -1,
-          statusTs: 0,
-          last: undefined,
-          lastEmitTs: 0,
-        };
-        if (tr.stat < 0) {
-          this.closeThread(tr);
-          continue;
-        }
-        p.threads.set(tid, tr);
-      }
+      scanned = true;
     }
     let zombie = false;
     let live = 0;
+    let ended = 0;
     const readChildren = this.final || this.sweepNo % CHILDREN_EVERY === 0;
-    for (const tr of p.threads.values()) {
-      if (tr.stat < 0) continue;
-      const got = this.sampleThread(tr, ts);
-      if (got === 'gone') {
-        this.endThread(tr, ts);
-        continue;
+    const sampleAll = () => {
+      for (const tr of p.threads.values()) {
+        if (tr.stat < 0 || tr.sampledAt === ts) continue;
+        tr.sampledAt = ts;
+        const got = this.sampleThread(tr, ts);
+        if (got === 'gone') {
+          this.endThread(tr, ts);
+          ended++;
+          continue;
+        }
+        live++;
+        if (tr.last && tr.last.state === ThreadState.Dead && tr.tid === p.pid) zombie = true;
+        // only a thread that ran can have started a process: read its children now, the others rarely
+        if (tr.children >= 0 && (readChildren || got === 'ran')) {
+          const kids = this.read(tr.children);
+          if (kids) for (const k of parseChildren(kids)) if (!this.procs.has(k)) found.push(k);
+        }
       }
-      // only a thread that ran can have started a process: read its children now, the others rarely
-      const ran = got === 'ran';
-      live++;
-      if (tr.last && tr.last.state === ThreadState.Dead && tr.tid === p.pid) zombie = true;
-      if (tr.children >= 0 && (readChildren || ran)) {
-        const kids = this.read(tr.children);
-        if (kids) for (const k of parseChildren(kids)) if (!this.procs.has(k)) found.push(k);
-      }
+    };
+    sampleAll();
+    // a thread ended: another may have started in its place with the link count unchanged
+    if (ended > 0 && !scanned && this.scanThreads(p)) {
+      p.nlink = nlink;
+      sampleAll();
     }
     const statm = this.read(p.statm);
     const pages = statm ? parseStatmResidentPages(statm) : undefined;
@@ -244,19 +228,42 @@ export class ProcSampler {
       }
     }
     // a zombie leader with no other thread (exited, not yet reaped), or no thread left: totals are final
-    if ((zombie && live === 1) || live === 0) {
-      let gone = live === 0;
-      if (gone) {
-        try {
-          fs.readdirSync(`/proc/${p.pid}/task`);
-          gone = false; // threads exist that this sweep did not list yet; the next full scan finds them
-          p.nlink = -1;
-        } catch {
-          /* gone */
-        }
-      }
-      if (zombie || gone) this.endProc(p, ts);
+    if ((zombie && live === 1) || (live === 0 && !this.scanThreads(p))) this.endProc(p, ts);
+  }
+
+  /** Lists the process's threads, opening files for new ones; false when the process is gone. */
+  private scanThreads(p: ProcTrack): boolean {
+    let tids: string[];
+    try {
+      tids = fs.readdirSync(`/proc/${p.pid}/task`);
+    } catch {
+      return false;
     }
+    for (const t of tids) {
+      const tid = Number(t);
+      if (p.threads.has(tid)) continue;
+      const dir = `/proc/${p.pid}/task/${tid}/`;
+      const tr: ThreadTrack = {
+        pid: p.pid,
+        tid,
+        schedstat: openOr(dir + 'schedstat'),
+        stat: openOr(dir + 'stat'),
+        status: openOr(dir + 'status'),
+        children: openOr(dir + 'children'),
+        lastRun: -1,
+        lastSlices: -1,
+        statusTs: 0,
+        sampledAt: 0,
+        last: undefined,
+        lastEmitTs: 0,
+      };
+      if (tr.stat < 0) {
+        this.closeThread(tr);
+        continue;
+      }
+      p.threads.set(tid, tr);
+    }
+    return tids.length > 0;
   }
 
   /** Reads one thread: gone, did not run since the last sweep, or ran. */
