@@ -104,7 +104,7 @@ function render(msg: CompareMessage): void {
   root.append(grid);
   const colorA = cssVar('--vscode-charts-blue', '#3794ff');
   const colorB = cssVar('--vscode-charts-orange', '#d18616');
-  const fg = cssVar('--vscode-foreground', '#888');
+  const fg = cssVar('--vscode-foreground', getComputedStyle(document.body).color || '#888');
   const gridColor = cssVar('--vscode-panel-border', 'rgba(128,128,128,0.3)');
   for (const spec of CHARTS) {
     const rows = spec.ids.map((id) => cmp.rows.find((r) => r.id === id)).filter((r): r is CompareRow => !!r && (r.a !== null || r.b !== null));
