@@ -7,6 +7,8 @@ import assert from 'node:assert/strict';
 import path from 'node:path';
 import { pathToFileURL } from 'node:url';
 import type { ContentionEntry } from '../../src/protocol/trace';
+import { EventKind, WaitResult } from '../../src/protocol/events';
+import { analyzeLocks } from '../../src/recorder/locks';
 import { built, FAST, lineOf, NODE, program, record, ROOT } from './record-helpers';
 
 const skip = !built() && 'run `npm run build` first';
@@ -31,6 +33,14 @@ test('4 workers on an Atomics mutex: 800 acquisitions at the caller of lock(), w
   // one acquire site: the lock(word) call in the worker loop, not the CAS inside the helper
   assert.deepEqual(c.sites.map((s) => [s.file, s.line, s.waited]), [[main, lineOf(main, '    lock(word);'), c.waited]]);
   assert.deepEqual(r.summary.deadlocks ?? [], []);
+  // every wait that ended 'ok' was ended by some worker's notify: an arrow from it to the waiter
+  const a = analyzeLocks(r.trace.events);
+  const okWaits = r.trace.events.filter((e) => e.kind === EventKind.AtomicsWaitEnd && e.fields.result === WaitResult.Ok).length;
+  const woken = r.trace.events.filter((e) => e.kind === EventKind.AtomicsNotify).reduce((n, e) => n + Number(e.fields.woken), 0);
+  assert.ok(okWaits > 0 && woken > 0);
+  assert.equal(a.wakeups.length, Math.min(okWaits, woken), 'each woken waiter is matched to one notify');
+  for (const w of a.wakeups) assert.ok(w.from.threadId !== w.to.threadId && w.from.ts <= w.to.ts, JSON.stringify(w));
+  assert.equal(a.spans.filter((s) => s.type === 'hold').length, 800);
 });
 
 test('async-mutex in one thread: a Mutex with 5 jobs and a Semaphore(2) with 6 downloads', { skip }, async () => {

@@ -74,6 +74,14 @@ test('a process whose every thread blocks untimed is a hang even without a held 
   assert.deepEqual(d.check(2000 * MS), []);
 });
 
+test('a worker that is still starting keeps its creator\'s wait from being a hang', () => {
+  const d = new DeadlockDetector({ graceMs: 500 });
+  feed(d, [start(0, 0), ev(EventKind.WorkerCreate, 1 * MS, 0, { workerThreadId: 1 }), wait(2 * MS, 0, 's1', 0, 1, 70)]);
+  assert.deepEqual(d.check(1000 * MS), []);
+  d.add(ev(EventKind.WorkerExit, 1100 * MS, 0, { workerThreadId: 1, code: 1 }));
+  assert.equal(d.check(1200 * MS).length, 1, 'once the worker is gone, nobody can wake main');
+});
+
 test('Web Locks: each thread holds one and requests the other', () => {
   const d = new DeadlockDetector({ graceMs: 200 });
   const wl = (kind: EventKind, ts: number, t: number, name: string, id: number, line: number) =>

@@ -72,6 +72,13 @@ export class DeadlockDetector {
       case EventKind.ThreadStart:
         this.thread(e.pid, e.threadId).alive = true;
         return [];
+      case EventKind.WorkerCreate:
+        // a worker still starting up counts as running: it may be the one that wakes its creator
+        this.thread(e.pid, num(e.fields.workerThreadId)).alive = true;
+        return [];
+      case EventKind.WorkerExit:
+        this.end(threadKey(e.pid, num(e.fields.workerThreadId)));
+        return [];
       case EventKind.ThreadExit:
         this.end(threadKey(e.pid, e.threadId));
         return [];

@@ -179,6 +179,8 @@ export function installAtomicsHooks(ctx: AgentContext): void {
   }
 
   A.notify = function notify(ta: unknown, index: unknown, count?: unknown): number {
+    // the time of the call, not of its return: a woken thread may record its wake-up before we do
+    const ts = ctx.now();
     const woken = Reflect.apply(origNotify, Atomics, arguments) as number;
     // a notify that woke nobody is the uncontended unlock path: not worth a record
     if (woken > 0 && !quiet()) {
@@ -189,7 +191,7 @@ export function installAtomicsHooks(ctx: AgentContext): void {
           const cs = lockSite(notify);
           if (cs.site === undefined) return woken;
           const enc = ctx.enc;
-          enc.begin(EventKind.AtomicsNotify, ctx.now());
+          enc.begin(EventKind.AtomicsNotify, ts);
           enc.s(sabName(sab));
           enc.u(intField(index));
           enc.i(count === undefined || !(Number(count) < Infinity) ? -1 : intField(count));
