@@ -94,6 +94,10 @@ export async function startTracing(ctx: vscode.ExtensionContext, target: TraceTa
       const pty = new ProgramTerminal(() => void session?.recording.stop());
       const terminal = vscode.window.createTerminal({ name: `Trace: ${label}`, pty, iconPath: new vscode.ThemeIcon('pulse') });
       terminal.show(true);
+      // Closing the terminal ends the program (the trace is kept), however the terminal was closed.
+      const closeWatch = vscode.window.onDidCloseTerminal((t) => {
+        if (t === terminal) void session?.recording.stop();
+      });
 
       const recorder = await import('../recorder');
       let recording: Recording;
@@ -104,6 +108,7 @@ export async function startTracing(ctx: vscode.ExtensionContext, target: TraceTa
         log(msg);
         pty.write(`${msg}\n`);
         pty.finish('Nothing was traced.');
+        closeWatch.dispose();
         void vscode.window.showErrorMessage(msg);
         return undefined;
       }
@@ -147,6 +152,7 @@ export async function startTracing(ctx: vscode.ExtensionContext, target: TraceTa
       );
       const cleanup = () => {
         status.dispose();
+        closeWatch.dispose();
         if (current === session) current = undefined;
         void vscode.commands.executeCommand('setContext', 'concurrencyTimeline.recording', false);
       };

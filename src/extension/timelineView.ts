@@ -62,6 +62,10 @@ export class TimelineView implements vscode.Disposable {
     return this.live;
   }
 
+  get error(): string | undefined {
+    return this.errorMessage;
+  }
+
   get byteLength(): number {
     return this.size;
   }

@@ -124,7 +124,8 @@ describe('Concurrency Timeline extension (in the extension host)', function () {
     const r = await vscode.commands.executeCommand('concurrencyTimeline.trace', vscode.Uri.file(path.join(ws(), 'forever.js')));
     await until('recording', async () => (await a.state()).recording);
     await sleep(1000);
-    const term = await until('the terminal', async () => vscode.window.terminals.find((t) => t.name === 'Trace: forever.js' && t.exitStatus === undefined));
+    // the newest one: earlier runs' terminals stay open (finished) until a key is pressed
+    const term = await until('the terminal', async () => vscode.window.terminals.filter((t) => t.name === 'Trace: forever.js').pop());
     term.dispose();
     await idle();
     assert.ok(fs.statSync(r.tracePath).size > 100);
@@ -136,7 +137,7 @@ describe('Concurrency Timeline extension (in the extension host)', function () {
     fs.rmSync(out, { force: true });
     await vscode.commands.executeCommand('concurrencyTimeline.trace', vscode.Uri.file(path.join(ws(), 'echo-stdin.js')));
     await until('recording', async () => (await a.state()).recording);
-    const term = await until('the terminal', async () => vscode.window.terminals.find((t) => t.name === 'Trace: echo-stdin.js' && t.exitStatus === undefined));
+    const term = await until('the terminal', async () => vscode.window.terminals.filter((t) => t.name === 'Trace: echo-stdin.js').pop());
     await sleep(500);
     term.sendText('hello from the terminal', true);
     await idle();
