@@ -60,7 +60,10 @@ test('applySchedTotals fills the summary: thread CPU and switches, OS threads, p
   const summary: TraceSummary = {
     formatVersion: 1,
     processes: [{ pid: 100, ppid: 1, command: 'node', exitCode: 0, signal: null, cause: 'normal' }],
-    threads: [{ pid: 100, tid: 100, threadId: 0, name: 'main', kind: 'main' }],
+    threads: [
+      { pid: 100, tid: 100, threadId: 0, name: 'main', kind: 'main' },
+      { pid: 100, tid: 100, threadId: -1, name: 'node', kind: 'os' },
+    ],
     counts: { spawns: 0, workers: 0, messagesSent: 0, messagesReceived: 0, crashes: 0 },
     messagesByChannel: { process: 0, worker: 0, port: 0, broadcast: 0 },
     crashes: [],

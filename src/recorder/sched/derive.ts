@@ -146,12 +146,16 @@ export function schedTotals(events: readonly TraceEvent[]): SchedTotals {
 
 /**
  * Puts the totals into a summary (what `ctrace summary --json` prints): cpuMs and switch counts on
- * each thread (matched by pid and OS tid; OS-only threads are added with kind 'os' and threadId -1),
+ * each thread (matched by pid and OS tid; OS-only threads are added with kind 'os' and threadId -1,
+ * and an 'os' row whose tid belongs to a JS thread is dropped as a duplicate),
  * peakRssBytes on each process, peakHeapUsedBytes where the agent reported heaps, schedMode on top.
  */
 export function applySchedTotals(summary: TraceSummary, events: readonly TraceEvent[], schedMode?: SchedMode): TraceSummary {
   if (schedMode) summary.schedMode = schedMode;
   const totals = schedTotals(events);
+  // a JS thread's OS tid is known from its stream; an 'os' row with the same tid is the same thread
+  const jsTids = new Set(summary.threads.filter((t) => t.kind !== 'os').map((t) => key(t.pid, t.tid)));
+  summary.threads = summary.threads.filter((t) => t.kind !== 'os' || !jsTids.has(key(t.pid, t.tid)));
   const byTid = new Map(summary.threads.map((t) => [key(t.pid, t.tid), t]));
   for (const t of totals.threads) {
     let s = byTid.get(key(t.pid, t.tid));

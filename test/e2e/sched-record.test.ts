@@ -1,0 +1,47 @@
+// Scheduling capture through the real recorder (startRecording with the agent): the mode lands in
+// the trace's meta, the records decode from the file, and the totals join the agent's threads and
+// processes (cpuMs, switches on the JS threads that did the work; peakRssBytes on each process).
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { EventKind } from '../../src/protocol/events';
+import { readTrace, startRecording, summarize } from '../../src/recorder/index';
+import { applySchedTotals } from '../../src/recorder/sched/index';
+import { probePerf } from '../../src/recorder/sched/perf';
+
+const FIXTURES = path.join(__dirname, '..', 'fixtures', 'sched');
+
+for (const perf of [false, true]) {
+  const mode = perf ? 'switches' : 'counts';
+  const skip = process.platform !== 'linux' ? 'Linux only' : perf && !probePerf().ok ? `perf unavailable: ${probePerf().note}` : false;
+  test(`ctrace recording in ${mode} mode: CPU on the child's pid and the busy worker, RSS per process`, { skip }, async () => {
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'sched-record-'));
+    try {
+      const output = path.join(dir, 't.ctrace');
+      const rec = startRecording({ command: process.execPath, args: [path.join(FIXTURES, 'busy-child.js')], output, stdio: 'pipe', capture: { perf } });
+      let out = '';
+      rec.stdout!.on('data', (d) => (out += d));
+      const result = await rec.done;
+      assert.equal(result.exitCode, 0, out);
+      const childPid = Number(/CHILD (\d+)/.exec(out)?.[1]);
+      const trace = await readTrace(output);
+      assert.equal(trace.meta.schedMode, mode, trace.meta.schedNote);
+      assert.ok(trace.events.some((e) => e.kind === (perf ? EventKind.SchedSwitch : EventKind.SchedSample)));
+      const summary = applySchedTotals(summarize(trace), trace.events, trace.meta.schedMode);
+      assert.equal(summary.schedMode, mode);
+      const childMain = summary.threads.find((t) => t.pid === childPid && t.tid === childPid);
+      const parentMain = summary.threads.find((t) => t.pid === rec.pid && t.tid === rec.pid);
+      assert.ok(childMain && parentMain, `main threads missing: ${JSON.stringify(summary.threads)}`);
+      assert.equal(childMain.kind, 'main', 'the child main thread should be the agent-named JS thread, not an os duplicate');
+      assert.ok(childMain.cpuMs! > 450, `child main thread cpuMs ${childMain.cpuMs}`);
+      assert.ok(parentMain.cpuMs! < childMain.cpuMs! / 2, `parent ${parentMain.cpuMs} ms`);
+      assert.ok(childMain.voluntarySwitches! + childMain.involuntarySwitches! > 0);
+      for (const p of summary.processes) assert.ok(p.peakRssBytes! > 10e6, `process ${p.pid} peakRssBytes ${p.peakRssBytes}`);
+      assert.equal(summary.processes.length, 2);
+    } finally {
+      fs.rmSync(dir, { recursive: true, force: true });
+    }
+  });
+}
