@@ -224,6 +224,7 @@ export interface CrashInsight {
   kind: 'uncaught' | 'rejection' | 'worker-error' | 'child-signal';
   name: string;
   message: string;
+  /** where it happened (for worker-error and child-signal: the worker or child, not the parent that saw it) */
   pid: number;
   threadId: number;
   ts: number;

@@ -28,8 +28,7 @@ test('crashes in order, what each took down and what outlived it', () => {
   assert.deepEqual(c.map((x) => [x.order, x.kind, x.message, who(x.victim)]), [
     [1, 'uncaught', 'child boom', '200/-1'],
     [2, 'uncaught', 'worker boom', '100/1'],
-    [3, 'worker-error', 'worker boom', '100/1'],
-    [4, 'uncaught', 'main boom', '100/-1'],
+    [3, 'uncaught', 'main boom', '100/-1'],
   ]);
   assert.deepEqual(c[0].evidence.site, { file: '/w/child.js', line: 3, column: 9 });
   assert.equal(c[0].victim.endTs, 51e6);
@@ -38,8 +37,19 @@ test('crashes in order, what each took down and what outlived it', () => {
   // worker 1's death spared the process and worker 2, but the child was already gone
   assert.deepEqual(c[1].outlived.map(who), ['100/-1', '100/2']);
   // main's uncaught exception ended the process and worker 2; nothing outlived it
-  assert.deepEqual(c[3].endedWith.map(who), ['100/1', '100/2']);
-  assert.deepEqual(c[3].outlived, []);
+  assert.deepEqual(c[2].endedWith.map(who), ['100/1', '100/2']);
+  assert.deepEqual(c[2].outlived, []);
+});
+
+test("a worker's 'error' seen only by its parent is a crash of the worker", () => {
+  const c = computeInsights([
+    ev(EventKind.ThreadStart, 1, 100, 3, { name: 'worker 3', kind: 1 }),
+    ev(EventKind.ThreadExit, 9, 100, 3, { code: 1 }),
+    ev(EventKind.Crash, 10, 100, 0, { crashKind: CrashKind.WorkerError, name: 'Error', message: 'lost', targetThreadId: 3 }),
+    ev(EventKind.Mark, 20, 100, 0, { name: 'main goes on' }),
+  ]).crashes.crashes;
+  assert.deepEqual(c.map((x) => [x.kind, x.pid, x.threadId, x.victim.threadId, x.victim.endTs, x.outlived.map((o) => o.threadId)]), [['worker-error', 100, 3, 3, 9e6, [-1]]]);
+  assert.equal(c[0].evidence.threadId, 0); // the record to select is the parent's
 });
 
 test('deadlocks recorded live are explained participant by participant', () => {

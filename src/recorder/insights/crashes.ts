@@ -18,16 +18,23 @@ function threadEntity(t: ThreadInfo | undefined, pid: number, threadId: number):
 
 export function crashInsights(model: TraceModel): CrashInsights {
   const crashes: CrashInsight[] = [];
+  // A worker dying of an uncaught exception is reported by its own agent (with the throw site) and
+  // by its parent's 'error' event: one crash, kept as the worker's record (as in the summary).
+  const own = new Set<string>();
+  for (const e of model.events) {
+    const k = num(e.fields.crashKind);
+    if (e.kind === EventKind.Crash && (k === CrashKind.Uncaught || k === CrashKind.Rejection)) own.add(threadKey(e.pid, e.threadId));
+  }
   for (const e of model.events) {
     if (e.kind !== EventKind.Crash) continue;
     const kind = num(e.fields.crashKind);
     // Which process or thread this crash is about.
     let vPid = e.pid;
     let vThread = e.threadId;
-    if (kind === CrashKind.WorkerError) vThread = num(e.fields.targetThreadId);
-    if (kind === CrashKind.ChildSignal) {
+    if (kind === CrashKind.WorkerError || kind === CrashKind.ChildSignal) {
       vPid = num(e.fields.targetPid) || e.pid;
-      vThread = 0;
+      vThread = kind === CrashKind.ChildSignal ? 0 : num(e.fields.targetThreadId);
+      if (kind === CrashKind.WorkerError && own.has(threadKey(vPid, vThread))) continue;
     }
     const wholeProcess = vThread === 0;
     const proc = model.processes.get(vPid);
@@ -53,8 +60,8 @@ export function crashInsights(model: TraceModel): CrashInsights {
       kind: CRASH_KIND_NAMES[kind] ?? 'uncaught',
       name: str(e.fields.name) ?? '',
       message: str(e.fields.message) ?? '',
-      pid: e.pid,
-      threadId: e.threadId,
+      pid: vPid,
+      threadId: vThread,
       ts: e.ts,
       victim,
       endedWith: endedWith.slice(0, MAX_LISTED),
