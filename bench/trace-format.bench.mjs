@@ -5,6 +5,8 @@
 //   - bytes per event on disk (target <= 16)
 //   - events/s through the collector (tail, CRC, decode, copy, index), replayed from the recorded
 //     streams, against a baseline of plain read + write of the same bytes
+//   - time to open (readTrace: read, check, decode, sort) a 1M-event synthetic trace with and
+//     without its index, against a baseline of reading the file's bytes
 // Run by bench/run.mjs (with tsx), or alone: node --import tsx bench/trace-format.bench.mjs
 import { spawnSync } from 'node:child_process';
 import fs from 'node:fs';
@@ -56,7 +58,8 @@ async function main() {
   }
   const { Collector } = await import('../src/recorder/collector.ts');
   const { readTrace } = await import('../src/recorder/reader.ts');
-  const { scanChunks, eventsChunkHeader, ChunkType } = await import('../src/protocol/wire.ts');
+  const { scanChunks, eventsChunkHeader, ChunkType, indexChunk } = await import('../src/protocol/wire.ts');
+  const { writeSynthetic } = await import('./synthetic.ts');
 
   const tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'ctrace-bench-'));
   try {
@@ -121,6 +124,26 @@ async function main() {
     console.log(`collector replay of those streams (${streams.size} streams, ${Math.max(RUNS, 5)} runs, medians)`);
     console.log(`  events/s through collector    ${fmt(median(collectRates))}`);
     console.log(`  baseline read+write, events/s ${fmt(median(copyRates))}`);
+
+    // Opening a 1M-event trace
+    const plain = path.join(tmp, 'synthetic.ctrace');
+    const { events: synthEvents } = writeSynthetic(plain, { events: 1_000_000 });
+    const body = fs.readFileSync(plain);
+    const entries = scanChunks(body).chunks.map((c) => ({ offset: c.offset, type: c.type, pid: 0, threadId: 0, minTs: 0, maxTs: 0, events: 0 }));
+    const indexed = path.join(tmp, 'synthetic-indexed.ctrace');
+    fs.writeFileSync(indexed, Buffer.concat([body, indexChunk(entries, body.length)]));
+    const openRaw = [];
+    const openPlain = [];
+    const openIndexed = [];
+    for (let r = 0; r < RUNS; r++) {
+      openRaw.push(await timeAsync(() => fs.promises.readFile(indexed)));
+      openPlain.push(await timeAsync(() => readTrace(plain)));
+      openIndexed.push(await timeAsync(() => readTrace(indexed)));
+    }
+    console.log(`opening a ${synthEvents}-event trace (${(body.length / 1e6).toFixed(1)} MB, ${RUNS} runs, medians)`);
+    console.log(`  readTrace with index          ${median(openIndexed).toFixed(0)} ms`);
+    console.log(`  readTrace without index       ${median(openPlain).toFixed(0)} ms`);
+    console.log(`  baseline: read the bytes      ${median(openRaw).toFixed(0)} ms`);
   } finally {
     fs.rmSync(tmp, { recursive: true, force: true });
   }
@@ -130,6 +153,12 @@ function timed(cmd, args) {
   const t = process.hrtime.bigint();
   const r = spawnSync(cmd, args, { stdio: ['ignore', 'ignore', 'pipe'], encoding: 'utf8' });
   if (r.status !== 0) throw new Error(`${args.join(' ')} exited with ${r.status ?? r.signal}: ${r.stderr}`);
+  return Number(process.hrtime.bigint() - t) / 1e6;
+}
+
+async function timeAsync(fn) {
+  const t = process.hrtime.bigint();
+  await fn();
   return Number(process.hrtime.bigint() - t) / 1e6;
 }
 
