@@ -90,7 +90,15 @@ export async function runRecord(argv: string[]): Promise<number> {
     throw e;
   }
   if (args.verbose) rec.onLog((l) => process.stderr.write(`ctrace: ${l}\n`));
-  rec.onDeadlock((r) => process.stderr.write(`ctrace: DEADLOCK: ${formatDeadlock(r)}\n`));
+  rec.onDeadlock((r) => {
+    process.stderr.write(`ctrace: DEADLOCK: ${formatDeadlock(r)}\n`);
+    // A deadlocked program never ends on its own; in CI (--fail-on deadlock) that would be a hang
+    // until the job's timeout, so end it now (SIGINT, then SIGTERM, then SIGKILL) and fail.
+    if (args.failOn.has('deadlock')) {
+      process.stderr.write('ctrace: --fail-on deadlock: stopping the program\n');
+      void rec.stop();
+    }
+  });
 
   // The terminal sends Ctrl-C to the whole process group, the program included; forwarding it too
   // covers `kill -INT <ctrace>` and non-terminal parents. Repeats escalate, so a stuck program ends.

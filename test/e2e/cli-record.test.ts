@@ -59,6 +59,19 @@ test('--fail-on crash exits 3 when a crash was recorded, and the program\'s code
   assert.equal(ok.run.status, 0);
 });
 
+test('--fail-on deadlock stops a deadlocked program as soon as the cycle is found, and exits 3', async () => {
+  const r = await record([NODE, path.join(ROOT, 'examples', 'locks', 'abba-deadlock', 'main.js')], { flags: ['--fail-on', 'deadlock'] });
+  assert.equal(r.run.status, 3, r.run.stderr);
+  const lines = r.run.stderr.split('\n');
+  const at = lines.findIndex((l) => l.startsWith('ctrace: DEADLOCK: '));
+  assert.ok(at >= 0, r.run.stderr);
+  assert.match(lines[at], /thread 1 holds \[.+\] and waits for .+; pid \d+ thread 2 holds \[.+\] and waits for /);
+  assert.equal(lines[at + 1], 'ctrace: --fail-on deadlock: stopping the program');
+  assert.match(r.run.stderr, /ctrace: --fail-on: 1 deadlock\(s\) recorded; exiting with 3\n$/);
+  assert.equal(r.summary.deadlocks?.length, 1);
+  assert.equal(r.trace.meta.complete, true);
+});
+
 test('the default trace name comes from the program and the time', () => {
   const dir = tmpDir();
   program('my-app.js', '', dir);
