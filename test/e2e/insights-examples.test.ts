@@ -72,6 +72,24 @@ test('large-payload: the three copied 4 MB arrays are flagged, the transferred a
   assert.deepEqual([m.totals.count, m.totals.received], [11, 11]);
 });
 
+test('crash: the worker\'s exception and the killed child are crashes in order, and the parent outlives both', async () => {
+  const r = await record([NODE, example('crash')]);
+  assert.equal(r.run.status, 0, r.run.stderr);
+  const c = r.summary.insights!.crashes.crashes;
+  const root = r.summary.processes[0].pid;
+  const child = r.summary.processes[1].pid;
+  assert.deepEqual(c.map((x) => [x.order, x.kind, x.victim.pid, x.victim.threadId]), [
+    [1, 'uncaught', root, 1],
+    [2, 'child-signal', child, -1],
+  ]);
+  assert.deepEqual(c[0].evidence.site, { file: example('crash'), line: lineOf(example('crash'), "throw new Error('boom in worker')"), column: c[0].evidence.site!.column });
+  for (const x of c) {
+    assert.ok(x.victim.endTs !== null, 'when the victim ended is known');
+    assert.deepEqual(x.outlived.map((o) => [o.pid, o.threadId]), [[root, -1]], 'the parent kept running');
+  }
+  assert.equal(r.summary.counts.crashes, c.length, 'the same crashes as the summary counts');
+});
+
 const deadlockExample = path.join(ROOT, 'examples', 'locks', 'abba-deadlock', 'main.js');
 test('the ABBA deadlock example appears with its cycle, explained', { skip: !fs.existsSync(deadlockExample) && 'no deadlock example yet' }, async () => {
   // it hangs by design: record until the recorder reports the cycle, then stop it

@@ -14,7 +14,7 @@ import { schedInsights } from './sched';
 import { ms } from './stats';
 
 export function computeInsights(events: readonly TraceEvent[], meta: TraceMeta = {}): Insights {
-  const model = buildModel(events, meta.t0, meta.t1);
+  const model = buildModel(events, meta.t0, meta.t1, meta.cwd);
   const sched = schedInsights(model, meta);
   return {
     version: 1,

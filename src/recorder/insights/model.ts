@@ -1,6 +1,7 @@
 // The processes and threads of a trace with their lifetimes and names, and the OS-thread ->
 // JS-thread map: what several insights need to say "who" and "until when". Built once per trace.
 import { EventKind, type TraceEvent } from '../../protocol/events';
+import { commandLine } from '../model';
 import { num, str } from './stats';
 
 export interface ProcessInfo {
@@ -40,11 +41,12 @@ export interface TraceModel {
 
 export const threadKey = (pid: number, threadId: number): string => pid + ':' + threadId;
 
-function commandOf(argv: string | undefined, title: string | undefined): string {
+function commandOf(argv: string | undefined, title: string | undefined, cwd: string | undefined): string {
   if (argv) {
     try {
       const a = JSON.parse(argv);
-      if (Array.isArray(a)) return a.map(String).join(' ');
+      // shown as the summary shows it: node by base name, paths under the recording's cwd relative
+      if (Array.isArray(a)) return commandLine(a.map(String), cwd);
     } catch {
       // not JSON: show it as it came
     }
@@ -53,7 +55,7 @@ function commandOf(argv: string | undefined, title: string | undefined): string 
   return title ?? '';
 }
 
-export function buildModel(input: readonly TraceEvent[], t0?: number, t1?: number): TraceModel {
+export function buildModel(input: readonly TraceEvent[], t0?: number, t1?: number, cwd?: string): TraceModel {
   const events = input.map((e, i) => ({ e, i })).sort((x, y) => x.e.ts - y.e.ts || x.i - y.i).map((x) => x.e);
   const processes = new Map<number, ProcessInfo>();
   const threads = new Map<string, ThreadInfo>();
@@ -98,7 +100,7 @@ export function buildModel(input: readonly TraceEvent[], t0?: number, t1?: numbe
       case EventKind.ProcessStart:
         p.startTs = Math.min(p.startTs, e.ts);
         p.ppid = num(e.fields.ppid);
-        p.command = commandOf(str(e.fields.argv), str(e.fields.title));
+        p.command = commandOf(str(e.fields.argv), str(e.fields.title), cwd);
         break;
       case EventKind.ProcessExit:
         p.exitTs = e.ts;
@@ -112,6 +114,12 @@ export function buildModel(input: readonly TraceEvent[], t0?: number, t1?: numbe
         t.exitTs = e.ts;
         break;
     }
+  }
+  // A child killed from outside (SIGKILL) writes no exit of its own: its parent saw it end.
+  for (const e of events) {
+    if (e.kind !== EventKind.SpawnExit) continue;
+    const p = processes.get(num(e.fields.childPid));
+    if (p && p.exitTs === null) p.exitTs = Math.max(p.lastTs, e.ts);
   }
   // A process's main thread ends with it; a worker whose own exit record was lost (terminate())
   // ends when its parent saw it exit.
