@@ -144,7 +144,8 @@ export function startRecording(opts: RecordOptions): Recording {
       for (const sig of ['SIGINT', 'SIGTERM', 'SIGKILL'] as const) {
         if (exited) break;
         safe(() => child.kill(sig));
-        await Promise.race([exitPromise, delay(STOP_GRACE_MS)]);
+        // unref'd: a pending grace timer must not keep the CLI alive after the program is gone
+        await Promise.race([exitPromise, delay(STOP_GRACE_MS, true)]);
       }
       return done;
     })();
@@ -226,8 +227,11 @@ function isAlive(pid: number): boolean {
   }
 }
 
-function delay(ms: number): Promise<void> {
-  return new Promise((r) => setTimeout(r, ms));
+function delay(ms: number, unref = false): Promise<void> {
+  return new Promise((r) => {
+    const t = setTimeout(r, ms);
+    if (unref) t.unref();
+  });
 }
 
 function safe(fn: () => void): void {
