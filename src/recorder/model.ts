@@ -380,6 +380,11 @@ export function buildModel(trace: Trace): TraceModel {
       if (t.endTs === undefined) t.endTs = w.exitTs;
     }
   }
+  // The sampler names every OS thread it sees, workers included (it cannot know their threadId);
+  // a tid that belongs to a JS thread is that thread, not another one.
+  const jsTids = new Set<string>();
+  for (const t of threads.values()) if (t.kind !== 'os' && t.tid) jsTids.add(t.pid + ':' + t.tid);
+  for (const [key, t] of threads) if (t.kind === 'os' && jsTids.has(t.pid + ':' + t.tid)) threads.delete(key);
   for (const t of threads.values()) {
     if (t.kind === 'main') {
       const p = procs.get(t.pid);

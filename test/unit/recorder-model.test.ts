@@ -1,6 +1,7 @@
 // The model and the summary built from a hand-made trace: a parent that spawns a shell running node
 // (linked through spawnRef), a worker that crashes (one crash, not two), a child killed by SIGKILL
-// (no exit record: cause 'killed', code from the parent's spawn), and messages on every channel kind.
+// (no exit record: cause 'killed', code from the parent's spawn), messages on every channel kind,
+// and OS threads named by the sampler (a worker's tid is the worker, not another thread).
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { ChannelKind, CrashKind, EventKind, ThreadKind } from '../../src/protocol/events';
@@ -25,6 +26,9 @@ function makeTrace() {
   rec(100, 100, 0, EventKind.WorkerCreate, 1200, { workerThreadId: 1, url: 'file:///app/w.js', eval: 0, site: '/app/main.js:5:3' });
   rec(100, 102, 1, EventKind.ThreadStart, 1300, { name: 'hasher', kind: ThreadKind.Worker, parentThreadId: 0 });
   rec(100, 100, 0, EventKind.WorkerOnline, 1310, { workerThreadId: 1 });
+  // the sampler (collector stream) names OS threads, the worker's own tid among them
+  rec(0, 0, 0, EventKind.ThreadName, 1320, { pid: 100, tid: 102, name: 'node', threadId: 0 });
+  rec(0, 0, 0, EventKind.ThreadName, 1321, { pid: 100, tid: 105, name: 'libuv-worker', threadId: 0 });
   // worker <-> main: 2 sends each way, all received
   rec(100, 100, 0, EventKind.MessageSend, 1400, { channelKind: ChannelKind.Worker, channel: 'w:100:1', seq: 0, bytes: 30, site: '/app/main.js:9:10' });
   rec(100, 102, 1, EventKind.MessageReceive, 1450, { channelKind: ChannelKind.Worker, channel: 'w:100:1', seq: 0, bytes: 30 });
@@ -60,7 +64,7 @@ function makeTrace() {
   rec(100, 100, 0, EventKind.SpawnError, 3401, { spawnId: 9, code: 'ENOENT', message: 'spawn nope ENOENT', site: '/app/main.js:30:1' });
   rec(100, 100, 0, EventKind.ProcessExit, 4000, { code: 0, cause: 'normal' });
   // streams flushed in an order unlike time order, as the collector may copy them
-  for (const key of ['201:0', '100:1', '300:0', '100:0']) parts.push(streams.get(key)!.flush());
+  for (const key of ['201:0', '100:1', '0:0', '300:0', '100:0']) parts.push(streams.get(key)!.flush());
   parts.push(metaChunk({ t1: 5000, complete: true, exitCode: 0, exitSignal: null }));
   const out = new Uint8Array(parts.reduce((n, p) => n + p.length, 0));
   let o = 0;
@@ -122,11 +126,12 @@ test('summary JSON has the documented shape, crashes in order, counts per channe
     [
       [100, 100, 0, 'main', 'main'],
       [100, 102, 1, 'hasher', 'worker'],
+      [100, 105, -1, 'libuv-worker', 'os'],
       [201, 201, 0, 'main', 'main'],
       [300, 300, 0, 'main', 'main'],
     ],
   );
-  assert.deepEqual(s.counts, { spawns: 3, workers: 1, messagesSent: 5, messagesReceived: 6, crashes: 2, events: 32 });
+  assert.deepEqual(s.counts, { spawns: 3, workers: 1, messagesSent: 5, messagesReceived: 6, crashes: 2, events: 34 });
   assert.deepEqual(s.messagesByChannel, { process: 1, worker: 3, port: 0, broadcast: 1 });
   assert.deepEqual(
     s.crashes.map((c) => [c.pid, c.threadId, c.kind, c.name, c.message, c.site]),
