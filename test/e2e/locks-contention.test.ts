@@ -10,6 +10,7 @@ import type { ContentionEntry } from '../../src/protocol/trace';
 import { EventKind, WaitResult } from '../../src/protocol/events';
 import { analyzeLocks } from '../../src/recorder/locks';
 import { built, FAST, lineOf, NODE, program, record, ROOT } from './record-helpers';
+import { nodeBinary } from '../support/node-versions';
 
 const skip = !built() && 'run `npm run build` first';
 
@@ -79,3 +80,15 @@ console.log('done');
   assert.equal(list[0].sites[0].line, 4);
   assert.equal(list[0].sites[0].file, pathToFileURL(file).href, 'ESM frames name their file by URL');
 });
+
+for (const major of [22, 24]) {
+  test(`Node ${major}: the same counts for the Atomics mutex and async-mutex examples`, { skip }, async () => {
+    const node = nodeBinary(major);
+    const atomics = await record([node, path.join(ROOT, 'examples/locks/contended-mutex/main.js')], { flags: FAST });
+    assert.equal(atomics.run.status, 0, atomics.run.stderr);
+    assert.deepEqual((atomics.summary.contention ?? []).map((c) => [c.kind, c.acquisitions]), [['atomics', 800]]);
+    const am = await record([node, path.join(ROOT, 'examples/locks/async-mutex/main.js')], { flags: FAST });
+    assert.equal(am.run.status, 0, am.run.stderr);
+    assert.deepEqual((am.summary.contention ?? []).map(pick).sort(), [['async-mutex', 5, 4], ['async-mutex', 6, 4]]);
+  });
+}

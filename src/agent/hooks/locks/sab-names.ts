@@ -19,6 +19,7 @@ let counter = 0;
 
 export function initNames(pid: number, threadId: number): void {
   prefix = `${pid}.${threadId}.`;
+  counter = 0;
 }
 
 /** The name of a SAB, giving it a new one the first time this thread sees it. */
