@@ -121,7 +121,8 @@ export class Series {
     else while (i < n && ts[i] < t) i++;
     // i: first sample >= t
     this.hint = i;
-    if (i === 0) return n ? this.run.a[0] * (t >= ts[0] ? 1 : 0) : 0;
+    // before the first sample nothing is known: no CPU is attributed there
+    if (i === 0) return n ? this.run.a[0] : 0;
     if (i >= n) return this.run.a[n - 1];
     const t0 = ts[i - 1];
     const t1 = ts[i];
@@ -158,7 +159,7 @@ export class Track {
   private swLastIn = -1;
   crashed = false;
   exitCode: number | undefined;
-  constructor(readonly index: number, readonly pid: number, readonly tid: number) {}
+  constructor(readonly index: number, readonly pid: number, readonly tid: number, readonly proc: Proc) {}
 
   addEvent(i: number, t: number): void {
     if (t < this.lastTs) this.evSorted = false;
@@ -263,8 +264,11 @@ export class TraceModel {
   layoutVersion = 0;
 
   // link bookkeeping while decoding
-  private pendSend = new Map<string, number>();
-  private pendRecv = new Map<string, number>();
+  private pendSend = new Map<number, number>();
+  private pendRecv = new Map<number, number>();
+  // Strings are interned per stream; links need one id per distinct string across streams.
+  private globalIds = new Map<string, number>();
+  private gidCache = new Map<readonly string[], number[]>();
   private spawnCall = new Map<string, number>();
   private spawnFor = new Map<number, number>();
   private procFirst = new Map<number, number>();
@@ -334,7 +338,17 @@ export class TraceModel {
     if (whole) {
       // Pre-size the columns from the chunk headers: no doubling, no spare capacity.
       let total = 0;
-      for (const c of scan.chunks) if (c.type === ChunkType.Events) total += eventsChunkHeader(seg, c).count;
+      const perTrack = new Map<Track, number>();
+      for (const c of scan.chunks) {
+        if (c.type !== ChunkType.Events) continue;
+        const hd = eventsChunkHeader(seg, c);
+        total += hd.count;
+        if (hd.pid !== 0) {
+          const t = this.trackFor(hd.pid, hd.tid, hd.threadId);
+          perTrack.set(t, (perTrack.get(t) ?? 0) + hd.count);
+        }
+      }
+      for (const [t, n] of perTrack) t.ev.reserve(t.ev.n + n);
       this.ts.reserve(this.ts.n + total);
       this.kind.reserve(this.kind.n + total);
       this.track.reserve(this.track.n + total);
@@ -425,10 +439,11 @@ export class TraceModel {
     const key = tid > 0 ? pid + ':' + tid : pid + ':j' + threadId;
     let t = this.trackByKey.get(key);
     if (!t) {
-      t = new Track(this.tracks.length, pid, tid);
+      const p = this.proc(pid);
+      t = new Track(this.tracks.length, pid, tid, p);
       this.tracks.push(t);
       this.trackByKey.set(key, t);
-      this.proc(pid).tracks.push(t);
+      p.tracks.push(t);
       if (pid === 0) {
         t.kind = 'recorder';
         t.name = 'recorder';
@@ -471,7 +486,7 @@ export class TraceModel {
     tr.addEvent(i, ts);
     if (ts < this.minTs) this.minTs = ts;
     if (ts > this.maxTs) this.maxTs = ts;
-    const p = this.proc(pid);
+    const p = tr.proc;
     if (ts < p.startTs) p.startTs = ts;
     if (ts > p.endTs) p.endTs = ts;
     switch (kind) {
@@ -533,7 +548,7 @@ export class TraceModel {
         break;
       }
       case EventKind.MessageSend: {
-        const key = v[F.msCk] + '|' + s[v[F.msCh]] + '|' + v[F.msSeq];
+        const key = this.msgKey(v[F.msCk], this.gid(s, v[F.msCh]), v[F.msSeq]);
         const r = this.pendRecv.get(key);
         if (r !== undefined) {
           this.pendRecv.delete(key);
@@ -542,7 +557,7 @@ export class TraceModel {
         break;
       }
       case EventKind.MessageReceive: {
-        const key = v[F.mrCk] + '|' + s[v[F.mrCh]] + '|' + v[F.mrSeq];
+        const key = this.msgKey(v[F.mrCk], this.gid(s, v[F.mrCh]), v[F.mrSeq]);
         const snd = this.pendSend.get(key);
         if (snd !== undefined) {
           this.pendSend.delete(key);
@@ -628,6 +643,24 @@ export class TraceModel {
     const t = this.trackFor(v[F.swPid], v[F.swTid], -1);
     if (!t.hasSched) this.layoutVersion++;
     t.addSwitch(ts, v[F.swDir] === 1, v[F.swPre] === 1);
+  }
+
+  /** The trace-wide id of string `id` of a stream's table (cached per table). */
+  private gid(table: readonly string[], id: number): number {
+    let c = this.gidCache.get(table);
+    if (!c) this.gidCache.set(table, (c = []));
+    const known = c[id];
+    if (known !== undefined) return known;
+    const str = table[id] ?? '';
+    let g = this.globalIds.get(str);
+    if (g === undefined) this.globalIds.set(str, (g = this.globalIds.size + 1));
+    c[id] = g;
+    return g;
+  }
+
+  /** A number unique per (channel kind, channel, seq) while channels < 2^19 and seq < 2^31. */
+  private msgKey(ck: number, channel: number, seq: number): number {
+    return (channel * 4 + (ck & 3)) * 2147483648 + (seq % 2147483648);
   }
 
   private wakeSource(key: string, ts: number, ev: number): void {

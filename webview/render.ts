@@ -118,7 +118,43 @@ export function evLowerBound(model: TraceModel, tr: Track, t: number, lo = 0): n
   return lo;
 }
 
+/**
+ * Merges touching rectangles of one colour into one fillRect: in dense regions one rect per pixel
+ * column becomes one rect per run, which is what keeps zoomed-out frames cheap on a software canvas.
+ */
+class RectBatch {
+  private g!: CanvasRenderingContext2D;
+  private color = '';
+  private x = 0;
+  private y = 0;
+  private w = -1;
+  private h = 0;
+  begin(g: CanvasRenderingContext2D): void {
+    this.g = g;
+    this.w = -1;
+  }
+  add(x: number, y: number, w: number, h: number, color: string): void {
+    if (this.w >= 0 && color === this.color && y === this.y && h === this.h && x <= this.x + this.w + 1 && x >= this.x) {
+      this.w = Math.max(this.w, x + w - this.x);
+      return;
+    }
+    this.flush();
+    this.color = color;
+    this.x = x;
+    this.y = y;
+    this.w = w;
+    this.h = h;
+  }
+  flush(): void {
+    if (this.w < 0) return;
+    this.g.fillStyle = this.color;
+    this.g.fillRect(this.x, this.y, this.w, this.h);
+    this.w = -1;
+  }
+}
+
 export class Renderer {
+  private readonly batch = new RectBatch();
   readonly significant = new SignificantIndex();
   constructor(private readonly canvas: HTMLCanvasElement) {}
 
@@ -207,6 +243,7 @@ export class Renderer {
       const ss = tr.spanStart.a, se = tr.spanEnd.a, st = tr.spanType.a, sev = tr.spanEv.a;
       const npx = vp.nsPerPx;
       let k = lowerBound(ss, vp.start - tr.maxSpan, 0, n);
+      this.batch.begin(g);
       while (k < n && ss[k] <= vp.end) {
         if (se[k] < vp.start || d.hiddenKinds.has(kind[sev[k]])) {
           k++;
@@ -215,10 +252,10 @@ export class Renderer {
         const x0 = vp.x(ss[k]);
         const x1 = vp.x(se[k]);
         const type = st[k] as SpanType;
-        g.fillStyle = type === SpanType.LockHold ? pal.lockHold : type === SpanType.LockWait ? pal.lockWait : pal.atomicsWait;
         const top = type === SpanType.LockHold ? y + 13 : y + 7;
-        g.fillRect(x0, top, Math.max(1, x1 - x0), 7);
+        this.batch.add(x0, top, Math.max(1, x1 - x0), 7, type === SpanType.LockHold ? pal.lockHold : type === SpanType.LockWait ? pal.lockWait : pal.atomicsWait);
         if (sev[k] === d.selected) {
+          this.batch.flush();
           g.strokeStyle = pal.focus;
           g.lineWidth = 2;
           g.strokeRect(x0 - 1, top - 1, Math.max(1, x1 - x0) + 2, 9);
@@ -226,6 +263,7 @@ export class Renderer {
         if (x1 - x0 < 1) k = lowerBound(ss, ss[k] + npx, k + 1, n);
         else k++;
       }
+      this.batch.flush();
     }
     // markers, one per pixel column
     const ne = tr.ev.n;
@@ -234,14 +272,26 @@ export class Renderer {
       const npx = vp.nsPerPx;
       let k = evLowerBound(model, tr, vp.start - 4 * npx);
       const cy = y + h / 2;
+      const batch = this.batch;
+      batch.begin(g);
       while (k < ne) {
         const i = ev[k];
         const t = ts[i];
         if (t > vp.end + 4 * npx) break;
         const kd = kind[i];
-        if (!d.hiddenKinds.has(kd) && !isSpanKind(kd)) this.marker(g, pal, kd, vp.x(t), cy, false);
+        if (!d.hiddenKinds.has(kd) && !isSpanKind(kd)) {
+          const x = vp.x(t);
+          if (kd === EventKind.MessageSend) batch.add(x - 1, cy - 6, 2, 8, pal.send);
+          else if (kd === EventKind.MessageReceive) batch.add(x - 1, cy - 2, 2, 8, pal.recv);
+          else if (kd === EventKind.Mark) batch.add(x - 0.5, cy - 4, 1.5, 8, pal.mark);
+          else {
+            batch.flush();
+            this.marker(g, pal, kd, x, cy, false);
+          }
+        }
         k = evLowerBound(model, tr, t + npx, k + 1);
       }
+      batch.flush();
       for (const i of sig) {
         const t = ts[i];
         if (t < vp.start - 8 * npx || t > vp.end + 8 * npx || d.hiddenKinds.has(kind[i])) continue;
@@ -339,6 +389,7 @@ export class Renderer {
     const { vp, pal } = d;
     const npx = vp.nsPerPx;
     let k = Math.max(0, lowerBound(ts, vp.start, 0, n) - 1);
+    this.batch.begin(g);
     while (k < n && ts[k] <= vp.end) {
       const state = st[k];
       // the state holds until the next sample; samples within the same pixel are skipped
@@ -347,12 +398,10 @@ export class Renderer {
       const x0 = Math.max(0, vp.x(ts[k]));
       const x1 = Math.min(w, vp.x(Math.max(tEnd, ts[k] + npx)));
       const color = state === ThreadState.Running ? pal.running : state === ThreadState.Runnable ? pal.runnable : state === ThreadState.Uninterruptible ? pal.blocked : undefined;
-      if (color && x1 > x0) {
-        g.fillStyle = color;
-        g.fillRect(x0, y + 1, x1 - x0, 4);
-      }
+      if (color && x1 > x0) this.batch.add(x0, y + 1, x1 - x0, 4, color);
       k = Math.max(k + 1, next - 1);
     }
+    this.batch.flush();
   }
 
   /** CPU use as a filled area: per 2-px bucket, (CPU ns in bucket) / (bucket ns). */
@@ -467,12 +516,16 @@ export class Renderer {
     }
     const cap = Math.max(d.cpus || 1, ...buckets);
     g.fillStyle = pal.cpu;
+    g.beginPath();
+    g.moveTo(0, y + h);
     for (let b = 0; b < buckets.length; b++) {
-      const v = buckets[b];
-      if (v <= 0.001) continue;
-      const bh = (v / cap) * (h - 3);
-      g.fillRect(b * step, y + h - bh, step, bh);
+      const top = y + h - (buckets[b] / cap) * (h - 3);
+      g.lineTo(b * step, top);
+      g.lineTo((b + 1) * step, top);
     }
+    g.lineTo(buckets.length * step, y + h);
+    g.closePath();
+    g.fill();
     this.caption(g, d, `${cap.toFixed(0)} cores`, y);
   }
 

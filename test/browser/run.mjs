@@ -28,7 +28,7 @@ process.exit(failed ? 1 : 0);
 
 function run(file) {
   return new Promise((resolve) => {
-    const child = spawn(process.execPath, [file, ...process.argv.slice(2)], { stdio: ['ignore', 'pipe', 'inherit'] });
+    const child = spawn(process.execPath, [file], { stdio: ['ignore', 'pipe', 'inherit'] });
     let out = '';
     let buf = '';
     child.stdout.on('data', (d) => {

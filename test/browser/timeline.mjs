@@ -3,7 +3,7 @@
 // URL and works it the way a user does, reading results only from what the user sees: the track
 // list (a role=tree), the details pane, the search status, the filters and the axis. Also saves the
 // README's screenshots into docs/images/. Prints `RESULT: N passed, N failed`.
-//   node test/browser/timeline.mjs [--no-screenshots]
+//   node test/browser/timeline.mjs [--screenshots]
 import { spawnSync } from 'node:child_process';
 import fs from 'node:fs';
 import os from 'node:os';
@@ -15,7 +15,7 @@ const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..', '.
 const cli = path.join(root, 'dist', 'cli.js');
 const CHROMIUM = process.env.CHROMIUM ?? '/usr/bin/chromium';
 const ARGS = ['--headless', '--no-sandbox', '--disable-gpu', '--disable-dev-shm-usage', '--disable-quic', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync', '--host-resolver-rules=MAP * ~NOTFOUND , EXCLUDE 127.0.0.1'];
-const shots = !process.argv.includes('--no-screenshots');
+const shots = process.argv.includes('--screenshots'); // refreshes docs/images (not during npm test)
 
 let passed = 0;
 let failed = 0;
