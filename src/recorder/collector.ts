@@ -12,8 +12,19 @@ import { ChunkType, encodeRecord, fileHeader, indexChunk, metaChunk, scanChunks,
 
 const STREAM_FILE = /^(\d+)-(\d+)\.ctc$/;
 
+/**
+ * Stream files kept open at once. A program that starts thousands of workers over its life would
+ * otherwise run the collector out of file descriptors (EMFILE) and lose their streams; beyond this,
+ * the longest-idle files are closed and only stat()ed until they grow.
+ */
+const MAX_OPEN_STREAMS = 256;
+
 interface Tail {
+  /** -1 while closed to save descriptors */
   fd: number;
+  path: string;
+  /** the poll in which data last arrived */
+  lastData: number;
   offset: number;
   pending: Uint8Array;
   pid: number;
@@ -37,6 +48,8 @@ export class Collector {
   private readonly decoder = new TraceDecoder();
   private readonly own = new StreamEncoder(0, 0, 0);
   private readBuf = new Uint8Array(1 << 20);
+  private polls = 0;
+  private open = 0;
   events = 0;
   closed = false;
 
@@ -70,21 +83,49 @@ export class Collector {
     } catch {
       // the dir is ours and only goes away in finish(); nothing to read
     }
+    this.polls++;
     for (const name of names) {
       let t = this.tails.get(name);
       if (!t) {
         const m = STREAM_FILE.exec(name);
         if (!m) continue;
-        try {
-          t = { fd: fs.openSync(path.join(this.sessionDir, name), 'r'), offset: 0, pending: new Uint8Array(0), pid: Number(m[1]), threadId: Number(m[2]), broken: false };
-        } catch {
-          continue;
-        }
+        t = { fd: -1, path: path.join(this.sessionDir, name), lastData: this.polls, offset: 0, pending: new Uint8Array(0), pid: Number(m[1]), threadId: Number(m[2]), broken: false };
         this.tails.set(name, t);
       }
+      if (t.fd < 0 && !this.reopen(t)) continue;
       this.drain(t);
     }
+    if (this.open > MAX_OPEN_STREAMS) this.closeIdle();
     this.flushOwn();
+  }
+
+  /** Opens a closed stream file if it has grown (or was never opened); false if nothing to read. */
+  private reopen(t: Tail): boolean {
+    try {
+      if (t.offset > 0 && fs.statSync(t.path).size <= t.offset) return false;
+      t.fd = fs.openSync(t.path, 'r');
+      this.open++;
+      return true;
+    } catch (e) {
+      if ((e as NodeJS.ErrnoException).code === 'EMFILE') this.closeIdle();
+      return false;
+    }
+  }
+
+  private closeIdle(): void {
+    const open = [...this.tails.values()].filter((t) => t.fd >= 0).sort((a, b) => a.lastData - b.lastData);
+    for (const t of open.slice(0, Math.max(1, open.length - MAX_OPEN_STREAMS / 2))) this.close(t);
+  }
+
+  private close(t: Tail): void {
+    if (t.fd < 0) return;
+    try {
+      fs.closeSync(t.fd);
+    } catch {
+      // already closed
+    }
+    t.fd = -1;
+    this.open--;
   }
 
   private drain(t: Tail): void {
@@ -98,6 +139,7 @@ export class Collector {
       }
       if (n === 0) return;
       t.offset += n;
+      t.lastData = this.polls;
       let data: Uint8Array;
       if (t.pending.length) {
         data = new Uint8Array(t.pending.length + n);
@@ -181,13 +223,7 @@ export class Collector {
     this.writeChunk(metaChunk(finalMeta), ChunkType.Meta, 0, 0, 0, 0, 0);
     this.write(indexChunk(this.index, this.offset));
     this.closed = true;
-    for (const t of this.tails.values()) {
-      try {
-        fs.closeSync(t.fd);
-      } catch {
-        // already closed
-      }
-    }
+    for (const t of this.tails.values()) this.close(t);
     fs.closeSync(this.fd);
     fs.rmSync(this.sessionDir, { recursive: true, force: true });
   }
