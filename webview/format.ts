@@ -19,7 +19,8 @@ function trimZeros(s: string): string {
 
 /** An axis tick label at offset `ns` from the trace start, with the unit fixed by the tick step. */
 export function fmtTick(ns: number, step: number): string {
-  const [div, unit] = step >= 1e9 ? [1e9, 's'] : step >= 1e6 ? [1e6, 'ms'] : step >= 1e3 ? [1e3, 'µs'] : [1, 'ns'];
+  // a step of a tenth of a unit or more is labelled in that unit: 0.5 ms steps read "1.5 ms", not "1500 µs"
+  const [div, unit] = step >= 1e8 ? [1e9, 's'] : step >= 1e5 ? [1e6, 'ms'] : step >= 1e2 ? [1e3, 'µs'] : [1, 'ns'];
   const decimals = Math.max(0, Math.ceil(-Math.log10(step / div) - 1e-9));
   return `${(ns / div).toFixed(Math.min(decimals, 9))} ${unit}`;
 }
