@@ -40,6 +40,12 @@ const out = [];
 out.push(Atomics.compareExchange(a, 0, 0, 1), Atomics.compareExchange(a, 0, 0, 1), Atomics.exchange(a, 0, 0), Atomics.exchange(a, 1, 3));
 out.push(Atomics.store(a, 1, 0), Atomics.store(a, 2, '7'), Atomics.compareExchange(b, 0, 0n, 5n), Atomics.exchange(b, 0, 0n));
 out.push(Atomics.wait(a, 0, 1), Atomics.wait(a, 0, 0, 5), Atomics.notify(a, 0), Atomics.notify(a, 0, 0));
+let calls = 0;
+const o = { valueOf() { calls++; return 0; } };
+out.push(Atomics.compareExchange(a, o, o, 1), Atomics.store(a, 0, o), Atomics.exchange(a, o, o), Atomics.wait(a, o, 1, o), calls);
+const trap = new Int32Array(new SharedArrayBuffer(8));
+Object.defineProperty(trap, 'buffer', { get() { calls += 100; throw new Error('user getter'); } });
+out.push(Atomics.compareExchange(trap, 0, 0, 1), Atomics.store(trap, 0, 0), Atomics.wait(trap, 0, 1), calls);
 const wa = Atomics.waitAsync(a, 0, 9);
 out.push(wa.async, wa.value);
 for (const bad of [() => Atomics.wait(new Int32Array(4), 0, 0), () => Atomics.compareExchange(a, 99, 0, 1), () => Atomics.store({}, 0, 0)]) {

@@ -24,13 +24,34 @@ type AnyAtomics = {
 
 const RESULT: Record<string, number> = { ok: WaitResult.Ok, 'not-equal': WaitResult.NotEqual, 'timed-out': WaitResult.TimedOut };
 
+// The hooks must never run user code (a getter, valueOf) that the original call would not have
+// run, nor run it twice: the buffer is read with the intrinsic TypedArray getter, and values are
+// only converted when they are primitives (an object argument is simply not recorded).
+const bufferOf = Object.getOwnPropertyDescriptor(Object.getPrototypeOf(Int8Array.prototype), 'buffer')!.get!;
+
 function sharedBuffer(ta: unknown): SharedArrayBuffer | undefined {
-  const b = (ta as { buffer?: unknown } | null)?.buffer;
-  return b instanceof SharedArrayBuffer ? b : undefined;
+  try {
+    const b = bufferOf.call(ta);
+    return b instanceof SharedArrayBuffer ? b : undefined;
+  } catch {
+    return undefined; // not a typed array: the original call throws its own error
+  }
+}
+
+const isPrimitive = (v: unknown): boolean => v === null || (typeof v !== 'object' && typeof v !== 'function' && typeof v !== 'symbol');
+
+/** 1: converts to 0, 0: converts to something else, -1: unknown without running user code */
+function zeroness(v: unknown): number {
+  if (v === 0 || v === 0n) return 1;
+  if (typeof v === 'number') return Math.trunc(v) === 0 || v !== v ? 1 : 0;
+  if (typeof v === 'bigint') return 0;
+  if (!isPrimitive(v)) return -1;
+  const n = Number(v as string);
+  return n !== n || Math.trunc(n) === 0 ? 1 : 0;
 }
 
 function timeoutField(t: unknown): number {
-  if (t === undefined) return -1;
+  if (t === undefined || !isPrimitive(t) || typeof t === 'bigint') return -1;
   const n = Number(t);
   if (!(n < Infinity) || Number.isNaN(n)) return -1;
   if (n <= 0) return 0;
@@ -38,7 +59,8 @@ function timeoutField(t: unknown): number {
 }
 
 function intField(v: unknown): number {
-  const n = typeof v === 'bigint' ? Number(v) : Number(v);
+  if (!isPrimitive(v)) return 0;
+  const n = Number(v as string);
   return Number.isFinite(n) ? Math.trunc(n) : 0;
 }
 
@@ -105,6 +127,7 @@ export function installAtomicsHooks(ctx: AgentContext): void {
   function lockEvent(wrapper: Function, sab: SharedArrayBuffer, index: unknown, acquire: boolean): void {
     inHook = true;
     try {
+      if (!isPrimitive(index)) return;
       const key = `${sabName(sab)}[${intField(index)}]`;
       const enc = ctx.enc;
       if (acquire) {
@@ -194,7 +217,7 @@ export function installAtomicsHooks(ctx: AgentContext): void {
           enc.begin(EventKind.AtomicsNotify, ts);
           enc.s(sabName(sab));
           enc.u(intField(index));
-          enc.i(count === undefined || !(Number(count) < Infinity) ? -1 : intField(count));
+          enc.i(count === undefined || !isPrimitive(count) || typeof count === "bigint" || !(Number(count) < Infinity) ? -1 : intField(count));
           enc.u(woken);
           enc.s(cs.site);
           ctx.recorded();
@@ -210,27 +233,29 @@ export function installAtomicsHooks(ctx: AgentContext): void {
 
   A.compareExchange = function compareExchange(ta: unknown, index: unknown, expected: unknown, replacement: unknown): unknown {
     const old = origCas(ta, index, expected, replacement);
-    // eslint-disable-next-line eqeqeq -- 0 and 0n alike
-    if (old == 0 && expected == 0 && replacement != 0) {
-      if (!quiet()) {
+    if (old === 0 || old === 0n) {
+      if (zeroness(expected) === 1 && zeroness(replacement) === 0 && !quiet()) {
         const sab = sharedBuffer(ta);
         if (sab !== undefined) lockEvent(compareExchange, sab, index, true);
       }
-    } else if (held.size > 0 && replacement == 0 && old == expected && old != 0 && !quiet()) {
-      const sab = sharedBuffer(ta);
-      if (sab !== undefined) lockEvent(compareExchange, sab, index, false);
+    } else if (held.size > 0 && zeroness(replacement) === 1 && !quiet()) {
+      // success means `old` equals the converted `expected`; only plain numbers / bigints are compared
+      if ((typeof expected === 'number' || typeof expected === 'bigint') && old == expected) {
+        const sab = sharedBuffer(ta);
+        if (sab !== undefined) lockEvent(compareExchange, sab, index, false);
+      }
     }
     return old;
   };
 
   A.exchange = function exchange(ta: unknown, index: unknown, value: unknown): unknown {
     const old = origExchange(ta, index, value);
-    if (old == 0 && value != 0) {
-      if (!quiet()) {
+    if (old === 0 || old === 0n) {
+      if (zeroness(value) === 0 && !quiet()) {
         const sab = sharedBuffer(ta);
         if (sab !== undefined) lockEvent(exchange, sab, index, true);
       }
-    } else if (held.size > 0 && value == 0 && old != 0 && !quiet()) {
+    } else if (held.size > 0 && zeroness(value) === 1 && !quiet()) {
       const sab = sharedBuffer(ta);
       if (sab !== undefined) lockEvent(exchange, sab, index, false);
     }
@@ -239,7 +264,7 @@ export function installAtomicsHooks(ctx: AgentContext): void {
 
   A.store = function store(ta: unknown, index: unknown, value: unknown): unknown {
     const r = origStore(ta, index, value);
-    if (held.size > 0 && value == 0 && !quiet()) {
+    if (held.size > 0 && zeroness(value) === 1 && !quiet()) {
       const sab = sharedBuffer(ta);
       if (sab !== undefined) lockEvent(store, sab, index, false);
     }
