@@ -11,6 +11,11 @@ import { lockSite } from './sites';
 
 type Options = { mode?: unknown; ifAvailable?: unknown; steal?: unknown; signal?: { aborted?: boolean; addEventListener?: Function } };
 
+function dataProp(o: object, key: string): unknown {
+  const d = Object.getOwnPropertyDescriptor(o, key);
+  return d && 'value' in d ? d.value : undefined;
+}
+
 export function installWebLocksHooks(ctx: AgentContext): void {
   const nav = (globalThis as { navigator?: { locks?: object } }).navigator;
   const locks = nav?.locks;
@@ -44,8 +49,10 @@ export function installWebLocksHooks(ctx: AgentContext): void {
     let args: unknown[] = Array.prototype.slice.call(arguments);
     try {
       const opts = (cbIndex === 2 && optionsOrCallback && typeof optionsOrCallback === 'object' ? optionsOrCallback : {}) as Options;
-      const lockName = String(name);
-      const mode = opts.mode === 'shared' ? 'shared' : 'exclusive';
+      // read only what reading twice cannot change: strings and own data properties (no getters)
+      const lockName = typeof name === 'string' ? name : typeof name === 'number' || typeof name === 'boolean' || name == null ? String(name) : '[object]';
+      const mode = dataProp(opts, 'mode') === 'shared' ? 'shared' : 'exclusive';
+      const signal = dataProp(opts, 'signal') as Options['signal'];
       const id = ctx.nextId();
       const cs = lockSite(request);
       const requestedAt = ctx.now();
@@ -56,9 +63,9 @@ export function installWebLocksHooks(ctx: AgentContext): void {
         write(EventKind.LockReleased, id, lockName, mode, undefined, undefined);
       };
       write(EventKind.LockRequest, id, lockName, mode, cs.site, cs.stack);
-      if (opts.signal && typeof opts.signal.addEventListener === 'function') {
+      if (signal && typeof signal.addEventListener === 'function') {
         // an aborted request that was never granted ends as a release of nothing
-        opts.signal.addEventListener('abort', () => {
+        signal.addEventListener('abort', () => {
           if (!granted) done();
         }, { once: true });
       }
