@@ -97,6 +97,9 @@ export class TimelineView implements vscode.Disposable {
 
   private push(bytes: Uint8Array): void {
     if (bytes.byteLength === 0) return;
+    // A plain Uint8Array that owns its whole buffer: Node Buffers (pooled, offset views) and other views
+    // reach the webview empty through postMessage's serializer.
+    if (bytes.constructor !== Uint8Array || bytes.byteOffset !== 0 || bytes.byteLength !== bytes.buffer.byteLength) bytes = new Uint8Array(bytes);
     this.chunks.push(bytes);
     this.pending.push(bytes);
     this.size += bytes.byteLength;
