@@ -1,7 +1,8 @@
 // Trace size and collector throughput on the message-heavy workload (4 workers x 25k round trips:
 // 200k messages, 400k send/receive events), recorded through the real CLI and agent.
 // Prints, as medians of RUNS runs:
-//   - untraced vs traced wall time and their ratio (baseline: the same workload, same run, no agent)
+//   - untraced vs traced wall time and their ratio (baseline: the same workload, same run, no agent),
+//     for the message-heavy workload and for a CPU-bound one (2 workers hashing, 4 messages)
 //   - bytes per event on disk (target <= 16)
 //   - events/s through the collector (tail, CRC, decode, copy, index), replayed from the recorded
 //     streams, against a baseline of plain read + write of the same bytes
@@ -21,7 +22,26 @@ const RUNS = Number(process.env.BENCH_RUNS ?? 3);
 const self = fileURLToPath(import.meta.url);
 
 if (process.argv[2] === 'workload') await workload();
+else if (process.argv[2] === 'cpu') await cpuWorkload();
 else if (isMainThread) await main();
+
+// ---------------------------------------------------------------- the CPU-bound workload
+async function cpuWorkload() {
+  if (!isMainThread) return;
+  await Promise.all(
+    [0, 1].map((n) => {
+      const w = new Worker(self, { argv: ['cpu-worker'], workerData: n });
+      return new Promise((resolve) => w.once('message', () => w.terminate().then(resolve)));
+    }),
+  );
+}
+
+if (!isMainThread && process.argv.includes('cpu-worker')) {
+  const { createHash } = await import('node:crypto');
+  let h = Buffer.from('seed');
+  for (let r = 0; r < 400_000; r++) h = createHash('sha256').update(h).digest();
+  parentPort.postMessage(h.toString('hex'));
+}
 
 // ---------------------------------------------------------------- the workload
 async function workload() {
@@ -72,6 +92,14 @@ async function main() {
       tracePath = path.join(tmp, `run${r}.ctrace`);
       traced.push(timed(process.execPath, [cli, 'record', '--no-sched', '-o', tracePath, '--', process.execPath, self, 'workload']));
     }
+    const cpuUntraced = [];
+    const cpuTraced = [];
+    const cpuNoSched = [];
+    for (let r = 0; r < RUNS; r++) {
+      cpuUntraced.push(timed(process.execPath, [self, 'cpu']));
+      cpuTraced.push(timed(process.execPath, [cli, 'record', '-o', path.join(tmp, `cpu${r}.ctrace`), '--', process.execPath, self, 'cpu']));
+      cpuNoSched.push(timed(process.execPath, [cli, 'record', '--no-sched', '-o', path.join(tmp, `cpu${r}.ctrace`), '--', process.execPath, self, 'cpu']));
+    }
     trace = await readTrace(tracePath);
     const size = fs.statSync(tracePath).size;
     const events = trace.events.length;
@@ -118,7 +146,11 @@ async function main() {
     const mt = median(traced);
     console.log(`workload: ${WORKERS} workers x ${ROUND_TRIPS} round trips (${RUNS} runs each, medians)`);
     console.log(`  untraced wall time            ${mu.toFixed(0)} ms`);
-    console.log(`  traced wall time (ctrace)     ${mt.toFixed(0)} ms   ratio ${(mt / mu).toFixed(2)}x (target <= 1.05x)`);
+    console.log(`  traced, --no-sched            ${mt.toFixed(0)} ms   ratio ${(mt / mu).toFixed(2)}x (target <= 1.05x)`);
+    console.log(`CPU-bound workload: 2 workers x 400k SHA-256 rounds (${RUNS} runs each, medians)`);
+    console.log(`  untraced wall time            ${median(cpuUntraced).toFixed(0)} ms`);
+    console.log(`  traced, --no-sched            ${median(cpuNoSched).toFixed(0)} ms   ratio ${(median(cpuNoSched) / median(cpuUntraced)).toFixed(2)}x (target <= 1.02x)`);
+    console.log(`  traced, scheduling capture on ${median(cpuTraced).toFixed(0)} ms   ratio ${(median(cpuTraced) / median(cpuUntraced)).toFixed(2)}x`);
     console.log(`trace: ${events} events (${messages} message send/receive), ${size} bytes`);
     console.log(`  bytes per event on disk       ${(size / events).toFixed(2)} (target <= 16)`);
     console.log(`collector replay of those streams (${streams.size} streams, ${Math.max(RUNS, 5)} runs, medians)`);
