@@ -11,6 +11,7 @@ import { summarize } from '../../src/recorder/summary';
 import type { DeadlockReport } from '../../src/protocol/trace';
 import { nodeBinary } from '../support/node-versions';
 import fs from 'node:fs';
+import { spawn } from 'node:child_process';
 import { built, lineOf, program, ROOT, tmpDir } from './record-helpers';
 
 /** 1-based line of the first `marker` after the line holding `after`. */
@@ -111,4 +112,30 @@ if (isMainThread) {
   assert.equal(live, undefined);
   assert.equal(result.exitCode, 0, 'the program ended by itself');
   assert.deepEqual(summary.deadlocks ?? [], []);
+});
+
+test('ctrace record prints the deadlock at once while the program hangs; --fail-on deadlock exits non-zero', { skip }, async () => {
+  const main = path.join(ROOT, 'examples/locks/abba-deadlock/main.js');
+  const out = path.join(tmpDir('ctrace-locks-cli-'), 'out.ctrace');
+  const cli = spawn(process.execPath, [path.join(ROOT, 'dist/cli.js'), 'record', '--no-sched', '--fail-on', 'deadlock', '-o', out, '--', process.execPath, main], { cwd: ROOT });
+  let stderr = '';
+  const printed = new Promise<boolean>((resolve) => {
+    const timer = setTimeout(() => resolve(false), 20_000);
+    cli.stderr.on('data', (b) => {
+      stderr += b;
+      if (/DEADLOCK/.test(stderr)) {
+        clearTimeout(timer);
+        resolve(true);
+      }
+    });
+  });
+  cli.stdout.resume();
+  const ok = await printed;
+  const exit = new Promise<number | null>((resolve) => cli.on('exit', (code) => resolve(code)));
+  cli.kill('SIGINT');
+  const code = await exit;
+  assert.ok(ok, `no deadlock printed:\n${stderr}`);
+  assert.match(stderr, /holds \[atomics:\d+\.0\.1\[0\]\] and waits for atomics:\d+\.0\.1\[1\]/);
+  assert.notEqual(code, 0, '--fail-on deadlock');
+  assert.ok(fs.existsSync(out));
 });
