@@ -538,8 +538,9 @@ function hit(x: number, y: number): { row?: Row; event: number } {
   const i = nearestOnTrack(row, t, vp.nsPerPx * 6);
   if (i >= 0) return { row, event: i };
   const tr = row.track;
-  const n = tr.spanStart.n;
-  for (let k = lowerBound(tr.spanStart.a, t - tr.maxSpan, 0, n); k < n && tr.spanStart.a[k] <= t; k++) {
+  const n = tr.spanCount;
+  const ts = model.ts.a;
+  for (let k = tr.spanLowerBound(ts, t - tr.maxSpan); k < n && ts[tr.spanEv.a[k]] <= t; k++) {
     if (tr.spanEnd.a[k] >= t - vp.nsPerPx && !hiddenKinds.has(model.kind.a[tr.spanEv.a[k]])) return { row, event: tr.spanEv.a[k] };
   }
   return { row, event: -1 };
@@ -599,8 +600,8 @@ function showRange(): void {
       counts.set(kd, (counts.get(kd) ?? 0) + stride);
       events += stride;
     }
-    for (let k = 0; k < tr.spanStart.n; k++) {
-      const s = Math.max(a, tr.spanStart.a[k]);
+    for (let k = tr.spanLowerBound(model.ts.a, a - tr.maxSpan); k < tr.spanCount && model.ts.a[tr.spanEv.a[k]] < b; k++) {
+      const s = Math.max(a, model.ts.a[tr.spanEv.a[k]]);
       const e = Math.min(b, tr.spanEnd.a[k]);
       if (e <= s) continue;
       if (tr.spanType.a[k] === SpanType.LockHold) hold += e - s;

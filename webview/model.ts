@@ -117,8 +117,10 @@ export class Series {
     const n = this.ts.n;
     let i = hint;
     if (i >= n || (i > 0 && ts[i - 1] > t)) i = 0;
-    if (n - i > 8 && ts[i + 8] <= t) i = lowerBound(ts, t, i, n);
-    else while (i < n && ts[i] < t) i++;
+    // gallop from the hint: consecutive calls walk forward a little at a time
+    let step = 1;
+    while (i + step < n && ts[i + step] < t) step *= 2;
+    i = lowerBound(ts, t, i + (step >> 1), Math.min(n, i + step + 1));
     // i: first sample >= t
     this.hint = i;
     // before the first sample nothing is known: no CPU is attributed there
@@ -143,7 +145,7 @@ export class Track {
   ev = u32(16);
   evSorted = true;
   private lastTs = -Infinity;
-  spanStart = f64(16);
+  // a span's start is its first event's time (ts[spanEv[k]]): not stored twice
   spanEnd = f64(16);
   spanType = u8(16);
   spanEv = u32(16);
@@ -168,14 +170,35 @@ export class Track {
     if (t < this.startTs) this.startTs = t;
     if (t > this.endTs) this.endTs = t;
   }
+  private lastSpanStart = -Infinity;
+  get spanCount(): number {
+    return this.spanEv.n;
+  }
   addSpan(start: number, end: number, type: SpanType, ev: number): void {
-    const n = this.spanStart.n;
-    if (n && start < this.spanStart.a[n - 1]) this.spansSorted = false;
-    this.spanStart.push(start);
+    if (start < this.lastSpanStart) this.spansSorted = false;
+    else this.lastSpanStart = start;
     this.spanEnd.push(end);
     this.spanType.push(type);
     this.spanEv.push(ev);
     if (end - start > this.maxSpan) this.maxSpan = end - start;
+  }
+  /** First span index k >= lo whose start (ts[spanEv[k]]) is >= t; gallops from lo. */
+  spanLowerBound(ts: Float64Array, t: number, lo = 0): number {
+    const ev = this.spanEv.a;
+    const n = this.spanEv.n;
+    let hi = n;
+    if (lo > 0) {
+      let step = 1;
+      while (lo + step < n && ts[ev[lo + step]] < t) step *= 2;
+      hi = Math.min(n, lo + step + 1);
+      lo += step >> 1;
+    }
+    while (lo < hi) {
+      const m = (lo + hi) >>> 1;
+      if (ts[ev[m]] < t) lo = m + 1;
+      else hi = m;
+    }
+    return lo;
   }
   addSwitch(t: number, dirIn: boolean, preempt: boolean): void {
     if (dirIn) this.swLastIn = t;
@@ -224,6 +247,9 @@ export class Proc {
     return `${cmd} (pid ${this.pid}${this.ppid >= 0 ? `, ppid ${this.ppid}` : ''})`;
   }
 }
+
+/** Versions are unique across models, so caches keyed by version never mix two traces. */
+let versions = 0;
 
 interface WakeSources {
   ts: number[];
@@ -377,6 +403,9 @@ export class TraceModel {
         t.ev.trim();
         t.samples.trim();
         t.switches.trim();
+        t.spanEnd.trim();
+        t.spanType.trim();
+        t.spanEv.trim();
       }
       this.pendSend.clear();
       this.pendRecv.clear();
@@ -393,11 +422,10 @@ export class TraceModel {
         t.evSorted = true;
       }
       if (!t.spansSorted) {
-        const n = t.spanStart.n;
-        const order = Array.from({ length: n }, (_, i) => i).sort((a, b) => t.spanStart.a[a] - t.spanStart.a[b]);
-        const s = t.spanStart.a.slice(0, n), e = t.spanEnd.a.slice(0, n), ty = t.spanType.a.slice(0, n), ev = t.spanEv.a.slice(0, n);
+        const n = t.spanCount;
+        const order = Array.from({ length: n }, (_, i) => i).sort((a, b) => ts[t.spanEv.a[a]] - ts[t.spanEv.a[b]]);
+        const e = t.spanEnd.a.slice(0, n), ty = t.spanType.a.slice(0, n), ev = t.spanEv.a.slice(0, n);
         order.forEach((o, k) => {
-          t.spanStart.a[k] = s[o];
           t.spanEnd.a[k] = e[o];
           t.spanType.a[k] = ty[o];
           t.spanEv.a[k] = ev[o];
@@ -409,13 +437,13 @@ export class TraceModel {
     if (typeof t0 === 'number' && t0 < this.minTs && this.minTs - t0 < 60e9) this.minTs = t0;
     const t1 = this.meta.t1;
     if (typeof t1 === 'number' && t1 > this.maxTs && t1 - this.maxTs < 60e9) this.maxTs = t1;
-    this.version++;
+    this.version = ++versions;
   }
 
   markEnded(): void {
     this.live = false;
     this.resolveWakes(true);
-    this.version++;
+    this.version = ++versions;
   }
 
   // ------------------------------------------------------------------ decoding
@@ -777,9 +805,9 @@ export class TraceModel {
   /** The span that begins at event i, if any. */
   spanOf(i: number): { start: number; end: number; type: SpanType } | undefined {
     const t = this.tracks[this.track.a[i]];
-    const n = t.spanStart.n;
-    let k = lowerBound(t.spanStart.a, this.ts.a[i], 0, n);
-    for (; k < n && t.spanStart.a[k] === this.ts.a[i]; k++) if (t.spanEv.a[k] === i) return { start: t.spanStart.a[k], end: t.spanEnd.a[k], type: t.spanType.a[k] };
+    const n = t.spanCount;
+    const ts = this.ts.a;
+    for (let k = t.spanLowerBound(ts, ts[i]); k < n && ts[t.spanEv.a[k]] === ts[i]; k++) if (t.spanEv.a[k] === i) return { start: ts[i], end: t.spanEnd.a[k], type: t.spanType.a[k] };
     return undefined;
   }
 
@@ -798,7 +826,7 @@ export class TraceModel {
   memoryBytes(): number {
     let n = this.ts.bytes + this.kind.bytes + this.track.bytes + this.flowFrom.bytes + this.flowTo.bytes + this.flowType.bytes;
     for (const s of this.segs) n += s.byteLength;
-    for (const t of this.tracks) n += t.ev.bytes + t.spanStart.bytes * 2 + t.spanType.bytes + t.spanEv.bytes + (t.samples.ts.bytes + t.switches.ts.bytes) * 3.5;
+    for (const t of this.tracks) n += t.ev.bytes + t.spanEnd.bytes + t.spanType.bytes + t.spanEv.bytes + (t.samples.ts.bytes + t.switches.ts.bytes) * 3.5;
     return n;
   }
 }

@@ -105,17 +105,34 @@ export class SignificantIndex {
   }
 }
 
-/** Index k into track.ev of the first event with ts >= t. */
+/**
+ * Index k into track.ev of the first event with ts >= t, searching from `lo`. Gallops first (1, 2,
+ * 4... ahead) so that stepping one pixel column at a time costs O(log gap), not O(log events).
+ */
 export function evLowerBound(model: TraceModel, tr: Track, t: number, lo = 0): number {
   const ev = tr.ev.a;
   const ts = model.ts.a;
-  let hi = tr.ev.n;
+  const n = tr.ev.n;
+  let hi = n;
+  if (lo > 0) {
+    let step = 1;
+    while (lo + step < n && ts[ev[lo + step]] < t) step *= 2;
+    hi = Math.min(n, lo + step + 1);
+    lo = lo + (step >> 1);
+  }
   while (lo < hi) {
     const m = (lo + hi) >>> 1;
     if (ts[ev[m]] < t) lo = m + 1;
     else hi = m;
   }
   return lo;
+}
+
+/** lowerBound over a sorted column from `lo`, galloping first (see evLowerBound). */
+function gallop(a: ArrayLike<number>, t: number, lo: number, n: number): number {
+  let step = 1;
+  while (lo + step < n && a[lo + step] < t) step *= 2;
+  return lowerBound(a, t, lo + (step >> 1), Math.min(n, lo + step + 1));
 }
 
 /**
@@ -238,18 +255,19 @@ export class Renderer {
       this.states(g, d, tr.stateSeries, y, w);
     }
     // spans: waits and holds
-    const n = tr.spanStart.n;
+    const n = tr.spanCount;
     if (n) {
-      const ss = tr.spanStart.a, se = tr.spanEnd.a, st = tr.spanType.a, sev = tr.spanEv.a;
+      const se = tr.spanEnd.a, st = tr.spanType.a, sev = tr.spanEv.a;
       const npx = vp.nsPerPx;
-      let k = lowerBound(ss, vp.start - tr.maxSpan, 0, n);
+      let k = tr.spanLowerBound(ts, vp.start - tr.maxSpan);
       this.batch.begin(g);
-      while (k < n && ss[k] <= vp.end) {
+      while (k < n && ts[sev[k]] <= vp.end) {
         if (se[k] < vp.start || d.hiddenKinds.has(kind[sev[k]])) {
           k++;
           continue;
         }
-        const x0 = vp.x(ss[k]);
+        const s0 = ts[sev[k]];
+        const x0 = vp.x(s0);
         const x1 = vp.x(se[k]);
         const type = st[k] as SpanType;
         const top = type === SpanType.LockHold ? y + 13 : y + 7;
@@ -260,7 +278,7 @@ export class Renderer {
           g.lineWidth = 2;
           g.strokeRect(x0 - 1, top - 1, Math.max(1, x1 - x0) + 2, 9);
         }
-        if (x1 - x0 < 1) k = lowerBound(ss, ss[k] + npx, k + 1, n);
+        if (x1 - x0 < 1) k = tr.spanLowerBound(ts, s0 + npx, k + 1);
         else k++;
       }
       this.batch.flush();
@@ -393,7 +411,7 @@ export class Renderer {
     while (k < n && ts[k] <= vp.end) {
       const state = st[k];
       // the state holds until the next sample; samples within the same pixel are skipped
-      const next = lowerBound(ts, ts[k] + npx, k + 1, n);
+      const next = gallop(ts, ts[k] + npx, k + 1, n);
       const tEnd = k + 1 < n ? ts[k + 1] : ts[k];
       const x0 = Math.max(0, vp.x(ts[k]));
       const x1 = Math.min(w, vp.x(Math.max(tEnd, ts[k] + npx)));
@@ -585,8 +603,8 @@ export class Renderer {
     const fi = this.flowIndex.get(model);
     const budget = 600;
     const visible: number[] = [];
-    let k = lowerBound(fi.start, vp.start - fi.maxLen, 0, fi.start.length);
-    for (; k < fi.start.length && fi.start[k] <= vp.end && visible.length <= budget; k++) {
+    let k = fi.lowerBound(vp.start - fi.maxLen);
+    for (; k < fi.order.length && fi.start(k) <= vp.end && visible.length <= budget; k++) {
       const f = fi.order[k];
       if (Math.max(ts[from[f]], ts[to[f]]) >= vp.start) visible.push(f);
     }
@@ -596,15 +614,16 @@ export class Renderer {
   readonly flowIndex = new FlowIndex();
 }
 
-/** Flows sorted by their earlier end, with the longest flow's length, for windowed lookups. */
+/** Flows in order of their earlier end, with the longest flow's length, for windowed lookups. */
 class FlowIndex {
   private built = -1;
-  start = new Float64Array(0);
   order = new Uint32Array(0);
   maxLen = 0;
+  private model: TraceModel | undefined;
   get(model: TraceModel): this {
-    if (this.built === model.version) return this;
+    if (this.built === model.version && this.model === model) return this;
     this.built = model.version;
+    this.model = model;
     const n = model.flowCount;
     const ts = model.ts.a, from = model.flowFrom.a, to = model.flowTo.a;
     const key = new Float64Array(n);
@@ -618,10 +637,24 @@ class FlowIndex {
     for (let k = 0; k < n; k++) order[k] = k;
     order.sort((a, b) => key[a] - key[b]);
     this.order = order;
-    this.start = new Float64Array(n);
-    for (let k = 0; k < n; k++) this.start[k] = key[order[k]];
     this.maxLen = maxLen;
     return this;
+  }
+  /** The earlier end's time of the k-th flow in order. */
+  start(k: number): number {
+    const m = this.model!;
+    const f = this.order[k];
+    return Math.min(m.ts.a[m.flowFrom.a[f]], m.ts.a[m.flowTo.a[f]]);
+  }
+  lowerBound(t: number): number {
+    let lo = 0;
+    let hi = this.order.length;
+    while (lo < hi) {
+      const mid = (lo + hi) >>> 1;
+      if (this.start(mid) < t) lo = mid + 1;
+      else hi = mid;
+    }
+    return lo;
   }
 }
 
