@@ -8,6 +8,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { SCHEMA, type TraceEvent } from '../protocol/events';
 import type { TraceMeta } from '../protocol/trace';
+import { fieldsOf } from './fields';
 import { ChunkType, encodeRecord, fileHeader, indexChunk, metaChunk, scanChunks, StreamEncoder, TraceDecoder, type IndexEntry } from '../protocol/wire';
 
 const STREAM_FILE = /^(\d+)-(\d+)\.ctc$/;
@@ -173,13 +174,7 @@ export class Collector {
         if (ts < minTs) minTs = ts;
         if (ts > maxTs) maxTs = ts;
         count++;
-        const schema = SCHEMA[kind];
-        const fields: Record<string, number | string | undefined> = {};
-        for (let f = 0; f < schema.length; f++) {
-          const [name, ftype] = schema[f];
-          fields[name] = ftype === 's' ? (values[f] === 0 ? undefined : strings[values[f]]) : values[f];
-        }
-        this.sink.event({ kind, ts, pid, tid, threadId, fields });
+        this.sink.event({ kind, ts, pid, tid, threadId, fields: fieldsOf(kind, values, strings) });
         });
       } catch (e) {
         this.sink.log(`a chunk of stream ${t.pid}-${t.threadId} does not decode (${(e as Error).message}); copied as is`);

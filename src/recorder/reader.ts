@@ -7,7 +7,8 @@ import fs from 'node:fs';
 import os from 'node:os';
 import v8 from 'node:v8';
 import { constants as bufferConstants } from 'node:buffer';
-import { SCHEMA, type TraceEvent } from '../protocol/events';
+import type { TraceEvent } from '../protocol/events';
+import { fieldsOf } from './fields';
 import type { TraceMeta } from '../protocol/trace';
 import { checkFileHeader, ChunkType, FORMAT_VERSION, readIndex, readU32le, scanChunks, TraceDecoder, CHUNK_HEADER_BYTES, FILE_HEADER_BYTES, TRAILER_BYTES, type ChunkRef } from '../protocol/wire';
 import type { LoadedTrace } from './types';
@@ -95,13 +96,7 @@ export function decodeTrace(bytes: Uint8Array, path?: string): LoadedTrace {
   for (const c of chunks.refs) {
     try {
       dec.chunk(bytes, c, (kind, ts, pid, tid, threadId, values, strings) => {
-        const schema = SCHEMA[kind];
-        const fields: Record<string, number | string | undefined> = {};
-        for (let f = 0; f < schema.length; f++) {
-          const [fname, type] = schema[f];
-          fields[fname] = type === 's' ? (values[f] === 0 ? undefined : strings[values[f]]) : values[f];
-        }
-        events.push({ kind, ts, pid, tid, threadId, fields });
+        events.push({ kind, ts, pid, tid, threadId, fields: fieldsOf(kind, values, strings) });
       });
     } catch (e) {
       throw new TraceReadError(`${name} is corrupt: the chunk at byte ${c.offset} does not decode (${(e as Error).message}). The file was damaged after it was written; record it again.`, 'corrupt');
