@@ -67,7 +67,7 @@ export function defaultOutput(command: string[], date = new Date()): string {
     const script = command.slice(1).find((a) => !a.startsWith('-'));
     if (script) name = path.basename(script).replace(/\.[cm]?[jt]sx?$/, '');
     if (name === 'main' || name === 'index') name = path.basename(path.dirname(path.resolve(script ?? '.'))) + '-' + name;
-  } else if (command[1] && /^[\w-]+$/.test(command[1])) name = `${base}-${command[1]}`;
+  } else if (command[1] && /^\w[\w-]*$/.test(command[1])) name = `${base}-${command[1]}`;
   const p = (n: number) => String(n).padStart(2, '0');
   const stamp = `${date.getFullYear()}${p(date.getMonth() + 1)}${p(date.getDate())}-${p(date.getHours())}${p(date.getMinutes())}${p(date.getSeconds())}`;
   return `${name.replace(/[^\w.-]+/g, '_')}-${stamp}.ctrace`;

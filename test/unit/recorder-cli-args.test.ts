@@ -1,0 +1,33 @@
+// `ctrace record` argument parsing and the default trace name.
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { defaultOutput, parseRecordArgs } from '../../src/cli/record';
+
+test('options before --, the command after it (or from the first non-option word)', () => {
+  const a = parseRecordArgs(['-o', 'x.ctrace', '--fail-on', 'crash,deadlock', '--no-sched', '--interval', '5', '--no-messages', '--no-locks', '--', 'node', '--inspect', 'app.js', '-o', 'y']);
+  assert.ok(typeof a !== 'string');
+  assert.equal(a.output, 'x.ctrace');
+  assert.deepEqual([...a.failOn].sort(), ['crash', 'deadlock']);
+  assert.deepEqual(a.capture, { sched: false, sampleIntervalMs: 5, messages: false, locks: false });
+  assert.deepEqual(a.command, ['node', '--inspect', 'app.js', '-o', 'y']);
+  const b = parseRecordArgs(['--output=t.ctrace', '--fail-on=crash', 'npm', 'test', '--', '--watch']);
+  assert.ok(typeof b !== 'string');
+  assert.equal(b.output, 't.ctrace');
+  assert.deepEqual(b.command, ['npm', 'test', '--', '--watch']);
+});
+
+test('bad arguments say what is wrong', () => {
+  assert.equal(parseRecordArgs([]), 'no command given: put the program after --, e.g. ctrace record -- node app.js');
+  assert.equal(parseRecordArgs(['-o']), '-o needs a file name');
+  assert.equal(parseRecordArgs(['--interval', 'soon', '--', 'node']), '--interval needs a number of milliseconds, got "soon"');
+  assert.equal(parseRecordArgs(['--fail-on', 'crash,oops', '--', 'node']), '--fail-on: unknown condition "oops" (use deadlock, crash)');
+  assert.equal(parseRecordArgs(['--what', '--', 'node']), 'unknown option --what');
+});
+
+test('the default name comes from the script, or the command and its first word', () => {
+  const d = new Date(2026, 10, 25, 4, 5, 9);
+  assert.equal(defaultOutput(['node', 'src/server.mjs'], d), 'server-20261125-040509.ctrace');
+  assert.equal(defaultOutput(['/usr/bin/node', '--inspect', 'examples/workers/main.js'], d), 'workers-main-20261125-040509.ctrace');
+  assert.equal(defaultOutput(['npm', 'test'], d), 'npm-test-20261125-040509.ctrace');
+  assert.equal(defaultOutput(['./run.sh', '--fast'], d), 'run.sh-20261125-040509.ctrace');
+});
