@@ -4,6 +4,7 @@
 // Node internals and files that are gone come back as a reason to show instead. No vscode import.
 
 import * as fs from 'node:fs';
+import * as os from 'node:os';
 import * as path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { SourceMap } from './sourceMap';
@@ -44,9 +45,72 @@ export async function resolveSite(site: RecordedSite, cwd?: string): Promise<Res
   }
   const line = Math.max(1, site.line | 0);
   const column = Math.max(1, site.column | 0);
-  const mapped = await mapThroughSourceMap(p, line, column);
+  const mapped = (await mapThroughSourceMap(p, line, column)) ?? (await mapThroughTsxCache(p, line, column));
   if (mapped) return { kind: 'file', ...mapped, mappedFrom: { file: p, line, column } };
   return { kind: 'file', path: p, line, column };
+}
+
+/**
+ * tsx compiles .ts files in memory, so V8 (and the agent's CallSite) reports the .ts path with positions
+ * in tsx's output. That output and its source map sit in tsx's cache (os.tmpdir()/tsx-<uid>/, one JSON
+ * file per compiled version). Only positions that cannot be in the .ts itself are mapped this way, so
+ * a site that is already an original position (an agent that maps it) is never mapped twice.
+ */
+export async function mapThroughTsxCache(file: string, line: number, column: number, cacheRoot = os.tmpdir()): Promise<{ path: string; line: number; column: number } | undefined> {
+  if (!/\.(ts|tsx|mts|cts)$/i.test(file)) return undefined;
+  let text: string;
+  let mtimeMs: number;
+  try {
+    text = await fs.promises.readFile(file, 'utf8');
+    mtimeMs = (await fs.promises.stat(file)).mtimeMs;
+  } catch {
+    return undefined;
+  }
+  const lines = text.split('\n');
+  if (line <= lines.length && column <= (lines[line - 1]?.length ?? 0) + 1) return undefined;
+  const needle = JSON.stringify(file).slice(1, -1);
+  for (const dir of tsxCacheDirs(cacheRoot)) {
+    let names: string[];
+    try {
+      names = await fs.promises.readdir(dir);
+    } catch {
+      continue;
+    }
+    // Only entries written since the file last changed can be the compiled form of its current text.
+    const fresh: { p: string; t: number }[] = [];
+    for (const n of names) {
+      const p = path.join(dir, n);
+      try {
+        const st = await fs.promises.stat(p);
+        if (st.isFile() && st.mtimeMs >= mtimeMs - 1000 && st.size < 16 * 1024 * 1024) fresh.push({ p, t: st.mtimeMs });
+      } catch {
+        // removed meanwhile
+      }
+    }
+    fresh.sort((a, b) => b.t - a.t);
+    for (const { p } of fresh.slice(0, 500)) {
+      try {
+        const raw = await fs.promises.readFile(p, 'utf8');
+        if (!raw.includes(needle)) continue;
+        const entry = JSON.parse(raw) as { code?: string; map?: unknown };
+        const mapJson = typeof entry.map === 'string' ? entry.map : entry.map ? JSON.stringify(entry.map) : undefined;
+        if (!mapJson) continue;
+        const pos = SourceMap.parse(mapJson).originalPositionFor(line - 1, column - 1);
+        if (!pos) continue;
+        const src = pos.source.startsWith('file:') ? fileURLToPath(pos.source) : pos.source;
+        if (src !== file || pos.line >= lines.length) continue;
+        return { path: file, line: pos.line + 1, column: pos.column + 1 };
+      } catch {
+        // not a tsx cache entry, or one we cannot read: try the next
+      }
+    }
+  }
+  return undefined;
+}
+
+function tsxCacheDirs(root: string): string[] {
+  const uid = typeof process.getuid === 'function' ? process.getuid() : undefined;
+  return [uid !== undefined ? path.join(root, `tsx-${uid}`) : undefined, path.join(root, 'tsx')].filter((d): d is string => !!d);
 }
 
 /** The original position of a generated file's position, when the file has a usable source map. */

@@ -141,3 +141,28 @@ test('Node internals and missing files come back with a reason', async () => {
   assert.equal(m.kind, 'missing');
   assert.match(m.kind === 'missing' ? m.message : '', /not found: \/no\/such\/dir\/app\.js/);
 });
+
+test('a TypeScript file run with tsx: the position tsx reports maps back to the .ts line through its cache', async () => {
+  const { execFileSync } = await import('node:child_process');
+  const dir = tmp();
+  const file = path.join(dir, 'job.ts');
+  // Prints the raw CallSite position of `marker()`'s caller, as the agent records it.
+  fs.writeFileSync(
+    file,
+    TS_SOURCE.replace('total += j.id; // TARGET', 'total += j.id + marker(); // TARGET') +
+      '\nfunction marker(): number {\n  const E = Error as any;\n  const saved = E.prepareStackTrace;\n  E.prepareStackTrace = (_: unknown, cs: any[]) => cs;\n  const h: any = {};\n  Error.captureStackTrace(h, marker);\n  const cs = h.stack[0];\n  E.prepareStackTrace = saved;\n  console.log(JSON.stringify({ file: cs.getFileName(), line: cs.getLineNumber(), column: cs.getColumnNumber() }));\n  return 0;\n}\n',
+  );
+  const tsx = path.resolve('node_modules/tsx/dist/loader.mjs');
+  const out = execFileSync(process.execPath, ['--import', pathToFileURL(tsx).href, file], { encoding: 'utf8' });
+  const site = JSON.parse(out.trim().split('\n')[0]);
+  assert.equal(site.file.replace(/^file:\/\//, ''), file);
+  assert.notEqual(site.line, 8, 'tsx reports a generated position, or the test proves nothing');
+  const r = await resolveSite(site);
+  assert.equal(r.kind, 'file');
+  if (r.kind === 'file') {
+    assert.equal(r.path, file);
+    assert.equal(r.line, 8);
+  }
+  // A position that is already a real .ts position is left alone (never mapped twice).
+  assert.deepEqual(await resolveSite({ file, line: 8, column: 5 }), { kind: 'file', path: file, line: 8, column: 5 });
+});
