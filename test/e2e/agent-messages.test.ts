@@ -1,0 +1,81 @@
+// Message capture on every channel type (fixtures/agent/messages.js): exact send/receive counts per
+// thread, every receipt paired with exactly one send by (channel, seq) (a broadcast send with each of
+// its receivers), sizes, transferred and shared bytes, and the program printing exactly what it
+// prints untraced. Runs under Node 20, 22 and 24.
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { EventKind, ChannelKind, type TraceEvent } from '../../src/protocol/events';
+import { runAgent, fixture, ofKind, dump } from '../support/agent-run';
+import { nodeBinary } from '../support/node-versions';
+
+const MESSAGES = fixture('messages.js');
+const key = (e: TraceEvent) => `${e.fields.channel}#${e.fields.seq}`;
+
+for (const major of [20, 22, 24]) {
+  test(`Node ${major}: every channel type is captured and paired, and the program sees the same`, () => {
+    const node = nodeBinary(major);
+    const r = runAgent(MESSAGES, { node });
+    const plain = runAgent(MESSAGES, { node, traced: false });
+    assert.equal(r.status, 0, r.stderr);
+    assert.equal(r.stdout, plain.stdout);
+    assert.match(r.stdout, /sync \{ message: \{ fourth: 4 \} \}/);
+
+    const sends = ofKind(r.events, EventKind.MessageSend);
+    const recvs = ofKind(r.events, EventKind.MessageReceive);
+    const mainPid = ofKind(r.events, EventKind.ProcessStart).find((e) => e.fields.spawnRef === undefined)!.pid;
+    const count = (list: TraceEvent[], pid: number | 'child', threadId: number) =>
+      list.filter((e) => (pid === 'child' ? e.pid !== mainPid : e.pid === pid) && e.threadId === threadId).length;
+    assert.deepEqual(
+      [count(sends, mainPid, 0), count(recvs, mainPid, 0), count(sends, mainPid, 1), count(recvs, mainPid, 1), count(sends, 'child', 0), count(recvs, 'child', 0)],
+      [19, 14, 5, 12, 2, 3],
+      dump(r.events.filter((e) => e.kind === EventKind.MessageSend || e.kind === EventKind.MessageReceive)),
+    );
+
+    // channel strings are unique per end and every (channel, seq) is sent once
+    const byKey = new Map<string, TraceEvent>();
+    for (const s of sends) {
+      assert.ok(!byKey.has(key(s)), `duplicate send ${key(s)}`);
+      byKey.set(key(s), s);
+    }
+    const received = new Map<string, number>();
+    for (const rcv of recvs) {
+      const s = byKey.get(key(rcv));
+      assert.ok(s, `receipt ${key(rcv)} has no send`);
+      assert.equal(s.fields.channelKind, rcv.fields.channelKind);
+      assert.ok(rcv.ts >= s.ts, `receipt before send on ${key(rcv)}`);
+      assert.equal(rcv.fields.bytes, s.fields.bytes, `size on both ends of ${key(rcv)}`);
+      received.set(key(rcv), (received.get(key(rcv)) ?? 0) + 1);
+    }
+    // every send was received: broadcasts twice (two other channels of that name), the rest once
+    for (const s of sends) {
+      const want = s.fields.channelKind === ChannelKind.Broadcast ? 2 : 1;
+      assert.equal(received.get(key(s)), want, `receipts of ${key(s)}`);
+    }
+    const kinds = (k: number) => sends.filter((s) => s.fields.channelKind === k).length;
+    assert.deepEqual([kinds(ChannelKind.Process), kinds(ChannelKind.Worker), kinds(ChannelKind.Port), kinds(ChannelKind.Broadcast)], [5, 8, 10, 3]);
+
+    const down = sends.filter((s) => s.fields.channel === `w:${mainPid}:1:down`);
+    assert.equal(down.length, 6);
+    assert.deepEqual(down.map((s) => s.fields.seq), [1, 2, 3, 4, 5, 6]);
+    assert.deepEqual(down[3].fields.transferredBytes, 16); // the ArrayBuffer moved, not copied
+    assert.ok(Number(down[3].fields.bytes) >= 3 && Number(down[3].fields.bytes) < 60);
+    assert.equal(down[4].fields.sharedBytes, 8); // the SharedArrayBuffer
+    assert.equal(down[0].fields.bytes, 6); // 'text'
+    for (const s of down) assert.match(String(s.fields.site), /messages\.js:\d+:\d+$/);
+    // the moved port's channel keeps counting in the worker
+    const moved = recvs.filter((e) => e.threadId === 1 && e.fields.channelKind === ChannelKind.Port);
+    assert.deepEqual(moved.map((e) => e.fields.seq), [1, 2, 3, 4]);
+    const ipc = sends.filter((s) => s.fields.channelKind === ChannelKind.Process && s.pid === mainPid);
+    const childPid = ofKind(r.events, EventKind.SpawnRunning)[0].fields.childPid;
+    assert.deepEqual(ipc.map((s) => s.fields.channel), [`ipc:${childPid}:down`, `ipc:${childPid}:down`, `ipc:${childPid}:down`]);
+  });
+}
+
+test('CTRACE_CAPTURE without messages records no message and changes nothing', () => {
+  const r = runAgent(MESSAGES, { capture: 'locks' });
+  assert.equal(r.status, 0, r.stderr);
+  assert.equal(ofKind(r.events, EventKind.MessageSend).length, 0);
+  assert.equal(ofKind(r.events, EventKind.MessageReceive).length, 0);
+  assert.equal(ofKind(r.events, EventKind.WorkerCreate).length, 1);
+  assert.equal(r.stdout, runAgent(MESSAGES, { traced: false }).stdout);
+});
