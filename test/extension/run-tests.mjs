@@ -269,6 +269,15 @@ async function devUi(browser, port, dirs) {
       log(`  editor: ${await waitForEditorAt(page, 'main.js', workerLine)}`);
     }, page);
     await page.screenshot({ path: path.join(RUN_DIR, 'dev-timeline.png') }).catch(() => {});
+    await check('hidden behind another editor and shown again, the timeline comes back with its selection', async () => {
+      await page.locator('.tabs-container .tab', { hasText: 'Timeline: main.js' }).click();
+      await openFile(page, 'notes.txt'); // opens in the timeline's group, on top of it
+      // hidden webviews are torn down (no retainContextWhenHidden): the content must be rebuilt on show
+      await page.locator(`iframe.webview.ready[src*="extensionId=${EXT_ID}"]`).first().waitFor({ state: 'hidden', timeout: 10000 });
+      await page.locator('.tabs-container .tab', { hasText: 'Timeline: main.js' }).click();
+      await waitForTracks(timeline(page), 2, 20000);
+      await timeline(page).locator('#ct-details h2', { hasText: 'worker-create' }).waitFor({ timeout: 10000 });
+    }, page);
   });
 }
 
