@@ -161,6 +161,8 @@ export class Track {
   private swLastIn = -1;
   crashed = false;
   exitCode: number | undefined;
+  /** open waits and locks of this thread, by id (see the sink): begin event, time, lock string id */
+  readonly pending = new Map<number, { ev: number; ts: number; key: number; gid: number }>();
   constructor(readonly index: number, readonly pid: number, readonly tid: number, readonly proc: Proc) {}
 
   addEvent(i: number, t: number): void {
@@ -240,7 +242,7 @@ export class Proc {
   memRss = f64(16);
   memHeap = f64(16);
   peakRss = 0;
-  constructor(readonly pid: number) {}
+  constructor(readonly pid: number, readonly index: number) {}
   label(): string {
     if (this.pid === 0) return 'recorder';
     const cmd = this.command || 'process';
@@ -300,11 +302,8 @@ export class TraceModel {
   private procFirst = new Map<number, number>();
   private workerCreate = new Map<string, number>();
   private workerFirst = new Map<string, number>();
-  private waitBegin = new Map<string, { ev: number; ts: number; key: string }>();
-  private lockReq = new Map<string, { ev: number; ts: number }>();
-  private lockHold = new Map<string, { ev: number; ts: number }>();
-  private wakeSrc = new Map<string, WakeSources>();
-  private wakeKey: string[] = [];
+  private wakeSrc = new Map<number, WakeSources>();
+  private wakeKey: number[] = [];
   private wakeEv: number[] = [];
   private wakeMin: number[] = [];
 
@@ -455,7 +454,7 @@ export class TraceModel {
   proc(pid: number): Proc {
     let p = this.procs.get(pid);
     if (!p) {
-      p = new Proc(pid);
+      p = new Proc(pid, this.procs.size);
       this.procs.set(pid, p);
       this.layoutVersion++;
     }
@@ -597,43 +596,45 @@ export class TraceModel {
         tr.crashed = true;
         break;
       case EventKind.AtomicsWaitBegin:
-        this.waitBegin.set(pid + ':' + threadId + ':' + v[F.awId], { ev: i, ts, key: 'A|' + pid + '|' + s[v[F.awLock]] + '|' + v[F.awIndex] });
+        tr.pending.set(v[F.awId] * 4, { ev: i, ts, key: this.atomicsKey(p, s, v[F.awLock], v[F.awIndex]), gid: 0 });
         break;
       case EventKind.AtomicsWaitEnd: {
-        const k = pid + ':' + threadId + ':' + v[F.aeId];
-        const b = this.waitBegin.get(k);
+        const k = v[F.aeId] * 4;
+        const b = tr.pending.get(k);
         if (b) {
-          this.waitBegin.delete(k);
+          tr.pending.delete(k);
           tr.addSpan(b.ts, ts, SpanType.AtomicsWait, b.ev);
           if (v[F.aeResult] === 0) this.wakeTarget(b.key, i, b.ts);
         }
         break;
       }
       case EventKind.AtomicsNotify:
-        if (v[F.anWoken] > 0) this.wakeSource('A|' + pid + '|' + s[v[F.anLock]] + '|' + v[F.anIndex], ts, i);
+        if (v[F.anWoken] > 0) this.wakeSource(this.atomicsKey(p, s, v[F.anLock], v[F.anIndex]), ts, i);
         break;
       case EventKind.LockRequest:
-        this.lockReq.set(pid + ':' + threadId + ':' + v[F.lqKind] + ':' + s[v[F.lqLock]] + ':' + v[F.lqId], { ev: i, ts });
+        tr.pending.set((v[F.lqId] * 8 + v[F.lqKind]) * 4 + 1, { ev: i, ts, key: 0, gid: this.gid(s, v[F.lqLock]) });
         break;
       case EventKind.LockAcquired: {
-        const k = pid + ':' + threadId + ':' + v[F.laKind] + ':' + s[v[F.laLock]] + ':' + v[F.laId];
-        const q = this.lockReq.get(k);
-        if (q) {
-          this.lockReq.delete(k);
+        const id = (v[F.laId] * 8 + v[F.laKind]) * 4;
+        const gid = this.gid(s, v[F.laLock]);
+        let q = tr.pending.get(id + 1);
+        if (q && q.gid === gid) {
+          tr.pending.delete(id + 1);
           if (ts > q.ts) tr.addSpan(q.ts, ts, SpanType.LockWait, q.ev);
-        }
-        this.lockHold.set(k, { ev: i, ts });
-        if (v[F.laWaited]) this.wakeTarget('L|' + pid + '|' + v[F.laKind] + '|' + s[v[F.laLock]], i, q ? q.ts : -Infinity);
+        } else q = undefined;
+        tr.pending.set(id + 2, { ev: i, ts, key: 0, gid });
+        if (v[F.laWaited]) this.wakeTarget(this.lockKey(p, v[F.laKind], gid), i, q ? q.ts : -Infinity);
         break;
       }
       case EventKind.LockReleased: {
-        const k = pid + ':' + threadId + ':' + v[F.lrKind] + ':' + s[v[F.lrLock]] + ':' + v[F.lrId];
-        const h = this.lockHold.get(k);
-        if (h) {
-          this.lockHold.delete(k);
+        const k = (v[F.lrId] * 8 + v[F.lrKind]) * 4 + 2;
+        const gid = this.gid(s, v[F.lrLock]);
+        const h = tr.pending.get(k);
+        if (h && h.gid === gid) {
+          tr.pending.delete(k);
           tr.addSpan(h.ts, ts, SpanType.LockHold, h.ev);
         }
-        this.wakeSource('L|' + pid + '|' + v[F.lrKind] + '|' + s[v[F.lrLock]], ts, i);
+        this.wakeSource(this.lockKey(p, v[F.lrKind], gid), ts, i);
         break;
       }
     }
@@ -691,13 +692,22 @@ export class TraceModel {
     return (channel * 4 + (ck & 3)) * 2147483648 + (seq % 2147483648);
   }
 
-  private wakeSource(key: string, ts: number, ev: number): void {
+  /** One number per (process, Atomics location): lock string id, index (low 16 bits), process index. */
+  private atomicsKey(p: Proc, s: readonly string[], lock: number, index: number): number {
+    return ((this.gid(s, lock) * 65536 + (index & 0xffff)) * 1024 + (p.index & 1023)) * 2;
+  }
+  /** One number per (process, lock kind, lock). */
+  private lockKey(p: Proc, kind: number, gid: number): number {
+    return ((gid * 8 + (kind & 7)) * 1024 + (p.index & 1023)) * 2 + 1;
+  }
+
+  private wakeSource(key: number, ts: number, ev: number): void {
     let w = this.wakeSrc.get(key);
     if (!w) this.wakeSrc.set(key, (w = { ts: [], ev: [] }));
     w.ts.push(ts);
     w.ev.push(ev);
   }
-  private wakeTarget(key: string, ev: number, min: number): void {
+  private wakeTarget(key: number, ev: number, min: number): void {
     this.wakeKey.push(key);
     this.wakeEv.push(ev);
     this.wakeMin.push(min);
@@ -715,7 +725,7 @@ export class TraceModel {
         w.ev = order.map((k) => w.ev[k]);
       }
     }
-    const keepKey: string[] = [];
+    const keepKey: number[] = [];
     const keepEv: number[] = [];
     const keepMin: number[] = [];
     for (let k = 0; k < this.wakeKey.length; k++) {
