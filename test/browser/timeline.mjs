@@ -262,6 +262,52 @@ try {
     await pg.close();
   });
 
+  await check('live: a host streaming load + appends grows the view, follows the end, and reveal/openSource work', async () => {
+    // This page plays the extension's part: it loads the bundle and speaks the message protocol.
+    const harness = path.join(tmp, 'live.html');
+    fs.writeFileSync(
+      harness,
+      `<!DOCTYPE html><html><head><meta charset="utf-8"><link rel="stylesheet" href="${pathToFileURL(path.join(root, 'dist', 'timeline.css')).href}"></head><body><div id="app"></div>
+<script>window.toHost = []; window.addEventListener('ctrace-view-to-host', (e) => window.toHost.push(e.detail));</script>
+<script src="${pathToFileURL(path.join(root, 'dist', 'webview.js')).href}"></script></body></html>`,
+    );
+    const pg = await ctx.newPage();
+    pg.on('pageerror', (e) => problems.push(String(e)));
+    await pg.goto(pathToFileURL(harness).href);
+    await pg.waitForFunction(() => window.toHost.some((m) => m.type === 'ready'));
+    const bytes = [...fs.readFileSync(workers.trace)];
+    const cut1 = Math.floor(bytes.length * 0.15);
+    const cut2 = Math.floor(bytes.length * 0.6);
+    await pg.evaluate((b) => window.postMessage({ type: 'load', name: 'live.ctrace', bytes: new Uint8Array(b), live: true, hasSource: true }, '*'), bytes.slice(0, cut1));
+    await pg.locator('#ct-live').waitFor({ state: 'visible', timeout: 5000 });
+    const eventsText = () => pg.locator('#ct-stats').innerText();
+    const before = await eventsText();
+    const end1 = await pg.locator('#ct-visible').innerText();
+    await pg.evaluate((b) => window.postMessage({ type: 'append', bytes: new Uint8Array(b) }, '*'), bytes.slice(cut1, cut2));
+    await pg.evaluate((b) => window.postMessage({ type: 'append', bytes: new Uint8Array(b) }, '*'), bytes.slice(cut2));
+    await pg.waitForFunction((t) => document.getElementById('ct-stats').textContent !== t, before);
+    const end2 = await pg.locator('#ct-visible').innerText();
+    assert(end1 !== end2, `view did not follow the end: ${end1} / ${end2}`);
+    await pg.evaluate(() => window.postMessage({ type: 'ended' }, '*'));
+    await pg.locator('#ct-live').waitFor({ state: 'hidden', timeout: 5000 });
+    const items = await pg.locator('#ct-tracks [role=treeitem]').evaluateAll((els) => els.map((e) => e.getAttribute('aria-label')));
+    assert(items.filter((l) => /threadId [12],/.test(l)).length === 2, 'worker tracks missing after appends');
+    // reveal: the host asks for a worker's thread-start
+    const w = workers.summary.threads.find((t) => t.threadId === 1);
+    await pg.evaluate((w) => window.postMessage({ type: 'reveal', pid: w.pid, threadId: 1, ts: 0, kind: 3 }, '*'), w);
+    await pg.locator('#ct-details h2[data-kind="thread-start"]').waitFor({ timeout: 5000 });
+    assert((await pg.locator('#ct-details dd[data-field="threadId"]').innerText()) === '1', 'reveal selected the wrong thread');
+    // openSource goes to the host when it has sources
+    await pg.fill('#ct-search', 'kind:worker-create');
+    await pg.press('#ct-search', 'Enter');
+    await pg.locator('#ct-details h2[data-kind="worker-create"]').waitFor({ timeout: 5000 });
+    await pg.locator('#ct-canvas').focus();
+    await pg.keyboard.press('Enter');
+    const open = await pg.evaluate(() => window.toHost.find((m) => m.type === 'openSource'));
+    assert(open && /examples\/workers\/main\.js$/.test(open.file) && open.line > 0 && open.column > 0, `openSource: ${JSON.stringify(open)}`);
+    await pg.close();
+  });
+
   await check('a file that is not a trace gets a clear message, not a blank page', async () => {
     const bad = path.join(tmp, 'bad.ctrace');
     fs.writeFileSync(bad, 'hello, not a trace at all');
