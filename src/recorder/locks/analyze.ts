@@ -45,6 +45,8 @@ export interface LockAnalysis {
 const num = (v: unknown): number => (typeof v === 'number' ? v : 0);
 const RESULTS = ['ok', 'not-equal', 'timed-out', 'interrupted'] as const;
 const ms = (ns: number): number => Math.round(ns / 1e4) / 100;
+const NOTIFY_SLACK_NS = 1e6;
+const SKEW_NS = 20e6;
 
 interface Entry {
   lock: string;
@@ -74,7 +76,7 @@ export function analyzeLocks(events: readonly TraceEvent[]): LockAnalysis {
   const holds = new Map<string, { span: LockSpan; entry: Entry }>(); // thread|lockKey|lockId
   const holders = new Map<string, Set<string>>(); // lockKey -> threads
   const endedWaits: { key: string; thread: string; pid: number; threadId: number; start: number; end: number; matched: boolean }[] = [];
-  const notifies: { key: string; pid: number; threadId: number; ts: number; woken: number }[] = [];
+  const notifies: { key: string; pid: number; threadId: number; ts: number; woken: number; matched?: number }[] = [];
   const releases = new Map<string, { pid: number; threadId: number; ts: number }[]>(); // lockKey -> releases
   const deadlocks: DeadlockReport[] = [];
   const detector = new DeadlockDetector();
@@ -155,6 +157,18 @@ export function analyzeLocks(events: readonly TraceEvent[]): LockAnalysis {
             s.totalWaitNs += waitedNs;
           }
         }
+        if (ref.kind === 'atomics') {
+          // the word was 0 when taken: whoever held it before released it in a way we do not watch
+          for (const other of [...(holders.get(ref.key) ?? [])]) {
+            const hk = `${other}|${ref.key}|0`;
+            const prev = holds.get(hk);
+            if (!prev) continue;
+            holds.delete(hk);
+            prev.span.end = e.ts;
+            prev.entry.totalHoldNs += e.ts - prev.span.start;
+            holders.get(ref.key)?.delete(other);
+          }
+        }
         const span: LockSpan = { type: 'hold', pid: e.pid, threadId: e.threadId, lock: ref.label, kind: ref.kind, start: e.ts, site: at };
         spans.push(span);
         holds.set(`${thread}|${ref.key}|${ref.kind === 'atomics' ? 0 : id}`, { span, entry: x });
@@ -197,14 +211,35 @@ export function analyzeLocks(events: readonly TraceEvent[]): LockAnalysis {
     }
   }
 
-  // notify -> woken: the earliest-ending ok waits on the word that were in progress at the notify
+  // notify -> woken: the earliest-ending ok waits on the word that were in progress at the notify.
+  // The notify's time is taken just before the call (so a wake-up never precedes it); a wait that
+  // began in that short gap was still woken by it, hence the slack on the start side.
   for (const n of notifies) {
     let left = n.woken;
-    const candidates = endedWaits.filter((w) => !w.matched && w.key === n.key && w.start <= n.ts && w.end >= n.ts && w.thread !== threadKey(n.pid, n.threadId)).sort((a, b) => a.end - b.end);
+    const candidates = endedWaits.filter((w) => !w.matched && w.key === n.key && w.start <= n.ts + NOTIFY_SLACK_NS && w.end >= n.ts && w.thread !== threadKey(n.pid, n.threadId)).sort((a, b) => a.end - b.end);
     for (const w of candidates) {
       if (left-- <= 0) break;
       w.matched = true;
+      n.matched = (n.matched ?? 0) + 1;
       wakeups.push({ lock: atomicsRefLabel(n.key), from: { pid: n.pid, threadId: n.threadId, ts: n.ts }, to: { pid: w.pid, threadId: w.threadId, ts: w.end } });
+    }
+  }
+
+  // Threads' clocks are calibrated separately and can disagree by a little (ms on a loaded
+  // machine): a notify left with woken threads unmatched takes the nearest unmatched ok wait on
+  // its word, within SKEW_NS.
+  for (const n of notifies) {
+    let left = n.woken - (n.matched ?? 0);
+    while (left-- > 0) {
+      let best: (typeof endedWaits)[number] | undefined;
+      for (const w of endedWaits) {
+        if (w.matched || w.key !== n.key || w.thread === threadKey(n.pid, n.threadId)) continue;
+        if (Math.abs(w.end - n.ts) > SKEW_NS) continue;
+        if (!best || Math.abs(w.end - n.ts) < Math.abs(best.end - n.ts)) best = w;
+      }
+      if (!best) break;
+      best.matched = true;
+      wakeups.push({ lock: atomicsRefLabel(n.key), from: { pid: n.pid, threadId: n.threadId, ts: n.ts }, to: { pid: best.pid, threadId: best.threadId, ts: best.end } });
     }
   }
 

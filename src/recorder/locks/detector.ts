@@ -119,8 +119,9 @@ export class DeadlockDetector {
         const t = this.thread(e.pid, e.threadId);
         const id = num(e.fields.lockId);
         t.requests.delete(id);
-        if (lock.kind === 'weblock' && e.fields.mode !== 'shared') {
-          // an exclusive grant means every earlier holder has released, whatever we have seen so far
+        if (lock.kind === 'atomics' || e.fields.mode !== 'shared') {
+          // an exclusive grant (or a lock word found at 0) means every earlier holder has released,
+          // whatever we have seen so far (e.g. a word released with Atomics.sub, which is not watched)
           for (const other of [...(this.holders.get(lock.key) ?? [])]) if (other !== k) this.release(other, lock.key);
         }
         t.holds.set(lock.key, { lock, lockId: id, since: e.ts, site: site(acquireSite(e.fields.site, e.fields.stack)) });

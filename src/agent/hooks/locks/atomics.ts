@@ -131,9 +131,19 @@ export function installAtomicsHooks(ctx: AgentContext): void {
       const key = `${sabName(sab)}[${intField(index)}]`;
       const enc = ctx.enc;
       if (acquire) {
-        if (held.has(key)) return; // a re-take (e.g. 1 -> 2 "contended" marking) is not a new hold
         const cs = lockSite(wrapper);
         if (cs.site === undefined) return; // the agent's own memory
+        const previous = held.get(key);
+        if (previous !== undefined) {
+          // the word was 0 again, so it was released in a way we do not watch (Atomics.sub, a plain
+          // write, another thread): close that hold before this one
+          enc.begin(EventKind.LockReleased, ctx.now());
+          enc.u(LockKind.Atomics);
+          enc.s(key);
+          enc.u(previous);
+          enc.s(undefined);
+          ctx.recorded();
+        }
         const id = ctx.nextId();
         held.set(key, id);
         const waited = waitedOn.delete(key) ? 1 : 0;
