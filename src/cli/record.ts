@@ -2,6 +2,7 @@
 // records it, and exits with its exit code. Ctrl-C goes to the program (a second one escalates to
 // SIGTERM, a third to SIGKILL) and the trace is finished whatever happens.
 
+import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { AgentMissingError, countsLine, formatDeadlock, LaunchError, startRecording } from '../recorder';
@@ -73,6 +74,22 @@ export function defaultOutput(command: string[], date = new Date()): string {
   return `${name.replace(/[^\w.-]+/g, '_')}-${stamp}.ctrace`;
 }
 
+/**
+ * True when this process is in the foreground process group of its controlling terminal, i.e. a
+ * Ctrl-C typed there reaches the program too. Linux: /proc/self/stat's pgrp and tpgid; elsewhere we
+ * cannot tell and say no (ctrace then forwards SIGINT itself).
+ */
+export function inTerminalForeground(): boolean {
+  try {
+    const stat = fs.readFileSync('/proc/self/stat', 'utf8');
+    // fields after "(comm)": state ppid pgrp session tty_nr tpgid
+    const [, , pgrp, , ttyNr, tpgid] = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+    return ttyNr !== '0' && pgrp === tpgid;
+  } catch {
+    return false;
+  }
+}
+
 export async function runRecord(argv: string[]): Promise<number> {
   const args = parseRecordArgs(argv);
   if (typeof args === 'string') return fail(`record: ${args}. ${USAGE}`, EXIT_USAGE);
@@ -100,13 +117,16 @@ export async function runRecord(argv: string[]): Promise<number> {
     }
   });
 
-  // The terminal sends Ctrl-C to the whole process group, the program included; forwarding it too
-  // covers `kill -INT <ctrace>` and non-terminal parents. Repeats escalate, so a stuck program ends.
+  // A terminal's Ctrl-C goes to the whole foreground process group, the program included, so there
+  // ctrace must not send it again (a program would see two and might take the second as "force
+  // quit"); only a third Ctrl-C, for a program stuck for good, makes ctrace send SIGKILL. Anywhere
+  // else (kill -INT <ctrace>, an IDE, CI) ctrace forwards it, and repeats escalate to SIGTERM, SIGKILL.
   let interrupts = 0;
-  const escalation: NodeJS.Signals[] = ['SIGINT', 'SIGTERM', 'SIGKILL'];
+  const fromTerminal = inTerminalForeground();
+  const escalation: (NodeJS.Signals | undefined)[] = fromTerminal ? [undefined, undefined, 'SIGKILL'] : ['SIGINT', 'SIGTERM', 'SIGKILL'];
   const onSignal = (sig: NodeJS.Signals) => {
     const send = sig === 'SIGINT' ? escalation[Math.min(interrupts++, 2)] : sig;
-    if (rec.pid !== undefined) {
+    if (send && rec.pid !== undefined) {
       try {
         process.kill(rec.pid, send);
       } catch {

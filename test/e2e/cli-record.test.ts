@@ -50,6 +50,34 @@ test('Ctrl-C (SIGINT to ctrace) reaches the program and the trace is still writt
   assert.match(stderr, /ctrace: trace written to /);
 });
 
+const hasScript = process.platform === 'linux' && spawnSync('script', ['--version']).status === 0;
+
+test('Ctrl-C typed in a terminal reaches the program once, not twice', { skip: !hasScript && 'needs util-linux script for a pseudo-terminal' }, async () => {
+  const dir = tmpDir();
+  const file = program('count.js', `let n = 0;
+    process.on('SIGINT', () => { if (++n === 1) setTimeout(() => { console.log('SIGINTs: ' + n); process.exit(0); }, 500); });
+    console.log('ready'); setInterval(() => {}, 1000);`, dir);
+  const out = path.join(dir, 'pty.ctrace');
+  const cmd = [NODE, CLI, 'record', ...FAST, '-o', out, '--', NODE, file].map((a) => `'${a}'`).join(' ');
+  // script runs ctrace on a pseudo-terminal; ^C written to it is turned into SIGINT for the
+  // terminal's foreground process group, exactly as when a user presses Ctrl-C
+  const term = spawn('script', ['-qec', cmd, '/dev/null'], { cwd: dir, stdio: ['pipe', 'pipe', 'pipe'] });
+  let text = '';
+  let pressed = false;
+  term.stdout.on('data', (d) => {
+    text += d;
+    if (!pressed && text.includes('ready')) {
+      pressed = true;
+      term.stdin.write('\x03');
+    }
+  });
+  const code = await new Promise<number | null>((resolve) => term.on('exit', (c) => resolve(c)));
+  term.stdin.destroy();
+  assert.equal(code, 0, text);
+  assert.match(text, /SIGINTs: 1\r?\n/);
+  assert.equal((await readTrace(out)).meta.complete, true);
+});
+
 test('--fail-on crash exits 3 when a crash was recorded, and the program\'s code otherwise', async () => {
   const crash = program('c.js', `const { Worker } = require('worker_threads'); new Worker('throw new Error("w")', { eval: true }).on('error', () => {});`);
   const r = await record([NODE, crash], { flags: ['--fail-on', 'crash,deadlock'] });
