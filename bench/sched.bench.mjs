@@ -2,8 +2,11 @@
 // message-heavy one (4 workers x 25k round trips), each run with capture off, with the /proc
 // sampler at 5 ms and at the default interval, and with perf recording every switch. Runs
 // alternate between configurations (so drifting machine load hits all alike); figures are medians
-// of RUNS runs of the workload's own elapsed time (start-up excluded), as a ratio to "off" in this
-// same run. Also prints what the sampler costs the collector (its CPU while sampling).
+// of RUNS runs, as a ratio to "off" in this same run, of the workload's own elapsed time (start-up
+// excluded) and of the CPU time the program spent on the same fixed work (far less sensitive to
+// other load on the machine than elapsed time). Also prints the collector's CPU while capturing:
+// on a machine whose cores are all busy, that is what the program can lose at most (divided by
+// the number of cores).
 // Run by bench/run.mjs (with tsx), or alone: node --import tsx bench/sched.bench.mjs [runs]
 import { drive, marker } from '../test/fixtures/sched/drive.ts';
 import { DEFAULT_SAMPLE_INTERVAL_MS } from '../src/recorder/sched/index.ts';
@@ -33,6 +36,7 @@ const median = (xs) => {
 
 for (const w of workloads) {
   const times = new Map(configs.map((c) => [c.name, []]));
+  const cpus = new Map(configs.map((c) => [c.name, []]));
   const collectorCpu = new Map(configs.map((c) => [c.name, []]));
   const sweeps = new Map(configs.map((c) => [c.name, []]));
   for (let r = 0; r < RUNS; r++) {
@@ -45,24 +49,28 @@ for (const w of workloads) {
       const wall = Number(process.hrtime.bigint() - t0);
       const cpu = process.cpuUsage(cpu0);
       if (d.code !== 0) throw new Error(`${w.name} under ${c.name} exited ${d.code}: ${d.stderr}`);
-      times.get(c.name).push(marker(d.stdout, 'ELAPSED')[0]);
+      const [elapsed, programCpu] = marker(d.stdout, 'ELAPSED');
+      times.get(c.name).push(elapsed);
+      cpus.get(c.name).push(programCpu);
       collectorCpu.get(c.name).push(((cpu.user + cpu.system) * 1000) / wall);
       const s = d.log.find((l) => l.includes('sweeps'));
       if (s) sweeps.get(c.name).push(Number(/(\d+) µs each/.exec(s)?.[1] ?? NaN));
     }
   }
   const base = median(times.get('off'));
-  console.log(`\n${w.name}: median of ${RUNS} alternating runs, work time only`);
+  const baseCpu = median(cpus.get('off'));
+  console.log(`\n${w.name}: median of ${RUNS} alternating runs (work only, start-up excluded)`);
+  console.log(`  ${'capture'.padEnd(24)} ${'elapsed'.padStart(8)} ${'(spread)'.padEnd(13)} ${'ratio'.padStart(6)}  ${'program CPU'.padStart(11)} ${'ratio'.padStart(6)}  collector CPU`);
   for (const c of configs) {
     const t = times.get(c.name);
-    const ratio = median(t) / base;
+    const u = cpus.get(c.name);
     const sw = sweeps.get(c.name);
     console.log(
-      `  ${c.name.padEnd(24)} ${median(t).toFixed(0).padStart(6)} ms  (runs ${Math.min(...t).toFixed(0)}-${Math.max(...t).toFixed(0)})` +
-        `  ratio ${ratio.toFixed(3)} (${((ratio - 1) * 100).toFixed(1)}%)` +
-        `  collector CPU ${(median(collectorCpu.get(c.name)) * 100).toFixed(1)}% of a core` +
-        (sw.length ? `, sweep ${median(sw)} µs` : ''),
+      `  ${c.name.padEnd(24)} ${(median(t).toFixed(0) + ' ms').padStart(8)} ${`(${Math.min(...t).toFixed(0)}-${Math.max(...t).toFixed(0)})`.padEnd(13)} ${(median(t) / base).toFixed(3).padStart(6)}` +
+        `  ${(median(u).toFixed(0) + ' ms').padStart(11)} ${(median(u) / baseCpu).toFixed(3).padStart(6)}` +
+        `  ${(median(collectorCpu.get(c.name)) * 100).toFixed(1)}% of a core` +
+        (sw.length ? ` (sweep ${median(sw)} µs wall)` : ''),
     );
   }
 }
-console.log('\ntarget: the /proc sampler at the default interval adds <= 1% (ratio <= 1.01); differences under the run-to-run spread are noise');
+console.log(`\nload average now ${(await import('node:os')).loadavg().map((l) => l.toFixed(1)).join(' ')}; target: the /proc sampler at the default interval adds <= 1% (ratio <= 1.01); differences within the spread are noise`);

@@ -18,6 +18,8 @@ export interface SchedCapture {
   readonly mode: SchedMode;
   /** why this mode (shown in logs, the summary and the UI) */
   readonly note: string;
+  /** the /proc sampling interval in use, ms (undefined when nothing is sampled); for the Meta chunk */
+  readonly sampleIntervalMs?: number;
   /** lets the capture wrap the launched command (e.g. in `perf record`) */
   wrapCommand(command: string, args: string[]): { command: string; args: string[] };
   /** starts sampling the process tree rooted at rootPid; records go through emit */
@@ -34,8 +36,14 @@ export interface SchedCapture {
  * traced program's slowdown at 10 ms within noise (docs/scheduling.md).
  */
 export const DEFAULT_SAMPLE_INTERVAL_MS = 10;
+/**
+ * In 'switches' mode the running spans and the state off-CPU (blocked vs preempted) come from perf,
+ * so /proc is sampled only for memory and cumulative counts, at this slower default.
+ */
+export const DEFAULT_SWITCHES_SAMPLE_INTERVAL_MS = 50;
 
 export function createSchedCapture(opts: CaptureOptions, log: (line: string) => void): SchedCapture {
+  const explicit = opts.sampleIntervalMs !== undefined;
   const interval = opts.sampleIntervalMs ?? DEFAULT_SAMPLE_INTERVAL_MS;
   if (typeof interval !== 'number' || !Number.isFinite(interval) || interval < 1) {
     throw new Error(`sampleIntervalMs must be a number of milliseconds >= 1 (got ${String(opts.sampleIntervalMs)}); the default is ${DEFAULT_SAMPLE_INTERVAL_MS}`);
@@ -48,7 +56,14 @@ export function createSchedCapture(opts: CaptureOptions, log: (line: string) => 
     );
   }
   const probe = opts.perf === false ? { ok: false, note: 'perf turned off' } : probePerf();
-  return new LinuxCapture(probe.ok, probe.ok ? probe.note : `${probe.note}: sampling /proc counts every ${interval} ms`, interval, log);
+  const switchesInterval = explicit ? interval : DEFAULT_SWITCHES_SAMPLE_INTERVAL_MS;
+  return new LinuxCapture(
+    probe.ok,
+    probe.ok ? `${probe.note}; memory and counts sampled every ${switchesInterval} ms` : `${probe.note}: sampling /proc counts every ${interval} ms`,
+    probe.ok ? switchesInterval : interval,
+    interval,
+    log,
+  );
 }
 
 function inert(mode: SchedMode, note: string): SchedCapture {
@@ -76,6 +91,7 @@ class LinuxCapture implements SchedCapture {
     switches: boolean,
     note: string,
     interval: number,
+    private readonly countsInterval: number,
     private readonly log: (line: string) => void,
   ) {
     this.currentMode = switches ? 'switches' : 'counts';
@@ -89,6 +105,9 @@ class LinuxCapture implements SchedCapture {
   }
   get note(): string {
     return this.currentNote;
+  }
+  get sampleIntervalMs(): number {
+    return this.sampler.intervalMs;
   }
 
   wrapCommand(command: string, args: string[]): { command: string; args: string[] } {
@@ -149,6 +168,7 @@ class LinuxCapture implements SchedCapture {
   private fallBack(why: string): void {
     if (this.currentMode !== 'switches') return;
     this.currentMode = 'counts';
+    this.sampler.intervalMs = this.countsInterval;
     this.currentNote = `${why}: sampling /proc counts every ${this.sampler.intervalMs} ms instead of recording each switch`;
     this.log(`scheduling: ${this.currentNote}`);
   }

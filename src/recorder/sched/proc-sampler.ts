@@ -113,7 +113,8 @@ export class ProcSampler {
   private emit: EmitRecord = () => {};
   readonly stats: ProcSamplerStats = { sweeps: 0, sweepNs: 0, records: 0 };
 
-  constructor(readonly intervalMs: number) {}
+  /** may change until start() (a capture that falls back from perf samples more often) */
+  constructor(public intervalMs: number) {}
 
   /** pids never sampled (e.g. the perf process itself) */
   ignore(pid: number): void {
