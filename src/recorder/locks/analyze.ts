@@ -225,9 +225,9 @@ export function analyzeLocks(events: readonly TraceEvent[]): LockAnalysis {
     }
   }
 
-  // Threads' clocks are calibrated separately and can disagree by a little (ms on a loaded
-  // machine): a notify left with woken threads unmatched takes the nearest unmatched ok wait on
-  // its word, within SKEW_NS.
+  // Rarely (loaded machine) a woken wait seems to begin ms after the notify that woke it; each
+  // thread calibrates its own clock, the likely cause. A notify left with woken threads unmatched
+  // takes the nearest unmatched ok wait on its word, within SKEW_NS.
   for (const n of notifies) {
     let left = n.woken - (n.matched ?? 0);
     while (left-- > 0) {
