@@ -163,7 +163,7 @@ export async function startTracing(ctx: vscode.ExtensionContext, target: TraceTa
         const how = result.signal ? `was stopped by ${result.signal}` : `exited with code ${result.exitCode}`;
         const secs = ((Date.now() - t0) / 1000).toFixed(1);
         log(`${label} ${how} after ${secs} s: ${result.events} events, ${result.bytes} bytes -> ${result.tracePath}`);
-        pty.finish(`${label} ${how} after ${secs} s. Trace saved: ${result.tracePath}`);
+        pty.finish(`${label} ${how} after ${secs} s; ${result.events} events recorded. Trace saved: ${result.tracePath}`);
         const failedEarly = Date.now() - t0 < 3000 && (result.signal || (result.exitCode ?? 0) !== 0);
         if (failedEarly) {
           void vscode.window

@@ -24,6 +24,7 @@ export class TimelineView implements vscode.Disposable {
   private pending: Uint8Array[] = [];
   private live: boolean;
   private ready = false;
+  private loadDeferred = false;
   private errorMessage?: string;
   private flushTimer?: NodeJS.Timeout;
   private readonly disposables: vscode.Disposable[] = [];
@@ -45,7 +46,7 @@ export class TimelineView implements vscode.Disposable {
       panel.webview.onDidReceiveMessage((m: ViewToHost) => this.onMessage(m)),
       panel.onDidChangeViewState(() => {
         // A hidden webview is destroyed; it says 'ready' again when shown and gets the whole trace.
-        if (!panel.visible) this.ready = false;
+        if (!panel.visible) this.ready = this.loadDeferred = false;
         if (panel.active) activeView = this;
       }),
       panel.onDidDispose(() => this.dispose()),
@@ -77,12 +78,20 @@ export class TimelineView implements vscode.Disposable {
 
   append(bytes: Uint8Array): void {
     this.push(bytes);
-    if (this.ready && !this.flushTimer) this.flushTimer = setTimeout(() => this.flush(), APPEND_BATCH_MS);
+    if (this.loadDeferred) {
+      this.loadDeferred = false;
+      this.sendLoad();
+    } else if (this.ready && !this.flushTimer) this.flushTimer = setTimeout(() => this.flush(), APPEND_BATCH_MS);
   }
 
   end(): void {
-    this.flush();
     this.live = false;
+    if (this.loadDeferred) {
+      this.loadDeferred = false;
+      this.sendLoad(); // sends 'ended' too
+      return;
+    }
+    this.flush();
     if (this.ready) this.post({ type: 'ended' });
   }
 
@@ -110,6 +119,12 @@ export class TimelineView implements vscode.Disposable {
     return this.chunks[0] ?? new Uint8Array(0);
   }
 
+  private sendLoad(): void {
+    this.pending = [];
+    this.post({ type: 'load', name: this.source.name, bytes: this.all(), live: this.live, hasSource: true });
+    if (!this.live) this.post({ type: 'ended' });
+  }
+
   private flush(): void {
     if (this.flushTimer) clearTimeout(this.flushTimer);
     this.flushTimer = undefined;
@@ -123,13 +138,10 @@ export class TimelineView implements vscode.Disposable {
     switch (m.type) {
       case 'ready': {
         this.ready = true;
-        if (this.errorMessage) {
-          this.post({ type: 'error', message: this.errorMessage });
-        } else {
-          this.pending = [];
-          this.post({ type: 'load', name: this.source.name, bytes: this.all(), live: this.live, hasSource: true });
-          if (!this.live) this.post({ type: 'ended' });
-        }
+        if (this.errorMessage) this.post({ type: 'error', message: this.errorMessage });
+        // A live view that has no bytes yet is loaded with the first ones (a trace never starts empty).
+        else if (this.live && this.size === 0) this.loadDeferred = true;
+        else this.sendLoad();
         for (const w of this.readyWaiters.splice(0)) w();
         break;
       }

@@ -172,6 +172,11 @@ function timeline(page) {
   return page.frameLocator(`iframe.webview.ready[src*="extensionId=${EXT_ID}"]`).last().frameLocator('iframe#active-frame');
 }
 
+/** The event count in the webview's header ("1,234 events · ..."). */
+async function shownEvents(view) {
+  return Number(((await view.locator('#ct-stats').textContent()) ?? '').replace(/,/g, '').match(/(\d+) events/)?.[1]);
+}
+
 async function trackLabels(view) {
   return view.locator('li[role=treeitem]').evaluateAll((els) => els.map((e) => ({ label: e.getAttribute('aria-label'), cls: e.className })));
 }
@@ -243,6 +248,7 @@ async function devUi(browser, port, dirs) {
     await page.locator('.monaco-workbench .part.statusbar').waitFor({ timeout: 60000 });
     const workerLine = lineOf(path.join(dirs.ws, 'examples/workers/main.js'), 'new Worker(');
     let view;
+    let liveShown;
     await check('Trace Concurrency on examples/workers/main.js opens the timeline beside the editor', async () => {
       await openFile(page, 'examples/workers/main.js');
       await runCommand(page, 'Concurrency: Trace Concurrency');
@@ -258,10 +264,13 @@ async function devUi(browser, port, dirs) {
       log(`  threads: ${threads.map((p) => p.label).join('; ')}`);
       if (workerThreads.length < 2) throw new Error('two worker tracks expected');
     }, page);
-    await check('the program runs in the "Trace: main.js" terminal, which shows its output and where the trace went', async () => {
+    await check('the program runs in the "Trace: main.js" terminal, which shows its output and where the trace went; the timeline says the run ended', async () => {
       await page.locator('.part.panel', { hasText: 'Trace: main.js' }).first().waitFor({ timeout: 15000 });
       await page.locator('.xterm-rows', { hasText: 'workers: 8 chunks hashed by 2 workers' }).first().waitFor({ timeout: 30000 });
       await page.locator('.xterm-rows', { hasText: 'Trace saved' }).first().waitFor({ timeout: 30000 });
+      await view.locator('#ct-status', { hasText: 'Recording ended' }).waitFor({ timeout: 10000 });
+      liveShown = await shownEvents(view);
+      log(`  the live timeline shows ${liveShown} events at the end of the run`);
     }, page);
     await check('clicking the worker-create event\'s call site opens main.js at the `new Worker` line', async () => {
       const site = await clickCallSite(view, 'worker-create');
@@ -269,7 +278,7 @@ async function devUi(browser, port, dirs) {
       log(`  editor: ${await waitForEditorAt(page, 'main.js', workerLine)}`);
     }, page);
     await page.screenshot({ path: path.join(RUN_DIR, 'dev-timeline.png') }).catch(() => {});
-    await check('hidden behind another editor and shown again, the timeline comes back with its selection', async () => {
+    await check('hidden behind another editor and shown again, the timeline comes back with its selection and the same events the live view had', async () => {
       await page.locator('.tabs-container .tab', { hasText: 'Timeline: main.js' }).click();
       await openFile(page, 'notes.txt'); // opens in the timeline's group, on top of it
       // hidden webviews are torn down (no retainContextWhenHidden): the content must be rebuilt on show
@@ -277,6 +286,9 @@ async function devUi(browser, port, dirs) {
       await page.locator('.tabs-container .tab', { hasText: 'Timeline: main.js' }).click();
       await waitForTracks(timeline(page), 2, 20000);
       await timeline(page).locator('#ct-details h2', { hasText: 'worker-create' }).waitFor({ timeout: 10000 });
+      // the reloaded view decodes the whole file at once: the live appends must have added up to the same
+      const whole = await shownEvents(timeline(page));
+      if (!(whole > 0) || whole !== liveShown) throw new Error(`live view showed ${liveShown} events, the whole file ${whole}`);
     }, page);
   });
 }
