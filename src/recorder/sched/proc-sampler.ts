@@ -316,8 +316,8 @@ export class ProcSampler {
     tr.lastSlices = slices;
     const prev = tr.last;
     if (prev && prev.name === v.name && prev.state === v.state && prev.runNs === v.runNs && prev.utimeNs === v.utimeNs && prev.stimeNs === v.stimeNs && prev.voluntary === v.voluntary && prev.involuntary === v.involuntary) return 'ran';
-    if (!prev || prev.name !== v.name) this.emit(EventKind.ThreadName, ts, { pid: tr.pid, tid: tr.tid, name: v.name, threadId: 0 });
     if (prev && tr.lastEmitTs < this.prevSweepTs && this.prevSweepTs < ts) this.emitSample(tr, this.prevSweepTs, prev);
+    if (!prev || prev.name !== v.name) this.emit(EventKind.ThreadName, ts, { pid: tr.pid, tid: tr.tid, name: v.name, threadId: 0 });
     this.emitSample(tr, ts, v);
     tr.last = v;
     return 'ran';
