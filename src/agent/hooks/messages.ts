@@ -35,7 +35,10 @@ export interface Chan {
   recvCh: string | undefined;
   recvSeq: number;
   sends: number;
-  site: string | undefined;
+  /** string-table ids in this thread's stream (0 = not interned yet): saves a Map lookup per event */
+  sendId: number;
+  recvId: number;
+  siteId: number;
 }
 
 interface ChanState {
@@ -50,7 +53,7 @@ type Traced = { [INFO]?: Chan };
 type Envelope = { [K]: number; v: unknown; t?: Traced[]; s?: ChanState[]; c?: string; q?: number };
 
 export function chan(kind: number, sendCh: string | undefined, recvCh: string | undefined, sendSeq = 0, recvSeq = 0): Chan {
-  return { kind, sendCh, sendSeq, recvCh, recvSeq, sends: 0, site: undefined };
+  return { kind, sendCh, sendSeq, recvCh, recvSeq, sends: 0, sendId: 0, recvId: 0, siteId: 0 };
 }
 
 function isEnvelope(v: unknown): v is Envelope {
@@ -77,28 +80,33 @@ export class MessageHooks {
     if (ctx.busy) return;
     try {
       const ts = ctx.now();
-      let site = info.site;
+      const enc = ctx.enc;
       const n = info.sends++;
-      // the first sends of a channel, then every 256th: a site costs ~1.5 µs to capture
-      if (n < 8 || (n & 255) === 0) site = info.site = siteOnly(wrapper);
+      // the first sends of a channel, then every 256th: a site costs ~1.5 µs to capture; the
+      // others carry the channel's last captured site
+      if (n < 8 || (n & 255) === 0) {
+        const site = siteOnly(wrapper);
+        info.siteId = site === undefined ? 0 : enc.intern(site);
+      }
+      let chId = info.sendId;
+      if (chId === 0 && info.sendCh !== undefined) chId = info.sendId = enc.intern(info.sendCh);
       const size = this.size;
       const bytes = size.estimate(value);
-      const enc = ctx.enc;
       enc.begin(EventKind.MessageSend, ts);
       enc.u(info.kind);
-      enc.s(info.sendCh);
+      enc.u(chId);
       enc.u(++info.sendSeq);
       enc.u(bytes);
       enc.u(transfer === undefined ? 0 : transferredBytes(transfer));
       enc.u(size.shared);
-      enc.s(site);
+      enc.u(info.siteId);
       ctx.recorded();
     } catch {
       // never throw into the program
     }
   }
 
-  receive(kind: number, channel: string | undefined, seq: number, value: unknown): void {
+  receive(kind: number, channel: string | undefined, seq: number, value: unknown, channelId = 0): void {
     const ctx = this.ctx;
     if (ctx.busy) return;
     try {
@@ -107,7 +115,8 @@ export class MessageHooks {
       const enc = ctx.enc;
       enc.begin(EventKind.MessageReceive, ts);
       enc.u(kind);
-      enc.s(channel);
+      if (channelId !== 0) enc.u(channelId);
+      else enc.s(channel);
       enc.u(seq);
       enc.u(bytes);
       ctx.recorded();
@@ -120,7 +129,10 @@ export class MessageHooks {
   private received(port: Traced, value: unknown): unknown {
     if (isEnvelope(value)) value = this.unwrap(value);
     const info = port[INFO];
-    if (info !== undefined && info.recvCh !== undefined) this.receive(info.kind, info.recvCh, ++info.recvSeq, value);
+    if (info !== undefined && info.recvCh !== undefined) {
+      if (info.recvId === 0) info.recvId = this.ctx.enc.intern(info.recvCh);
+      this.receive(info.kind, info.recvCh, ++info.recvSeq, value, info.recvId);
+    }
     return value;
   }
 

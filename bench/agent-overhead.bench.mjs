@@ -1,0 +1,75 @@
+// What the agent costs a traced program (issue 3): wall-time ratio traced/untraced for a
+// message-heavy workload (4 workers x 25k round trips) and a CPU-bound one, bytes per event written
+// and events written per second. Medians of RUNS alternating untraced/traced runs in this process.
+// Targets: <= 1.05x message-heavy, <= 1.02x CPU-bound, <= 16 bytes/event.
+// Run alone: node bench/agent-overhead.bench.mjs [runs]   (needs dist/agent.js: npm run build)
+import { spawnSync } from 'node:child_process';
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+
+const ROOT = fileURLToPath(new URL('..', import.meta.url));
+const AGENT = path.join(ROOT, 'dist', 'agent.js');
+const FIX = path.join(ROOT, 'test', 'fixtures', 'agent');
+const RUNS = Number(process.argv[2] || 5);
+if (!fs.existsSync(AGENT)) {
+  console.error(`${AGENT} is missing: run \`npm run build\` first`);
+  process.exit(1);
+}
+// the protocol's decoder is TypeScript: bench/run.mjs loads tsx; a standalone run re-executes with it
+if (!process.execArgv.some((a) => a.includes('tsx'))) {
+  const r = spawnSync(process.execPath, ['--import', 'tsx', fileURLToPath(import.meta.url), ...process.argv.slice(2)], { stdio: 'inherit' });
+  process.exit(r.status ?? 1);
+}
+const { decodeDir } = await import(path.join(ROOT, 'test', 'support', 'agent-run.ts'));
+
+const median = (xs) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
+
+function once(script, args, traced) {
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'ctrace-bench-'));
+  const env = { ...process.env };
+  delete env.NODE_OPTIONS;
+  if (traced) Object.assign(env, { CTRACE_DIR: dir, CTRACE_AGENT: AGENT, NODE_OPTIONS: `--require ${JSON.stringify(AGENT)}` });
+  const t0 = process.hrtime.bigint();
+  const r = spawnSync(process.execPath, [script, ...args], { env, encoding: 'utf8' });
+  const ms = Number(process.hrtime.bigint() - t0) / 1e6;
+  if (r.status !== 0) throw new Error(`${script} failed: ${r.stderr}`);
+  let events = 0;
+  let bytes = 0;
+  if (traced) {
+    for (const f of fs.readdirSync(dir)) bytes += fs.statSync(path.join(dir, f)).size;
+    events = decodeDir(dir).events.length;
+  }
+  fs.rmSync(dir, { recursive: true, force: true });
+  return { ms, events, bytes };
+}
+
+function bench(label, script, args) {
+  const plain = [];
+  const traced = [];
+  const ratios = [];
+  let events = 0;
+  let bytes = 0;
+  once(script, args, false); // warm the file cache
+  for (let k = 0; k < RUNS; k++) {
+    const p = once(script, args, false);
+    const t = once(script, args, true);
+    plain.push(p.ms);
+    traced.push(t.ms);
+    ratios.push(t.ms / p.ms);
+    events = t.events;
+    bytes = t.bytes;
+  }
+  const tm = median(traced);
+  console.log(
+    `${label.padEnd(14)} untraced ${median(plain).toFixed(0)} ms, traced ${tm.toFixed(0)} ms, ratio ${median(ratios).toFixed(3)} ` +
+      `(per-pair ratios ${ratios.map((r) => r.toFixed(2)).join(' ')}); ${events} events, ${(bytes / Math.max(1, events)).toFixed(2)} bytes/event, ` +
+      `${((events / tm) * 1000 / 1e6).toFixed(2)} M events/s`,
+  );
+}
+
+console.log(`agent overhead, node ${process.version}, ${RUNS} alternating runs each (wall time of the whole process)`);
+bench('message-heavy', path.join(FIX, 'bench-messages.js'), ['25000']);
+bench('cpu-bound', path.join(FIX, 'bench-cpu.js'), ['4000000']);
+console.log('targets: ratio <= 1.05 message-heavy, <= 1.02 cpu-bound; <= 16 bytes/event');
