@@ -8,7 +8,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { EventKind } from '../../src/protocol/events';
 import { readTrace, startRecording, summarize } from '../../src/recorder/index';
-import { applySchedTotals } from '../../src/recorder/sched/index';
+import { applySchedTotals, createSchedCapture } from '../../src/recorder/sched/index';
 import { probePerf } from '../../src/recorder/sched/perf';
 
 const FIXTURES = path.join(__dirname, '..', 'fixtures', 'sched');
@@ -45,3 +45,35 @@ for (const perf of [false, true]) {
     }
   });
 }
+
+test('switches mode: stopping a recording delivers SIGINT to the program itself, not to perf', { skip: process.platform !== 'linux' ? 'Linux only' : !probePerf().ok ? `perf unavailable: ${probePerf().note}` : false }, async () => {
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'sched-record-'));
+  try {
+    const rec = startRecording({ command: process.execPath, args: [path.join(FIXTURES, 'exit-signal.js'), 'sigint'], output: path.join(dir, 't.ctrace'), stdio: 'pipe' });
+    let out = '';
+    rec.stdout!.on('data', (d) => (out += d));
+    while (!out.includes('READY')) await new Promise((r) => setTimeout(r, 10));
+    assert.equal(Number(/PID (\d+)/.exec(out)?.[1]), rec.pid, 'the recording\'s pid is the program\'s');
+    const result = await rec.stop();
+    assert.equal(result.exitCode, 7, `the program's SIGINT handler exits 7; got ${result.exitCode} ${result.signal}\n${out}`);
+    assert.match(out, /GOT SIGINT/);
+  } finally {
+    fs.rmSync(dir, { recursive: true, force: true });
+  }
+});
+
+test('fallbacks: a command not on PATH is not wrapped; a capture started without its wrapper samples counts', { skip: process.platform !== 'linux' || !probePerf().ok ? 'needs perf' : false }, async () => {
+  const logs: string[] = [];
+  const a = createSchedCapture({}, (l) => logs.push(l));
+  assert.equal(a.mode, 'switches');
+  assert.deepEqual(a.wrapCommand('no-such-command-ctrace', ['x']), { command: 'no-such-command-ctrace', args: ['x'] });
+  assert.equal(a.mode, 'counts');
+  assert.match(a.note, /"no-such-command-ctrace" was not found on PATH/);
+  const b = createSchedCapture({}, () => {});
+  const records: number[] = [];
+  b.start(process.pid, (kind) => records.push(kind));
+  assert.equal(b.mode, 'counts');
+  assert.match(b.note, /not launched through wrapCommand/);
+  await b.stop();
+  assert.ok(records.includes(EventKind.SchedSample), 'the counts sampler ran');
+});
