@@ -14,8 +14,8 @@ import { Collector } from './collector';
 import { LiveCounts } from './live-counts';
 import { agentEnv, checkCommand, LaunchError } from './launch';
 import { DeadlockDetector } from './locks';
-import { createSchedCapture } from './sched';
-import type { Recording, RecordingResult, RecordOptions } from './types';
+import { createSchedCapture, type SchedCapture } from './sched';
+import type { CaptureOptions, Recording, RecordingResult, RecordOptions } from './types';
 import { RECORDER_VERSION } from './version';
 
 const POLL_MS = 20;
@@ -25,7 +25,20 @@ export const STOP_GRACE_MS = 2000;
 /** after the program exits, how long descendants that are still running may keep writing */
 const DESCENDANT_GRACE_MS = 1000;
 
+/** how long the scheduling capture may take to stop (perf writing out its data) */
+const SCHED_STOP_TIMEOUT_MS = 10_000;
+
 const now = (): number => Number(process.hrtime.bigint());
+
+/** The scheduling plug-in, or a capture that records nothing if the plug-in fails to start. */
+function schedOrOff(capture: CaptureOptions, log: (line: string) => void): SchedCapture {
+  try {
+    return createSchedCapture(capture, log);
+  } catch (e) {
+    log(`scheduling capture failed to start (${(e as Error).message}); recording without it`);
+    return { mode: 'off', note: 'scheduling capture failed to start', wrapCommand: (command, args) => ({ command, args }), start() {}, addProcess() {}, stop: async () => {} };
+  }
+}
 
 /** Launches opts.command with the agent and records it into opts.output. Throws LaunchError for bad input. */
 export function startRecording(opts: RecordOptions): Recording {
@@ -55,7 +68,7 @@ export function startRecording(opts: RecordOptions): Recording {
   };
 
   let collector: Collector;
-  const sched = createSchedCapture(capture, log);
+  const sched = schedOrOff(capture, log);
   const onReports = (reports: DeadlockReport[]) => {
     for (const r of reports) {
       deadlocks.push(r);
@@ -82,7 +95,8 @@ export function startRecording(opts: RecordOptions): Recording {
   }
 
   const t0 = now();
-  const wrapped = sched.wrapCommand(opts.command, opts.args);
+  let wrapped = { command: opts.command, args: opts.args };
+  safe(() => (wrapped = sched.wrapCommand(opts.command, opts.args)));
   const meta: TraceMeta = {
     formatVersion: FORMAT_VERSION,
     command: [opts.command, ...opts.args],
@@ -129,7 +143,8 @@ export function startRecording(opts: RecordOptions): Recording {
     clearInterval(pollTimer);
     clearInterval(checkTimer);
     safe(() => collector.poll());
-    await safeAsync(() => sched.stop());
+    // a sampler that cannot stop must not keep the trace from being finished
+    await Promise.race([safeAsync(() => sched.stop()), delay(SCHED_STOP_TIMEOUT_MS, true)]);
     safe(() => onReports(detector.check(now())));
     const t1 = now();
     collector.finish({ t1, complete: true, exitCode: ex.code, exitSignal: ex.signal });
