@@ -6,7 +6,7 @@ import * as path from 'node:path';
 import * as vscode from 'vscode';
 import { isTraceable, type TraceTarget } from './args';
 import { log } from './log';
-import { fileTarget, pickTarget } from './pickTarget';
+import { fileTarget, launchTarget, pickTarget } from './pickTarget';
 import { currentSession, lastSession, startTracing, stopTracing } from './session';
 import { traceFolder } from './settings';
 import { TRACE_EDITOR } from './traceEditor';
@@ -26,6 +26,7 @@ export async function traceCommand(ctx: vscode.ExtensionContext, arg?: unknown):
   }
   let target: TraceTarget | undefined;
   if (arg instanceof vscode.Uri) target = await fileTarget(arg);
+  else if (arg && typeof arg === 'object' && typeof (arg as { launchConfig?: unknown }).launchConfig === 'string') target = launchTarget((arg as { launchConfig: string }).launchConfig);
   else if (arg && typeof arg === 'object' && 'kind' in arg) target = arg as TraceTarget;
   else {
     const doc = vscode.window.activeTextEditor?.document;

@@ -72,7 +72,7 @@ export async function pickTarget(reason?: string): Promise<TraceTarget | undefin
         label: `$(debug-alt) ${c.name ?? '(unnamed)'}`,
         description: 'launch.json',
         target: () => {
-          const r = resolveLaunchConfig(c, { workspaceFolder: dir, file: vscode.window.activeTextEditor?.document.uri.fsPath, env: process.env, userHome: process.env.HOME }, (p) => (fs.existsSync(p) ? fs.readFileSync(p, 'utf8') : undefined));
+          const r = resolveLaunchConfig(c, launchContext(dir), readIfExists);
           if (!r.ok) {
             vscode.window.showErrorMessage(r.message);
             return undefined;
@@ -100,6 +100,31 @@ function safeReaddir(dir: string): string[] {
   } catch {
     return [];
   }
+}
+
+/** A launch configuration of the workspace by name (keybindings and tests pass { launchConfig: name }). */
+export function launchTarget(name: string): TraceTarget | undefined {
+  for (const folder of vscode.workspace.workspaceFolders ?? []) {
+    const configs = vscode.workspace.getConfiguration('launch', folder.uri).get<LaunchConfig[]>('configurations') ?? [];
+    const c = configs.find((x) => x.name === name);
+    if (!c) continue;
+    const r = resolveLaunchConfig(c, launchContext(folder.uri.fsPath), readIfExists);
+    if (!r.ok) {
+      vscode.window.showErrorMessage(r.message);
+      return undefined;
+    }
+    return { kind: 'launch', launch: r.launch };
+  }
+  vscode.window.showErrorMessage(`There is no launch configuration named "${name}" in this workspace's launch.json.`);
+  return undefined;
+}
+
+function launchContext(dir: string) {
+  return { workspaceFolder: dir, file: vscode.window.activeTextEditor?.document.uri.fsPath, env: process.env, userHome: process.env.HOME };
+}
+
+function readIfExists(p: string): string | undefined {
+  return fs.existsSync(p) ? fs.readFileSync(p, 'utf8') : undefined;
 }
 
 export { NOT_JS };

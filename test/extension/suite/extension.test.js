@@ -169,3 +169,27 @@ describe('Concurrency Timeline extension (in the extension host)', function () {
     assert.strictEqual(s.lastTracePath, before);
   });
 });
+
+describe('launch configurations', function () {
+  this.timeout(90000);
+
+  it('traces a Node launch configuration with its program, args, cwd, env and envFile', async () => {
+    const a = await api();
+    const report = path.join(ws(), 'launch-report.json');
+    fs.rmSync(report, { force: true });
+    const r = await vscode.commands.executeCommand('concurrencyTimeline.trace', { launchConfig: 'Report launch' });
+    assert.ok(r && r.tracePath, 'a trace was started');
+    await idle();
+    const got = JSON.parse(fs.readFileSync(report, 'utf8'));
+    assert.deepStrictEqual(got, { args: ['--mode', path.basename(ws())], cwd: path.join(ws(), 'sub'), greeting: 'hello from launch.json', fromEnvFile: 'yes' });
+    assert.match(path.basename(r.tracePath), /^Report_launch-\d{8}-\d{6}/);
+  });
+
+  it('refuses an attach configuration without starting anything', async () => {
+    const a = await api();
+    const before = (await a.state()).lastTracePath;
+    const r = await vscode.commands.executeCommand('concurrencyTimeline.trace', { launchConfig: 'Attach' });
+    assert.strictEqual(r, undefined);
+    assert.strictEqual((await a.state()).lastTracePath, before);
+  });
+});
