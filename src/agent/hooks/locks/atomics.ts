@@ -22,7 +22,7 @@ type AnyAtomics = {
   store(ta: unknown, index: unknown, value: unknown): unknown;
 };
 
-const RESULT: Record<string, number> = { ok: WaitResult.Ok, 'not-equal': WaitResult.NotEqual, 'timed-out': WaitResult.TimedOut };
+const RESULT: Record<string, number> = { ok: WaitResult.Ok, 'not-equal': WaitResult.NotEqual, 'timed-out': WaitResult.TimedOut, interrupted: WaitResult.Interrupted };
 
 // The hooks must never run user code (a getter, valueOf) that the original call would not have
 // run, nor run it twice: the buffer is read with the intrinsic TypedArray getter, and values are
@@ -186,7 +186,7 @@ export function installAtomicsHooks(ctx: AgentContext): void {
     try {
       result = Reflect.apply(origWait, Atomics, arguments);
     } catch (e) {
-      waitEnd(id, 'ok');
+      waitEnd(id, 'interrupted'); // e.g. a TypeError for a typed array Atomics.wait does not accept
       throw e;
     }
     waitEnd(id, result);
