@@ -78,7 +78,7 @@ export function summarize(trace: Trace, model: TraceModel = buildModel(trace)): 
     crashes,
     deadlocks,
     contention: locks.contention,
-    insights: computeInsights(trace.events, meta),
+    insights: computeInsights(trace.events, meta, { locks }),
   };
 }
 
@@ -121,7 +121,10 @@ export function oneLine(s: TraceSummary): string {
 }
 
 /** The human rendering of `ctrace summary FILE`. */
-export function formatSummary(s: TraceSummary, meta: { command?: string[]; truncated?: boolean; incomplete?: boolean } = {}): string {
+export function formatSummary(
+  s: TraceSummary,
+  meta: { command?: string[]; truncated?: boolean; incomplete?: boolean; model?: TraceModel } = {},
+): string {
   const lines: string[] = [];
   if (meta.command) lines.push(`recorded: ${meta.command.join(' ')}`);
   if (meta.truncated) lines.push('note: the file ends in the middle of a chunk (recording cut short); everything complete before that is shown');
@@ -131,8 +134,10 @@ export function formatSummary(s: TraceSummary, meta: { command?: string[]; trunc
   lines.push('', 'processes:');
   const children = new Map<number, SummaryProcess[]>();
   const pids = new Set(s.processes.map((p) => p.pid));
+  // the model knows parents the OS does not show (node started through a shell)
+  const linked = new Map(meta.model?.processes.map((p) => [p.pid, p.parentPid]) ?? []);
   for (const p of s.processes) {
-    const parent = pids.has(p.ppid) ? p.ppid : -1;
+    const parent = linked.get(p.pid) ?? (pids.has(p.ppid) ? p.ppid : -1);
     if (!children.has(parent)) children.set(parent, []);
     children.get(parent)!.push(p);
   }

@@ -7,13 +7,19 @@ import type { TraceMeta } from '../../protocol/trace';
 import { creationInsights } from './creation';
 import { crashInsights } from './crashes';
 import { lockInsights } from './locks';
+import type { LockAnalysis } from '../locks';
 import { memoryInsights } from './memory';
 import { messageInsights } from './messages';
 import { buildModel } from './model';
 import { schedInsights } from './sched';
 import { ms } from './stats';
 
-export function computeInsights(events: readonly TraceEvent[], meta: TraceMeta = {}): Insights {
+export interface InsightOptions {
+  /** the lock analysis of these events, when the caller has it already (summarize() does) */
+  locks?: LockAnalysis;
+}
+
+export function computeInsights(events: readonly TraceEvent[], meta: TraceMeta = {}, opts: InsightOptions = {}): Insights {
   const model = buildModel(events, meta.t0, meta.t1, meta.cwd);
   const sched = schedInsights(model, meta);
   return {
@@ -23,7 +29,7 @@ export function computeInsights(events: readonly TraceEvent[], meta: TraceMeta =
     messages: messageInsights(model),
     parallelism: sched.parallelism,
     contextSwitches: sched.contextSwitches,
-    locks: lockInsights(model),
+    locks: lockInsights(model, opts.locks),
     crashes: crashInsights(model),
     memory: memoryInsights(model),
   };

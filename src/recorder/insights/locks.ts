@@ -4,14 +4,13 @@
 import { EventKind } from '../../protocol/events';
 import type { ContentionEntry, DeadlockReport } from '../../protocol/trace';
 import type { ContendedLock, DeadlockExplained, Evidence, LockInsights } from '../../protocol/insights';
-import { analyzeLocks } from '../locks';
+import { analyzeLocks, type LockAnalysis } from '../locks';
 import type { TraceModel } from './model';
 import { evidence, siteJson, siteKey, str } from './stats';
 
 const MAX_CONTENDED = 10;
 
-export function lockInsights(model: TraceModel): LockInsights {
-  const analysis = analyzeLocks(model.events);
+export function lockInsights(model: TraceModel, analysis: LockAnalysis = analyzeLocks(model.events)): LockInsights {
   const reports: DeadlockReport[] = [...analysis.deadlocks];
   for (const e of model.events) {
     if (e.kind !== EventKind.Deadlock) continue;

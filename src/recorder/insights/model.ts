@@ -56,7 +56,10 @@ function commandOf(argv: string | undefined, title: string | undefined, cwd: str
 }
 
 export function buildModel(input: readonly TraceEvent[], t0?: number, t1?: number, cwd?: string): TraceModel {
-  const events = input.map((e, i) => ({ e, i })).sort((x, y) => x.e.ts - y.e.ts || x.i - y.i).map((x) => x.e);
+  // Readers hand events over sorted already; sort (stably) only when they are not.
+  let sorted = true;
+  for (let i = 1; i < input.length && sorted; i++) if (input[i].ts < input[i - 1].ts) sorted = false;
+  const events = sorted ? (input as TraceEvent[]) : input.map((e, i) => ({ e, i })).sort((x, y) => x.e.ts - y.e.ts || x.i - y.i).map((x) => x.e);
   const processes = new Map<number, ProcessInfo>();
   const threads = new Map<string, ThreadInfo>();
   const jsThreadOfTid = new Map<string, number>();
