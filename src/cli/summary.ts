@@ -1,6 +1,6 @@
 // `ctrace summary FILE [--json]`: what a trace holds. The JSON is the stable contract in docs/cli.md.
 
-import { formatSummary, readTrace, summarize, TraceReadError } from '../recorder';
+import { buildModel, formatSummary, readTrace, summarize, TraceReadError } from '../recorder';
 import { EXIT_USAGE, fail } from './common';
 
 export async function runSummary(argv: string[]): Promise<number> {
@@ -19,8 +19,9 @@ export async function runSummary(argv: string[]): Promise<number> {
     if (e instanceof TraceReadError) return fail(e.message, 1);
     throw e;
   }
-  const s = summarize(trace);
+  const model = buildModel(trace);
+  const s = summarize(trace, model);
   if (json) process.stdout.write(JSON.stringify(s, null, 2) + '\n');
-  else process.stdout.write(formatSummary(s, { command: trace.meta.command, truncated: trace.truncated, incomplete: trace.incomplete }) + '\n');
+  else process.stdout.write(formatSummary(s, { command: trace.meta.command, truncated: trace.truncated, incomplete: trace.incomplete, model }) + '\n');
   return 0;
 }
