@@ -126,11 +126,14 @@ class LinuxCapture implements SchedCapture {
     this.emit = emit;
     if (this.currentMode === 'switches' && this.wrapped) {
       this.perf = new PerfSwitches(this.log);
-      this.attached = this.perf.attach(rootPid).then((ok) => {
-        if (!ok) this.fallBack('perf could not attach');
-        // after the program was continued, so the first sample is the program, not the launcher
-        if (!this.stopped) this.sampler.start(rootPid, emit);
-      });
+      this.attached = this.perf
+        .attach(rootPid)
+        .then((ok) => {
+          if (!ok) this.fallBack('perf could not attach');
+          // after the program was continued, so the first sample is the program, not the launcher
+          if (!this.stopped) this.sampler.start(rootPid, emit);
+        })
+        .catch((e) => this.log(`scheduling capture failed to start: ${(e as Error).message}`));
       return;
     }
     if (this.currentMode === 'switches') this.fallBack('the command was not launched through wrapCommand');
