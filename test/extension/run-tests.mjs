@@ -41,6 +41,8 @@ const USER_SETTINGS = {
   'security.workspace.trust.startupPrompt': 'never',
   'security.workspace.trust.banner': 'never',
   'workbench.editor.enablePreview': false,
+  'git.enabled': false,
+  'git.openRepositoryInParentFolders': 'never',
   // the DOM renderer keeps terminal text in the DOM, where the test can read it
   'terminal.integrated.gpuAcceleration': 'off',
 };
@@ -124,7 +126,7 @@ function workbenchUrl(port, folder, payload = []) {
 }
 
 async function newPage(browser) {
-  const context = await browser.newContext({ viewport: { width: 1500, height: 950 } });
+  const context = await browser.newContext({ viewport: { width: 1920, height: 1080 } });
   const page = await context.newPage();
   context.on('request', (r) => {
     const { protocol, hostname } = new URL(r.url());
@@ -277,7 +279,6 @@ async function devUi(browser, port, dirs) {
       log(`  call site: ${site}`);
       log(`  editor: ${await waitForEditorAt(page, 'main.js', workerLine)}`);
     }, page);
-    await page.screenshot({ path: path.join(RUN_DIR, 'dev-timeline.png') }).catch(() => {});
     await check('hidden behind another editor and shown again, the timeline comes back with its selection and the same events the live view had', async () => {
       await page.locator('.tabs-container .tab', { hasText: 'Timeline: main.js' }).click();
       await openFile(page, 'notes.txt'); // opens in the timeline's group, on top of it
@@ -290,6 +291,11 @@ async function devUi(browser, port, dirs) {
       const whole = await shownEvents(timeline(page));
       if (!(whole > 0) || whole !== liveShown) throw new Error(`live view showed ${liveShown} events, the whole file ${whole}`);
     }, page);
+    // for docs/images/extension-timeline.png: the source beside the timeline, without the side bar
+    await page.locator('.tabs-container .tab', { hasText: 'Timeline: main.js' }).click().catch(() => {});
+    await runCommand(page, 'View: Toggle Primary Side Bar Visibility', 10000).catch(() => {});
+    await page.waitForTimeout(500);
+    await page.screenshot({ path: path.join(RUN_DIR, 'dev-timeline.png') }).catch(() => {});
   });
 }
 
