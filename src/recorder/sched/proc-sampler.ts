@@ -105,7 +105,6 @@ export class ProcSampler {
   private readonly bytes = new Uint8Array(8192);
   private readonly buf = Buffer.from(this.bytes.buffer);
   private readonly pageBytes = pageSize();
-  private readonly ignored = new Set<number>();
   private timer: NodeJS.Timeout | undefined;
   private prevSweepTs = 0;
   private sweepNo = 0;
@@ -115,11 +114,6 @@ export class ProcSampler {
 
   /** may change until start() (a capture that falls back from perf samples more often) */
   constructor(public intervalMs: number) {}
-
-  /** pids never sampled (e.g. the perf process itself) */
-  ignore(pid: number): void {
-    this.ignored.add(pid);
-  }
 
   start(rootPid: number, emit: EmitRecord): void {
     this.emit = (kind, ts, values) => {
@@ -134,7 +128,7 @@ export class ProcSampler {
   }
 
   addProcess(pid: number): void {
-    if (this.procs.has(pid) || this.ignored.has(pid) || !(pid > 0)) return;
+    if (this.procs.has(pid) || !(pid > 0)) return;
     const statm = openOr(`/proc/${pid}/statm`);
     if (statm < 0) return; // already gone: its CPU still shows in the parent's cutime
     this.procs.set(pid, { pid, statm, task: openOr(`/proc/${pid}/task`), nlink: -1, threads: new Map(), lastRss: -1, dead: false });
@@ -160,7 +154,7 @@ export class ProcSampler {
       // children found this sweep are sampled in the same sweep (and their children in turn)
       while (found.length) {
         const pid = found.pop()!;
-        if (this.procs.has(pid) || this.ignored.has(pid)) continue;
+        if (this.procs.has(pid)) continue;
         const statm = openOr(`/proc/${pid}/statm`);
         if (statm < 0) continue;
         const p: ProcTrack = { pid, statm, task: openOr(`/proc/${pid}/task`), nlink: -1, threads: new Map(), lastRss: -1, dead: false };
