@@ -4,7 +4,8 @@
 // its node budget. SharedArrayBuffers (and views on them) are counted apart: they are shared, not
 // copied.
 
-import v8 from 'node:v8';
+// node:v8 is loaded on first need: every thread pays for each module the agent loads at start
+let serialize: ((v: unknown) => Buffer) | undefined;
 
 const BUDGET = 256;
 
@@ -21,7 +22,8 @@ export class SizeEstimator {
     const n = this.walk(v, 0);
     if (!this.fallback) return n;
     try {
-      return v8.serialize(v).length;
+      serialize ??= (require('node:v8') as typeof import('node:v8')).serialize;
+      return serialize(v).length;
     } catch {
       return n; // holds ports or other uncloneables: the walk's figure
     }
