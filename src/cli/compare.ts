@@ -3,10 +3,9 @@
 // a standalone HTML page with charts. Thin over src/recorder/insights.
 import path from 'node:path';
 import fs from 'node:fs';
-import type { Comparison, Insights } from '../protocol/insights';
 import type { CompareMessage } from '../protocol/messages';
-import { readTrace, TraceReadError } from '../recorder/reader';
-import { compareTraces, computeInsights, formatComparison, formatInsightNotes } from '../recorder/insights';
+import { TraceReadError } from '../recorder/reader';
+import { compareFiles, formatComparison, formatInsightNotes } from '../recorder/insights';
 import { standaloneComparePage } from '../recorder/compare-page';
 import { EXIT_USAGE, fail } from './common';
 
@@ -30,26 +29,16 @@ export async function runCompare(argv: string[]): Promise<number> {
   }
   if (files.length !== 2) return fail(`compare: give two trace files (you gave ${files.length}). ${USAGE}`, EXIT_USAGE);
 
-  const sides: { name: string; command?: string; insights: Insights }[] = [];
-  for (const f of files) {
-    try {
-      const t = await readTrace(f);
-      sides.push({ name: path.basename(f), command: t.meta.command?.join(' '), insights: computeInsights(t.events, t.meta) });
-    } catch (e) {
-      if (e instanceof TraceReadError) return fail(e.message, 1);
-      throw e;
-    }
+  let message: CompareMessage;
+  try {
+    message = await compareFiles(files[0], files[1]);
+  } catch (e) {
+    if (e instanceof TraceReadError) return fail(e.message, 1);
+    throw e;
   }
-  const [a, b] = sides;
-  // Two files with the same base name still need telling apart.
-  if (a.name === b.name) {
-    a.name = files[0];
-    b.name = files[1];
-  }
-  const comparison: Comparison = { a: { name: a.name, command: a.command }, b: { name: b.name, command: b.command }, rows: compareTraces(a.insights, b.insights) };
+  const { comparison } = message;
 
   if (out) {
-    const message: CompareMessage = { type: 'compare', comparison, a: a.insights, b: b.insights };
     let html: string;
     try {
       html = standaloneComparePage(message);
@@ -66,9 +55,9 @@ export async function runCompare(argv: string[]): Promise<number> {
   if (json) process.stdout.write(JSON.stringify(comparison, null, 2) + '\n');
   else if (!out) {
     process.stdout.write(formatComparison(comparison) + '\n');
-    for (const [label, s] of [['A', a], ['B', b]] as const) {
-      const notes = formatInsightNotes(s.insights);
-      if (notes.length) process.stdout.write(`\n${label} (${s.name}):\n${notes.map((n) => '  ' + n).join('\n')}\n`);
+    for (const [label, side, insights] of [['A', comparison.a, message.a], ['B', comparison.b, message.b]] as const) {
+      const notes = formatInsightNotes(insights);
+      if (notes.length) process.stdout.write(`\n${label} (${side.name}):\n${notes.map((n) => '  ' + n).join('\n')}\n`);
     }
   }
   return 0;
