@@ -84,8 +84,13 @@ async function chooseTrace(ctx: vscode.ExtensionContext, action: string): Promis
   return picked?.[0]?.fsPath;
 }
 
+/**
+ * Export Trace...: copies a trace where the user chooses. From a menu `arg` is the trace's own Uri;
+ * callers may pass { source?, destination } to skip the dialog.
+ */
 export async function exportTraceCommand(ctx: vscode.ExtensionContext, arg?: unknown): Promise<void> {
-  const src = await chooseTrace(ctx, 'Export Trace');
+  const opts = arg instanceof vscode.Uri ? { source: arg } : ((arg ?? {}) as { source?: vscode.Uri; destination?: vscode.Uri });
+  const src = opts.source?.fsPath ?? (await chooseTrace(ctx, 'Export Trace'));
   if (!src) {
     vscode.window.showInformationMessage('There is no trace to export yet: run Trace Concurrency or open a trace first.');
     return;
@@ -95,14 +100,14 @@ export async function exportTraceCommand(ctx: vscode.ExtensionContext, arg?: unk
     return;
   }
   const dest =
-    arg instanceof vscode.Uri
-      ? arg
-      : await vscode.window.showSaveDialog({
-          title: 'Export Trace',
-          filters: { 'Concurrency traces': ['ctrace'] },
-          defaultUri: vscode.Uri.joinPath(vscode.workspace.workspaceFolders?.[0]?.uri ?? vscode.Uri.file(path.dirname(src)), path.basename(src)),
-        });
+    opts.destination ??
+    (await vscode.window.showSaveDialog({
+      title: 'Export Trace',
+      filters: { 'Concurrency traces': ['ctrace'] },
+      defaultUri: vscode.Uri.joinPath(vscode.workspace.workspaceFolders?.[0]?.uri ?? vscode.Uri.file(path.dirname(src)), path.basename(src)),
+    }));
   if (!dest) return;
+  if (path.resolve(dest.fsPath) === path.resolve(src)) return; // saved onto itself: nothing to do
   await vscode.workspace.fs.copy(vscode.Uri.file(src), dest, { overwrite: true });
   log(`exported ${src} -> ${dest.fsPath}`);
   vscode.window.showInformationMessage(`Trace exported to ${dest.fsPath}.`);

@@ -101,7 +101,7 @@ describe('Concurrency Timeline extension (in the extension host)', function () {
     assert.match(doc.getText(), /recorded: .*main\.js/);
     assert.match(doc.getText(), /process/);
     const dest = vscode.Uri.file(path.join(ws(), 'exported.ctrace'));
-    await vscode.commands.executeCommand('concurrencyTimeline.exportTrace', dest);
+    await vscode.commands.executeCommand('concurrencyTimeline.exportTrace', { source: vscode.Uri.file(lastTracePath), destination: dest });
     assert.deepStrictEqual(fs.readFileSync(dest.fsPath), fs.readFileSync(lastTracePath));
   });
 
