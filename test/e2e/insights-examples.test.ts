@@ -46,6 +46,12 @@ test('creating a worker costs less than forking a process (same job, same machin
   const rows = compareTraces(procs, workers);
   const creation = rows.find((r) => r.id === 'creation.medianMs')!;
   assert.ok(creation.ratio !== null && creation.ratio < 1, `creation ratio ${creation.ratio}`);
+  if (procs.memory.recorded && workers.memory.recorded) {
+    // three Node runtimes (parent + 2 children) against one runtime with two isolates
+    assert.equal(procs.memory.processes.length, 3);
+    assert.equal(workers.memory.processes.length, 1);
+    assert.ok(procs.memory.peakTotalRssBytes! > workers.memory.peakTotalRssBytes!, `RSS ${procs.memory.peakTotalRssBytes} vs ${workers.memory.peakTotalRssBytes}`);
+  }
   if (procs.parallelism.recorded && workers.parallelism.recorded) {
     // the same hashing work shows up as CPU time in both
     assert.ok(procs.parallelism.cpuMs! > 0 && workers.parallelism.cpuMs! > 0);
