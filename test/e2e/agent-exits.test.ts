@@ -109,14 +109,22 @@ test('a child killed by a signal: SpawnExit with the signal, a crash in the pare
   assert.equal(childExit.fields.cause, 'signal');
 });
 
+test('SIGKILL: what was flushed before the kill survives (records older than 50 ms)', () => {
+  const r = run('sigkill');
+  assert.equal(r.signal, 'SIGKILL');
+  assert.equal(ofKind(r.events, EventKind.MessageSend).length, 10);
+  assert.equal(ofKind(r.events, EventKind.MessageReceive).length, 10);
+  assert.equal(ofKind(r.events, EventKind.ProcessExit).length, 0); // the recorder fills in 'killed'
+});
+
 test('failed spawns (ENOENT, EACCES, spawnSync ENOENT) are errors at their call sites', () => {
   const r = run('spawn-errors');
   assert.equal(r.stdout, 'sync ENOENT\nerror ENOENT\nerror EACCES\n');
   const errors = ofKind(r.events, EventKind.SpawnError).map((e) => [e.fields.code, e.fields.site]);
   assert.deepEqual(errors, [
-    ['ENOENT', `${EXITS}:72:18`],
-    ['EACCES', `${EXITS}:74:18`],
-    ['ENOENT', `${EXITS}:76:18`],
+    ['ENOENT', `${EXITS}:80:18`],
+    ['EACCES', `${EXITS}:82:18`],
+    ['ENOENT', `${EXITS}:84:18`],
   ]);
   assert.equal(ofKind(r.events, EventKind.SpawnCall).length, 3);
   assert.equal(ofKind(r.events, EventKind.SpawnRunning).length, 0);

@@ -98,3 +98,11 @@ test('without CTRACE_DIR the agent writes nothing and changes nothing', () => {
   assert.equal(r.stdout, 'esm done 0\n');
   assert.equal(r.files.length, 0);
 });
+
+test('the ESM loader-hooks thread is not traced (the agent stays idle there)', () => {
+  const r = runAgent(fixture('loader-hooks.mjs'));
+  assert.equal(r.status, 0, r.stderr);
+  assert.equal(r.stdout, 'loaded object\n');
+  assert.deepEqual(ofKind(r.events, EventKind.ThreadStart).map((e) => [e.threadId, e.fields.name]), [[0, 'main']]);
+  assert.deepEqual(r.files.length, 1);
+});
