@@ -6,6 +6,7 @@ import type { SummaryCrash, SummaryProcess, SummaryThread, TraceSummary } from '
 import { FORMAT_VERSION } from '../protocol/wire';
 import { analyzeLocks } from './locks';
 import { computeInsights } from './insights';
+import { applySchedTotals } from './sched';
 import { buildModel, type TraceModel } from './model';
 import type { LoadedTrace } from './types';
 
@@ -60,7 +61,7 @@ export function summarize(trace: Trace, model: TraceModel = buildModel(trace)): 
   }
 
   const { meta } = trace;
-  return {
+  const summary: TraceSummary = {
     formatVersion: meta.formatVersion ?? FORMAT_VERSION,
     schedMode: meta.schedMode ?? 'off',
     ...(meta.t0 !== undefined && meta.t1 !== undefined ? { durationMs: Math.round((meta.t1 - meta.t0) / 1e4) / 100 } : {}),
@@ -80,6 +81,8 @@ export function summarize(trace: Trace, model: TraceModel = buildModel(trace)): 
     contention: locks.contention,
     insights: computeInsights(trace.events, meta, { locks }),
   };
+  // CPU time, context switches and peak memory per thread and process, from the sampler's records
+  return applySchedTotals(summary, trace.events, meta.schedMode);
 }
 
 export interface LineCounts {
@@ -144,8 +147,13 @@ export function formatSummary(
   const end = (p: SummaryProcess) => (p.signal ? `signal ${p.signal}` : `exit ${p.exitCode ?? '?'}`) + (p.cause && p.cause !== 'normal' ? ` (${p.cause})` : '');
   const walk = (parent: number, depth: number) => {
     for (const p of children.get(parent) ?? []) {
-      lines.push(`${'  '.repeat(depth + 1)}${p.pid} ${p.command}  [${end(p)}]`);
-      for (const t of s.threads) if (t.pid === p.pid && t.kind === 'worker') lines.push(`${'  '.repeat(depth + 2)}thread ${t.threadId} ${t.name}`);
+      const rss = p.peakRssBytes ? `, peak RSS ${Math.round(p.peakRssBytes / 1048576)} MB` : '';
+      lines.push(`${'  '.repeat(depth + 1)}${p.pid} ${p.command}  [${end(p)}${rss}]`);
+      for (const t of s.threads) {
+        if (t.pid !== p.pid || t.kind === 'os') continue;
+        const cpu = t.cpuMs !== undefined ? `  cpu ${t.cpuMs.toFixed(1)} ms, ${t.voluntarySwitches ?? 0} voluntary / ${t.involuntarySwitches ?? 0} involuntary switches` : '';
+        if (t.kind === 'worker' || cpu) lines.push(`${'  '.repeat(depth + 2)}${t.kind === 'main' ? 'main thread' : `thread ${t.threadId} ${t.name}`}${cpu}`);
+      }
       walk(p.pid, depth + 1);
     }
   };
