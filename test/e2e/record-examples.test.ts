@@ -62,7 +62,7 @@ test('workers: 2 named worker threads linked to their creation, 20 worker messag
     ],
   );
   for (const t of workers) {
-    assert.ok(t.tid > pid, `worker tid ${t.tid}`);
+    assert.ok(t.tid > 0 && t.tid !== pid, `worker tid ${t.tid}`);
     assert.equal(t.worker?.site?.file, example('workers'));
     assert.ok(t.worker!.onlineTs! >= t.worker!.createTs);
   }
