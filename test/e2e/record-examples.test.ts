@@ -7,6 +7,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { built, lineOf, record as recordOnly, ROOT, NODE, unpaired } from './record-helpers';
 import { oneLine } from '../../src/recorder/summary';
+import { nodeBinary } from '../support/node-versions';
 
 /** Records, and checks that the line ctrace printed (counted live) says what the summary says. */
 async function record(command: string[]) {
@@ -117,3 +118,21 @@ test('crash: the worker crash at its throw site, then the SIGKILLed child, and t
   // the parent kept running after both
   assert.ok(r.model.processes[0].endTs! > r.summary.crashes[1].ts);
 });
+
+for (const major of [22, 24]) {
+  test(`workers and processes under Node ${major}: the same processes, threads and paired messages`, async () => {
+    const node = nodeBinary(major);
+    const w = await recordOnly([node, example('workers')], { flags: ['--no-sched'] });
+    assert.equal(w.run.status, 0, w.run.stderr);
+    assert.match(w.summary.processes[0].nodeVersion ?? '', new RegExp(`^v${major}\\.`));
+    assert.deepEqual(w.summary.messagesByChannel, { process: 0, worker: 20, port: 0, broadcast: 0 });
+    assert.deepEqual(w.model.threads.filter((t) => t.kind === 'worker').map((t) => t.name), ['hasher 0', 'hasher 1']);
+    assert.deepEqual(unpaired(w.model), []);
+    const p = await recordOnly([node, example('processes')], { flags: ['--no-sched'] });
+    assert.equal(p.run.status, 0, p.run.stderr);
+    assert.equal(p.summary.processes.length, 3);
+    assert.ok(p.summary.processes.slice(1).every((c) => c.ppid === p.summary.processes[0].pid && c.cause === 'normal'));
+    assert.deepEqual(p.summary.messagesByChannel, { process: 20, worker: 0, port: 0, broadcast: 0 });
+    assert.deepEqual(unpaired(p.model), []);
+  });
+}
