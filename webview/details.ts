@@ -53,7 +53,7 @@ export function renderDetails(root: HTMLElement, model: TraceModel, i: number, a
   };
   const ts = model.ts.a[i];
   row('kind', KIND_NAMES[kind] ?? String(kind));
-  row('start', `${fmtDur(ts - model.minTs)} (${ts} ns)`);
+  row('start', `${fmtDur(ts - model.origin)} (${ts} ns)`);
   if (span) row('duration', fmtDur(span.end - span.start));
   row('pid', String(tr.pid));
   row('tid', String(tr.tid));

@@ -269,7 +269,7 @@ function frame(): void {
     cpus: typeof model.meta.cpus === 'number' ? model.meta.cpus : 0,
   });
   drawMinimap();
-  visibleRange.textContent = `${fmtDur(vp.start - model.minTs)} – ${fmtDur(vp.end - model.minTs)} (${fmtDur(vp.span)} visible)`;
+  visibleRange.textContent = `${fmtDur(vp.start - model.origin)} – ${fmtDur(vp.end - model.origin)} (${fmtDur(vp.span)} visible)`;
   // one User Timing entry per frame: the bench reads frame costs from here (the buffer is kept short)
   if (++frames % 500 === 0) performance.clearMeasures('ctrace:frame');
   performance.measure('ctrace:frame', { start: t0 });
@@ -285,7 +285,7 @@ const tickEls: HTMLSpanElement[] = [];
 function axisTicks(w: number): number[] {
   if (!model.eventCount && model.minTs === Infinity) return [];
   const step = niceStep(vp.nsPerPx * 90);
-  const origin = model.minTs;
+  const origin = model.origin;
   const first = Math.ceil((vp.start - origin) / step) * step;
   const xs: number[] = [];
   let n = 0;
@@ -322,6 +322,7 @@ function drawMinimap(): void {
   }
   const g = minimap.getContext('2d')!;
   g.setTransform(dpr, 0, 0, dpr, 0, 0);
+  g.clearRect(0, 0, w, h);
   g.fillStyle = pal.rowAlt;
   g.fillRect(0, 0, w, h);
   if (!(model.maxTs > model.minTs)) return;
@@ -360,8 +361,10 @@ function drawMinimap(): void {
   const span = model.maxTs - model.minTs;
   const x0 = ((vp.start - model.minTs) / span) * w;
   const x1 = ((vp.end - model.minTs) / span) * w;
-  g.fillStyle = pal.range;
-  g.fillRect(x0, 0, Math.max(2, x1 - x0), h);
+  // dim what is outside the view rather than tint what is in it
+  g.fillStyle = pal.dim;
+  if (x0 > 0) g.fillRect(0, 0, x0, h);
+  if (x1 < w) g.fillRect(x1, 0, w - x1, h);
   g.strokeStyle = pal.focus;
   g.lineWidth = 1;
   g.strokeRect(x0 + 0.5, 0.5, Math.max(2, x1 - x0) - 1, h - 1);
@@ -580,8 +583,8 @@ function showRange(): void {
     dl.append(dd);
   };
   row('duration', fmtDur(b - a));
-  row('from', fmtDur(a - model.minTs));
-  row('to', fmtDur(b - model.minTs));
+  row('from', fmtDur(a - model.origin));
+  row('to', fmtDur(b - model.origin));
   const counts = new Map<number, number>();
   let events = 0;
   let wait = 0;
@@ -688,13 +691,13 @@ function hover(e: PointerEvent): void {
     const i = h.event;
     const span = model.spanOf(i);
     const tr = model.tracks[model.track.a[i]];
-    text = `${KIND_NAMES[model.kind.a[i]]} at ${fmtDur(model.ts.a[i] - model.minTs)}${span ? `, ${fmtDur(span.end - span.start)}` : ''} · ${tr.name || 'thread'} (pid ${tr.pid}, tid ${tr.tid})`;
+    text = `${KIND_NAMES[model.kind.a[i]]} at ${fmtDur(model.ts.a[i] - model.origin)}${span ? `, ${fmtDur(span.end - span.start)}` : ''} · ${tr.name || 'thread'} (pid ${tr.pid}, tid ${tr.tid})`;
   } else if (h.row && (h.row.type === 'cpu' || h.row.type === 'thread') && h.row.track?.hasSched) {
     const s = h.row.track.cpuSeries;
     const t = vp.t(e.offsetX);
     const dt = vp.nsPerPx * 4;
     const pct = ((s.runAt(t + dt) - s.runAt(t - dt)) / (2 * dt)) * 100;
-    text = `${h.row.label}: CPU ${Math.max(0, pct).toFixed(0)}% at ${fmtDur(t - model.minTs)}`;
+    text = `${h.row.label}: CPU ${Math.max(0, pct).toFixed(0)}% at ${fmtDur(t - model.origin)}`;
   } else if (h.row) text = h.row.label;
   if (!text) {
     tooltip.hidden = true;

@@ -307,6 +307,12 @@ export class TraceModel {
   private wakeEv: number[] = [];
   private wakeMin: number[] = [];
 
+  /** Time zero of the axis and of every "start" shown: when recording began (meta t0), else the first record. */
+  get origin(): number {
+    const t0 = this.meta.t0;
+    return typeof t0 === 'number' && t0 <= this.minTs && this.minTs - t0 < 3600e9 ? t0 : this.minTs;
+  }
+
   get eventCount(): number {
     return this.ts.n;
   }
@@ -432,10 +438,6 @@ export class TraceModel {
         t.spansSorted = true;
       }
     }
-    const t0 = this.meta.t0;
-    if (typeof t0 === 'number' && t0 < this.minTs && this.minTs - t0 < 60e9) this.minTs = t0;
-    const t1 = this.meta.t1;
-    if (typeof t1 === 'number' && t1 > this.maxTs && t1 - this.maxTs < 60e9) this.maxTs = t1;
     this.version = ++versions;
   }
 

@@ -35,6 +35,7 @@ export interface Palette {
   selection: string;
   range: string;
   mark: string;
+  dim: string;
 }
 
 export function readPalette(el: HTMLElement): Palette {
@@ -45,7 +46,7 @@ export function readPalette(el: HTMLElement): Palette {
     send: v('send'), recv: v('recv'), spawn: v('spawn'), crash: v('crash'), exit: v('exit'),
     lockWait: v('lock-wait'), lockHold: v('lock-hold'), atomicsWait: v('atomics-wait'), notify: v('notify'),
     running: v('running'), runnable: v('runnable'), blocked: v('blocked'), cpu: v('cpu'), vol: v('vol'), inv: v('inv'),
-    mem: v('mem'), heap: v('heap'), selection: v('selection'), range: v('range'), mark: v('mark'),
+    mem: v('mem'), heap: v('heap'), selection: v('selection'), range: v('range'), mark: v('mark'), dim: v('dim'),
   };
 }
 

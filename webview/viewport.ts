@@ -38,6 +38,7 @@ export class Viewport {
     this.set(this.start + dt, this.end + dt);
   }
   fit(min: number, max: number): void {
+    if (!(max >= min)) return; // nothing loaded yet
     const pad = Math.max((max - min) * 0.02, 1000);
     this.set(min - pad, max + pad);
   }

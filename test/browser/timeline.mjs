@@ -32,6 +32,12 @@ async function check(name, fn) {
 function assert(cond, msg) {
   if (!cond) throw new Error(msg);
 }
+/** "1.25 ms" -> ns (the first duration in the text) */
+function parseDur(text) {
+  const m = /(-?[\d.]+) (ns|µs|ms|s)\b/.exec(text);
+  if (!m) throw new Error(`no duration in "${text}"`);
+  return Number(m[1]) * { ns: 1, 'µs': 1e3, ms: 1e6, s: 1e9 }[m[2]];
+}
 function finish() {
   console.log(`RESULT: ${passed} passed, ${failed} failed`);
   process.exit(failed ? 1 : 0);
@@ -135,7 +141,6 @@ try {
     assert((await field(page, 'seq')) === seq && (await field(page, 'channel')) === channel, 'receipt is for another message');
     assert((await field(page, 'tid')) !== sendTid, 'receipt on the sending thread');
     assert((await page.locator('#ct-details button.ct-jump', { hasText: '← send' }).count()) === 1, 'no way back to the send');
-    if (shots) await page.screenshot({ path: path.join(root, 'docs', 'images', 'timeline-message.png') });
   });
 
   await check('search by kind and by text finds events and reports the count', async () => {
@@ -212,19 +217,33 @@ try {
     await page.locator('#ct-range dd[data-field="duration"]').waitFor({ timeout: 3000 });
     const events = Number((await page.locator('#ct-range dd[data-field="events"]').innerText()).replace(/,/g, ''));
     assert(events > 0, 'range counted no events');
-    if (shots) {
-      await page.keyboard.press('Escape');
-      await page.keyboard.press('Escape');
-      await page.keyboard.press('f');
-      await page.waitForTimeout(100);
-      await page.screenshot({ path: path.join(root, 'docs', 'images', 'timeline.png') });
-    }
   });
 
   await check('the page ran without errors or CSP violations', async () => {
     assert(problems.length === 0, problems.join('\n'));
   });
   await page.close();
+
+  if (shots) {
+    // The README's pictures: a fresh page, a worker's counters expanded, a message selected.
+    const pg = await open(workers.html);
+    await pg.locator('#ct-tracks li[aria-label^="hasher 0"] > .ct-label .ct-twisty').click();
+    await pg.fill('#ct-search', 'kind:message-receive thread:hasher');
+    await pg.press('#ct-search', 'Enter');
+    await pg.locator('#ct-details h2[data-kind="message-receive"]').waitFor();
+    await pg.fill('#ct-search', '');
+    await pg.locator('#ct-canvas').focus();
+    await pg.keyboard.press('f');
+    await pg.mouse.move(5, 800);
+    await pg.waitForTimeout(150);
+    await pg.screenshot({ path: path.join(root, 'docs', 'images', 'timeline.png') });
+    for (let k = 0; k < 7; k++) await pg.keyboard.press('w');
+    await pg.locator('#ct-details button.ct-jump', { hasText: '← send' }).first().click();
+    await pg.mouse.move(5, 800);
+    await pg.waitForTimeout(150);
+    await pg.screenshot({ path: path.join(root, 'docs', 'images', 'timeline-message.png') });
+    await pg.close();
+  }
 
   await check('processes: one group per process, nested by parentage, with spawn links', async () => {
     const p = prepare('processes');
@@ -276,22 +295,30 @@ try {
     await pg.goto(pathToFileURL(harness).href);
     await pg.waitForFunction(() => window.toHost.some((m) => m.type === 'ready'));
     const bytes = [...fs.readFileSync(workers.trace)];
-    const cut1 = Math.floor(bytes.length * 0.15);
-    const cut2 = Math.floor(bytes.length * 0.6);
+    const cut1 = 40; // the header and part of the first chunk: nothing to show yet
+    const cut2 = Math.floor(bytes.length * 0.5);
     await pg.evaluate((b) => window.postMessage({ type: 'load', name: 'live.ctrace', bytes: new Uint8Array(b), live: true, hasSource: true }, '*'), bytes.slice(0, cut1));
     await pg.locator('#ct-live').waitFor({ state: 'visible', timeout: 5000 });
     const eventsText = () => pg.locator('#ct-stats').innerText();
     const before = await eventsText();
-    const end1 = await pg.locator('#ct-visible').innerText();
     await pg.evaluate((b) => window.postMessage({ type: 'append', bytes: new Uint8Array(b) }, '*'), bytes.slice(cut1, cut2));
+    await pg.waitForTimeout(100);
     await pg.evaluate((b) => window.postMessage({ type: 'append', bytes: new Uint8Array(b) }, '*'), bytes.slice(cut2));
-    await pg.waitForFunction((t) => document.getElementById('ct-stats').textContent !== t, before);
+    await pg.waitForFunction((t) => document.getElementById('ct-stats').textContent !== t, before, { timeout: 10000 }).catch(async () => {
+      throw new Error(`no new events after appends; stats "${before}", banner "${await pg.locator('#ct-banner').innerText().catch(() => '')}"`);
+    });
     const end2 = await pg.locator('#ct-visible').innerText();
-    assert(end1 !== end2, `view did not follow the end: ${end1} / ${end2}`);
     await pg.evaluate(() => window.postMessage({ type: 'ended' }, '*'));
     await pg.locator('#ct-live').waitFor({ state: 'hidden', timeout: 5000 });
     const items = await pg.locator('#ct-tracks [role=treeitem]').evaluateAll((els) => els.map((e) => e.getAttribute('aria-label')));
     assert(items.filter((l) => /threadId [12],/.test(l)).length === 2, 'worker tracks missing after appends');
+    // the view followed the end: the process's exit (its last event) is inside what was visible
+    await pg.fill('#ct-search', 'kind:process-exit');
+    await pg.press('#ct-search', 'Enter');
+    await pg.locator('#ct-details h2[data-kind="process-exit"]').waitFor({ timeout: 5000 });
+    const exitAt = parseDur(await pg.locator('#ct-details dd[data-field="start"]').innerText());
+    const visibleEnd = parseDur(end2.split('–')[1]);
+    assert(visibleEnd >= exitAt, `view did not follow the end: visible "${end2}", exit at ${exitAt} ns`);
     // reveal: the host asks for a worker's thread-start
     const w = workers.summary.threads.find((t) => t.threadId === 1);
     await pg.evaluate((w) => window.postMessage({ type: 'reveal', pid: w.pid, threadId: 1, ts: 0, kind: 3 }, '*'), w);
