@@ -4,10 +4,15 @@
 // loses threads, misattributes CPU or mixes up pids fails.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
+import { spawnSync } from 'node:child_process';
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
 import { EventKind, ThreadState } from '../../src/protocol/events';
 import { busyCores, meanOver, runningFraction, schedTotals, createSchedCapture } from '../../src/recorder/sched/index';
-import { probePerf } from '../../src/recorder/sched/perf';
-import { drive, marker } from '../fixtures/sched/drive';
+import { PerfSwitches, probePerf } from '../../src/recorder/sched/perf';
+import { readPerfData } from '../../src/recorder/sched/perf-data';
+import { drive, FIXTURES, marker } from '../fixtures/sched/drive';
 
 const perf = probePerf();
 const MODES = [
@@ -118,4 +123,25 @@ test('bad interval is refused with a clear message; sched:false records nothing'
   const off = createSchedCapture({ sched: false }, () => {});
   assert.equal(off.mode, 'off');
   assert.deepEqual(off.wrapCommand('node', ['a.js']), { command: 'node', args: ['a.js'] });
+});
+
+test('perf.data read directly gives exactly what perf script prints', { skip: !linux ? 'Linux only' : MODES[1].skip }, async () => {
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'sched-perfdata-'));
+  try {
+    const file = path.join(dir, 'p.data');
+    const r = spawnSync('perf', ['record', '-q', '--switch-events', '-e', 'dummy', '-k', 'mono', '-o', file, '--', process.execPath, path.join(FIXTURES, 'short-lived.js')], { stdio: 'ignore' });
+    assert.equal(r.status, 0);
+    const direct: string[] = [];
+    const got = readPerfData(file, {
+      switch: (pid, tid, ts, d, p) => direct.push(`switch ${pid} ${tid} ${ts} ${d} ${p}`),
+      comm: (pid, tid, ts, name) => direct.push(`name ${pid} ${tid} ${ts} ${name}`),
+    });
+    assert.ok(got && got.switches > 100, `direct read: ${JSON.stringify(got)}`);
+    const viaScript: string[] = [];
+    const conv = new PerfSwitches(() => {}, file);
+    await conv.convertWithScript((kind, ts, f) => viaScript.push(kind === EventKind.SchedSwitch ? `switch ${f.pid} ${f.tid} ${ts} ${f.direction} ${f.preempt}` : `name ${f.pid} ${f.tid} ${ts} ${f.name}`));
+    assert.deepEqual(direct.sort(), viaScript.sort());
+  } finally {
+    fs.rmSync(dir, { recursive: true, force: true });
+  }
 });

@@ -7,6 +7,7 @@
 // shell stops itself, perf attaches and confirms through its control fd that events are on, and only
 // then is the shell continued into the program (same pid, so the collector's pid is the program's).
 // perf runs in its own process group so a terminal Ctrl-C reaches the program, not perf.
+// At stop the file is read directly (perf-data.ts), or through `perf script` if its layout is unusual.
 
 import fs from 'node:fs';
 import os from 'node:os';
@@ -15,6 +16,7 @@ import readline from 'node:readline';
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import { EventKind } from '../../protocol/events';
 import type { EmitRecord } from './index';
+import { readPerfData } from './perf-data';
 
 const PERF_EVENTS = ['--switch-events', '-e', 'dummy', '-k', 'mono'];
 
@@ -62,13 +64,20 @@ function procState(pid: number): string | undefined {
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
 export class PerfSwitches {
-  readonly dir = fs.mkdtempSync(path.join(os.tmpdir(), 'ctrace-perf-'));
-  readonly dataFile = path.join(this.dir, 'switches.data');
+  readonly dir: string;
+  readonly dataFile: string;
   private perf: ChildProcess | undefined;
   private exited: Promise<void> | undefined;
   private stderr = '';
 
-  constructor(private readonly log: (line: string) => void) {}
+  /** dataFile: an existing perf.data to convert (tests); otherwise a new temporary directory holds it */
+  constructor(
+    private readonly log: (line: string) => void,
+    dataFile?: string,
+  ) {
+    this.dir = dataFile ? '' : fs.mkdtempSync(path.join(os.tmpdir(), 'ctrace-perf-'));
+    this.dataFile = dataFile ?? path.join(this.dir, 'switches.data');
+  }
 
   /**
    * Attaches perf to the stopped launcher, then continues it. Resolves true when switches are being
@@ -158,6 +167,19 @@ export class PerfSwitches {
   /** Converts perf's file into SchedSwitch and ThreadName records; returns how many switches. */
   async convert(emit: EmitRecord): Promise<number> {
     if (!fs.existsSync(this.dataFile)) return 0;
+    const direct = readPerfData(this.dataFile, {
+      switch: (pid, tid, ts, direction, preempt) => emit(EventKind.SchedSwitch, ts, { tid, pid, direction, preempt }),
+      comm: (pid, tid, ts, name) => emit(EventKind.ThreadName, ts, { pid, tid, name, threadId: 0 }),
+    });
+    if (direct) {
+      if (direct.lost) this.log(`perf: ${direct.lost} switch records lost (the program switched faster than perf could drain its buffers)`);
+      return direct.switches;
+    }
+    return this.convertWithScript(emit);
+  }
+
+  /** The general path, for any perf.data layout perf itself understands (slower: text per switch). */
+  async convertWithScript(emit: EmitRecord): Promise<number> {
     const ps = spawn('perf', ['script', '-i', this.dataFile, '--show-switch-events', '--show-task-events', '-F', 'pid,tid,time', '--ns'], {
       stdio: ['ignore', 'pipe', 'pipe'],
     });
@@ -183,7 +205,7 @@ export class PerfSwitches {
   }
 
   dispose(): void {
-    fs.rmSync(this.dir, { recursive: true, force: true });
+    if (this.dir) fs.rmSync(this.dir, { recursive: true, force: true });
   }
 }
 
