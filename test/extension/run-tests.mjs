@@ -291,6 +291,28 @@ async function devUi(browser, port, dirs) {
       const whole = await shownEvents(timeline(page));
       if (!(whole > 0) || whole !== liveShown) throw new Error(`live view showed ${liveShown} events, the whole file ${whole}`);
     }, page);
+    await check('with no file open, Trace Concurrency offers the workspace\'s entry files; the picked one gets a group per process', async () => {
+      await runCommand(page, 'View: Close All Editors');
+      await page.locator(`iframe.webview.ready[src*="extensionId=${EXT_ID}"]`).first().waitFor({ state: 'detached', timeout: 10000 });
+      await runCommand(page, 'Concurrency: Trace Concurrency');
+      const input = page.locator('.quick-input-widget input.input');
+      await page.locator('.quick-input-widget input[placeholder*="No JavaScript or TypeScript file is open"]').waitFor({ timeout: 15000 });
+      await page.locator('.quick-input-list .monaco-list-row', { hasText: 'Report launch' }).waitFor({ timeout: 10000 }); // launch.json is offered too
+      await input.fill('processes/main.js');
+      await page.locator('.quick-input-list .monaco-list-row', { hasText: 'processes' }).first().waitFor({ timeout: 10000 });
+      await page.keyboard.press('Enter');
+      const v = timeline(page);
+      const t = Date.now();
+      for (;;) {
+        const procs = (await trackLabels(v).catch(() => [])).filter((l) => /\bct-proc\b/.test(l.cls));
+        if (procs.length >= 3) {
+          log(`  processes: ${procs.map((p) => p.label).join('; ')}`);
+          break;
+        }
+        if (Date.now() - t > 45000) throw new Error(`expected the parent and 2 forked children; saw ${JSON.stringify(procs)}`);
+        await page.waitForTimeout(300);
+      }
+    }, page);
     // for docs/images/extension-timeline.png: the source beside the timeline, without the side bar
     await page.locator('.tabs-container .tab', { hasText: 'Timeline: main.js' }).click().catch(() => {});
     await runCommand(page, 'View: Toggle Primary Side Bar Visibility', 10000).catch(() => {});
@@ -407,7 +429,8 @@ try {
   if (PHASES.has('dev')) {
     await devUi(browser, s1.port, dev);
     // Each run is kept in the workspace storage (the default trace folder).
-    saved = findTraces(path.join(dev.data, 'User', 'workspaceStorage')).find((p) => /main\.js-\d{8}-\d{6}/.test(path.basename(p)));
+    // the first run's (examples/workers) trace: names sort by start time
+    saved = findTraces(path.join(dev.data, 'User', 'workspaceStorage')).filter((p) => /main\.js-\d{8}-\d{6}/.test(path.basename(p))).sort((a, b) => path.basename(a).localeCompare(path.basename(b)))[0];
     await check('the run\'s trace is kept in the workspace storage', async () => {
       if (!saved) throw new Error(`no main.js-*.ctrace under ${path.join(dev.data, 'User', 'workspaceStorage')}`);
       log(`  kept: ${path.relative(RUN_DIR, saved)}`);
