@@ -181,6 +181,7 @@ try {
   await check('keyboard zoom changes the axis labels; F fits the whole trace again', async () => {
     await page.locator('#ct-canvas').focus();
     await page.keyboard.press('f');
+    await page.waitForTimeout(100); // the axis and the range label follow on the next frame
     const ticks = () => page.locator('#ct-axis .ct-tick:visible').allInnerTexts();
     const fitTicks = (await ticks()).join(' ');
     const fitRange = await page.locator('#ct-visible').innerText();
