@@ -79,7 +79,7 @@ try {
   check('creation cost is read off the table for both traces', !!creation && creation.cells[1] === 'creation cost, median' && /\d/.test(creation.cells[2]) && /\d/.test(creation.cells[3]), JSON.stringify(creation));
   const ratioText = creation?.cells[4] ?? '';
   check('the ratio column shows B/A', want.ratio !== null && Math.abs(parseFloat(ratioText) - want.ratio) < 0.01 + want.ratio * 0.01 && ratioText.endsWith('×'), `${ratioText} vs ${want.ratio}`);
-  check('threads are cheaper to create than processes (B/A < 1)', want.ratio !== null && want.ratio < 1, `ratio ${want.ratio}`);
+  // (that threads are cheaper to create is asserted over several runs in test/e2e/insights-examples.test.ts)
   const groups = await page.locator('#compare-table tr.group td').allTextContents();
   check('rows are grouped by claim', ['time', 'creation', 'memory', 'context switches', 'messages', 'CPU'].every((g) => groups.includes(g)), groups.join(', '));
   const charts = await page.locator('.charts canvas').count();
