@@ -220,6 +220,16 @@ try {
     assert(events > 0, 'range counted no events');
   });
 
+  await check('the summary panel charts CPU time per thread (Chart.js under the CSP)', async () => {
+    await page.locator('#ct-summary > summary').click();
+    const chart = page.locator('#ct-summary canvas[role=img]');
+    await chart.waitFor({ timeout: 5000 });
+    const label = await chart.getAttribute('aria-label');
+    assert(/^CPU time per thread: .*hasher 0/.test(label ?? ''), `chart label: ${label}`);
+    const drawn = await chart.evaluate((c) => c.width > 0 && c.height > 0);
+    assert(drawn, 'chart canvas has no size');
+  });
+
   await check('the page ran without errors or CSP violations', async () => {
     assert(problems.length === 0, problems.join('\n'));
   });
