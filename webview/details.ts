@@ -59,8 +59,14 @@ export function renderDetails(root: HTMLElement, model: TraceModel, i: number, a
   row('tid', String(tr.tid));
   if (tr.threadId >= 0) row('threadId', String(tr.threadId));
   row('thread', tr.name || tr.kind);
+  if (typeof f.bytes === 'number') {
+    const parts = [fmtBytes(f.bytes)];
+    if (typeof f.transferredBytes === 'number' && f.transferredBytes) parts.push(`${fmtBytes(f.transferredBytes)} transferred`);
+    if (typeof f.sharedBytes === 'number' && f.sharedBytes) parts.push(`${fmtBytes(f.sharedBytes)} shared`);
+    row('size', parts.join(', '));
+  }
   for (const [name, value] of Object.entries(f)) {
-    if (name === 'site' || name === 'stack' || value === undefined) continue;
+    if (name === 'site' || name === 'stack' || name === 'bytes' || value === undefined) continue;
     row(name, describe(kind, name, value));
   }
   const site = typeof f.site === 'string' ? f.site : undefined;

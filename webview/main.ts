@@ -1,7 +1,7 @@
 // The timeline webview's entry: builds the page, receives trace bytes from the host (VS Code or the
 // standalone page's bootstrap) over the message protocol, and wires the model, the canvas renderer,
 // the accessible track list, the details pane, search, filters, range statistics and live follow.
-import { KIND_NAMES } from '../src/protocol/events';
+import { EventKind, KIND_NAMES } from '../src/protocol/events';
 import type { HostToView } from '../src/protocol/messages';
 import { lowerBound } from './columns';
 import { renderDetails } from './details';
@@ -277,6 +277,8 @@ function frame(): void {
     firstFrame = true;
     performance.mark('ctrace:first-frame');
     app.dataset.ready = 'true';
+    // what later frames need (the flow index) is built after the first picture, not before it
+    setTimeout(() => renderer.flowIndex.get(model), 0);
   }
 }
 
@@ -692,6 +694,11 @@ function hover(e: PointerEvent): void {
     const span = model.spanOf(i);
     const tr = model.tracks[model.track.a[i]];
     text = `${KIND_NAMES[model.kind.a[i]]} at ${fmtDur(model.ts.a[i] - model.origin)}${span ? `, ${fmtDur(span.end - span.start)}` : ''} · ${tr.name || 'thread'} (pid ${tr.pid}, tid ${tr.tid})`;
+    const kind = model.kind.a[i];
+    if (kind === EventKind.Crash || kind === EventKind.SpawnError) {
+      const f = model.fields(i);
+      text += `\n${f.name ?? f.code ?? 'Error'}: ${f.message ?? ''}`;
+    }
   } else if (h.row && (h.row.type === 'cpu' || h.row.type === 'thread') && h.row.track?.hasSched) {
     const s = h.row.track.cpuSeries;
     const t = vp.t(e.offsetX);

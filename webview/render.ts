@@ -601,22 +601,27 @@ export class Renderer {
       g.globalAlpha = 1;
     };
     // Flows in view come from an index sorted by start time; past a budget only the selection's are drawn.
-    const fi = this.flowIndex.get(model);
+    // When even an even spread of flows would put several budgets' worth in view, skip the lookup
+    // (and the index, which the first frame of a big trace then does not wait for).
     const budget = 600;
-    const visible: number[] = [];
-    let k = fi.lowerBound(vp.start - fi.maxLen);
-    for (; k < fi.order.length && fi.start(k) <= vp.end && visible.length <= budget; k++) {
-      const f = fi.order[k];
-      if (Math.max(ts[from[f]], ts[to[f]]) >= vp.start) visible.push(f);
+    const expected = (nf * vp.span) / Math.max(1, model.maxTs - model.minTs);
+    if (expected <= budget * 4) {
+      const fi = this.flowIndex.get(model);
+      const visible: number[] = [];
+      let k = fi.lowerBound(vp.start - fi.maxLen);
+      for (; k < fi.order.length && fi.start(k) <= vp.end && visible.length <= budget; k++) {
+        const f = fi.order[k];
+        if (Math.max(ts[from[f]], ts[to[f]]) >= vp.start) visible.push(f);
+      }
+      if (visible.length <= budget) for (const f of visible) draw(f, false);
     }
-    if (visible.length <= budget) for (const f of visible) draw(f, false);
     for (const f of d.selFlows) draw(f, true);
   }
   readonly flowIndex = new FlowIndex();
 }
 
 /** Flows in order of their earlier end, with the longest flow's length, for windowed lookups. */
-class FlowIndex {
+export class FlowIndex {
   private built = -1;
   order = new Uint32Array(0);
   maxLen = 0;
