@@ -5,7 +5,8 @@ import { test, before } from 'node:test';
 import assert from 'node:assert/strict';
 import fs from 'node:fs';
 import path from 'node:path';
-import { compareTraces, computeInsights } from '../../src/recorder/insights';
+import { compareTraces, computeInsights, editorHints } from '../../src/recorder/insights';
+import { EventKind } from '../../src/protocol/events';
 import { startRecording } from '../../src/recorder/record';
 import { readTrace } from '../../src/recorder/reader';
 import type { Insights } from '../../src/protocol/insights';
@@ -99,6 +100,26 @@ test('crash: the worker\'s exception and the killed child are crashes in order, 
     assert.deepEqual(x.outlived.map((o) => [o.pid, o.threadId]), [[root, -1]], 'the parent kept running');
   }
   assert.equal(r.summary.counts.crashes, c.length, 'the same crashes as the summary counts');
+});
+
+test('contended mutex: the lock, its waits and a hint at the line that waited, linked to a wait', async () => {
+  const file = path.join(ROOT, 'examples', 'locks', 'contended-mutex', 'main.js');
+  const r = await record([NODE, file], { flags: ['--no-sched'] });
+  assert.equal(r.run.status, 0, r.run.stderr);
+  const insights = r.summary.insights!;
+  const [top] = insights.locks.contended;
+  assert.ok(top && top.waited > 0 && top.totalWaitMs > 0, JSON.stringify(insights.locks.contended));
+  assert.match(top.lock, /^atomics:/);
+  const acquire = lineOf(file, '    lock(word);');
+  assert.deepEqual(top.sites.map((s) => s.line), [acquire]);
+  assert.equal(top.evidence?.site?.line, acquire);
+  assert.equal(top.sites[0].evidence?.kind, EventKind.AtomicsWaitBegin);
+  const hints = editorHints(insights).filter((h) => h.topic === 'lock');
+  assert.equal(hints.length, 1);
+  assert.equal(hints[0].site.line, acquire);
+  assert.match(hints[0].text, /^waited .+ on atomics:\S+ \(\d+ times?\)$/);
+  // 4 workers from one line: one creation hint there
+  assert.match(editorHints(insights).find((h) => h.topic === 'creation')!.text, /^created 4 workers · median /);
 });
 
 const deadlockExample = path.join(ROOT, 'examples', 'locks', 'abba-deadlock', 'main.js');

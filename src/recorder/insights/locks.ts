@@ -6,7 +6,8 @@ import type { ContentionEntry, DeadlockReport } from '../../protocol/trace';
 import type { ContendedLock, DeadlockExplained, Evidence, LockInsights } from '../../protocol/insights';
 import { analyzeLocks, type LockAnalysis } from '../locks';
 import type { TraceModel } from './model';
-import { evidence, siteJson, siteKey, str } from './stats';
+import { acquireSite, lockOf } from '../locks/keys';
+import { evidence, siteKey, str } from './stats';
 
 const MAX_CONTENDED = 10;
 
@@ -42,8 +43,11 @@ function withEvidence(entries: ContentionEntry[], model: TraceModel): ContendedL
   const bySite = new Map<string, Evidence>();
   for (const e of model.events) {
     if (!WAIT_KINDS.has(e.kind)) continue;
-    const lock = str(e.fields.lock) ?? '';
-    const site = siteJson(e.fields.site);
+    // named and placed as the lock analysis names and places them: its label, and the acquire's
+    // line (the first frame outside a lock helper), not the helper's Atomics.wait
+    const lock = lockOf(e)?.label ?? '';
+    const s = acquireSite(e.fields.site, e.fields.stack);
+    const site = s ? { file: s.file, line: s.line, column: s.column } : null;
     if (!byLock.has(lock)) byLock.set(lock, evidence(e, site));
     const k = lock + '\u0000' + siteKey(site);
     if (!bySite.has(k)) bySite.set(k, evidence(e, site));
