@@ -19,6 +19,8 @@ const STREAM_FILE = /^(\d+)-(\d+)\.ctc$/;
  * the longest-idle files are closed and only stat()ed until they grow.
  */
 const MAX_OPEN_STREAMS = 256;
+/** polls (of 20 ms) without data after which a stream counts as idle */
+const IDLE_POLLS = 50;
 
 interface Tail {
   /** -1 while closed to save descriptors */
@@ -75,8 +77,12 @@ export class Collector {
     this.events++;
   }
 
-  /** Picks up new stream files and every complete chunk appended since the last poll. */
-  poll(): void {
+  /**
+   * Picks up new stream files and every complete chunk appended since the last poll. Streams quiet
+   * for a second (finished threads, mostly) are looked at every 10th poll only, unless `all`: a
+   * program that started hundreds of threads would otherwise cost a read per thread per poll.
+   */
+  poll(all = false): void {
     if (this.closed) return;
     let names: string[] = [];
     try {
@@ -93,6 +99,7 @@ export class Collector {
         t = { fd: -1, path: path.join(this.sessionDir, name), lastData: this.polls, offset: 0, pending: new Uint8Array(0), pid: Number(m[1]), threadId: Number(m[2]), broken: false };
         this.tails.set(name, t);
       }
+      if (!all && this.polls - t.lastData > IDLE_POLLS && this.polls % 10 !== 0) continue;
       if (t.fd < 0 && !this.reopen(t)) continue;
       this.drain(t);
     }
@@ -213,7 +220,7 @@ export class Collector {
   /** Last poll, final Meta, index and trailer; closes every fd and removes the session dir. */
   finish(finalMeta: TraceMeta): void {
     if (this.closed) return;
-    this.poll();
+    this.poll(true);
     this.flushOwn();
     this.writeChunk(metaChunk(finalMeta), ChunkType.Meta, 0, 0, 0, 0, 0);
     this.write(indexChunk(this.index, this.offset));
