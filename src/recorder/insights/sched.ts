@@ -26,8 +26,9 @@ interface ThreadCpu {
 interface SchedResult {
   source: 'switches' | 'samples';
   threads: Map<string, ThreadCpu>;
-  /** changes of the number of running threads and of runnable (running or ready) threads */
+  /** the most cores busy at once, and when */
   busyPeak: { cores: number; ts: number };
+  /** time with more runnable (running or ready) threads than cores; null without a core count */
   oversubscribedNs: number | null;
 }
 
