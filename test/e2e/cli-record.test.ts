@@ -52,6 +52,27 @@ test('Ctrl-C (SIGINT to ctrace) reaches the program and the trace is still writt
 
 const hasScript = process.platform === 'linux' && spawnSync('script', ['--version']).status === 0;
 
+test('if ctrace itself is killed, the trace written so far is readable (incomplete, nothing corrupt)', async () => {
+  const dir = tmpDir();
+  const file = program('long.js', `console.log(process.pid + ' ' + process.env.CTRACE_DIR); setInterval(() => {}, 1000);`, dir);
+  const out = path.join(dir, 'killed.ctrace');
+  const child = spawn(NODE, [CLI, 'record', ...FAST, '-o', out, '--', NODE, file], { cwd: dir, stdio: ['ignore', 'pipe', 'pipe'] });
+  const line = await new Promise<string>((resolve) => child.stdout.once('data', (d) => resolve(String(d).trim())));
+  const [pid, sessionDir] = line.split(' ');
+  await new Promise((r) => setTimeout(r, 200)); // a few polls: the program's first records are in the trace
+  child.kill('SIGKILL');
+  await new Promise((r) => child.on('exit', r));
+  process.kill(Number(pid), 'SIGKILL');
+  fs.rmSync(sessionDir, { recursive: true, force: true });
+  const trace = await readTrace(out);
+  assert.equal(trace.incomplete, true);
+  assert.equal(trace.meta.complete, undefined);
+  assert.deepEqual(
+    summarize(trace).processes.map((p) => [p.pid, p.cause]),
+    [[Number(pid), 'killed']],
+  );
+});
+
 test('Ctrl-C typed in a terminal reaches the program once, not twice', { skip: !hasScript && 'needs util-linux script for a pseudo-terminal' }, async () => {
   const dir = tmpDir();
   const file = program('count.js', `let n = 0;
