@@ -139,6 +139,7 @@ test('the ABBA deadlock example appears with its cycle, explained', { skip: !fs.
   await rec.stop();
   assert.ok(found, 'the recorder reported the deadlock');
   const trace = await readTrace(output);
+  fs.rmSync(path.dirname(output), { recursive: true, force: true });
   const d = computeInsights(trace.events, trace.meta).locks.deadlocks;
   assert.equal(d.length, 1, 'the live report and the analysis are one deadlock');
   assert.deepEqual(d[0].cycle.map((p) => p.threadId).sort(), [1, 2]);
