@@ -246,6 +246,11 @@ async function withPage(browser, label, fn) {
 
 async function devUi(browser, port, dirs) {
   await withPage(browser, 'dev', async (page) => {
+    // Console messages of every frame, the webview's included: a CSP violation shows up here.
+    const cspViolations = [];
+    page.on('console', (m) => {
+      if (/Content Security Policy|Refused to (load|execute|apply|connect)/i.test(m.text()) && /vscode-resource|webview|timeline|nonce/i.test(m.text())) cspViolations.push(m.text());
+    });
     await page.goto(workbenchUrl(port, dirs.ws, [['extensionDevelopmentPath', remoteUri(ROOT)]]));
     await page.locator('.monaco-workbench .part.statusbar').waitFor({ timeout: 60000 });
     const workerLine = lineOf(path.join(dirs.ws, 'examples/workers/main.js'), 'new Worker(');
@@ -313,6 +318,9 @@ async function devUi(browser, port, dirs) {
         await page.waitForTimeout(300);
       }
     }, page);
+    await check('the timeline webview ran under its Content Security Policy without a violation', async () => {
+      if (cspViolations.length) throw new Error(cspViolations.slice(0, 3).join('\n'));
+    });
     // for docs/images/extension-timeline.png: the source beside the timeline, without the side bar
     await page.locator('.tabs-container .tab', { hasText: 'Timeline: main.js' }).click().catch(() => {});
     await runCommand(page, 'View: Toggle Primary Side Bar Visibility', 10000).catch(() => {});
