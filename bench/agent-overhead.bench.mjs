@@ -1,7 +1,9 @@
 // What the agent costs a traced program (issue 3): wall-time ratio traced/untraced for a
 // message-heavy workload (4 workers x 25k round trips) and a CPU-bound one, bytes per event written
 // and events written per second. Medians of RUNS alternating untraced/traced runs in this process.
-// Targets: <= 1.05x message-heavy, <= 1.02x CPU-bound, <= 16 bytes/event.
+// Targets: <= 1.05x message-heavy, <= 1.02x CPU-bound, <= 16 bytes/event. The CPU-time ratio (user +
+// system of all the program's threads, from process.cpuUsage()) is printed too: on a shared, loaded
+// machine it is steadier than wall time.
 // Run alone: node bench/agent-overhead.bench.mjs [runs]   (needs dist/agent.js: npm run build)
 import { spawnSync } from 'node:child_process';
 import fs from 'node:fs';
@@ -35,6 +37,7 @@ function once(script, args, traced) {
   const r = spawnSync(process.execPath, [script, ...args], { env, encoding: 'utf8' });
   const ms = Number(process.hrtime.bigint() - t0) / 1e6;
   if (r.status !== 0) throw new Error(`${script} failed: ${r.stderr}`);
+  const cpu = Number(/cpu ([\d.]+)/.exec(r.stderr)?.[1] ?? NaN);
   let events = 0;
   let bytes = 0;
   if (traced) {
@@ -42,13 +45,14 @@ function once(script, args, traced) {
     events = decodeDir(dir).events.length;
   }
   fs.rmSync(dir, { recursive: true, force: true });
-  return { ms, events, bytes };
+  return { ms, cpu, events, bytes };
 }
 
 function bench(label, script, args) {
   const plain = [];
   const traced = [];
   const ratios = [];
+  const cpuRatios = [];
   let events = 0;
   let bytes = 0;
   once(script, args, false); // warm the file cache
@@ -58,6 +62,7 @@ function bench(label, script, args) {
     plain.push(p.ms);
     traced.push(t.ms);
     ratios.push(t.ms / p.ms);
+    cpuRatios.push(t.cpu / p.cpu);
     events = t.events;
     bytes = t.bytes;
   }
@@ -65,7 +70,7 @@ function bench(label, script, args) {
   console.log(
     `${label.padEnd(14)} untraced ${median(plain).toFixed(0)} ms, traced ${tm.toFixed(0)} ms, ratio ${median(ratios).toFixed(3)} ` +
       `(per-pair ratios ${ratios.map((r) => r.toFixed(2)).join(' ')}); ${events} events, ${(bytes / Math.max(1, events)).toFixed(2)} bytes/event, ` +
-      `${((events / tm) * 1000 / 1e6).toFixed(2)} M events/s`,
+      `${((events / tm) * 1000 / 1e6).toFixed(2)} M events/s; CPU time (all threads) ratio ${median(cpuRatios).toFixed(3)}`,
   );
 }
 

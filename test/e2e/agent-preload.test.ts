@@ -71,6 +71,8 @@ for (const major of [20, 22, 24]) {
     const nested = threads.find((t) => t.fields.name === 'w-nested')!;
     const parent = threads.find((t) => t.fields.name === 'w-parent')!;
     assert.equal(nested.fields.parentThreadId, parent.threadId);
+    const limited = creates.find((c) => c.fields.workerThreadId === threads.find((t) => t.fields.name === 'w-default')!.threadId)!;
+    assert.deepEqual(JSON.parse(String(limited.fields.resourceLimits)), { maxOldGenerationSizeMb: 64 });
     const evalCreate = creates.find((c) => c.fields.eval === 1)!;
     assert.match(String(evalCreate.fields.url), /^\[eval\] setTimeout/);
     assert.equal(ofKind(r.events, EventKind.WorkerOnline).length, 8);
