@@ -102,3 +102,18 @@ test('an ESM main with nested workers: every thread is recorded and linked to it
   assert.deepEqual(r.summary.messagesByChannel, { process: 0, worker: 2, port: 0, broadcast: 0 });
   assert.deepEqual(unpaired(r.model), []);
 });
+
+test('any command that starts Node can be recorded: `npm test` and the node it runs through a shell', async () => {
+  const dir = tmpDir();
+  program('package.json', JSON.stringify({ name: 'rec-npm', version: '1.0.0', private: true, scripts: { test: 'node t.js' } }), dir);
+  program('t.js', `console.log('tests ran'); process.exitCode = 4;`, dir);
+  const r = await record(['npm', 'test', '--silent'], { cwd: dir });
+  assert.equal(r.run.status, 4, r.run.stderr);
+  assert.match(r.run.stdout, /tests ran\n/);
+  const npm = r.model.processes[0];
+  const t = r.model.processes.find((p) => p.command === 'node t.js');
+  assert.ok(t, r.model.processes.map((p) => p.command).join(', '));
+  assert.equal(t.parentPid, npm.pid, 'linked to npm through the shell npm ran it with');
+  assert.deepEqual([t.exitCode, t.cause], [4, 'normal']);
+  assert.match(npm.command, /npm/);
+});
