@@ -89,7 +89,7 @@ const vp = new Viewport();
 const hiddenKinds = new Set<number>();
 const listState = { collapsed: new Set<string>(), expanded: new Set<string>(), hidden: new Set<string>() };
 let tracks = new TrackList(tree, model, listState, () => changed(true));
-const renderer = new Renderer(canvas);
+const renderer = new Renderer(canvas, () => requestDraw());
 let pal: Palette = readPalette(app);
 let selected = -1;
 let selFlows: number[] = [];

@@ -7,6 +7,7 @@ import { lowerBound } from './columns';
 import { FlowType, SpanType, Series, Track, TraceModel } from './model';
 import type { Row } from './tracklist';
 import type { Viewport } from './viewport';
+import { Lod, MARK_OTHER, MARK_RECV, MARK_SEND, TrackLod } from './lod';
 
 export interface Palette {
   bg: string;
@@ -173,8 +174,11 @@ class RectBatch {
 
 export class Renderer {
   private readonly batch = new RectBatch();
+  readonly lod = new Lod();
+  private lodNow: Lod | undefined;
+  private lodPending = false;
   readonly significant = new SignificantIndex();
-  constructor(private readonly canvas: HTMLCanvasElement) {}
+  constructor(private readonly canvas: HTMLCanvasElement, private readonly redraw: () => void) {}
 
   draw(d: DrawInput): void {
     const c = this.canvas;
@@ -191,6 +195,22 @@ export class Renderer {
     g.fillRect(0, 0, w, h);
     this.grid(g, d, w, h);
     const sig = this.significant.get(d.model);
+    // zoomed out past one bucket per pixel: draw from the summaries
+    // (built between frames: a frame that finds them missing draws from events and asks for them)
+    this.lodNow = undefined;
+    if (d.model.eventCount > 20000) {
+      if (this.lod.isFor(d.model, d.hiddenKinds)) {
+        if (d.vp.nsPerPx >= this.lod.width) this.lodNow = this.lod;
+      } else if (!this.lodPending) {
+        this.lodPending = true;
+        const { model, hiddenKinds } = d;
+        setTimeout(() => {
+          this.lodPending = false;
+          this.lod.get(model, new Set(hiddenKinds), isTick);
+          this.redraw();
+        }, 0);
+      }
+    }
     for (const [k, r] of d.rows.entries()) {
       const y = r.y - d.scrollTop;
       if (y + r.h < 0 || y > h) continue;
@@ -253,10 +273,14 @@ export class Renderer {
       g.globalAlpha = 0.25;
       this.cpu(g, d, tr.cpuSeries, y + 5, h - 8, w, 1, pal.cpu, true);
       g.globalAlpha = 1;
-      this.states(g, d, tr.stateSeries, y, w);
+      if (!this.lodNow) this.states(g, d, tr.stateSeries, y, w);
+    }
+    const lod = this.lodNow;
+    if (lod) {
+      this.threadLod(g, d, lod, lod.tracks[tr.index], y, h, w);
     }
     // spans: waits and holds
-    const n = tr.spanCount;
+    const n = lod ? 0 : tr.spanCount;
     if (n) {
       const se = tr.spanEnd.a, st = tr.spanType.a, sev = tr.spanEv.a;
       const npx = vp.nsPerPx;
@@ -286,6 +310,8 @@ export class Renderer {
     }
     // markers, one per pixel column
     const ne = tr.ev.n;
+    if (lod && ne) this.significantMarks(g, d, tr, y, h, w, sig);
+    else
     if (ne) {
       const ev = tr.ev.a;
       const npx = vp.nsPerPx;
@@ -335,6 +361,66 @@ export class Renderer {
         g.stroke();
       }
     }
+  }
+
+  /** Ticks, bars and states from the bucket summaries: one pass over the pixel columns. */
+  private threadLod(g: CanvasRenderingContext2D, d: DrawInput, lod: Lod, tl: TrackLod, y: number, h: number, w: number): void {
+    const { vp, pal } = d;
+    const batch = this.batch;
+    const cy = y + h / 2;
+    const n = tl.marks.length;
+    const stateColor = ['', '', pal.blocked, pal.runnable, pal.running];
+    const spanColor = [pal.atomicsWait, pal.lockWait, pal.lockHold];
+    const spanTop = [y + 7, y + 7, y + 13];
+    for (const layer of [0, 1, 2, 3, 4, 5]) {
+      batch.begin(g);
+      let next = lod.bucket(vp.start);
+      for (let x = 0; x < w; x++) {
+        const lo = Math.max(0, next);
+        next = lod.bucket(vp.t(x + 1));
+        if (next < 0) continue;
+        if (lo >= n) break;
+        const hi = Math.min(n, Math.max(lo + 1, next));
+        let m = 0;
+        for (let k = lo; k < hi; k++) {
+          const v = layer === 0 ? tl.states[k] : layer <= 2 ? tl.marks[k] : tl.spans[k];
+          m = layer === 0 ? Math.max(m, v) : m | v;
+        }
+        if (!m) continue;
+        if (layer === 0) batch.add(x, y + 1, 1, 4, stateColor[m]);
+        else if (layer === 1) {
+          if (m & MARK_SEND) batch.add(x, cy - 6, 1, 8, pal.send);
+        } else if (layer === 2) {
+          if (m & MARK_RECV) batch.add(x, cy - 2, 1, 8, pal.recv);
+          else if (m & MARK_OTHER) batch.add(x, cy - 4, 1, 8, pal.mark);
+        } else {
+          const t = layer - 3;
+          if (m & (1 << t)) batch.add(x, spanTop[t], 1, 7, spanColor[t]);
+        }
+      }
+      batch.flush();
+    }
+  }
+
+  /** In LOD mode only the significant events are drawn one by one, plus the selection. */
+  private significantMarks(g: CanvasRenderingContext2D, d: DrawInput, tr: Track, y: number, h: number, w: number, sig: Uint32Array): void {
+    const { vp, model, pal } = d;
+    const ts = model.ts.a, kind = model.kind.a;
+    const cy = y + h / 2;
+    for (const i of sig) {
+      const t = ts[i];
+      if (t < vp.start - 8 * vp.nsPerPx || t > vp.end + 8 * vp.nsPerPx || d.hiddenKinds.has(kind[i])) continue;
+      this.marker(g, pal, kind[i], vp.x(t), cy, true);
+    }
+    if (d.selected >= 0 && model.track.a[d.selected] === tr.index) {
+      const x = vp.x(ts[d.selected]);
+      g.strokeStyle = pal.focus;
+      g.lineWidth = 2;
+      g.beginPath();
+      g.arc(x, cy, 7, 0, Math.PI * 2);
+      g.stroke();
+    }
+    void w;
   }
 
   marker(g: CanvasRenderingContext2D, pal: Palette, kind: number, x: number, cy: number, big: boolean): void {
@@ -662,6 +748,11 @@ export class FlowIndex {
     }
     return lo;
   }
+}
+
+/** Drawn as a tick (not a span edge, not a significant shape). */
+function isTick(kind: number): boolean {
+  return !isSpanKind(kind) && !isSignificant(kind);
 }
 
 function isSpanKind(kind: number): boolean {
