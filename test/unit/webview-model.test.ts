@@ -169,3 +169,19 @@ test('axis labels pick ns/µs/ms/s by step', () => {
   assert.equal(niceStep(130), 200);
   assert.equal(fmtDur(1_234_567), '1.23 ms');
 });
+
+test('level of detail: buckets hold the ticks, spans and states of their time, and follow the filters', async () => {
+  const { Lod, MARK_SEND, MARK_RECV } = await import('../../webview/lod');
+  const m = new TraceModel();
+  m.load(sampleTrace());
+  const isTick = (k: number) => k === EventKind.MessageSend || k === EventKind.MessageReceive;
+  const lod = new Lod().get(m, new Set(), isTick);
+  const main = m.tracks.find((t) => t.tid === 100)!;
+  const w = m.tracks.find((t) => t.tid === 105)!;
+  assert.equal(lod.tracks[main.index].marks[lod.bucket(1_000_100)] & MARK_SEND, MARK_SEND);
+  assert.equal(lod.tracks[w.index].marks[lod.bucket(1_000_130)] & MARK_RECV, MARK_RECV);
+  assert.equal(lod.tracks[w.index].spans[lod.bucket(1_000_230)] & (1 << SpanType.AtomicsWait), 1 << SpanType.AtomicsWait);
+  assert.equal(lod.tracks[w.index].states[lod.bucket(1_000_150)], 4); // running, from the samples
+  const filtered = new Lod().get(m, new Set([EventKind.MessageSend]), isTick);
+  assert.equal(filtered.tracks[main.index].marks[filtered.bucket(1_000_100)] & MARK_SEND, 0);
+});
