@@ -104,8 +104,9 @@ export async function startTracing(ctx: vscode.ExtensionContext, target: TraceTa
       try {
         recording = recorder.startRecording({ ...opts, columns: pty.dimensions?.columns, rows: pty.dimensions?.rows });
       } catch (e) {
-        const msg = e instanceof recorder.LaunchError || e instanceof recorder.AgentMissingError ? `Cannot trace ${label}: ${(e as Error).message}` : `Cannot trace ${label}: ${(e as Error).message}`;
-        log(msg);
+        const msg = `Cannot trace ${label}: ${(e as Error).message}`;
+        // Bad input (LaunchError, a missing agent) is explained by its message; anything else gets its stack in the log.
+        log(e instanceof recorder.LaunchError || e instanceof recorder.AgentMissingError ? msg : `${msg}\n${(e as Error).stack}`);
         pty.write(`${msg}\n`);
         pty.finish('Nothing was traced.');
         closeWatch.dispose();
