@@ -13,6 +13,8 @@ usage:
       -o, --output FILE      where the trace goes (default: <program>-<date>-<time>.ctrace here)
       --fail-on LIST         exit ${EXIT_FAIL_ON} if any of these happened: deadlock, crash (comma-separated)
       --no-sched             do not sample scheduling and memory
+      --no-perf              sample switch counts from /proc instead of recording each switch with perf
+                             (perf costs a switch-heavy program up to ~80% more CPU; see docs/scheduling.md)
       --interval MS          sampling interval for scheduling and memory (default: the sampler's)
       --no-messages          do not record messages
       --no-locks             do not record locks and waits

@@ -17,7 +17,7 @@ interface RecordArgs {
   command: string[];
 }
 
-const USAGE = 'Usage: ctrace record [-o FILE] [--fail-on deadlock,crash] [--no-sched] [--interval MS] [--no-messages] [--no-locks] -- <command> [args...]';
+const USAGE = 'Usage: ctrace record [-o FILE] [--fail-on deadlock,crash] [--no-sched] [--no-perf] [--interval MS] [--no-messages] [--no-locks] -- <command> [args...]';
 
 export function parseRecordArgs(argv: string[]): RecordArgs | string {
   const out: RecordArgs = { failOn: new Set(), capture: {}, verbose: false, command: [] };
@@ -41,6 +41,7 @@ export function parseRecordArgs(argv: string[]): RecordArgs | string {
         out.failOn.add(item);
       }
     } else if (a === '--no-sched') out.capture.sched = false;
+    else if (a === '--no-perf') out.capture.perf = false;
     else if (a === '--no-messages') out.capture.messages = false;
     else if (a === '--no-locks') out.capture.locks = false;
     else if (a === '--verbose') out.verbose = true;

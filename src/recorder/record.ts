@@ -108,7 +108,7 @@ export function startRecording(opts: RecordOptions): Recording {
     recorderVersion: RECORDER_VERSION,
     schedMode: sched.mode,
     schedNote: sched.note,
-    ...(capture.sampleIntervalMs ? { sampleIntervalMs: capture.sampleIntervalMs } : {}),
+    ...(sched.sampleIntervalMs ?? capture.sampleIntervalMs ? { sampleIntervalMs: sched.sampleIntervalMs ?? capture.sampleIntervalMs } : {}),
   };
   collector.begin(meta);
 
@@ -147,7 +147,8 @@ export function startRecording(opts: RecordOptions): Recording {
     await Promise.race([safeAsync(() => sched.stop()), delay(SCHED_STOP_TIMEOUT_MS, true)]);
     safe(() => onReports(detector.check(now())));
     const t1 = now();
-    collector.finish({ t1, complete: true, exitCode: ex.code, exitSignal: ex.signal });
+    // the capture may have fallen back (perf failed to attach): the final Meta says what was recorded
+    collector.finish({ t1, complete: true, exitCode: ex.code, exitSignal: ex.signal, schedMode: sched.mode, schedNote: sched.note });
     const durationMs = Math.round((t1 - t0) / 1e4) / 100;
     return { tracePath: output, exitCode: ex.code, signal: ex.signal, events: collector.events, bytes: collector.bytes, deadlocks, counts: counts.counts(), durationMs };
   });
