@@ -366,41 +366,40 @@ export class Renderer {
   /** Ticks, bars and states from the bucket summaries: one pass over the pixel columns. */
   private threadLod(g: CanvasRenderingContext2D, d: DrawInput, lod: Lod, tl: TrackLod, y: number, h: number, w: number): void {
     const { vp, pal } = d;
-    const batch = this.batch;
     const cy = y + h / 2;
     const n = tl.marks.length;
     const stateColor = ['', '', pal.blocked, pal.runnable, pal.running];
-    const spanColor = [pal.atomicsWait, pal.lockWait, pal.lockHold];
-    const spanTop = [y + 7, y + 7, y + 13];
-    for (const layer of [0, 1, 2, 3, 4, 5]) {
-      batch.begin(g);
-      let next = lod.bucket(vp.start);
-      for (let x = 0; x < w; x++) {
-        const lo = Math.max(0, next);
-        next = lod.bucket(vp.t(x + 1));
-        if (next < 0) continue;
-        if (lo >= n) break;
-        const hi = Math.min(n, Math.max(lo + 1, next));
-        let m = 0;
-        for (let k = lo; k < hi; k++) {
-          const v = layer === 0 ? tl.states[k] : layer <= 2 ? tl.marks[k] : tl.spans[k];
-          m = layer === 0 ? Math.max(m, v) : m | v;
-        }
-        if (!m) continue;
-        if (layer === 0) batch.add(x, y + 1, 1, 4, stateColor[m]);
-        else if (layer === 1) {
-          if (m & MARK_SEND) batch.add(x, cy - 6, 1, 8, pal.send);
-        } else if (layer === 2) {
-          if (m & MARK_RECV) batch.add(x, cy - 2, 1, 8, pal.recv);
-          else if (m & MARK_OTHER) batch.add(x, cy - 4, 1, 8, pal.mark);
-        } else {
-          const t = layer - 3;
-          if (m & (1 << t)) batch.add(x, spanTop[t], 1, 7, spanColor[t]);
-        }
+    const [bState, bSend, bRecv, bWait, bLockWait, bHold] = this.lodBatches;
+    for (const b of this.lodBatches) b.begin(g);
+    const marks = tl.marks, spans = tl.spans, states = tl.states;
+    let next = lod.bucket(vp.start);
+    const bucketsPerPx = vp.nsPerPx / lod.width;
+    let edge = (vp.start - lod.base) / lod.width + bucketsPerPx;
+    for (let x = 0; x < w; x++, edge += bucketsPerPx) {
+      const lo = Math.max(0, next);
+      next = Math.floor(edge);
+      if (next < 0) continue;
+      if (lo >= n) break;
+      const hi = Math.min(n, Math.max(lo + 1, next));
+      let st = 0;
+      let mk = 0;
+      let sp = 0;
+      for (let k = lo; k < hi; k++) {
+        if (states[k] > st) st = states[k];
+        mk |= marks[k];
+        sp |= spans[k];
       }
-      batch.flush();
+      if (st) bState.add(x, y + 1, 1, 4, stateColor[st]);
+      if (mk & MARK_SEND) bSend.add(x, cy - 6, 1, 8, pal.send);
+      if (mk & MARK_RECV) bRecv.add(x, cy - 2, 1, 8, pal.recv);
+      else if (mk & MARK_OTHER) bRecv.add(x, cy - 4, 1, 8, pal.mark);
+      if (sp & 1) bWait.add(x, y + 7, 1, 7, pal.atomicsWait);
+      if (sp & 2) bLockWait.add(x, y + 7, 1, 7, pal.lockWait);
+      if (sp & 4) bHold.add(x, y + 13, 1, 7, pal.lockHold);
     }
+    for (const b of this.lodBatches) b.flush();
   }
+  private readonly lodBatches = [new RectBatch(), new RectBatch(), new RectBatch(), new RectBatch(), new RectBatch(), new RectBatch()];
 
   /** In LOD mode only the significant events are drawn one by one, plus the selection. */
   private significantMarks(g: CanvasRenderingContext2D, d: DrawInput, tr: Track, y: number, h: number, w: number, sig: Uint32Array): void {
