@@ -8,6 +8,11 @@
 //   weblock      another thread held the lock when the request was made; request -> grant
 //   async-mutex  the request was queued (the agent's `waited` flag); request -> grant
 // Holds run from acquire to release; a lock never released (the program ended or hung) adds no hold.
+//
+// Cost: near-linear in the events (1M lock events in seconds), because summarize() runs this on
+// every `ctrace summary`. Matching notifies to woken waits looks only at the waits on the notify's
+// word that are in progress at it (a heap by end time) or end near it (binary search, skipping
+// matched waits in O(1)); test/unit/locks-scale.test.ts holds it to the plain quadratic rules.
 
 import { EventKind, WaitResult, type TraceEvent } from '../../protocol/events';
 import type { ContentionEntry, ContentionSite, DeadlockReport, SiteJson } from '../../protocol/trace';
@@ -75,9 +80,10 @@ export function analyzeLocks(events: readonly TraceEvent[]): LockAnalysis {
   const requests = new Map<string, { span: LockSpan; key: string; ts: number; contended: boolean }>(); // thread|lockId
   const holds = new Map<string, { span: LockSpan; entry: Entry }>(); // thread|lockKey|lockId
   const holders = new Map<string, Set<string>>(); // lockKey -> threads
-  const endedWaits: { key: string; thread: string; pid: number; threadId: number; start: number; end: number; matched: boolean }[] = [];
-  const notifies: { key: string; pid: number; threadId: number; ts: number; woken: number; matched?: number }[] = [];
-  const releases = new Map<string, { pid: number; threadId: number; ts: number }[]>(); // lockKey -> releases
+  const endedWaits = new Map<string, EndedWait[]>(); // lockKey -> ok waits in end order
+  const notifies: Notify[] = [];
+  // lockKey -> its latest release: events come in time order, so a grant's own release is the latest
+  const lastRelease = new Map<string, { pid: number; threadId: number; ts: number }>();
   const deadlocks: DeadlockReport[] = [];
   const detector = new DeadlockDetector();
 
@@ -99,19 +105,24 @@ export function analyzeLocks(events: readonly TraceEvent[]): LockAnalysis {
         openWaits.delete(`${thread}|${num(e.fields.waitId)}`);
         w.span.end = e.ts;
         w.span.result = RESULTS[num(e.fields.result)] ?? 'ok';
-        if (num(e.fields.result) === WaitResult.Ok) endedWaits.push({ key: w.key, thread, pid: e.pid, threadId: e.threadId, start: w.span.start, end: e.ts, matched: false });
+        if (num(e.fields.result) === WaitResult.Ok) {
+          let list = endedWaits.get(w.key);
+          if (!list) endedWaits.set(w.key, (list = []));
+          list.push({ thread, pid: e.pid, threadId: e.threadId, start: w.span.start, end: e.ts, index: list.length, matched: false });
+        }
         break;
       }
       case EventKind.AtomicsNotify: {
         const ref = atomicsRef(String(e.fields.lock ?? ''), num(e.fields.index));
-        notifies.push({ key: ref.key, pid: e.pid, threadId: e.threadId, ts: e.ts, woken: num(e.fields.woken) });
+        notifies.push({ key: ref.key, pid: e.pid, threadId: e.threadId, ts: e.ts, woken: num(e.fields.woken), matched: 0 });
         break;
       }
       case EventKind.LockRequest: {
         const ref = lockOf(e)!;
         const span: LockSpan = { type: 'wait', pid: e.pid, threadId: e.threadId, lock: ref.label, kind: ref.kind, start: e.ts, site: siteJson(e) };
         spans.push(span);
-        const others = [...(holders.get(ref.key) ?? [])].some((h) => h !== thread);
+        let others = false;
+        for (const h of holders.get(ref.key) ?? []) if (h !== thread) others = true;
         requests.set(`${thread}|${num(e.fields.lockId)}`, { span, key: ref.key, ts: e.ts, contended: others });
         break;
       }
@@ -137,9 +148,9 @@ export function analyzeLocks(events: readonly TraceEvent[]): LockAnalysis {
             const queued = ref.kind === 'async-mutex' ? num(e.fields.waited) === 1 : r.contended;
             if (queued) {
               waitedNs = e.ts - r.ts;
-              // the release that let this request through
-              const rel = (releases.get(ref.key) ?? []).filter((q) => q.ts >= r.ts && q.ts <= e.ts).pop();
-              if (rel) wakeups.push({ lock: ref.label, from: rel, to: { pid: e.pid, threadId: e.threadId, ts: e.ts } });
+              // the release that let this request through: the latest one, if it came after the request
+              const rel = lastRelease.get(ref.key);
+              if (rel && rel.ts >= r.ts) wakeups.push({ lock: ref.label, from: rel, to: { pid: e.pid, threadId: e.threadId, ts: e.ts } });
             }
           }
         }
@@ -194,9 +205,7 @@ export function analyzeLocks(events: readonly TraceEvent[]): LockAnalysis {
         hold.span.end = e.ts;
         hold.entry.totalHoldNs += e.ts - hold.span.start;
         holders.get(ref.key)?.delete(thread);
-        let list = releases.get(ref.key);
-        if (!list) releases.set(ref.key, (list = []));
-        list.push({ pid: e.pid, threadId: e.threadId, ts: e.ts });
+        lastRelease.set(ref.key, { pid: e.pid, threadId: e.threadId, ts: e.ts });
         break;
       }
       case EventKind.Deadlock: {
@@ -211,37 +220,7 @@ export function analyzeLocks(events: readonly TraceEvent[]): LockAnalysis {
     }
   }
 
-  // notify -> woken: the earliest-ending ok waits on the word that were in progress at the notify.
-  // The notify's time is taken just before the call (so a wake-up never precedes it); a wait that
-  // began in that short gap was still woken by it, hence the slack on the start side.
-  for (const n of notifies) {
-    let left = n.woken;
-    const candidates = endedWaits.filter((w) => !w.matched && w.key === n.key && w.start <= n.ts + NOTIFY_SLACK_NS && w.end >= n.ts && w.thread !== threadKey(n.pid, n.threadId)).sort((a, b) => a.end - b.end);
-    for (const w of candidates) {
-      if (left-- <= 0) break;
-      w.matched = true;
-      n.matched = (n.matched ?? 0) + 1;
-      wakeups.push({ lock: atomicsRefLabel(n.key), from: { pid: n.pid, threadId: n.threadId, ts: n.ts }, to: { pid: w.pid, threadId: w.threadId, ts: w.end } });
-    }
-  }
-
-  // Rarely (loaded machine) a woken wait seems to begin ms after the notify that woke it; each
-  // thread calibrates its own clock, the likely cause. A notify left with woken threads unmatched
-  // takes the nearest unmatched ok wait on its word, within SKEW_NS.
-  for (const n of notifies) {
-    let left = n.woken - (n.matched ?? 0);
-    while (left-- > 0) {
-      let best: (typeof endedWaits)[number] | undefined;
-      for (const w of endedWaits) {
-        if (w.matched || w.key !== n.key || w.thread === threadKey(n.pid, n.threadId)) continue;
-        if (Math.abs(w.end - n.ts) > SKEW_NS) continue;
-        if (!best || Math.abs(w.end - n.ts) < Math.abs(best.end - n.ts)) best = w;
-      }
-      if (!best) break;
-      best.matched = true;
-      wakeups.push({ lock: atomicsRefLabel(n.key), from: { pid: n.pid, threadId: n.threadId, ts: n.ts }, to: { pid: best.pid, threadId: best.threadId, ts: best.end } });
-    }
-  }
+  matchNotifies(notifies, endedWaits, wakeups);
 
   if (deadlocks.length === 0 && sorted.length > 0) deadlocks.push(...detector.check(sorted[sorted.length - 1].ts));
 
@@ -262,6 +241,208 @@ export function analyzeLocks(events: readonly TraceEvent[]): LockAnalysis {
 
   return { contention, deadlocks, spans, wakeups };
 }
+
+interface EndedWait {
+  thread: string;
+  pid: number;
+  threadId: number;
+  start: number;
+  end: number;
+  /** position in its word's list (end order), which breaks ties between equal ends */
+  index: number;
+  matched: boolean;
+}
+
+interface Notify {
+  key: string;
+  pid: number;
+  threadId: number;
+  ts: number;
+  woken: number;
+  matched: number;
+}
+
+/**
+ * Which ok waits each notify woke (notifies in time order, first come first served).
+ *
+ * First pass: the earliest-ending unmatched ok waits of other threads on the word that were in
+ * progress at the notify. The notify's time is taken just before the call (so a wake-up never
+ * precedes it); a wait that began in that short gap was still woken by it, hence the slack on the
+ * start side. Notify times only grow, so a word's waits join a heap (by end) once they have begun
+ * by the notify's time plus the slack, and leave it for good once they ended before a notify.
+ *
+ * Second pass: rarely (loaded machine) a woken wait seems to begin ms after the notify that woke
+ * it; each thread calibrates its own clock, the likely cause. A notify left with woken threads
+ * unmatched takes the nearest unmatched ok wait on its word, within SKEW_NS (ties: the earlier).
+ */
+function matchNotifies(notifies: readonly Notify[], endedWaits: ReadonlyMap<string, EndedWait[]>, wakeups: Wakeup[]): void {
+  const arrow = (n: Notify, w: EndedWait): void => {
+    w.matched = true;
+    wakeups.push({ lock: atomicsRefLabel(n.key), from: { pid: n.pid, threadId: n.threadId, ts: n.ts }, to: { pid: w.pid, threadId: w.threadId, ts: w.end } });
+  };
+
+  const inProgress = new Map<string, { byStart: EndedWait[]; next: number; heap: WaitHeap }>();
+  for (const n of notifies) {
+    const list = endedWaits.get(n.key);
+    if (!list) continue;
+    let st = inProgress.get(n.key);
+    if (!st) inProgress.set(n.key, (st = { byStart: [...list].sort((a, b) => a.start - b.start || a.index - b.index), next: 0, heap: new WaitHeap() }));
+    const { byStart, heap } = st;
+    while (st.next < byStart.length && byStart[st.next].start <= n.ts + NOTIFY_SLACK_NS) heap.push(byStart[st.next++]);
+    while (heap.size > 0 && heap.peek().end < n.ts) heap.pop();
+    const self = threadKey(n.pid, n.threadId);
+    const own: EndedWait[] = []; // the notifier's own waits: not woken by it, but may be by others
+    let left = n.woken;
+    while (heap.size > 0 && !(left <= 0)) {
+      const w = heap.pop();
+      if (w.thread === self) {
+        own.push(w);
+        continue;
+      }
+      left--;
+      n.matched++;
+      arrow(n, w);
+    }
+    for (const w of own) heap.push(w);
+  }
+
+  const unmatched = new Map<string, UnmatchedIndex>();
+  for (const n of notifies) {
+    let left = n.woken - n.matched;
+    if (!(left > 0)) continue;
+    const list = endedWaits.get(n.key);
+    if (!list) continue;
+    let idx = unmatched.get(n.key);
+    if (!idx) unmatched.set(n.key, (idx = new UnmatchedIndex(list)));
+    const self = threadKey(n.pid, n.threadId);
+    while (left-- > 0) {
+      const best = nearestUnmatched(list, idx, n.ts, self);
+      if (!best) break;
+      idx.remove(best.index);
+      arrow(n, best);
+    }
+  }
+}
+
+/** The unmatched wait of another thread whose end is nearest `ts` (within SKEW_NS); ties: the earlier in the list. */
+function nearestUnmatched(list: readonly EndedWait[], idx: UnmatchedIndex, ts: number, self: string): EndedWait | undefined {
+  let lo = 0;
+  let hi = list.length;
+  while (lo < hi) {
+    const mid = (lo + hi) >>> 1;
+    if (list[mid].end < ts) lo = mid + 1;
+    else hi = mid;
+  }
+  // after: ends >= ts, distance grows with the index, so the first eligible one is the best
+  let after: EndedWait | undefined;
+  for (let i = idx.atOrAfter(lo); i < list.length; i = idx.atOrAfter(i + 1)) {
+    const w = list[i];
+    if (Math.abs(w.end - ts) > SKEW_NS) break;
+    if (w.thread === self) continue;
+    after = w;
+    break;
+  }
+  // before: ends < ts, distance grows as the index falls; among equal distances the lowest index
+  let before: EndedWait | undefined;
+  for (let i = idx.atOrBefore(lo - 1); i >= 0; i = idx.atOrBefore(i - 1)) {
+    const w = list[i];
+    const d = Math.abs(w.end - ts);
+    if (d > SKEW_NS || (before && d > Math.abs(before.end - ts))) break;
+    if (w.thread !== self) before = w;
+  }
+  if (before && (!after || Math.abs(before.end - ts) <= Math.abs(after.end - ts))) return before;
+  return after;
+}
+
+/** The unmatched positions of a list, found from any position in near O(1) (union-find, path halving). */
+class UnmatchedIndex {
+  private readonly right: Int32Array;
+  private readonly left: Int32Array;
+
+  constructor(list: readonly EndedWait[]) {
+    const n = list.length;
+    this.right = new Int32Array(n + 1);
+    this.left = new Int32Array(n + 1); // shifted by one: left[i + 1] stands for position i, left[0] for "none"
+    for (let i = 0; i <= n; i++) {
+      const gone = i < n && list[i].matched;
+      this.right[i] = gone ? i + 1 : i;
+      this.left[i] = i > 0 && list[i - 1].matched ? i - 1 : i;
+    }
+  }
+
+  remove(i: number): void {
+    this.right[i] = i + 1;
+    this.left[i + 1] = i;
+  }
+
+  /** the first unmatched position >= i, or the list's length */
+  atOrAfter(i: number): number {
+    const r = this.right;
+    while (r[i] !== i) {
+      r[i] = r[r[i]];
+      i = r[i];
+    }
+    return i;
+  }
+
+  /** the last unmatched position <= i, or -1 */
+  atOrBefore(i: number): number {
+    const l = this.left;
+    let j = i + 1;
+    while (l[j] !== j) {
+      l[j] = l[l[j]];
+      j = l[j];
+    }
+    return j - 1;
+  }
+}
+
+/** A binary min-heap of waits by (end, index). */
+class WaitHeap {
+  private readonly items: EndedWait[] = [];
+
+  get size(): number {
+    return this.items.length;
+  }
+
+  peek(): EndedWait {
+    return this.items[0];
+  }
+
+  push(w: EndedWait): void {
+    const a = this.items;
+    let i = a.length;
+    a.push(w);
+    while (i > 0) {
+      const p = (i - 1) >> 1;
+      if (!before(w, a[p])) break;
+      a[i] = a[p];
+      i = p;
+    }
+    a[i] = w;
+  }
+
+  pop(): EndedWait {
+    const a = this.items;
+    const top = a[0];
+    const last = a.pop()!;
+    if (a.length > 0) {
+      let i = 0;
+      for (;;) {
+        const l = 2 * i + 1;
+        if (l >= a.length) break;
+        const c = l + 1 < a.length && before(a[l + 1], a[l]) ? l + 1 : l;
+        if (!before(a[c], last)) break;
+        a[i] = a[c];
+        i = c;
+      }
+      a[i] = last;
+    }
+    return top;
+  }
+}
+
+const before = (a: EndedWait, b: EndedWait): boolean => a.end < b.end || (a.end === b.end && a.index < b.index);
 
 function atomicsRefLabel(key: string): string {
   return `atomics:${key.slice(2)}`;

@@ -62,17 +62,29 @@ const FRAME = /^(.*?) \((.+):(\d+):(\d+)\)$/;
 /** The acquire's source line: the first frame of `stack` outside a lock helper, else `site`. */
 export function acquireSite(site: unknown, stack: unknown): SourceSite | undefined {
   if (typeof stack === 'string' && stack.length > 0) {
-    const lines = stack.split('\n');
-    let chosen: SourceSite | undefined;
-    for (const line of lines) {
-      const m = FRAME.exec(line);
-      if (!m) continue;
-      const s = { file: m[2], line: Number(m[3]), column: Number(m[4]) };
-      chosen = s;
-      const fn = m[1].replace(/^async /, '');
-      if (!isHelper(fn)) return s;
+    // a program takes its locks from a few places, so the same stacks come back again and again
+    let s = stackSites.get(stack);
+    if (s === undefined) {
+      if (stackSites.size >= STACK_CACHE_MAX) stackSites.clear();
+      stackSites.set(stack, (s = stackSite(stack)));
     }
-    if (chosen) return chosen;
+    if (s) return { file: s.file, line: s.line, column: s.column };
   }
   return parseSite(str(site));
+}
+
+const STACK_CACHE_MAX = 10_000;
+const stackSites = new Map<string, SourceSite | null>();
+
+function stackSite(stack: string): SourceSite | null {
+  let chosen: SourceSite | null = null;
+  for (const line of stack.split('\n')) {
+    const m = FRAME.exec(line);
+    if (!m) continue;
+    const s = { file: m[2], line: Number(m[3]), column: Number(m[4]) };
+    chosen = s;
+    const fn = m[1].replace(/^async /, '');
+    if (!isHelper(fn)) return s;
+  }
+  return chosen;
 }
