@@ -4,6 +4,7 @@
 // measured in bench/lock-analysis.bench.mjs, not here.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
+import { EventKind, WaitResult, type TraceEvent } from '../../src/protocol/events';
 import { analyzeLocks } from '../../src/recorder/locks';
 import { analyzeLocksReference } from './locks-reference';
 import { lockTrace } from './locks-synthetic';
@@ -53,4 +54,27 @@ test('a generated trace of 100k lock events: every span closed or open at the en
   const woken = a.wakeups.filter((w) => w.lock.startsWith('atomics:')).map((w) => `${w.to.pid}:${w.to.threadId}@${w.to.ts}`);
   assert.equal(new Set(woken).size, woken.length);
   assert.equal(a.deadlocks.length, 1);
+});
+
+test('a notify with no wait in progress takes the nearest ended wait; at equal distance the earlier one', () => {
+  const MS = 1e6;
+  const ev = (kind: EventKind, ts: number, threadId: number, fields: TraceEvent['fields']): TraceEvent => ({ kind, ts, pid: 9, tid: 9 + threadId, threadId, fields });
+  const wait = (from: number, to: number, threadId: number, waitId: number): TraceEvent[] => [
+    ev(EventKind.AtomicsWaitBegin, from, threadId, { lock: 's', index: 0, expected: 1, timeoutMs: -1, async: 0, waitId, site: '/a.js:1:1' }),
+    ev(EventKind.AtomicsWaitEnd, to, threadId, { waitId, result: WaitResult.Ok }),
+  ];
+  const notify = (ts: number, threadId: number, woken: number) => ev(EventKind.AtomicsNotify, ts, threadId, { lock: 's', index: 0, count: woken, woken, site: '/a.js:9:1' });
+  const events = [
+    ...wait(10 * MS, 15 * MS, 1, 1), // ends 5 ms before the notify
+    ...wait(25 * MS, 25 * MS, 2, 2), // ends 5 ms after it
+    ...wait(26 * MS, 27 * MS, 3, 3), // ends 7 ms after it
+    ...wait(19 * MS, 19.5 * MS, 0, 4), // the notifier's own wait: never its own wake-up
+    notify(20 * MS, 0, 3),
+  ];
+  const a = analyzeLocks(events);
+  assert.deepEqual(a, analyzeLocksReference(events));
+  assert.deepEqual(
+    a.wakeups.map((w) => w.to.threadId),
+    [1, 2, 3],
+  );
 });
