@@ -339,6 +339,20 @@ async function devUi(browser, port, dirs) {
       log(`  recorded call site: ${site}`);
       log(`  editor: ${await waitForEditorAt(page, 'typed.ts', lineOf(path.join(dirs.ws, 'typed.ts'), 'new Worker('))}`);
     }, page);
+    await check('while recording, the status bar shows elapsed time and events; clicking it stops the program and keeps the trace', async () => {
+      await openFile(page, 'forever.js');
+      await runCommand(page, 'Concurrency: Trace Concurrency');
+      const item = page.locator('.statusbar-item', { hasText: /Tracing \d+:\d\d · [\d,]+ events?/ }).first();
+      await item.waitFor({ timeout: 30000 });
+      await page.locator('.statusbar-item', { hasText: /Tracing 0:0[2-9]/ }).first().waitFor({ timeout: 15000 }); // the clock runs
+      log(`  status bar: ${(await item.textContent()).trim()}`);
+      await item.click();
+      await item.waitFor({ state: 'detached', timeout: 20000 });
+      // earlier runs' terminals are still there, hidden: read the one on screen
+      const rows = page.locator('.xterm-rows:visible');
+      await rows.filter({ hasText: /forever\.js (was stopped by SIG\w+|exited with code \d+) after/ }).first().waitFor({ timeout: 20000 });
+      await rows.filter({ hasText: 'Trace saved' }).first().waitFor({ timeout: 5000 });
+    }, page);
     await check('the timeline webview ran under its Content Security Policy without a violation', async () => {
       if (cspViolations.length) throw new Error(cspViolations.slice(0, 3).join('\n'));
     });
