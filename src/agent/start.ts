@@ -1,10 +1,10 @@
-// The agent: preloaded with NODE_OPTIONS=--require into every Node process and worker thread of the
-// traced program (docs/capture.md). Without CTRACE_DIR it does nothing at all. Each thread records
-// into its own file `${CTRACE_DIR}/<pid>-<threadId>.ctc` that the recorder tails. Hooks install in
-// this order: the stream (so every later record has a place to go), messages, spawns, workers, the
-// lifecycle (last, so its exit wrapper sees everything), then the lock hooks of issue 5.
+// Starts the agent in this thread (index.ts loads this only when CTRACE_DIR is set). Each thread
+// records into its own file `${CTRACE_DIR}/<pid>-<threadId>.ctc` that the recorder tails. Hooks
+// install in this order: the stream (so every later record has a place to go), messages, spawns,
+// workers, the lifecycle (last, so its exit wrapper sees everything), then the lock hooks of issue 5.
 
 import fs from 'node:fs';
+import { syncBuiltinESMExports } from 'node:module';
 import wt from 'node:worker_threads';
 import { readEnv } from './env';
 import { makeClock } from './clock';
@@ -31,17 +31,17 @@ function osThreadId(isMain: boolean): number {
   return isMain ? process.pid : 0;
 }
 
-function start(): void {
+export function start(agentFile: string): void {
   const g = globalThis as Record<symbol, unknown>;
   if (g[LOADED]) return; // preloaded twice (NODE_OPTIONS given twice): once is enough
   g[LOADED] = true;
-  const env = readEnv(process.env, __filename);
+  const env = readEnv(process.env, agentFile);
   if (!env) return;
   // the ESM loader-hooks thread (module.register) runs preloads too; it is not the user's
   if (!wt.isMainThread && wt.parentPort === null) return;
 
-  setAgentFile(__filename);
-  hideAgentFrames(__filename);
+  setAgentFile(agentFile);
+  hideAgentFrames(agentFile);
   const isMain = wt.isMainThread;
   const tid = osThreadId(isMain);
   const ctx = new ThreadStream(env.dir, process.pid, tid, wt.threadId, isMain, makeClock());
@@ -74,10 +74,10 @@ function start(): void {
     onProcessMessage: messages ? (msg) => messages.onIpcMessage(process, msg) : undefined,
   });
   if (env.locks) installLockHooks(ctx);
-}
-
-try {
-  start();
-} catch {
-  // the agent must never stop the program from starting
+  // once, after every patch: ESM `import { Worker, spawn } from ...` then sees the patched exports
+  try {
+    syncBuiltinESMExports();
+  } catch {
+    // older runtimes
+  }
 }

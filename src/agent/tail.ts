@@ -116,6 +116,12 @@ export class WorkerTail {
   }
 }
 
+/** True once the worker wrote its own ThreadExit or someone claimed its buffer: nothing left to save. */
+export function tailFinished(sab: SharedArrayBuffer): boolean {
+  const h = new Int32Array(sab, 0, HEADER_BYTES / 4);
+  return atomicLoad(h, H.state) === CLAIMED || (h[H.exited] === 1 && atomicLoad(h, H.state) === IDLE && h[H.count] === 0);
+}
+
 /**
  * The creator's side: claims a (dead or dying) worker's buffer and rebuilds the chunks it had not
  * written. Returns the bytes to append to the worker's file, or undefined if there is nothing.

@@ -16,7 +16,6 @@
 
 import wt from 'node:worker_threads';
 import type { ChildProcess } from 'node:child_process';
-import { syncBuiltinESMExports } from 'node:module';
 import { EventKind, ChannelKind } from '../../protocol/events';
 import type { ThreadStream } from '../stream';
 import { siteOnly } from '../callsite';
@@ -246,11 +245,6 @@ export class MessageHooks {
     // IPC in a child: process.send / process 'message'
     if (typeof process.send === 'function') this.wrapIpcSend(process as unknown as { send: Function } & Traced, `ipc:${pid}:up`, `ipc:${pid}:down`);
 
-    try {
-      syncBuiltinESMExports();
-    } catch {
-      // older runtimes
-    }
   }
 
   /** The parent's end of a new Worker: sends go down, the public port receives up. */

@@ -7,7 +7,6 @@
 import cp from 'node:child_process';
 import fs from 'node:fs';
 import path from 'node:path';
-import { syncBuiltinESMExports } from 'node:module';
 import util from 'node:util';
 import { EventKind, CrashKind } from '../../protocol/events';
 import type { ThreadStream } from '../stream';
@@ -196,11 +195,6 @@ export function installSpawnHooks(ctx: ThreadStream, env: AgentEnv, hooks: Spawn
   wrapSync('spawnSync');
   wrapSync('execSync');
   wrapSync('execFileSync');
-  try {
-    syncBuiltinESMExports();
-  } catch {
-    // older runtimes
-  }
 }
 
 function syncDone(ctx: ThreadStream, state: SpawnState, r: unknown, wrapper: Function, dir: string): void {

@@ -7,12 +7,11 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import wt from 'node:worker_threads';
-import { syncBuiltinESMExports } from 'node:module';
 import { EventKind, CrashKind } from '../../protocol/events';
 import type { ThreadStream } from '../stream';
 import { CARRIED_VARS, withPreload, type AgentEnv } from '../env';
 import { callSite, throwSite } from '../callsite';
-import { claimTail, TAIL_CHANNEL_PREFIX, type TailRegistration } from '../tail';
+import { claimTail, tailFinished, TAIL_CHANNEL_PREFIX, type TailRegistration } from '../tail';
 import type { MessageHooks } from './messages';
 
 export const WORKER_INFO_VAR = 'CTRACE_WORKER';
@@ -43,6 +42,8 @@ export class TailRegistry {
         const d = (e as { data?: TailRegistration }).data;
         if (!d || typeof d.threadId !== 'number' || !(d.sab instanceof SharedArrayBuffer)) return;
         if (!this.ctx.isMainThread && !this.mine.has(d.threadId)) return;
+        // the main thread hears of every worker; forget those that have ended (400 KB each)
+        if (this.tails.size > 16) for (const [id, sab] of this.tails) if (tailFinished(sab)) this.tails.delete(id);
         this.tails.set(d.threadId, d.sab);
         const code = this.pendingExit.get(d.threadId);
         if (code !== undefined) {
@@ -258,11 +259,6 @@ export function installWorkerHooks(ctx: ThreadStream, env: AgentEnv, tails: Tail
   }
 
   (wt as { Worker: unknown }).Worker = Worker;
-  try {
-    syncBuiltinESMExports();
-  } catch {
-    // older runtimes
-  }
 }
 
 function safeJson(v: unknown): string | undefined {
