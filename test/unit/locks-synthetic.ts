@@ -171,7 +171,7 @@ export function lockTrace(opts: LockTraceOptions): TraceEvent[] {
       const r = reqs[i];
       if (i > 0 && rand() < 0.05) {
         // given up before the grant (an AbortSignal, a timeout)
-        ev(EventKind.LockReleased, ts + 1 * US, l.pid, r.t, { lockKind: l.kind, lock: l.name, lockId: r.id });
+        ev(EventKind.LockReleased, Math.max(ts, r.ts) + 1 * US, l.pid, r.t, { lockKind: l.kind, lock: l.name, lockId: r.id });
         continue;
       }
       const gts = Math.max(ts, r.ts) + 2 * US;

@@ -11,6 +11,10 @@
 // thread of the process still runs (it may notify), an async-mutex queue (one thread, no blocking).
 // A cycle is reported once every wait in it has lasted `graceMs` (the collector reads each thread's
 // stream with some delay; a release may still be in flight) and only once.
+//
+// Cost: the collector feeds it every event of a recording of any length, so add() does O(1) work
+// per event (a process exit: O(that process's threads)) and check() walks the threads seen and
+// their waits, never the events.
 
 import { EventKind, type TraceEvent } from '../../protocol/events';
 import type { DeadlockParticipant, DeadlockReport, SiteJson } from '../../protocol/trace';
@@ -53,6 +57,8 @@ const num = (v: unknown): number => (typeof v === 'number' ? v : 0);
 
 export class DeadlockDetector {
   private readonly threads = new Map<string, ThreadState>();
+  /** pid -> its thread keys, so a process exit does not walk every thread ever seen */
+  private readonly threadsOfPid = new Map<number, string[]>();
   /** lock key -> thread keys holding it */
   private readonly holders = new Map<string, Set<string>>();
   private readonly reported = new Set<string>();
@@ -83,7 +89,7 @@ export class DeadlockDetector {
         this.end(threadKey(e.pid, e.threadId));
         return [];
       case EventKind.ProcessExit:
-        for (const [k, t] of this.threads) if (t.pid === e.pid) this.end(k);
+        for (const k of this.threadsOfPid.get(e.pid) ?? []) this.end(k);
         return [];
       case EventKind.AtomicsWaitBegin: {
         if (num(e.fields.async) !== 0 || num(e.fields.timeoutMs) >= 0) return [];
@@ -212,7 +218,12 @@ export class DeadlockDetector {
   private thread(pid: number, threadId: number): ThreadState {
     const k = threadKey(pid, threadId);
     let t = this.threads.get(k);
-    if (!t) this.threads.set(k, (t = { pid, threadId, requests: new Map(), holds: new Map(), alive: true }));
+    if (!t) {
+      this.threads.set(k, (t = { pid, threadId, requests: new Map(), holds: new Map(), alive: true }));
+      let keys = this.threadsOfPid.get(pid);
+      if (!keys) this.threadsOfPid.set(pid, (keys = []));
+      keys.push(k);
+    }
     return t;
   }
 
