@@ -54,7 +54,7 @@ export function renderDetails(root: HTMLElement, model: TraceModel, i: number, a
   const ts = model.ts.a[i];
   row('kind', KIND_NAMES[kind] ?? String(kind));
   row('start', `${fmtDur(ts - model.origin)} (${ts} ns)`);
-  if (span) row('duration', fmtDur(span.end - span.start));
+  if (span) row('duration', fmtDur(span.end - span.start) + (model.openSpans.has(i) ? ' (never ended: still open when the trace ends)' : ''));
   row('pid', String(tr.pid));
   row('tid', String(tr.tid));
   if (tr.threadId >= 0) row('threadId', String(tr.threadId));
@@ -67,8 +67,10 @@ export function renderDetails(root: HTMLElement, model: TraceModel, i: number, a
   }
   for (const [name, value] of Object.entries(f)) {
     if (name === 'site' || name === 'stack' || name === 'bytes' || value === undefined) continue;
+    if (name === 'json' && kind === EventKind.Deadlock) continue;
     row(name, describe(kind, name, value));
   }
+  const extra = kind === EventKind.Deadlock && typeof f.json === 'string' ? deadlock(dl, model, f.json, actions) : [];
   const site = typeof f.site === 'string' ? f.site : undefined;
   const parsed = parseSite(site);
   if (site) {
@@ -81,7 +83,7 @@ export function renderDetails(root: HTMLElement, model: TraceModel, i: number, a
       row('call site', b);
     } else row('call site', site);
   }
-  root.append(dl);
+  root.append(dl, ...extra);
   if (typeof f.stack === 'string' && f.stack) {
     const hs = document.createElement('h3');
     hs.textContent = 'stack';
@@ -113,6 +115,64 @@ export function renderDetails(root: HTMLElement, model: TraceModel, i: number, a
     }
     root.append(hl, ul);
   }
+}
+
+interface Participant {
+  pid: number;
+  threadId: number;
+  holds?: string[];
+  waitsFor?: string;
+  site?: { file: string; line: number; column: number } | null;
+}
+
+/** The cycle of a deadlock: who holds what and waits for what, where, with a jump to each thread's wait. */
+function deadlock(dl: HTMLElement, model: TraceModel, json: string, actions: DetailsActions): HTMLElement[] {
+  let cycle: Participant[] = [];
+  try {
+    const r = JSON.parse(json) as { cycle?: Participant[] };
+    cycle = Array.isArray(r.cycle) ? r.cycle : [];
+  } catch {
+    const dt = document.createElement('dt');
+    dt.textContent = 'report';
+    const dd = document.createElement('dd');
+    dd.textContent = json;
+    dl.append(dt, dd);
+    return [];
+  }
+  const list = document.createElement('ol');
+  list.className = 'ct-cycle';
+  for (const p of cycle) {
+    const li = document.createElement('li');
+    const tr = model.tracks.find((t) => t.pid === p.pid && t.threadId === p.threadId);
+    const who = tr ? `${tr.name || 'thread'} (pid ${p.pid}, threadId ${p.threadId})` : `pid ${p.pid} threadId ${p.threadId}`;
+    li.append(document.createTextNode(`${who} holds ${(p.holds ?? []).join(', ') || 'nothing'} and waits for ${p.waitsFor ?? '?'}`));
+    if (p.site) {
+      const site = p.site;
+      const b = document.createElement('button');
+      b.className = 'ct-link';
+      b.textContent = ` at ${site.file}:${site.line}:${site.column}`;
+      b.addEventListener('click', () => actions.openSite(site.file, site.line, site.column));
+      li.append(b);
+    }
+    // the wait itself: the last wait or lock request that thread began
+    if (tr) {
+      for (let k = tr.ev.n - 1; k >= 0; k--) {
+        const i = tr.ev.a[k];
+        const kd = model.kind.a[i];
+        if (kd !== EventKind.AtomicsWaitBegin && kd !== EventKind.LockRequest) continue;
+        const b = document.createElement('button');
+        b.className = 'ct-link ct-jump';
+        b.textContent = ' its wait →';
+        b.addEventListener('click', () => actions.jump(i));
+        li.append(b);
+        break;
+      }
+    }
+    list.append(li);
+  }
+  const h = document.createElement('h3');
+  h.textContent = 'cycle';
+  return [h, list];
 }
 
 function describe(kind: number, name: string, v: number | string): string {

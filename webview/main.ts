@@ -456,8 +456,16 @@ function rowKey(tr: { pid: number; tid: number; threadId: number }): string {
 function ensureVisible(i: number, center: boolean): void {
   const t = model.ts.a[i];
   if (center || t < vp.start || t > vp.end) {
-    const half = vp.span / 2;
-    vp.set(t - half, t + half);
+    // centred, but kept over the data: no view of empty time before the start or after the end
+    const width = vp.span;
+    const pad = Math.max((model.maxTs - model.minTs) * 0.02, 1000);
+    const lo = model.minTs - pad;
+    const hi = model.maxTs + pad;
+    if (width >= (hi - lo) * 0.999) vp.fit(model.minTs, model.maxTs);
+    else {
+      const start = Math.min(Math.max(t - width / 2, lo), hi - width);
+      vp.set(start, start + width);
+    }
     vp.following = false;
   }
   const row = tracks.rowOfTrack(model.tracks[model.track.a[i]]);

@@ -401,6 +401,7 @@ export class TraceModel {
     this.meta = this.decoder.meta;
     this.resolveWakes(!this.live);
     if (!this.live) {
+      this.closeOpenSpans();
       this.ts.trim();
       this.kind.trim();
       this.track.trim();
@@ -444,7 +445,30 @@ export class TraceModel {
   markEnded(): void {
     this.live = false;
     this.resolveWakes(true);
-    this.version = ++versions;
+    this.closeOpenSpans();
+    this.finish();
+  }
+
+  /** Begin events of waits and holds that never ended (a deadlock, a thread killed while waiting). */
+  readonly openSpans = new Set<number>();
+
+  /**
+   * A wait or hold still open when the trace ends is drawn to the end of its process (or of the
+   * trace): a deadlocked thread shows as waiting, not as idle.
+   */
+  private closeOpenSpans(): void {
+    for (const t of this.tracks) {
+      if (!t.pending.size) continue;
+      const end = Math.max(t.endTs, Number.isFinite(t.proc.endTs) && t.proc.exitCode !== undefined ? t.proc.endTs : this.maxTs);
+      for (const [key, e] of t.pending) {
+        const type = key % 4 === 0 ? SpanType.AtomicsWait : key % 4 === 1 ? SpanType.LockWait : SpanType.LockHold;
+        if (end > e.ts) {
+          t.addSpan(e.ts, end, type, e.ev);
+          this.openSpans.add(e.ev);
+        }
+      }
+      t.pending.clear();
+    }
   }
 
   // ------------------------------------------------------------------ decoding

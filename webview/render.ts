@@ -303,8 +303,12 @@ export class Renderer {
           g.lineWidth = 2;
           g.strokeRect(x0 - 1, top - 1, Math.max(1, x1 - x0) + 2, 9);
         }
-        if (x1 - x0 < 1) k = tr.spanLowerBound(ts, s0 + npx, k + 1);
-        else k++;
+        // Skip the crowd of sub-pixel spans after a short one, landing on the last of them (a long
+        // span among them, e.g. a wait that never ends, is then still drawn); a few are just visited.
+        if (x1 - x0 < 1) {
+          const nk = tr.spanLowerBound(ts, s0 + npx, k + 1);
+          k = nk - k > 16 ? nk - 1 : k + 1;
+        } else k++;
       }
       this.batch.flush();
     }

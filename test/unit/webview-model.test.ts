@@ -185,3 +185,20 @@ test('level of detail: buckets hold the ticks, spans and states of their time, a
   const filtered = new Lod().get(m, new Set([EventKind.MessageSend]), isTick);
   assert.equal(filtered.tracks[main.index].marks[filtered.bucket(1_000_100)] & MARK_SEND, 0);
 });
+
+test('a wait that never ends (a deadlock) is drawn to the end of its process and marked open', () => {
+  const w = new StreamEncoder(300, 301, 1);
+  const main = new StreamEncoder(300, 300, 0);
+  encodeRecord(main, EventKind.ProcessStart, 100, { pid: 300, ppid: 1, argv: '["node","d.js"]' });
+  encodeRecord(w, EventKind.LockAcquired, 200, { lockKind: 0, lock: 'a', lockId: 1, waited: 0 });
+  encodeRecord(w, EventKind.AtomicsWaitBegin, 300, { lock: 'b', index: 0, expected: 1, timeoutMs: -1, waitId: 9 });
+  encodeRecord(main, EventKind.ProcessExit, 5000, { code: 143, signal: 'SIGTERM', cause: 'signal' });
+  const m = new TraceModel();
+  m.load(concat([fileHeader(), w.flush(), main.flush()]));
+  const t = m.tracks.find((x) => x.tid === 301)!;
+  const spans = [...Array(t.spanCount).keys()].map((k) => [t.spanType.a[k], m.ts.a[t.spanEv.a[k]], t.spanEnd.a[k], m.openSpans.has(t.spanEv.a[k])]);
+  assert.deepEqual(spans, [
+    [SpanType.LockHold, 200, 5000, true],
+    [SpanType.AtomicsWait, 300, 5000, true],
+  ]);
+});
