@@ -69,7 +69,7 @@ const canvas = el('canvas', {
   class: 'ct-canvas',
   tabindex: '0',
   role: 'img',
-  'aria-label': 'Timeline. Keys: W/S zoom, A/D pan, F fit, arrows move between events, Enter opens the call site, shift-drag selects a range.',
+  'aria-label': 'Timeline. Keys: W/S zoom, A/D pan, F fit, arrows move between events, Tab and Shift+Tab step through events in time, Enter opens the call site, Escape clears the selection, shift-drag selects a range.',
 });
 wrap.append(scroll, canvas);
 timeline.append(minimap, axis, wrap);
@@ -513,6 +513,29 @@ function firstVisibleEvent(): number {
   return -1;
 }
 
+/** Tab / Shift+Tab: the next / previous shown event in time on any shown thread. */
+function stepTime(dir: 1 | -1): void {
+  const ts = model.ts.a;
+  const t = ts[selected];
+  let best = -1;
+  const better = (i: number) => {
+    if (i === selected || hiddenKinds.has(model.kind.a[i])) return false;
+    const after = ts[i] > t || (ts[i] === t && i > selected);
+    const before = ts[i] < t || (ts[i] === t && i < selected);
+    if (dir === 1 ? !after : !before) return false;
+    if (best < 0) return true;
+    return dir === 1 ? ts[i] < ts[best] || (ts[i] === ts[best] && i < best) : ts[i] > ts[best] || (ts[i] === ts[best] && i > best);
+  };
+  for (const r of tracks.rows) {
+    if (r.type !== 'thread' || !r.track) continue;
+    const tr = r.track;
+    const k = evLowerBound(model, tr, t);
+    // the candidates are next to where t would sit; a few either side cover equal times and hidden kinds
+    for (let j = Math.max(0, k - 8); j < Math.min(tr.ev.n, k + 8); j++) if (better(tr.ev.a[j])) best = tr.ev.a[j];
+  }
+  if (best >= 0) select(best);
+}
+
 /** Up/down: the nearest event in time on the previous/next thread row. */
 function stepRow(dir: 1 | -1): void {
   const rows = tracks.rows.filter((r) => r.type === 'thread' && r.track && r.track.ev.n);
@@ -785,6 +808,12 @@ app.addEventListener('keydown', (e) => {
     case 'ArrowUp':
       if (!onCanvas) return;
       stepRow(-1);
+      break;
+    case 'Tab':
+      // With an event selected, Tab walks events in time across all shown threads; Esc clears the
+      // selection, and Tab then leaves the timeline as usual.
+      if (!onCanvas || selected < 0) return;
+      stepTime(e.shiftKey ? -1 : 1);
       break;
     case 'Enter': {
       if (!onCanvas || selected < 0) return;

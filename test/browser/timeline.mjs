@@ -209,6 +209,14 @@ try {
     await page.keyboard.press('ArrowRight');
     const second = await page.locator('#ct-details dl').innerText();
     assert(first !== second, 'ArrowRight did not move');
+    const startOf = async () => parseDur(await page.locator('#ct-details dd[data-field="start"]').innerText());
+    const t0 = await startOf();
+    await page.keyboard.press('Tab');
+    const t1 = await startOf();
+    await page.keyboard.press('Tab');
+    const t2 = await startOf();
+    assert(t1 >= t0 && t2 >= t1 && (t1 !== t0 || t2 !== t1), `Tab did not walk forward in time: ${t0} ${t1} ${t2}`);
+    assert((await page.evaluate(() => document.activeElement?.id)) === 'ct-canvas', 'Tab left the timeline while an event was selected');
     const box = await page.locator('#ct-canvas').boundingBox();
     await page.keyboard.down('Shift');
     await page.mouse.move(box.x + box.width * 0.05, box.y + 40);
