@@ -153,8 +153,9 @@ function handle(msg: HostToView): void {
       model.append(toBytes(msg.bytes));
       if (model.eventCount && before === -Infinity) vp.fit(model.minTs, model.maxTs);
       else if (wasAtEnd && model.maxTs > before) {
-        const span = Math.max(vp.span, model.maxTs - model.minTs > vp.span ? vp.span : model.maxTs - model.minTs);
-        vp.set(model.maxTs + span * 0.02 - span, model.maxTs + span * 0.02);
+        // showing everything: keep showing everything; showing the latest part: slide along with it
+        if (vp.start <= model.minTs) vp.fit(model.minTs, model.maxTs);
+        else vp.set(model.maxTs + vp.span * 0.02 - vp.span, model.maxTs + vp.span * 0.02);
       }
       reportProblems();
       changed(model.layoutVersion !== -1);
