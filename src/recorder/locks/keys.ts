@@ -22,8 +22,17 @@ const str = (v: unknown): string => (typeof v === 'string' ? v : '');
 const num = (v: unknown): number => (typeof v === 'number' ? v : 0);
 
 export function atomicsRef(sab: string, index: number): LockRef {
-  const word = `${sab}[${index}]`;
-  return { key: `a|${word}`, label: `atomics:${word}`, kind: 'atomics' };
+  let bySab = atomicsRefs.get(sab);
+  if (!bySab) {
+    if (atomicsRefs.size >= REF_CACHE_MAX) atomicsRefs.clear();
+    atomicsRefs.set(sab, (bySab = new Map()));
+  }
+  let ref = bySab.get(index);
+  if (!ref) {
+    const word = `${sab}[${index}]`;
+    bySab.set(index, (ref = Object.freeze({ key: `a|${word}`, label: `atomics:${word}`, kind: 'atomics' as const })));
+  }
+  return ref;
 }
 
 /** The lock an event is about, or undefined for events that are not about a lock. */
@@ -37,14 +46,37 @@ export function lockOf(e: TraceEvent): LockRef | undefined {
     case EventKind.LockRequest: {
       const k = num(e.fields.lockKind);
       const name = str(e.fields.lock);
-      if (k === LockKind.Atomics) return { key: `a|${name}`, label: `atomics:${name}`, kind: 'atomics' };
       // Web Locks are scoped to a process (its agent cluster); async-mutex names already hold the pid
-      if (k === LockKind.WebLock) return { key: `w|${e.pid}|${name}`, label: `weblock:${name}`, kind: 'weblock' };
-      return { key: `m|${name}`, label: `async-mutex:${name}`, kind: 'async-mutex' };
+      const refs = k === LockKind.Atomics ? words : k === LockKind.WebLock ? webLocksOf(e.pid) : mutexes;
+      let ref = refs.get(name);
+      if (!ref) {
+        if (refs.size >= REF_CACHE_MAX) refs.clear();
+        if (k === LockKind.Atomics) ref = { key: `a|${name}`, label: `atomics:${name}`, kind: 'atomics' };
+        else if (k === LockKind.WebLock) ref = { key: `w|${e.pid}|${name}`, label: `weblock:${name}`, kind: 'weblock' };
+        else ref = { key: `m|${name}`, label: `async-mutex:${name}`, kind: 'async-mutex' };
+        refs.set(name, Object.freeze(ref));
+      }
+      return ref;
     }
     default:
       return undefined;
   }
+}
+
+// Every lock event names its lock; one frozen LockRef per lock spares building its key and label
+// strings again for each of them (and hashing them again in every map they key).
+const REF_CACHE_MAX = 100_000;
+const atomicsRefs = new Map<string, Map<number, LockRef>>();
+const words = new Map<string, LockRef>();
+const mutexes = new Map<string, LockRef>();
+const webLocks = new Map<number, Map<string, LockRef>>();
+function webLocksOf(pid: number): Map<string, LockRef> {
+  let m = webLocks.get(pid);
+  if (!m) {
+    if (webLocks.size >= REF_CACHE_MAX) webLocks.clear();
+    webLocks.set(pid, (m = new Map()));
+  }
+  return m;
 }
 
 export function threadKey(pid: number, threadId: number): string {
