@@ -65,7 +65,7 @@ interface Entry {
 }
 
 export function analyzeLocks(events: readonly TraceEvent[]): LockAnalysis {
-  const sorted = [...events].sort((a, b) => a.ts - b.ts);
+  const sorted = inTimeOrder(events) ? events : [...events].sort((a, b) => a.ts - b.ts);
   const spans: LockSpan[] = [];
   const wakeups: Wakeup[] = [];
   const entries = new Map<string, Entry>();
@@ -240,6 +240,11 @@ export function analyzeLocks(events: readonly TraceEvent[]): LockAnalysis {
     .sort((a, b) => b.totalWaitMs - a.totalWaitMs || b.waited - a.waited || b.acquisitions - a.acquisitions);
 
   return { contention, deadlocks, spans, wakeups };
+}
+
+function inTimeOrder(events: readonly TraceEvent[]): boolean {
+  for (let i = 1; i < events.length; i++) if (!(events[i - 1].ts <= events[i].ts)) return false;
+  return true;
 }
 
 interface EndedWait {
