@@ -285,7 +285,9 @@ export class Renderer {
       const se = tr.spanEnd.a, st = tr.spanType.a, sev = tr.spanEv.a;
       const npx = vp.nsPerPx;
       let k = tr.spanLowerBound(ts, vp.start - tr.maxSpan);
-      this.batch.begin(g);
+      // one batch per span kind, so interleaved waits and holds still merge into runs
+      const spanBatch = [this.lodBatches[3], this.lodBatches[4], this.lodBatches[5]];
+      for (const b of spanBatch) b.begin(g);
       while (k < n && ts[sev[k]] <= vp.end) {
         if (se[k] < vp.start || d.hiddenKinds.has(kind[sev[k]])) {
           k++;
@@ -296,9 +298,9 @@ export class Renderer {
         const x1 = vp.x(se[k]);
         const type = st[k] as SpanType;
         const top = type === SpanType.LockHold ? y + 13 : y + 7;
-        this.batch.add(x0, top, Math.max(1, x1 - x0), 7, type === SpanType.LockHold ? pal.lockHold : type === SpanType.LockWait ? pal.lockWait : pal.atomicsWait);
+        spanBatch[type].add(x0, top, Math.max(1, x1 - x0), 7, type === SpanType.LockHold ? pal.lockHold : type === SpanType.LockWait ? pal.lockWait : pal.atomicsWait);
         if (sev[k] === d.selected) {
-          this.batch.flush();
+          spanBatch[type].flush();
           g.strokeStyle = pal.focus;
           g.lineWidth = 2;
           g.strokeRect(x0 - 1, top - 1, Math.max(1, x1 - x0) + 2, 9);
@@ -310,7 +312,7 @@ export class Renderer {
           k = nk - k > 16 ? nk - 1 : k + 1;
         } else k++;
       }
-      this.batch.flush();
+      for (const b of spanBatch) b.flush();
     }
     // markers, one per pixel column
     const ne = tr.ev.n;
@@ -321,8 +323,10 @@ export class Renderer {
       const npx = vp.nsPerPx;
       let k = evLowerBound(model, tr, vp.start - 4 * npx);
       const cy = y + h / 2;
-      const batch = this.batch;
-      batch.begin(g);
+      const [bSend, bRecv, bMark] = this.lodBatches;
+      bSend.begin(g);
+      bRecv.begin(g);
+      bMark.begin(g);
       while (k < ne) {
         const i = ev[k];
         const t = ts[i];
@@ -330,17 +334,16 @@ export class Renderer {
         const kd = kind[i];
         if (!d.hiddenKinds.has(kd) && !isSpanKind(kd)) {
           const x = vp.x(t);
-          if (kd === EventKind.MessageSend) batch.add(x - 1, cy - 6, 2, 8, pal.send);
-          else if (kd === EventKind.MessageReceive) batch.add(x - 1, cy - 2, 2, 8, pal.recv);
-          else if (kd === EventKind.Mark) batch.add(x - 0.5, cy - 4, 1.5, 8, pal.mark);
-          else {
-            batch.flush();
-            this.marker(g, pal, kd, x, cy, false);
-          }
+          if (kd === EventKind.MessageSend) bSend.add(x - 1, cy - 6, 2, 8, pal.send);
+          else if (kd === EventKind.MessageReceive) bRecv.add(x - 1, cy - 2, 2, 8, pal.recv);
+          else if (kd === EventKind.Mark) bMark.add(x - 0.5, cy - 4, 1.5, 8, pal.mark);
+          else this.marker(g, pal, kd, x, cy, false);
         }
         k = evLowerBound(model, tr, t + npx, k + 1);
       }
-      batch.flush();
+      bSend.flush();
+      bRecv.flush();
+      bMark.flush();
       for (const i of sig) {
         const t = ts[i];
         if (t < vp.start - 8 * npx || t > vp.end + 8 * npx || d.hiddenKinds.has(kind[i])) continue;
