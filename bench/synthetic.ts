@@ -75,7 +75,7 @@ export function writeSynthetic(out: string, opts: SyntheticOptions): { bytes: nu
     ts += 3_000_000;
   }
   // Steady state: rounds of activity, each round ~1 ms of trace time
-  const perRound = nProc * (nWork * 11 + 2) + nProc * (nWork + 1 + nOs) + nProc;
+  const perRound = nProc * (nWork * 10 + 2) + nProc * (nWork + 1 + nOs) + nProc;
   const rounds = Math.max(1, Math.floor((opts.events - events) / perRound));
   const cum = new Map<number, { run: number; vol: number; inv: number }>();
   let waitId = 1;

@@ -17,7 +17,8 @@ const here = path.dirname(fileURLToPath(import.meta.url));
 const root = path.resolve(here, '..');
 const argv = process.argv.slice(2);
 const opt = (name, dflt) => (argv.includes(name) ? argv[argv.indexOf(name) + 1] : dflt);
-const sizes = opt('--sizes', '100000,1000000,10000000').split(',').map(Number);
+// 1000 events is the baseline: what a frame and a load cost with next to no data, in this same run
+const sizes = opt('--sizes', '1000,100000,1000000,10000000').split(',').map(Number);
 const runs = Number(opt('--runs', '3'));
 const CHROMIUM = process.env.CHROMIUM ?? '/usr/bin/chromium';
 const ARGS = ['--headless', '--no-sandbox', '--disable-gpu', '--disable-dev-shm-usage', '--disable-quic', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync', '--js-flags=--max-old-space-size=4096'];
@@ -123,7 +124,7 @@ try {
       await page.close();
     }
     say(
-      `${String(info.events).padStart(9)} events, ${mb(info.bytes).padStart(6)} MB file: first frame ${median(first).toFixed(0)} ms after bytes; ` +
+      `${n === 1000 ? 'baseline ' : ''}${String(info.events).padStart(9)} events, ${mb(info.bytes).padStart(6)} MB file: first frame ${median(first).toFixed(0)} ms after bytes; ` +
         `zoom p95 ${median(zoom).toFixed(1)} ms, pan p95 ${median(pan).toFixed(1)} ms; ` +
         `memory ${mb(median(mem))} MB = ${(median(mem) / info.bytes).toFixed(2)}x file (JS heap ${mb(median(heapOnly))} MB + array buffers)`,
     );
