@@ -68,6 +68,8 @@ export function renderDetails(root: HTMLElement, model: TraceModel, i: number, a
   for (const [name, value] of Object.entries(f)) {
     if (name === 'site' || name === 'stack' || name === 'bytes' || value === undefined) continue;
     if (name === 'json' && kind === EventKind.Deadlock) continue;
+    // fields that repeat the rows above say nothing new
+    if ((name === 'pid' && value === tr.pid) || (name === 'tid' && value === tr.tid) || (name === 'threadId' && value === tr.threadId)) continue;
     row(name, describe(kind, name, value));
   }
   const extra = kind === EventKind.Deadlock && typeof f.json === 'string' ? deadlock(dl, model, f.json, actions) : [];
