@@ -59,16 +59,22 @@ function frameLine(cs: V8CallSite): string {
   return `${fn} (${fileOf(cs)}:${cs.getLineNumber()}:${cs.getColumnNumber()})`;
 }
 
-/** Site and a short stack (up to `depth` user frames), cached by the top user frame's location. */
-export function callSite(wrapper: Function, depth = 6): CallSite {
+/**
+ * Site and a short stack (up to `depth` user frames), cached by the top user frame's location.
+ * `throughNode`: look past Node's own frames for the user's (a spawn reaches our wrapper through
+ * child_process, or through cluster); otherwise a Node-internal caller means no site (AgentContext).
+ */
+export function callSite(wrapper: Function, depth = 6, throughNode = true): CallSite {
   const frames = capture(wrapper, depth + 4);
   if (!frames) return NONE;
   let top = -1;
   for (let k = 0; k < frames.length; k++) {
-    if (!isInternal(frames[k].getFileName())) {
+    const file = frames[k].getFileName();
+    if (!isInternal(file)) {
       top = k;
       break;
     }
+    if (!throughNode && file !== agentFile) return NONE;
   }
   if (top < 0) return NONE;
   const f = frames[top];

@@ -109,8 +109,9 @@ export class ThreadStream implements AgentContext {
     }
   }
 
+  /** AgentContext's: undefined site when the caller is Node itself */
   callSite(wrapper: Function): CallSite {
-    return callSite(wrapper);
+    return callSite(wrapper, 6, false);
   }
 
   /** unique within the process: threads count in disjoint ranges */
