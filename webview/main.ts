@@ -158,7 +158,11 @@ function handle(msg: HostToView): void {
         else vp.set(model.maxTs + vp.span * 0.02 - vp.span, model.maxTs + vp.span * 0.02);
       }
       reportProblems();
-      changed(model.layoutVersion !== -1);
+      // the tree and the filters are rebuilt only when threads or kinds appeared
+      const kinds = model.kindCounts.reduce((n, c) => n + (c ? 1 : 0), 0);
+      changed(model.layoutVersion !== layoutSeen || kinds !== kindsSeen);
+      layoutSeen = model.layoutVersion;
+      kindsSeen = kinds;
       break;
     }
     case 'ended':
@@ -197,6 +201,8 @@ function reportProblems(): void {
 
 // ------------------------------------------------------------------ frame scheduling
 let drawQueued = false;
+let layoutSeen = -1;
+let kindsSeen = -1;
 let frames = 0;
 function requestDraw(): void {
   if (drawQueued) return;

@@ -680,8 +680,10 @@ export class TraceModel {
     if (kind === EventKind.ThreadName) {
       const t = this.trackFor(v[F.tnPid], v[F.tnTid], -1);
       const name = s[v[F.tnName]];
-      if (name && (t.kind === 'os' || !t.name)) t.name = name;
-      this.layoutVersion++;
+      if (name && name !== t.name && (t.kind === 'os' || !t.name)) {
+        t.name = name;
+        this.layoutVersion++;
+      }
       return;
     }
     if (ts < this.minTs) this.minTs = ts;
