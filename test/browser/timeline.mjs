@@ -355,6 +355,26 @@ try {
     await pg.close();
   });
 
+  await check('a 50k-event synthetic trace draws from its summaries zoomed out and from events zoomed in', async () => {
+    const trace = path.join(tmp, 'synthetic.ctrace');
+    const gen = spawnSync(process.execPath, ['--import', 'tsx', path.join(root, 'bench', 'synthetic.ts'), '--events', '50000', '-o', trace], { cwd: root, encoding: 'utf8' });
+    assert(gen.status === 0, gen.stderr);
+    const html = ctrace(['view', trace, '-o', path.join(tmp, 'synthetic.html')]).trim();
+    const pg = await open(html);
+    const items = await pg.locator('#ct-tracks li.ct-proc').count();
+    assert(items === 4, `expected 4 process groups, got ${items}`);
+    await pg.waitForTimeout(300); // the summaries are built between frames
+    await pg.locator('#ct-canvas').focus();
+    for (let k = 0; k < 12; k++) await pg.keyboard.press('w');
+    for (let k = 0; k < 12; k++) await pg.keyboard.press('s');
+    await pg.fill('#ct-search', 'kind:crash synthetic');
+    await pg.press('#ct-search', 'Enter');
+    await pg.locator('#ct-details h2[data-kind="crash"]').waitFor({ timeout: 5000 });
+    assert(/synthetic failure/.test(await field(pg, 'message')), 'crash message');
+    await pg.close();
+    assert(problems.length === 0, problems.join('\n'));
+  });
+
   await check('a file that is not a trace gets a clear message, not a blank page', async () => {
     const bad = path.join(tmp, 'bad.ctrace');
     fs.writeFileSync(bad, 'hello, not a trace at all');
