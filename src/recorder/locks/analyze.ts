@@ -75,11 +75,17 @@ export function analyzeLocks(events: readonly TraceEvent[]): LockAnalysis {
     return x;
   };
 
-  const openWaits = new Map<string, { span: LockSpan; key: string; thread: string }>(); // by thread:waitId
-  const firstWait = new Map<string, number>(); // thread|lockKey -> ts of the first wait since last acquire
-  const requests = new Map<string, { span: LockSpan; key: string; ts: number; contended: boolean }>(); // thread|lockId
-  const holds = new Map<string, { span: LockSpan; entry: Entry }>(); // thread|lockKey|lockId
-  const holders = new Map<string, Set<string>>(); // lockKey -> threads
+  // per thread (by pid, then threadId): its open waits by waitId, the first wait on each word since
+  // it last took it, its pending requests by lockId, its holds by lock key then lockId (0: atomics)
+  const threads = new Map<number, Map<number, ThreadLocks>>();
+  const threadOf = (pid: number, threadId: number): ThreadLocks => {
+    let byId = threads.get(pid);
+    if (!byId) threads.set(pid, (byId = new Map()));
+    let t = byId.get(threadId);
+    if (!t) byId.set(threadId, (t = { key: threadKey(pid, threadId), openWaits: new Map(), firstWait: new Map(), requests: new Map(), holds: new Map() }));
+    return t;
+  };
+  const holders = new Map<string, Set<ThreadLocks>>(); // lockKey -> threads
   const endedWaits = new Map<string, EndedWait[]>(); // lockKey -> ok waits in end order
   const notifies: Notify[] = [];
   // lockKey -> its latest release: events come in time order, so a grant's own release is the latest
@@ -89,26 +95,27 @@ export function analyzeLocks(events: readonly TraceEvent[]): LockAnalysis {
 
   for (const e of sorted) {
     detector.add(e);
-    const thread = threadKey(e.pid, e.threadId);
     switch (e.kind) {
       case EventKind.AtomicsWaitBegin: {
+        const t = threadOf(e.pid, e.threadId);
         const ref = atomicsRef(String(e.fields.lock ?? ''), num(e.fields.index));
         const span: LockSpan = { type: 'wait', pid: e.pid, threadId: e.threadId, lock: ref.label, kind: 'atomics', start: e.ts, site: siteJson(e) };
         spans.push(span);
-        openWaits.set(`${thread}|${num(e.fields.waitId)}`, { span, key: ref.key, thread });
-        if (!firstWait.has(`${thread}|${ref.key}`)) firstWait.set(`${thread}|${ref.key}`, e.ts);
+        t.openWaits.set(num(e.fields.waitId), { span, key: ref.key });
+        if (!t.firstWait.has(ref.key)) t.firstWait.set(ref.key, e.ts);
         break;
       }
       case EventKind.AtomicsWaitEnd: {
-        const w = openWaits.get(`${thread}|${num(e.fields.waitId)}`);
+        const t = threadOf(e.pid, e.threadId);
+        const w = t.openWaits.get(num(e.fields.waitId));
         if (!w) break;
-        openWaits.delete(`${thread}|${num(e.fields.waitId)}`);
+        t.openWaits.delete(num(e.fields.waitId));
         w.span.end = e.ts;
         w.span.result = RESULTS[num(e.fields.result)] ?? 'ok';
         if (num(e.fields.result) === WaitResult.Ok) {
           let list = endedWaits.get(w.key);
           if (!list) endedWaits.set(w.key, (list = []));
-          list.push({ thread, pid: e.pid, threadId: e.threadId, start: w.span.start, end: e.ts, index: list.length, matched: false });
+          list.push({ thread: t.key, pid: e.pid, threadId: e.threadId, start: w.span.start, end: e.ts, index: list.length, matched: false });
         }
         break;
       }
@@ -118,30 +125,32 @@ export function analyzeLocks(events: readonly TraceEvent[]): LockAnalysis {
         break;
       }
       case EventKind.LockRequest: {
+        const t = threadOf(e.pid, e.threadId);
         const ref = lockOf(e)!;
         const span: LockSpan = { type: 'wait', pid: e.pid, threadId: e.threadId, lock: ref.label, kind: ref.kind, start: e.ts, site: siteJson(e) };
         spans.push(span);
         let others = false;
-        for (const h of holders.get(ref.key) ?? []) if (h !== thread) others = true;
-        requests.set(`${thread}|${num(e.fields.lockId)}`, { span, key: ref.key, ts: e.ts, contended: others });
+        for (const h of holders.get(ref.key) ?? []) if (h !== t) others = true;
+        t.requests.set(num(e.fields.lockId), { span, ts: e.ts, contended: others });
         break;
       }
       case EventKind.LockAcquired: {
+        const t = threadOf(e.pid, e.threadId);
         const ref = lockOf(e)!;
         const x = entry(ref.key, ref.label, ref.kind);
         const id = num(e.fields.lockId);
         let waitedNs = -1;
         let at = siteJson(e);
         if (ref.kind === 'atomics') {
-          const fw = firstWait.get(`${thread}|${ref.key}`);
+          const fw = t.firstWait.get(ref.key);
           if (fw !== undefined) {
             waitedNs = e.ts - fw;
-            firstWait.delete(`${thread}|${ref.key}`);
+            t.firstWait.delete(ref.key);
           }
         } else {
-          const r = requests.get(`${thread}|${id}`);
+          const r = t.requests.get(id);
           if (r) {
-            requests.delete(`${thread}|${id}`);
+            t.requests.delete(id);
             r.span.end = e.ts;
             r.span.result = 'granted';
             at = r.span.site ?? at;
@@ -168,43 +177,47 @@ export function analyzeLocks(events: readonly TraceEvent[]): LockAnalysis {
             s.totalWaitNs += waitedNs;
           }
         }
-        if (ref.kind === 'atomics') {
+        let h = holders.get(ref.key);
+        if (ref.kind === 'atomics' && h) {
           // the word was 0 when taken: whoever held it before released it in a way we do not watch
-          for (const other of [...(holders.get(ref.key) ?? [])]) {
-            const hk = `${other}|${ref.key}|0`;
-            const prev = holds.get(hk);
+          for (const other of [...h]) {
+            const byId = other.holds.get(ref.key);
+            const prev = byId?.get(0);
             if (!prev) continue;
-            holds.delete(hk);
+            byId!.delete(0);
             prev.span.end = e.ts;
             prev.entry.totalHoldNs += e.ts - prev.span.start;
-            holders.get(ref.key)?.delete(other);
+            h.delete(other);
           }
         }
         const span: LockSpan = { type: 'hold', pid: e.pid, threadId: e.threadId, lock: ref.label, kind: ref.kind, start: e.ts, site: at };
         spans.push(span);
-        holds.set(`${thread}|${ref.key}|${ref.kind === 'atomics' ? 0 : id}`, { span, entry: x });
-        let h = holders.get(ref.key);
+        let mine = t.holds.get(ref.key);
+        if (!mine) t.holds.set(ref.key, (mine = new Map()));
+        mine.set(ref.kind === 'atomics' ? 0 : id, { span, entry: x });
         if (!h) holders.set(ref.key, (h = new Set()));
-        h.add(thread);
+        h.add(t);
         break;
       }
       case EventKind.LockReleased: {
+        const t = threadOf(e.pid, e.threadId);
         const ref = lockOf(e)!;
         const id = num(e.fields.lockId);
-        const r = requests.get(`${thread}|${id}`);
+        const r = t.requests.get(id);
         if (r) {
-          requests.delete(`${thread}|${id}`);
+          t.requests.delete(id);
           r.span.end = e.ts;
           r.span.result = 'cancelled';
           break;
         }
-        const hk = `${thread}|${ref.key}|${ref.kind === 'atomics' ? 0 : id}`;
-        const hold = holds.get(hk);
+        const byId = t.holds.get(ref.key);
+        const hid = ref.kind === 'atomics' ? 0 : id;
+        const hold = byId?.get(hid);
         if (!hold) break;
-        holds.delete(hk);
+        byId!.delete(hid);
         hold.span.end = e.ts;
         hold.entry.totalHoldNs += e.ts - hold.span.start;
-        holders.get(ref.key)?.delete(thread);
+        holders.get(ref.key)?.delete(t);
         lastRelease.set(ref.key, { pid: e.pid, threadId: e.threadId, ts: e.ts });
         break;
       }
@@ -245,6 +258,15 @@ export function analyzeLocks(events: readonly TraceEvent[]): LockAnalysis {
 function inTimeOrder(events: readonly TraceEvent[]): boolean {
   for (let i = 1; i < events.length; i++) if (!(events[i - 1].ts <= events[i].ts)) return false;
   return true;
+}
+
+interface ThreadLocks {
+  key: string;
+  openWaits: Map<number, { span: LockSpan; key: string }>;
+  /** lock key -> ts of the first wait on it since the thread last took it */
+  firstWait: Map<string, number>;
+  requests: Map<number, { span: LockSpan; ts: number; contended: boolean }>;
+  holds: Map<string, Map<number, { span: LockSpan; entry: Entry }>>;
 }
 
 interface EndedWait {
