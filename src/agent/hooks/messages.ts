@@ -20,6 +20,7 @@ import { EventKind, ChannelKind } from '../../protocol/events';
 import type { ThreadStream } from '../stream';
 import { siteOnly } from '../callsite';
 import { SizeEstimator, transferredBytes } from '../size';
+import { fields4, fields7 } from '../fast-fields';
 
 export const INFO = Symbol('ctrace.channel');
 const K = '\u0000ctrace';
@@ -91,14 +92,9 @@ export class MessageHooks {
       if (chId === 0 && info.sendCh !== undefined) chId = info.sendId = enc.intern(info.sendCh);
       const size = this.size;
       const bytes = size.estimate(value);
+      const moved = transfer === undefined ? 0 : transferredBytes(transfer);
       enc.begin(EventKind.MessageSend, ts);
-      enc.u(info.kind);
-      enc.u(chId);
-      enc.u(++info.sendSeq);
-      enc.u(bytes);
-      enc.u(transfer === undefined ? 0 : transferredBytes(transfer));
-      enc.u(size.shared);
-      enc.u(info.siteId);
+      fields7(enc, info.kind, chId, ++info.sendSeq, bytes, moved, size.shared, info.siteId);
       ctx.recorded();
     } catch {
       // never throw into the program
@@ -112,12 +108,9 @@ export class MessageHooks {
       const ts = ctx.now();
       const bytes = this.size.estimate(value);
       const enc = ctx.enc;
+      const id = channelId !== 0 ? channelId : channel === undefined ? 0 : enc.intern(channel);
       enc.begin(EventKind.MessageReceive, ts);
-      enc.u(kind);
-      if (channelId !== 0) enc.u(channelId);
-      else enc.s(channel);
-      enc.u(seq);
-      enc.u(bytes);
+      fields4(enc, kind, id, seq, bytes);
       ctx.recorded();
     } catch {
       // never throw into the program
