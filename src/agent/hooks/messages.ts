@@ -128,7 +128,7 @@ export class MessageHooks {
     return value;
   }
 
-  private unwrap(e: Envelope): unknown {
+  unwrap(e: Envelope): unknown {
     try {
       if (e[K] === PORT_MOVE && Array.isArray(e.t) && Array.isArray(e.s)) {
         for (let k = 0; k < e.t.length; k++) {
@@ -185,7 +185,10 @@ export class MessageHooks {
     const origHD = MP[kHD];
     if (typeof origHD === 'function') {
       MP[kHD] = function (this: Traced, value: unknown, type: string, ev: unknown) {
-        if (type === 'message' && (this[INFO] !== undefined || isEnvelope(value))) value = self.received(this, value);
+        if (type === 'message') {
+          if (this[INFO] !== undefined) value = self.received(this, value);
+          else if (isEnvelope(value)) value = self.unwrap(value); // a BroadcastChannel, or an untraced port
+        }
         return origHD.call(this, value, type, ev);
       };
     }
