@@ -3,16 +3,18 @@
 // the accessible track list, the details pane, search, filters, range statistics and live follow.
 import { EventKind, KIND_NAMES } from '../src/protocol/events';
 import type { HostToView } from '../src/protocol/messages';
-import { lowerBound } from './columns';
 import { renderDetails } from './details';
-import { fmtDur, fmtTick, niceStep } from './format';
+import { fmtDur } from './format';
 import { createHost } from './host';
-import { SpanType, TraceModel } from './model';
+import { TraceModel } from './model';
 import { evLowerBound, Palette, readPalette, Renderer } from './render';
 import { parseQuery, runQuery } from './search';
 import { renderSummary } from './summary';
 import { Row, TrackList } from './tracklist';
 import { Viewport } from './viewport';
+import { Axis } from './axis';
+import { Minimap } from './minimap';
+import { renderRange } from './range';
 
 interface SavedState {
   name: string;
@@ -104,7 +106,7 @@ let restored: SavedState | undefined = host.getState<SavedState>();
 
 new MutationObserver(() => {
   pal = readPalette(app);
-  densityImageFor = -2;
+  overview.invalidate();
   requestDraw();
 }).observe(document.body, { attributes: true, attributeFilter: ['class'] });
 
@@ -258,7 +260,7 @@ function frame(): void {
   const t0 = performance.now();
   const w = canvas.clientWidth;
   vp.width = w;
-  const ticks = axisTicks(w);
+  const ticks = axisView.update(model, vp);
   renderer.ticks = ticks;
   renderer.draw({
     model,
@@ -275,7 +277,7 @@ function frame(): void {
     selFlows,
     cpus: typeof model.meta.cpus === 'number' ? model.meta.cpus : 0,
   });
-  drawMinimap();
+  overview.draw(model, vp, pal);
   visibleRange.textContent = `${fmtDur(vp.start - model.origin)} – ${fmtDur(vp.end - model.origin)} (${fmtDur(vp.span)} visible)`;
   // one User Timing entry per frame: the bench reads frame costs from here (the buffer is kept short)
   if (++frames % 500 === 0) performance.clearMeasures('ctrace:frame');
@@ -290,111 +292,12 @@ function frame(): void {
 }
 
 // ------------------------------------------------------------------ axis and minimap
-const tickEls: HTMLSpanElement[] = [];
-function axisTicks(w: number): number[] {
-  if (!model.eventCount && model.minTs === Infinity) return [];
-  const step = niceStep(vp.nsPerPx * 90);
-  const origin = model.origin;
-  const first = Math.ceil((vp.start - origin) / step) * step;
-  const xs: number[] = [];
-  let n = 0;
-  for (let t = first; origin + t <= vp.end && n < 40; t += step, n++) {
-    const x = vp.x(origin + t);
-    xs.push(x);
-    let s = tickEls[n];
-    if (!s) {
-      s = el('span', { class: 'ct-tick' });
-      tickEls.push(s);
-      axis.append(s);
-    }
-    s.hidden = false;
-    s.textContent = fmtTick(t, step);
-    s.style.transform = `translateX(${Math.round(x + 3)}px)`;
-  }
-  for (let k = n; k < tickEls.length; k++) tickEls[k].hidden = true;
-  void w;
-  return xs;
-}
-
-let density: Float64Array = new Float64Array(0);
-let densityFor = -1;
-const densityImage = document.createElement('canvas');
-let densityImageFor = -2;
-function drawMinimap(): void {
-  const dpr = window.devicePixelRatio || 1;
-  const w = minimap.clientWidth;
-  const h = minimap.clientHeight;
-  if (minimap.width !== Math.round(w * dpr) || minimap.height !== Math.round(h * dpr)) {
-    minimap.width = Math.round(w * dpr);
-    minimap.height = Math.round(h * dpr);
-    densityFor = -1;
-  }
-  const g = minimap.getContext('2d')!;
-  g.setTransform(dpr, 0, 0, dpr, 0, 0);
-  g.clearRect(0, 0, w, h);
-  g.fillStyle = pal.rowAlt;
-  g.fillRect(0, 0, w, h);
-  if (!(model.maxTs > model.minTs)) return;
-  const bins = Math.max(1, Math.floor(w));
-  if (densityFor !== model.version || density.length !== bins) {
-    densityFor = model.version;
-    density = new Float64Array(bins);
-    const ts = model.ts.a;
-    const span = model.maxTs - model.minTs;
-    for (let i = 0; i < model.eventCount; i++) density[Math.min(bins - 1, Math.floor(((ts[i] - model.minTs) / span) * bins))]++;
-  }
-  if (densityImageFor !== densityFor || densityImage.width !== minimap.width || densityImage.height !== minimap.height) {
-    // the density picture changes only with the data: drawn once, then copied each frame
-    densityImageFor = densityFor;
-    densityImage.width = minimap.width;
-    densityImage.height = minimap.height;
-    const dg = densityImage.getContext('2d')!;
-    dg.setTransform(dpr, 0, 0, dpr, 0, 0);
-    let max = 1;
-    for (const v of density) max = Math.max(max, v);
-    dg.fillStyle = pal.send;
-    dg.beginPath();
-    dg.moveTo(0, h);
-    for (let b = 0; b < bins; b++) {
-      const top = h - (Math.log1p(density[b]) / Math.log1p(max)) * (h - 4);
-      dg.lineTo(b, top);
-      dg.lineTo(b + 1, top);
-    }
-    dg.lineTo(bins, h);
-    dg.closePath();
-    dg.fill();
-  }
-  g.setTransform(1, 0, 0, 1, 0, 0);
-  g.drawImage(densityImage, 0, 0);
-  g.setTransform(dpr, 0, 0, dpr, 0, 0);
-  const span = model.maxTs - model.minTs;
-  const x0 = ((vp.start - model.minTs) / span) * w;
-  const x1 = ((vp.end - model.minTs) / span) * w;
-  // dim what is outside the view rather than tint what is in it
-  g.fillStyle = pal.dim;
-  if (x0 > 0) g.fillRect(0, 0, x0, h);
-  if (x1 < w) g.fillRect(x1, 0, w - x1, h);
-  g.strokeStyle = pal.focus;
-  g.lineWidth = 1;
-  g.strokeRect(x0 + 0.5, 0.5, Math.max(2, x1 - x0) - 1, h - 1);
-}
-
-function minimapMove(e: PointerEvent): void {
-  const span = model.maxTs - model.minTs;
-  if (!(span > 0)) return;
-  const r = minimap.getBoundingClientRect();
-  const t = model.minTs + ((e.clientX - r.left) / r.width) * span;
+const axisView = new Axis(axis);
+const overview = new Minimap(minimap, (t) => {
   const half = vp.span / 2;
   vp.set(t - half, t + half);
   vp.following = false;
   changed();
-}
-minimap.addEventListener('pointerdown', (e) => {
-  minimap.setPointerCapture(e.pointerId);
-  minimapMove(e);
-  const move = (ev: PointerEvent) => minimapMove(ev);
-  minimap.addEventListener('pointermove', move);
-  minimap.addEventListener('pointerup', () => minimap.removeEventListener('pointermove', move), { once: true });
 });
 
 // ------------------------------------------------------------------ filters
@@ -608,65 +511,11 @@ function reveal(pid: number, threadId: number, ts: number, kind?: number): void 
 
 // ------------------------------------------------------------------ range statistics
 function showRange(): void {
-  rangePane.replaceChildren();
-  if (!range) {
-    rangePane.hidden = true;
-    return;
-  }
-  rangePane.hidden = false;
-  const [a, b] = range;
-  const h = el('h2', {}, 'Range');
-  const dl = el('dl');
-  const row = (k: string, v: string) => {
-    dl.append(el('dt', {}, k));
-    const dd = el('dd', { 'data-field': k }, v);
-    dl.append(dd);
-  };
-  row('duration', fmtDur(b - a));
-  row('from', fmtDur(a - model.origin));
-  row('to', fmtDur(b - model.origin));
-  const counts = new Map<number, number>();
-  let events = 0;
-  let wait = 0;
-  let hold = 0;
-  const cpu: [string, number][] = [];
-  for (const r of tracks.rows) {
-    if (r.type !== 'thread' || !r.track) continue;
-    const tr = r.track;
-    const k0 = evLowerBound(model, tr, a);
-    const k1 = evLowerBound(model, tr, b);
-    // counting every event of a big range by kind would be O(events); sample at most 200k per track
-    const stride = Math.max(1, Math.floor((k1 - k0) / 200000));
-    for (let k = k0; k < k1; k += stride) {
-      const kd = model.kind.a[tr.ev.a[k]];
-      if (hiddenKinds.has(kd)) continue;
-      counts.set(kd, (counts.get(kd) ?? 0) + stride);
-      events += stride;
-    }
-    for (let k = tr.spanLowerBound(model.ts.a, a - tr.maxSpan); k < tr.spanCount && model.ts.a[tr.spanEv.a[k]] < b; k++) {
-      const s = Math.max(a, model.ts.a[tr.spanEv.a[k]]);
-      const e = Math.min(b, tr.spanEnd.a[k]);
-      if (e <= s) continue;
-      if (tr.spanType.a[k] === SpanType.LockHold) hold += e - s;
-      else wait += e - s;
-    }
-    const s = tr.cpuSeries;
-    if (s.n) cpu.push([`${tr.name || 'thread'} (tid ${tr.tid})`, s.runAt(b) - s.runAt(a)]);
-  }
-  row('events', events.toLocaleString('en'));
-  const top = [...counts].sort((x, y) => y[1] - x[1]).slice(0, 8);
-  for (const [k, n] of top) row(KIND_NAMES[k] ?? String(k), n.toLocaleString('en'));
-  if (wait) row('time waiting for locks', fmtDur(wait));
-  if (hold) row('time holding locks', fmtDur(hold));
-  cpu.sort((x, y) => y[1] - x[1]);
-  for (const [name, ns] of cpu.slice(0, 6)) row(`CPU ${name}`, `${fmtDur(ns)} (${((ns / (b - a)) * 100).toFixed(0)}%)`);
-  const clear = el('button', { class: 'ct-link' }, 'Clear range (Esc)');
-  clear.addEventListener('click', () => {
+  renderRange(rangePane, model, tracks.rows, range, hiddenKinds, () => {
     range = undefined;
     showRange();
     changed();
   });
-  rangePane.append(h, dl, clear);
 }
 
 // ------------------------------------------------------------------ pointer
