@@ -8,6 +8,8 @@ import { FlowType, SpanType, Series, Track, TraceModel } from './model';
 import type { Row } from './tracklist';
 import type { Viewport } from './viewport';
 import { Lod, MARK_OTHER, MARK_RECV, MARK_SEND, TrackLod } from './lod';
+import { RectBatch } from './batch';
+import { FlowIndex } from './flow-index';
 
 export interface Palette {
   bg: string;
@@ -135,41 +137,6 @@ function gallop(a: ArrayLike<number>, t: number, lo: number, n: number): number 
   let step = 1;
   while (lo + step < n && a[lo + step] < t) step *= 2;
   return lowerBound(a, t, lo + (step >> 1), Math.min(n, lo + step + 1));
-}
-
-/**
- * Merges touching rectangles of one colour into one fillRect: in dense regions one rect per pixel
- * column becomes one rect per run, which is what keeps zoomed-out frames cheap on a software canvas.
- */
-class RectBatch {
-  private g!: CanvasRenderingContext2D;
-  private color = '';
-  private x = 0;
-  private y = 0;
-  private w = -1;
-  private h = 0;
-  begin(g: CanvasRenderingContext2D): void {
-    this.g = g;
-    this.w = -1;
-  }
-  add(x: number, y: number, w: number, h: number, color: string): void {
-    if (this.w >= 0 && color === this.color && y === this.y && h === this.h && x <= this.x + this.w + 1 && x >= this.x) {
-      this.w = Math.max(this.w, x + w - this.x);
-      return;
-    }
-    this.flush();
-    this.color = color;
-    this.x = x;
-    this.y = y;
-    this.w = w;
-    this.h = h;
-  }
-  flush(): void {
-    if (this.w < 0) return;
-    this.g.fillStyle = this.color;
-    this.g.fillRect(this.x, this.y, this.w, this.h);
-    this.w = -1;
-  }
 }
 
 export class Renderer {
@@ -710,50 +677,6 @@ export class Renderer {
     for (const f of d.selFlows) draw(f, true);
   }
   readonly flowIndex = new FlowIndex();
-}
-
-/** Flows in order of their earlier end, with the longest flow's length, for windowed lookups. */
-export class FlowIndex {
-  private built = -1;
-  order = new Uint32Array(0);
-  maxLen = 0;
-  private model: TraceModel | undefined;
-  get(model: TraceModel): this {
-    if (this.built === model.version && this.model === model) return this;
-    this.built = model.version;
-    this.model = model;
-    const n = model.flowCount;
-    const ts = model.ts.a, from = model.flowFrom.a, to = model.flowTo.a;
-    const key = new Float64Array(n);
-    let maxLen = 0;
-    for (let k = 0; k < n; k++) {
-      const a = ts[from[k]], b = ts[to[k]];
-      key[k] = Math.min(a, b);
-      maxLen = Math.max(maxLen, Math.abs(b - a));
-    }
-    const order = new Uint32Array(n);
-    for (let k = 0; k < n; k++) order[k] = k;
-    order.sort((a, b) => key[a] - key[b]);
-    this.order = order;
-    this.maxLen = maxLen;
-    return this;
-  }
-  /** The earlier end's time of the k-th flow in order. */
-  start(k: number): number {
-    const m = this.model!;
-    const f = this.order[k];
-    return Math.min(m.ts.a[m.flowFrom.a[f]], m.ts.a[m.flowTo.a[f]]);
-  }
-  lowerBound(t: number): number {
-    let lo = 0;
-    let hi = this.order.length;
-    while (lo < hi) {
-      const mid = (lo + hi) >>> 1;
-      if (this.start(mid) < t) lo = mid + 1;
-      else hi = mid;
-    }
-    return lo;
-  }
 }
 
 /** Drawn as a tick (not a span edge, not a significant shape). */
