@@ -58,7 +58,7 @@ for (const n of [100_000, 1_000_000]) {
   const s = median(sort);
   const label = `${n >= 1e6 ? `${n / 1e6}M` : `${n / 1e3}k`} events`.padEnd(12);
   const vsRef = ref.length ? `   reference ${median(ref).toFixed(0)} ms (${(median(ref) / f).toFixed(1)}x slower)` : '';
-  console.log(`  ${label} analyzeLocks ${f.toFixed(0)} ms   sort ${s.toFixed(0)} ms (analysis = ${(f / s).toFixed(1)}x sort)${vsRef}`);
+  console.log(`  ${label} analyzeLocks ${f.toFixed(0)} ms (${((f * 1e6) / events.length).toFixed(0)} ns/event)   sort ${s.toFixed(0)} ms (analysis = ${(f / s).toFixed(1)}x sort)${vsRef}`);
   const first = median(det.map((x) => x.first));
   const last = median(det.map((x) => x.last));
   console.log(`  ${''.padEnd(12)} detector add ${first.toFixed(0)} ns/event in the first tenth, ${last.toFixed(0)} in the last (${(last / first).toFixed(2)}x); check ${median(det.map((x) => x.check)).toFixed(2)} ms`);
