@@ -7,7 +7,7 @@ import { lowerBound } from './columns';
 import { FlowType, SpanType, Series, Track, TraceModel } from './model';
 import type { Row } from './tracklist';
 import type { Viewport } from './viewport';
-import { Lod, MARK_OTHER, MARK_RECV, MARK_SEND, TrackLod } from './lod';
+import { Lod, LodLevel, MARK_OTHER, MARK_RECV, MARK_SEND, TrackLod } from './lod';
 import { RectBatch } from './batch';
 import { FlowIndex } from './flow-index';
 
@@ -142,7 +142,7 @@ function gallop(a: ArrayLike<number>, t: number, lo: number, n: number): number 
 export class Renderer {
   private readonly batch = new RectBatch();
   readonly lod = new Lod();
-  private lodNow: Lod | undefined;
+  private lodNow: LodLevel | undefined;
   private lodPending = false;
   readonly significant = new SignificantIndex();
   constructor(private readonly canvas: HTMLCanvasElement, private readonly redraw: () => void) {}
@@ -167,7 +167,7 @@ export class Renderer {
     this.lodNow = undefined;
     if (d.model.eventCount > 20000) {
       if (this.lod.isFor(d.model, d.hiddenKinds)) {
-        if (d.vp.nsPerPx >= this.lod.width) this.lodNow = this.lod;
+        this.lodNow = this.lod.levelFor(d.vp.nsPerPx);
       } else if (!this.lodPending) {
         this.lodPending = true;
         const { model, hiddenKinds } = d;
@@ -338,7 +338,7 @@ export class Renderer {
   }
 
   /** Ticks, bars and states from the bucket summaries: one pass over the pixel columns. */
-  private threadLod(g: CanvasRenderingContext2D, d: DrawInput, lod: Lod, tl: TrackLod, y: number, h: number, w: number): void {
+  private threadLod(g: CanvasRenderingContext2D, d: DrawInput, lod: LodLevel, tl: TrackLod, y: number, h: number, w: number): void {
     const { vp, pal } = d;
     const cy = y + h / 2;
     const n = tl.marks.length;

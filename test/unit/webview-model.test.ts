@@ -175,14 +175,20 @@ test('level of detail: buckets hold the ticks, spans and states of their time, a
   const m = new TraceModel();
   m.load(sampleTrace());
   const isTick = (k: number) => k === EventKind.MessageSend || k === EventKind.MessageReceive;
-  const lod = new Lod().get(m, new Set(), isTick);
+  const lod = new Lod().get(m, new Set(), isTick).levels[0];
   const main = m.tracks.find((t) => t.tid === 100)!;
   const w = m.tracks.find((t) => t.tid === 105)!;
   assert.equal(lod.tracks[main.index].marks[lod.bucket(1_000_100)] & MARK_SEND, MARK_SEND);
   assert.equal(lod.tracks[w.index].marks[lod.bucket(1_000_130)] & MARK_RECV, MARK_RECV);
   assert.equal(lod.tracks[w.index].spans[lod.bucket(1_000_230)] & (1 << SpanType.AtomicsWait), 1 << SpanType.AtomicsWait);
   assert.equal(lod.tracks[w.index].states[lod.bucket(1_000_150)], 4); // running, from the samples
-  const filtered = new Lod().get(m, new Set([EventKind.MessageSend]), isTick);
+  const pyramid = new Lod().get(m, new Set([EventKind.MessageSend]), isTick);
+  const filtered = pyramid.levels[0];
+  // coarser levels hold the union of the four buckets under them
+  const top = pyramid.levels[pyramid.levels.length - 1];
+  assert.ok(top.width > filtered.width && top.tracks[w.index].marks.some((b) => (b & MARK_RECV) !== 0));
+  assert.equal(pyramid.levelFor(filtered.width / 2), undefined);
+  assert.equal(pyramid.levelFor(top.width * 10), top);
   assert.equal(filtered.tracks[main.index].marks[filtered.bucket(1_000_100)] & MARK_SEND, 0);
 });
 
