@@ -62,8 +62,8 @@ export class Lod {
     if (key === this.key) return this;
     this.key = key;
     const span = Math.max(1, model.maxTs - model.minTs);
-    // finest level: about one bucket per 8 events (at most LOD_BUCKETS * 4, at least LOD_BUCKETS / 4)
-    const want = Math.min(LOD_BUCKETS * 4, Math.max(LOD_BUCKETS / 4, model.eventCount / 8));
+    // finest level: about one bucket per 16 events (at most LOD_BUCKETS * 2, at least LOD_BUCKETS / 4)
+    const want = Math.min(LOD_BUCKETS * 2, Math.max(LOD_BUCKETS / 4, model.eventCount / 16));
     const width = Math.pow(2, Math.ceil(Math.log2(span / want)));
     const base = Math.floor(model.minTs / width) * width;
     const fine = new LodLevel(base, width, []);
