@@ -40,8 +40,11 @@ export class ThreadStream implements AgentContext {
   ) {
     this.enc = new StreamEncoder(pid, tid, threadId);
     this.file = path.join(dir, `${pid}-${threadId}.ctc`);
+    // A worker opens its file for each flush: a terminated worker runs no code that could close it,
+    // and a program that starts thousands of workers must not run out of descriptors because of us.
     try {
-      this.fd = fs.openSync(this.file, 'a');
+      if (isMainThread) this.fd = fs.openSync(this.file, 'a');
+      else fs.closeSync(fs.openSync(this.file, 'a'));
     } catch {
       this.broken = true;
     }
@@ -93,9 +96,14 @@ export class ThreadStream implements AgentContext {
       }
       try {
         if (!this.broken && bytes.length > 0) {
-          let off = 0;
-          while (off < bytes.length) off += fs.writeSync(this.fd, bytes, off, bytes.length - off);
-          this.written += bytes.length;
+          const fd = this.fd >= 0 ? this.fd : fs.openSync(this.file, 'a');
+          try {
+            let off = 0;
+            while (off < bytes.length) off += fs.writeSync(fd, bytes, off, bytes.length - off);
+            this.written += bytes.length;
+          } finally {
+            if (fd !== this.fd) fs.closeSync(fd);
+          }
         }
       } catch {
         this.broken = true;

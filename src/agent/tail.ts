@@ -26,8 +26,10 @@ const H = {
   endHi: 11,
 } as const;
 const HEADER_BYTES = 64;
-export const EVENTS_CAPACITY = 256 * 1024;
-export const STRINGS_CAPACITY = 128 * 1024;
+// the stream flushes at 32 KB, so a record rarely passes 64 KB; if one does, the stream flushes at
+// once and re-attaches (ThreadStream.recorded)
+export const EVENTS_CAPACITY = 64 * 1024;
+export const STRINGS_CAPACITY = 64 * 1024;
 // the lock hooks (issue 5) may wrap Atomics in this thread: the tail uses the originals
 const cas = Atomics.compareExchange;
 const atomicAdd = Atomics.add;

@@ -129,3 +129,14 @@ test('failed spawns (ENOENT, EACCES, spawnSync ENOENT) are errors at their call 
   assert.equal(ofKind(r.events, EventKind.SpawnCall).length, 3);
   assert.equal(ofKind(r.events, EventKind.SpawnRunning).length, 0);
 });
+
+test('40 workers, half terminated: no descriptor kept per worker, every worker has its ThreadExit', { skip: process.platform !== 'linux' }, () => {
+  const traced = runAgent(fixture('many-workers.js'));
+  const plain = runAgent(fixture('many-workers.js'), { traced: false });
+  assert.equal(traced.status, 0, traced.stderr);
+  assert.equal(traced.stdout, plain.stdout);
+  assert.match(traced.stdout, /^fds gained [01] /);
+  assert.equal(ofKind(traced.events, EventKind.ThreadStart).length, 41);
+  assert.equal(ofKind(traced.events, EventKind.ThreadExit).length, 41);
+  assert.equal(ofKind(traced.events, EventKind.MessageSend).length, 40);
+});

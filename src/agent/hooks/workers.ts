@@ -42,7 +42,7 @@ export class TailRegistry {
         const d = (e as { data?: TailRegistration }).data;
         if (!d || typeof d.threadId !== 'number' || !(d.sab instanceof SharedArrayBuffer)) return;
         if (!this.ctx.isMainThread && !this.mine.has(d.threadId)) return;
-        // the main thread hears of every worker; forget those that have ended (400 KB each)
+        // the main thread hears of every worker; forget those that have ended (128 KB each)
         if (this.tails.size > 16) for (const [id, sab] of this.tails) if (tailFinished(sab)) this.tails.delete(id);
         this.tails.set(d.threadId, d.sab);
         const code = this.pendingExit.get(d.threadId);
