@@ -2,7 +2,10 @@
 // arrays and plain objects/arrays (close to V8's serialized size, within a few bytes per value),
 // with v8.serialize only for other objects (Map, Date, class instances...) or when the walk passes
 // its node budget. SharedArrayBuffers (and views on them) are counted apart: they are shared, not
-// copied.
+// copied. The walk reads properties as structured clone does; an accessor property on a plain
+// object therefore runs once more than untraced (documented limit); Proxies are never touched.
+
+import { types } from 'node:util';
 
 // node:v8 is loaded on first need: every thread pays for each module the agent loads at start
 let serialize: ((v: unknown) => Buffer) | undefined;
@@ -50,6 +53,8 @@ export class SizeEstimator {
       this.fallback = true;
       return 0;
     }
+    // a Proxy's traps are user code: never run them (postMessage refuses proxies anyway)
+    if (types.isProxy(v)) return 0;
     if (ArrayBuffer.isView(v)) {
       if (typeof SharedArrayBuffer !== 'undefined' && v.buffer instanceof SharedArrayBuffer) {
         this.shared += v.byteLength;
@@ -82,12 +87,13 @@ export class SizeEstimator {
 export function transferredBytes(transfer: unknown): number {
   if (!Array.isArray(transfer)) {
     // postMessage(value, { transfer: [...] })
-    const t = transfer !== null && typeof transfer === 'object' ? (transfer as { transfer?: unknown }).transfer : undefined;
+    const t = transfer !== null && typeof transfer === 'object' && !types.isProxy(transfer) ? (transfer as { transfer?: unknown }).transfer : undefined;
     if (!Array.isArray(t)) return 0;
     transfer = t;
   }
   let n = 0;
   for (const x of transfer as unknown[]) {
+    if (x === null || typeof x !== 'object' || types.isProxy(x)) continue;
     if (x instanceof ArrayBuffer) n += x.byteLength;
     else if (ArrayBuffer.isView(x)) n += x.buffer.byteLength;
   }

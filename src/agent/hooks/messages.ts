@@ -15,6 +15,7 @@
 // arrived with an identity).
 
 import wt from 'node:worker_threads';
+import { types } from 'node:util';
 import type { ChildProcess } from 'node:child_process';
 import { EventKind, ChannelKind } from '../../protocol/events';
 import type { ThreadStream } from '../stream';
@@ -147,12 +148,13 @@ export class MessageHooks {
 
   /** The value to post: the user's, or a port-move envelope when traced ports are transferred. */
   private outgoing(value: unknown, transfer: unknown): unknown {
-    const list = Array.isArray(transfer) ? transfer : transfer !== null && typeof transfer === 'object' ? (transfer as { transfer?: unknown }).transfer : undefined;
+    if (transfer === null || typeof transfer !== 'object' || types.isProxy(transfer)) return value;
+    const list = Array.isArray(transfer) ? transfer : (transfer as { transfer?: unknown }).transfer;
     if (!Array.isArray(list) || list.length === 0) return value;
     let t: Traced[] | undefined;
     let s: ChanState[] | undefined;
     for (const x of list) {
-      const info = x !== null && typeof x === 'object' ? (x as Traced)[INFO] : undefined;
+      const info = x !== null && typeof x === 'object' && !types.isProxy(x) ? (x as Traced)[INFO] : undefined;
       if (info === undefined) continue;
       (t ??= []).push(x as Traced);
       (s ??= []).push({ kind: info.kind, sendCh: info.sendCh, sendSeq: info.sendSeq, recvCh: info.recvCh, recvSeq: info.recvSeq });
