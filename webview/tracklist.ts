@@ -36,7 +36,8 @@ export class TrackList {
   ) {
     ul.setAttribute('role', 'tree');
     ul.setAttribute('aria-label', 'Processes and threads');
-    ul.addEventListener('keydown', (e) => this.key(e));
+    // a property, not a listener: a new list for a new trace replaces the old one's handler
+    ul.onkeydown = (e) => this.key(e);
   }
 
   /** Rebuilds when processes or threads appeared (cheap: one element per row). */

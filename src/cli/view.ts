@@ -2,7 +2,8 @@
 // (no server, no network: open it in any browser) and prints its path.
 import fs from 'node:fs';
 import path from 'node:path';
-import { readTrace } from '../recorder/index';
+import { checkFileHeader } from '../protocol/wire';
+import { readTrace, TraceReadError } from '../recorder/index';
 import { standaloneViewPage } from '../recorder/view-page';
 import { EXIT_USAGE, fail } from './common';
 
@@ -30,7 +31,11 @@ export async function runView(argv: string[]): Promise<number> {
     bytes = t.bytes;
     if (t.truncated) process.stderr.write(`ctrace: note: ${file} ends mid-chunk (the recording was cut short); the page shows everything before that.\n`);
   } catch (e) {
-    return fail(`view: ${(e as Error).message}`, 1);
+    // readTrace decodes every event into objects and refuses files too big for that; the page needs
+    // only the bytes (the browser decodes them compactly), so a big but valid file still gets a page.
+    if (!(e instanceof TraceReadError && e.reason === 'too-big')) return fail(`view: ${(e as Error).message}`, 1);
+    bytes = new Uint8Array(fs.readFileSync(file));
+    if (!checkFileHeader(bytes).ok) return fail(`view: ${file} is not a Concurrency Timeline trace (it does not start with "CTRACE").`, 1);
   }
   const target = out ?? file.replace(/\.ctrace$/i, '') + '.html';
   let html: string;
