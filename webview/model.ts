@@ -248,6 +248,12 @@ export class Proc {
     const cmd = this.command || 'process';
     return `${cmd} (pid ${this.pid}${this.ppid >= 0 ? `, ppid ${this.ppid}` : ''})`;
   }
+  /** The label with paths cut to file names, for the narrow track list (the full one is its tooltip). */
+  shortLabel(): string {
+    if (this.pid === 0) return 'recorder';
+    const cmd = this.command ? this.command.split(' ').map((a) => (/^(\/|[A-Za-z]:\\)/.test(a) ? a.split(/[\\/]/).pop() : a)).join(' ') : 'process';
+    return `${cmd} (pid ${this.pid}${this.ppid >= 0 ? `, ppid ${this.ppid}` : ''})`;
+  }
 }
 
 /** Versions are unique across models, so caches keyed by version never mix two traces. */

@@ -10,6 +10,8 @@ export interface Row {
   type: RowType;
   key: string;
   label: string;
+  /** shorter text shown when the label would not fit (the full label stays the accessible name) */
+  short?: string;
   y: number;
   h: number;
   proc?: Proc;
@@ -61,7 +63,7 @@ export class TrackList {
 
   private proc(parent: HTMLElement, p: Proc, all: Proc[], level: number): void {
     const key = 'p' + p.pid;
-    const group = this.item(parent, { type: 'proc', key, label: p.label(), y: 0, h: 0, proc: p }, level, true);
+    const group = this.item(parent, { type: 'proc', key, label: p.label(), short: p.shortLabel(), y: 0, h: 0, proc: p }, level, true);
     if (!group) return;
     if (p.memTs.n) this.item(group, { type: 'mem', key: key + 'm', label: `memory (pid ${p.pid})`, y: 0, h: 0, proc: p }, level + 1, false);
     const rank = (t: Track) => (t.kind === 'main' ? 0 : t.kind === 'worker' ? 1 : t.kind === 'recorder' ? 3 : 2);
@@ -91,7 +93,7 @@ export class TrackList {
     label.style.paddingLeft = `${(level - 1) * 12 + 4}px`;
     const text = document.createElement('span');
     text.className = 'ct-label-text';
-    text.textContent = row.label;
+    text.textContent = row.short ?? row.label;
     text.title = row.label;
     li.setAttribute('aria-label', row.label);
     // Threads are collapsed by default (their counters are extra rows); processes are open.

@@ -208,3 +208,12 @@ test('a wait that never ends (a deadlock) is drawn to the end of its process and
     [SpanType.AtomicsWait, 300, 5000, true],
   ]);
 });
+
+test('process labels: the full command for screen readers, file names in the narrow list', () => {
+  const m = new TraceModel();
+  m.load(sampleTrace());
+  const p = m.procs.get(100)!;
+  p.command = 'node /work/app/examples/workers/main.js --fast';
+  assert.equal(p.label(), 'node /work/app/examples/workers/main.js --fast (pid 100, ppid 1)');
+  assert.equal(p.shortLabel(), 'node main.js --fast (pid 100, ppid 1)');
+});
