@@ -8,13 +8,13 @@ import { runAgent, fixture, ofKind, dump } from '../support/agent-run';
 import { nodeBinary } from '../support/node-versions';
 
 const PROCESS_TAGS = ['spawn', 'fork', 'fork-execArgv', 'exec', 'execFile', 'execSync', 'execFileSync', 'spawnSync', 'spawn-custom-env', 'shell-custom-env', 'fork-custom-env', 'spawnSync-custom-env', 'sh-c', 'cluster-worker'];
-const WORKER_NAMES = ['w-default', 'w-eval', 'w-execArgv-empty', 'w-execArgv', 'w-env-object', 'w-parent', 'w-nested'];
+const WORKER_NAMES = ['w-default', 'w-eval', 'w-execArgv-empty', 'w-execArgv', 'w-share-env', 'w-env-object', 'w-parent', 'w-nested'];
 
 for (const major of [20, 22, 24]) {
   test(`Node ${major}: every child process and worker of preload.js is traced`, () => {
     const r = runAgent(fixture('preload.js'), { node: nodeBinary(major) });
     assert.equal(r.status, 0, r.stderr);
-    assert.equal(r.stdout, 'preload done\n');
+    assert.equal(r.stdout, 'preload done 0\n');
     const starts = ofKind(r.events, EventKind.ProcessStart);
     const main = starts.find((e) => !JSON.parse(String(e.fields.argv))[2])!;
     assert.ok(main, 'main ProcessStart');
@@ -58,14 +58,14 @@ for (const major of [20, 22, 24]) {
 
     // workers: each named one once, linked to its WorkerCreate by threadId, nested one to its parent
     const threads = ofKind(r.events, EventKind.ThreadStart).filter((e) => e.fields.kind === 1);
-    assert.equal(threads.length, 8); // 7 named + SHARE_ENV (named "worker <id>": its env is shared, no private note)
+    assert.equal(threads.length, 8);
     const names = threads.map((e) => e.fields.name);
     for (const n of WORKER_NAMES) assert.equal(names.filter((x) => x === n).length, 1, n);
     const creates = ofKind(r.events, EventKind.WorkerCreate);
     for (const t of threads) {
       const c = creates.find((e) => e.pid === t.pid && e.fields.workerThreadId === t.threadId);
       assert.ok(c, `WorkerCreate for ${t.fields.name}`);
-      if (t.fields.parentThreadId !== -1) assert.equal(c.threadId, t.fields.parentThreadId);
+      assert.equal(c.threadId, t.fields.parentThreadId);
       const exits = r.events.filter((e) => e.pid === t.pid && e.threadId === t.threadId && e.kind === EventKind.ThreadExit);
       assert.equal(exits.length, 1, `ThreadExit of ${t.fields.name}`);
     }

@@ -123,9 +123,12 @@ export function registerTail(reg: TailRegistration): void {
 /** Reads and removes the info the parent put in this worker's env copy. */
 export function takeWorkerInfo(): WorkerInfo | undefined {
   try {
-    const raw = process.env[WORKER_INFO_VAR];
+    // env: SHARE_ENV shares one env between threads: the parent names the variable by threadId
+    const shared = `${WORKER_INFO_VAR}_${wt.threadId}`;
+    const name = process.env[shared] !== undefined ? shared : WORKER_INFO_VAR;
+    const raw = process.env[name];
     if (raw === undefined) return undefined;
-    delete process.env[WORKER_INFO_VAR];
+    delete process.env[name];
     return JSON.parse(raw) as WorkerInfo;
   } catch {
     return undefined;
@@ -150,9 +153,10 @@ export function installWorkerHooks(ctx: ThreadStream, env: AgentEnv, tails: Tail
       let opts = options;
       let restoreEnv: (() => void) | undefined;
       let where: { site: string | undefined; stack: string | undefined } = { site: undefined, stack: undefined };
+      let info: string | undefined;
       try {
         tails.listen();
-        const info = JSON.stringify({ p: ctx.threadId, n: typeof options?.name === 'string' && options.name ? options.name : undefined } satisfies WorkerInfo);
+        info = JSON.stringify({ p: ctx.threadId, n: typeof options?.name === 'string' && options.name ? options.name : undefined } satisfies WorkerInfo);
         const e = options?.env;
         if (e !== null && typeof e === 'object') {
           // a custom env: the worker re-reads NODE_OPTIONS from it, so put ours there
@@ -183,6 +187,11 @@ export function installWorkerHooks(ctx: ThreadStream, env: AgentEnv, tails: Tail
       try {
         const id = this.threadId;
         ids.set(this, id);
+        if (options?.env === wt.SHARE_ENV && info !== undefined) {
+          // the worker reads its env only once it runs, which is after this line in practice; a
+          // worker that never reads it is cleaned up after on 'exit'
+          process.env[`${WORKER_INFO_VAR}_${id}`] = info;
+        }
         tails.created(id);
         messages?.onWorker(this, id);
         const enc = ctx.enc;
@@ -235,6 +244,7 @@ export function installWorkerHooks(ctx: ThreadStream, env: AgentEnv, tails: Tail
         enc.begin(EventKind.WorkerOnline, ts);
         enc.u(id);
       } else if (event === 'exit') {
+        if (process.env[`${WORKER_INFO_VAR}_${id}`] !== undefined) delete process.env[`${WORKER_INFO_VAR}_${id}`];
         enc.begin(EventKind.WorkerExit, ts);
         enc.u(id);
         enc.i(typeof arg === 'number' ? arg : 0);
