@@ -176,9 +176,14 @@ export class MessageHooks {
     const origPost = MP.postMessage;
     MP.postMessage = function postMessage(this: Traced, value: unknown, transfer?: unknown) {
       const info = this[INFO];
-      if (info === undefined || info.sendCh === undefined) return Reflect.apply(origPost, this, arguments);
+      const n = arguments.length;
+      if (info === undefined || info.sendCh === undefined || n === 0 || n > 2) {
+        // a Worker's public port (its sends are recorded by Worker.postMessage), Node's own ports, or
+        // a call Node must judge itself (no argument: it throws). Same argument count as the caller's.
+        return n === 1 ? origPost.call(this, value) : n === 2 ? origPost.call(this, value, transfer) : Reflect.apply(origPost, this, arguments);
+      }
       self.send(info, value, transfer, postMessage);
-      if (arguments.length < 2) return origPost.call(this, value);
+      if (n === 1) return origPost.call(this, value);
       return origPost.call(this, self.outgoing(value, transfer), transfer);
     };
 

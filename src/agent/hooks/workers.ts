@@ -229,11 +229,17 @@ export function installWorkerHooks(ctx: ThreadStream, env: AgentEnv, tails: Tail
       return super.terminate();
     }
 
-    override emit(event: string | symbol, ...args: unknown[]): boolean {
-      if (event === 'online' || event === 'exit' || event === 'error') onEvent(this, event, args[0]);
-      return super.emit(event, ...args);
-    }
   };
+  // emit runs for every message the worker sends up: no rest parameter, no spread (no array per call)
+  const baseEmit = OrigWorker.prototype.emit;
+  Object.defineProperty(Worker.prototype, 'emit', {
+    configurable: true,
+    writable: true,
+    value: function emit(this: InstanceType<typeof OrigWorker>, event: string | symbol): boolean {
+      if (event === 'online' || event === 'exit' || event === 'error') onEvent(this, event, arguments[1]);
+      return Reflect.apply(baseEmit, this, arguments);
+    },
+  });
 
   function onEvent(w: InstanceType<typeof OrigWorker>, event: string, arg: unknown): void {
     try {
