@@ -139,7 +139,7 @@ async function newPage(browser) {
 }
 
 /** Runs a palette command by title; retries because contributed commands show up a few seconds late. */
-async function runCommand(page, title, timeoutMs = 60000) {
+async function runCommand(page, title, timeoutMs = 60000, { run = true } = {}) {
   const input = page.locator('.quick-input-widget input.input');
   const row = page.locator('.quick-input-list .monaco-list-row', { hasText: title }).first();
   const deadline = Date.now() + timeoutMs;
@@ -152,7 +152,7 @@ async function runCommand(page, title, timeoutMs = 60000) {
     }
     if (!(await input.fill(`>${title}`, { timeout: 2000 }).then(() => true, () => false))) continue;
     if (await row.waitFor({ timeout: 2000 }).then(() => true, () => false)) {
-      await page.keyboard.press('Enter');
+      await page.keyboard.press(run ? 'Enter' : 'Escape');
       return;
     }
     await page.keyboard.press('Escape');
@@ -423,6 +423,9 @@ async function vsixUi(browser, savedTrace) {
       await page.locator('.monaco-workbench .part.statusbar').waitFor({ timeout: 60000 });
       await check('in Restricted Mode, a saved trace opens in the custom editor and still links to source', async () => {
         if (!savedTrace) throw new Error('the dev run left no saved trace in the workspace storage');
+        // opened before the extension host has registered the installed extension, the file would
+        // get the plain text editor: wait until its contributions are there, as a user would see them
+        await runCommand(page, 'Concurrency: Open Trace', 60000, { run: false });
         await openFile(page, 'traces/workers-run.ctrace');
         const view = timeline(page);
         await waitForTracks(view, 2);
