@@ -258,7 +258,7 @@ function applyState(s: SavedState): void {
 
 function frame(): void {
   const t0 = performance.now();
-  const w = canvas.clientWidth;
+  const w = Math.max(1, canvas.clientWidth); // a collapsed panel must not make the scale infinite
   vp.width = w;
   const ticks = axisView.update(model, vp);
   renderer.ticks = ticks;
