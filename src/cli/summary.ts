@@ -1,6 +1,6 @@
 // `ctrace summary FILE [--json]`: what a trace holds. The JSON is the stable contract in docs/cli.md.
 
-import { buildModel, formatSummary, readTrace, summarize, TraceReadError } from '../recorder';
+import { buildModel, formatInsightNotes, formatSummary, readTrace, summarize, TraceReadError } from '../recorder';
 import { EXIT_USAGE, fail } from './common';
 
 export async function runSummary(argv: string[]): Promise<number> {
@@ -22,6 +22,10 @@ export async function runSummary(argv: string[]): Promise<number> {
   const model = buildModel(trace);
   const s = summarize(trace, model);
   if (json) process.stdout.write(JSON.stringify(s, null, 2) + '\n');
-  else process.stdout.write(formatSummary(s, { command: trace.meta.command, truncated: trace.truncated, incomplete: trace.incomplete, model }) + '\n');
+  else {
+    const notes = s.insights ? formatInsightNotes(s.insights) : [];
+    const insights = notes.length ? '\n\nInsights:\n' + notes.map((n) => '  ' + n).join('\n') : '';
+    process.stdout.write(formatSummary(s, { command: trace.meta.command, truncated: trace.truncated, incomplete: trace.incomplete, model }) + insights + '\n');
+  }
   return 0;
 }

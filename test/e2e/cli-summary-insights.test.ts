@@ -1,0 +1,20 @@
+// `ctrace summary` text ends with the insights people act on (worker creation cost and where), the
+// same figures `--json` gives under "insights".
+import { test, before } from 'node:test';
+import assert from 'node:assert/strict';
+import { spawnSync } from 'node:child_process';
+import path from 'node:path';
+import { built, CLI, FAST, NODE, record, ROOT, tmpDir } from './record-helpers';
+
+before(() => {
+  assert.ok(built(), 'dist/cli.js and dist/agent.js are missing: run npm run build');
+});
+
+test('summary text lists the insights: worker creation with its slowest call site', async () => {
+  const r = await record([NODE, path.join(ROOT, 'examples', 'workers', 'main.js')], { dir: tmpDir(), flags: FAST });
+  const text = spawnSync(NODE, [CLI, 'summary', r.tracePath], { cwd: ROOT, encoding: 'utf8', timeout: 60_000 });
+  assert.equal(text.status, 0, text.stderr);
+  const insights = text.stdout.split('\nInsights:\n')[1];
+  assert.ok(insights, text.stdout);
+  assert.match(insights, /^ {2}2 worker\(s\) created: median [\d.]+ (ms|µs|s), slowest [\d.]+ (ms|µs|s) \(slowest at .*examples\/workers\/main\.js:\d+\)$/m);
+});
