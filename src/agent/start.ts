@@ -17,6 +17,7 @@ import { MessageHooks } from './hooks/messages';
 import { installSpawnHooks, SPAWN_REF_VAR, writePidFile } from './hooks/spawn';
 import { installWorkerHooks, registerTail, takeWorkerInfo, TailRegistry } from './hooks/workers';
 import { installLockHooks } from './hooks/locks';
+import { HeapSampler } from './heap';
 
 const LOADED = Symbol.for('ctrace.agent.loaded');
 
@@ -69,7 +70,10 @@ export function start(agentFile: string): void {
     onChildMessage: messages ? (child, msg) => messages.onIpcMessage(child, msg) : undefined,
   });
   installWorkerHooks(ctx, env, tails, messages);
+  const heap = new HeapSampler(ctx);
+  heap.start();
   installLifecycle(ctx, {
+    beforeFinalRecords: () => heap.sample(true),
     beforeFinalFlush: isMain ? () => tails.drainAll() : undefined,
     onProcessMessage: messages ? (msg) => messages.onIpcMessage(process, msg) : undefined,
   });

@@ -15,6 +15,8 @@ export interface LifecycleHooks {
   beforeFinalFlush?: () => void;
   /** a 'message' emitted on process (IPC receipt in a child) */
   onProcessMessage?: (msg: unknown) => void;
+  /** called first on exit, before the thread's final records (the last heap sample) */
+  beforeFinalRecords?: () => void;
 }
 
 export interface ThreadInfo {
@@ -54,6 +56,7 @@ export function installLifecycle(ctx: ThreadStream, hooks: LifecycleHooks): void
     if (finished) return;
     finished = true;
     try {
+      hooks.beforeFinalRecords?.();
       const enc = ctx.enc;
       const ts = ctx.now();
       enc.begin(EventKind.ThreadExit, ts);
