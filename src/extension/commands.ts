@@ -13,6 +13,9 @@ import { TRACE_EDITOR } from './traceEditor';
 import { listTraces } from './traceStore';
 import { currentView } from './timelineView';
 
+export { compareTracesCommand } from './comparePanel';
+export { revealEvent } from './hints';
+
 export const RESTRICTED_MESSAGE =
   'Tracing is disabled in Restricted Mode: it runs the program in this workspace, and you have not trusted this workspace. Trust the workspace to trace it. Saved traces can still be opened.';
 

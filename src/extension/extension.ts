@@ -2,6 +2,7 @@
 // everything else (commands.ts, the recorder) loads on first use, so activation stays well under 50 ms.
 
 import * as vscode from 'vscode';
+import { hintLensProvider, onSettingsChanged } from './hints';
 
 type Commands = typeof import('./commands');
 let commands: Promise<Commands> | undefined;
@@ -11,7 +12,7 @@ export interface ExtensionApi {
   /** how long activate() took, ms (checked by the in-host tests against the 50 ms budget) */
   activationMs: number;
   /** state the in-host tests read; not a stable API */
-  state(): Promise<{ recording: boolean; lastTracePath?: string; views: { name: string; tracePath?: string; live: boolean; bytes: number; error?: string; lastOpened?: { file: string; line: number } }[] }>;
+  state(): Promise<{ recording: boolean; lastTracePath?: string; views: { name: string; tracePath?: string; live: boolean; bytes: number; error?: string; lastOpened?: { file: string; line: number }; lastSelection?: { pid: number; threadId: number; ts: number; kind: number } }[] }>;
 }
 
 export function activate(ctx: vscode.ExtensionContext): ExtensionApi {
@@ -35,6 +36,10 @@ export function activate(ctx: vscode.ExtensionContext): ExtensionApi {
   reg('concurrencyTimeline.openTrace', (c, arg) => c.openTraceCommand(ctx, arg));
   reg('concurrencyTimeline.exportTrace', (c, arg) => c.exportTraceCommand(ctx, arg));
   reg('concurrencyTimeline.showSummary', (c, arg) => c.showSummaryCommand(ctx, arg));
+  reg('concurrencyTimeline.compareTraces', (c, arg) => c.compareTracesCommand(ctx, arg));
+  reg('concurrencyTimeline.revealEvent', (c, arg) => c.revealEvent(arg as Parameters<Commands['revealEvent']>[0]));
+  // Editor hints exist only once a trace has loaded; until then the provider returns nothing.
+  ctx.subscriptions.push(vscode.languages.registerCodeLensProvider({ scheme: 'file' }, hintLensProvider), vscode.workspace.onDidChangeConfiguration(onSettingsChanged));
 
   // The provider object must exist now; its module is small and loads the recorder only when a file opens.
   ctx.subscriptions.push(
@@ -59,7 +64,7 @@ export function activate(ctx: vscode.ExtensionContext): ExtensionApi {
       return {
         recording: !!currentSession(),
         lastTracePath: lastSession()?.tracePath,
-        views: allViews().map((v) => ({ name: v.source.name, tracePath: v.tracePath, live: v.isLive, bytes: v.byteLength, error: v.error, lastOpened: v.lastOpened })),
+        views: allViews().map((v) => ({ name: v.source.name, tracePath: v.tracePath, live: v.isLive, bytes: v.byteLength, error: v.error, lastOpened: v.lastOpened, lastSelection: v.lastSelection })),
       };
     },
   };

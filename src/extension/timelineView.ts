@@ -3,7 +3,9 @@
 // and restores its own view state), forwards live appends in batches, and handles 'openSource'.
 
 import * as vscode from 'vscode';
+import type { Insights } from '../protocol/insights';
 import type { HostToView, ViewToHost } from '../protocol/messages';
+import { dropHints, setHints } from './hints';
 import { log } from './log';
 import { openSource } from './openSource';
 import { timelineHtml, webviewOptions } from './webviewHtml';
@@ -31,6 +33,11 @@ export class TimelineView implements vscode.Disposable {
   private readonly readyWaiters: (() => void)[] = [];
   /** the last source editor opened from this timeline (tests and the UI both read the active editor) */
   lastOpened?: { file: string; line: number };
+  /** the event the webview last said it selected */
+  lastSelection?: { pid: number; threadId: number; ts: number; kind: number };
+  private insights?: Promise<Insights | undefined>;
+  private readonly selectionWaiters: ((s: NonNullable<TimelineView['lastSelection']>) => void)[] = [];
+  private disposed = false;
 
   constructor(
     readonly panel: vscode.WebviewPanel,
@@ -93,6 +100,7 @@ export class TimelineView implements vscode.Disposable {
     }
     this.flush();
     if (this.ready) this.post({ type: 'ended' });
+    if (!this.errorMessage) this.sendInsights();
   }
 
   showError(message: string): void {
@@ -102,6 +110,39 @@ export class TimelineView implements vscode.Disposable {
 
   reveal(m: Extract<HostToView, { type: 'reveal' }>): void {
     if (this.ready) this.post(m);
+  }
+
+  /** Brings the panel forward, selects the event, and resolves true once the webview has selected it. */
+  async revealAndWait(m: Extract<HostToView, { type: 'reveal' }>, timeoutMs = 10_000): Promise<boolean> {
+    if (this.disposed) return false;
+    this.panel.reveal(this.panel.viewColumn, false);
+    const timeout = new Promise<false>((r) => setTimeout(() => r(false), timeoutMs));
+    if ((await Promise.race([this.whenReady().then(() => true), timeout])) === false) return false;
+    const selected = new Promise<boolean>((resolve) => this.selectionWaiters.push((s) => resolve(s.pid === m.pid && s.threadId === m.threadId)));
+    this.post(m);
+    return Promise.race([selected, timeout]);
+  }
+
+  /** The complete trace's insights: sent to the webview and placed as editor hints. Once per view. */
+  private sendInsights(): void {
+    this.insights ??= this.computeInsights();
+    void this.insights.then((insights) => {
+      if (insights && this.ready && !this.disposed) this.post({ type: 'insights', insights });
+    });
+  }
+
+  private async computeInsights(): Promise<Insights | undefined> {
+    try {
+      const recorder = await import('../recorder');
+      const { editorHints } = await import('../recorder/insights');
+      const trace = recorder.decodeTrace(this.all(), this.source.name);
+      const insights = recorder.computeInsights(trace.events, trace.meta);
+      if (!this.disposed) await setHints(this, editorHints(insights), (await this.source.cwd?.()) ?? trace.meta.cwd);
+      return insights;
+    } catch (e) {
+      log(`insights of ${this.source.name} not computed: ${(e as Error).message}`);
+      return undefined;
+    }
   }
 
   private push(bytes: Uint8Array): void {
@@ -122,7 +163,10 @@ export class TimelineView implements vscode.Disposable {
   private sendLoad(): void {
     this.pending = [];
     this.post({ type: 'load', name: this.source.name, bytes: this.all(), live: this.live, hasSource: true });
-    if (!this.live) this.post({ type: 'ended' });
+    if (!this.live) {
+      this.post({ type: 'ended' });
+      this.sendInsights();
+    }
   }
 
   private flush(): void {
@@ -151,8 +195,12 @@ export class TimelineView implements vscode.Disposable {
       case 'log':
         log(`timeline ${m.level}: ${m.message}`);
         break;
-      case 'selection':
+      case 'selection': {
+        const sel = { pid: m.pid, threadId: m.threadId, ts: m.ts, kind: m.kind };
+        this.lastSelection = sel;
+        for (const w of this.selectionWaiters.splice(0)) w(sel);
         break;
+      }
     }
   }
 
@@ -167,6 +215,8 @@ export class TimelineView implements vscode.Disposable {
   }
 
   dispose(): void {
+    this.disposed = true;
+    dropHints(this);
     if (this.flushTimer) clearTimeout(this.flushTimer);
     views.delete(this);
     if (activeView === this) activeView = [...views].pop();

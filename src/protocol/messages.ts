@@ -13,6 +13,8 @@ export type HostToView =
   | { type: 'ended' }
   /** select and reveal an event (e.g. from an editor hint) */
   | { type: 'reveal'; pid: number; threadId: number; ts: number; kind?: number }
+  /** the loaded trace's insights (computed by the host; the webview shows them beside the timeline) */
+  | { type: 'insights'; insights: Insights }
   /** a load failed; show why */
   | { type: 'error'; message: string }
   /** the comparison page (webview/compare.ts): two traces' figures side by side, and each one's insights */
