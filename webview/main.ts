@@ -15,6 +15,7 @@ import { Viewport } from './viewport';
 import { Axis } from './axis';
 import { Minimap } from './minimap';
 import { renderRange } from './range';
+import { renderInsights } from './insights-panel';
 
 interface SavedState {
   name: string;
@@ -78,8 +79,9 @@ timeline.append(minimap, axis, wrap);
 const side = el('aside', { class: 'ct-side' });
 const details = el('section', { id: 'ct-details', class: 'ct-details', 'aria-label': 'Details', 'aria-live': 'polite' });
 const rangePane = el('section', { id: 'ct-range', class: 'ct-range', 'aria-label': 'Range selection', hidden: '' });
+const insightsPane = el('details', { id: 'ct-insights', class: 'ct-summary ct-insights', hidden: '' });
 const summary = el('details', { id: 'ct-summary', class: 'ct-summary' });
-side.append(details, rangePane, summary);
+side.append(details, rangePane, insightsPane, summary);
 body.append(timeline, side);
 const tooltip = el('div', { id: 'ct-tooltip', class: 'ct-tooltip', role: 'tooltip', hidden: '' });
 app.append(toolbar, banner, status, body, tooltip);
@@ -130,6 +132,7 @@ function handle(msg: HostToView): void {
       model.name = msg.name;
       hasSource = msg.hasSource ?? host.inVsCode;
       model.load(toBytes(msg.bytes), !!msg.live);
+      renderInsights(insightsPane, undefined, () => {});
       tracks = new TrackList(tree, model, listState, () => changed(true));
       title.textContent = msg.name;
       liveBadge.hidden = !msg.live;
@@ -176,6 +179,9 @@ function handle(msg: HostToView): void {
       break;
     case 'reveal':
       reveal(msg.pid, msg.threadId, msg.ts, msg.kind);
+      break;
+    case 'insights':
+      renderInsights(insightsPane, msg.insights, (ev) => reveal(ev.pid, ev.threadId, ev.ts, ev.kind));
       break;
     case 'error':
       showBanner(msg.message);

@@ -3,7 +3,8 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import { checkFileHeader } from '../protocol/wire';
-import { readTrace, TraceReadError } from '../recorder/index';
+import type { Insights } from '../protocol/insights';
+import { computeInsights, readTrace, TraceReadError } from '../recorder/index';
 import { standaloneViewPage } from '../recorder/view-page';
 import { EXIT_USAGE, fail } from './common';
 
@@ -26,9 +27,12 @@ export async function runView(argv: string[]): Promise<number> {
   if (files.length !== 1) return fail(`view: give one trace file (you gave ${files.length}). ${USAGE}`, EXIT_USAGE);
   const file = files[0];
   let bytes: Uint8Array;
+  // too big to decode into objects means too big for insights too: the page then shows the timeline only
+  let insights: Insights | undefined;
   try {
     const t = await readTrace(file);
     bytes = t.bytes;
+    insights = computeInsights(t.events, t.meta);
     if (t.truncated) process.stderr.write(`ctrace: note: ${file} ends mid-chunk (the recording was cut short); the page shows everything before that.\n`);
   } catch (e) {
     // readTrace decodes every event into objects and refuses files too big for that; the page needs
@@ -40,7 +44,7 @@ export async function runView(argv: string[]): Promise<number> {
   const target = out ?? file.replace(/\.ctrace$/i, '') + '.html';
   let html: string;
   try {
-    html = standaloneViewPage(path.basename(file), bytes);
+    html = standaloneViewPage(path.basename(file), bytes, insights);
   } catch (e) {
     return fail(`view: ${(e as Error).message}`, 1);
   }

@@ -7,6 +7,7 @@
 import crypto from 'node:crypto';
 import fs from 'node:fs';
 import path from 'node:path';
+import type { Insights } from '../protocol/insights';
 
 export interface ViewPageOptions {
   /** shown as the page title and the view's heading */
@@ -17,6 +18,8 @@ export interface ViewPageOptions {
   scriptText: string;
   cssText: string;
   nonce?: string;
+  /** the trace's insights, posted to the view after the load (as the extension does) */
+  insights?: Insights;
 }
 
 const escapeHtml = (s: string) => s.replace(/[&<>"']/g, (c) => `&#${c.charCodeAt(0)};`);
@@ -39,8 +42,15 @@ const BOOTSTRAP = `(function () {
     window.postMessage({ type: 'load', name: node.getAttribute('data-name') || 'trace', bytes: bytes, hasSource: false }, '*', [bytes.buffer]);
     node.textContent = '';
     node = null;
+    var ins = document.getElementById('ctrace-insights');
+    if (ins) window.postMessage({ type: 'insights', insights: JSON.parse(ins.textContent || 'null') }, '*');
   });
 })();`;
+
+/** JSON that is safe inside an HTML <script>: no "</script>", no "<!--", no line separators. */
+function jsonForScript(value: unknown): string {
+  return JSON.stringify(value).replace(/</g, '\\u003c').replace(/>/g, '\\u003e').replace(/\u2028/g, '\\u2028').replace(/\u2029/g, '\\u2029');
+}
 
 export function newNonce(): string {
   return crypto.randomBytes(18).toString('base64').replace(/[^A-Za-z0-9]/g, '');
@@ -64,7 +74,7 @@ export function viewPageHtml(o: ViewPageOptions): string {
 <body>
 <div id="app"></div>
 <script type="application/octet-stream" id="ctrace-data" data-name="${escapeHtml(o.name)}">${b64}</script>
-<script${n}>${BOOTSTRAP}</script>
+${o.insights ? `<script type="application/json" id="ctrace-insights"${n}>${jsonForScript(o.insights)}</script>\n` : ''}<script${n}>${BOOTSTRAP}</script>
 <script${n}>${forInline(o.scriptText, 'script')}</script>
 </body>
 </html>
@@ -82,7 +92,7 @@ export function findViewAssets(): { script: string; css: string } {
 }
 
 /** The whole page for a trace, reading the bundle from disk. */
-export function standaloneViewPage(name: string, bytes: Uint8Array): string {
+export function standaloneViewPage(name: string, bytes: Uint8Array, insights?: Insights): string {
   const a = findViewAssets();
-  return viewPageHtml({ name, bytes, scriptText: fs.readFileSync(a.script, 'utf8'), cssText: fs.readFileSync(a.css, 'utf8') });
+  return viewPageHtml({ name, bytes, insights, scriptText: fs.readFileSync(a.script, 'utf8'), cssText: fs.readFileSync(a.css, 'utf8') });
 }

@@ -239,6 +239,28 @@ try {
     assert(drawn, 'chart canvas has no size');
   });
 
+  await check('the insights panel shows the worker creation figures; clicking one selects that event', async () => {
+    const ins = workers.summary.insights.creation;
+    const panel = page.locator('#ct-insights');
+    await panel.locator('.ct-insight-link').first().waitFor({ timeout: 5000 });
+    const group = await panel.locator('.ct-insight').first().innerText();
+    assert(/^2 workers created: median [\d.]+ (ns|µs|ms|s), slowest [\d.]+ (ns|µs|ms|s)$/.test(group), `group line: ${group}`);
+    const second = ins.items[1];
+    const line = `main.js:${second.evidence.site.line}`;
+    const link = panel.locator('.ct-insight-link', { hasText: `worker ${second.workerThreadId} at ${line}` });
+    assert((await link.count()) === 1, `no link for worker ${second.workerThreadId} at ${line}: ${await panel.innerText()}`);
+    await page.locator('#ct-canvas').focus();
+    await page.keyboard.press('Escape');
+    await link.click();
+    await page.locator('#ct-details h2[data-kind="worker-create"]').waitFor({ timeout: 5000 });
+    assert((await field(page, 'pid')) === String(second.evidence.pid), 'pid in details');
+    // the second worker's own creation, not the first's at the same line
+    assert((await field(page, 'workerThreadId')).startsWith(String(second.workerThreadId)), `workerThreadId ${await field(page, 'workerThreadId')}`);
+    assert((await field(page, 'start')).includes(`(${second.evidence.ts} ns)`), `start ${await field(page, 'start')}`);
+    const site = await page.locator('#ct-details .ct-site').innerText();
+    assert(site.endsWith(`examples/workers/main.js:${second.evidence.site.line}:${second.evidence.site.column}`), `call site ${site}`);
+  });
+
   await check('the page ran without errors or CSP violations', async () => {
     assert(problems.length === 0, problems.join('\n'));
   });
