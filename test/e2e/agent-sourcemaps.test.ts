@@ -11,6 +11,7 @@ import path from 'node:path';
 import ts from 'typescript';
 import { EventKind } from '../../src/protocol/events';
 import { runAgent, ofKind, dump, type AgentRun } from '../support/agent-run';
+import { nodeBinary } from '../support/node-versions';
 
 // interfaces and types vanish in the output, so every .ts line below differs from its .js line
 const APP_TS = `import { Worker } from 'node:worker_threads';
@@ -83,35 +84,39 @@ function sites(r: AgentRun, dir: string): { worker: unknown; send: unknown; spaw
   return { worker: worker[0].fields.site, send: send[0].fields.site, spawn: spawn[0].fields.site, stack: String(spawn[0].fields.stack) };
 }
 
-test('a tsc outDir with .map files run with --enable-source-maps records .ts sites', () => {
-  const app = compile();
-  try {
-    // runAgent runs `node <script> ...args`: the flag goes first, the program after it
-    const mapped = sites(runAgent('--enable-source-maps', { args: [app.js] }), app.dir);
-    assert.equal(mapped.worker, siteOf(app.ts, '// WORKER', 'new Worker'));
-    assert.equal(mapped.send, siteOf(app.ts, '// SEND', 'postMessage'));
-    sameLine(mapped.spawn, siteOf(app.ts, '// SPAWN', 'spawnSync'));
-    // the stack's lines are mapped too: its first frame is the site
-    assert.equal(mapped.stack.split('\n')[0], `<anonymous> (${mapped.spawn})`);
+for (const major of [20, 22, 24]) {
+  test(`Node ${major}: a tsc outDir with .map files run with --enable-source-maps records .ts sites`, () => {
+    const node = nodeBinary(major);
+    const app = compile();
+    try {
+      // runAgent runs `node <script> ...args`: the flag goes first, the program after it
+      const mapped = sites(runAgent('--enable-source-maps', { node, args: [app.js] }), app.dir);
+      assert.equal(mapped.worker, siteOf(app.ts, '// WORKER', 'new Worker'));
+      assert.equal(mapped.send, siteOf(app.ts, '// SEND', 'postMessage'));
+      sameLine(mapped.spawn, siteOf(app.ts, '// SPAWN', 'spawnSync'));
+      // the stack's lines are mapped too: its first frame is the site
+      assert.equal(mapped.stack.split('\n')[0], `<anonymous> (${mapped.spawn})`);
 
-    const plain = sites(runAgent(app.js), app.dir);
-    // the untraced mapping would be wrong if these were equal: the .js lines differ from the .ts ones
-    assert.equal(plain.worker, siteOf(app.js, '// WORKER', 'new node_worker_threads_1.Worker'));
-    sameLine(plain.spawn, siteOf(app.js, '// SPAWN', '(0, node_child_process_1.spawnSync)'));
-    assert.notEqual(String(plain.worker).split(':')[1], String(mapped.worker).split(':')[1]);
-  } finally {
-    fs.rmSync(app.dir, { recursive: true, force: true });
-  }
-});
+      const plain = sites(runAgent(app.js, { node }), app.dir);
+      // the untraced mapping would be wrong if these were equal: the .js lines differ from the .ts ones
+      assert.equal(plain.worker, siteOf(app.js, '// WORKER', 'new node_worker_threads_1.Worker'));
+      sameLine(plain.spawn, siteOf(app.js, '// SPAWN', '(0, node_child_process_1.spawnSync)'));
+      assert.notEqual(String(plain.worker).split(':')[1], String(mapped.worker).split(':')[1]);
+    } finally {
+      fs.rmSync(app.dir, { recursive: true, force: true });
+    }
+  });
 
-test('a .ts program run by tsx records .ts sites', () => {
-  const app = compile();
-  try {
-    const r = sites(runAgent('--import=tsx', { args: [app.ts] }), app.dir);
-    assert.equal(r.worker, siteOf(app.ts, '// WORKER', 'new Worker'));
-    assert.equal(r.send, siteOf(app.ts, '// SEND', 'postMessage'));
-    sameLine(r.spawn, siteOf(app.ts, '// SPAWN', 'spawnSync'));
-  } finally {
-    fs.rmSync(app.dir, { recursive: true, force: true });
-  }
-});
+  test(`Node ${major}: a .ts program run by tsx records .ts sites`, () => {
+    const node = nodeBinary(major);
+    const app = compile();
+    try {
+      const r = sites(runAgent('--import=tsx', { node, args: [app.ts] }), app.dir);
+      assert.equal(r.worker, siteOf(app.ts, '// WORKER', 'new Worker'));
+      assert.equal(r.send, siteOf(app.ts, '// SEND', 'postMessage'));
+      sameLine(r.spawn, siteOf(app.ts, '// SPAWN', 'spawnSync'));
+    } finally {
+      fs.rmSync(app.dir, { recursive: true, force: true });
+    }
+  });
+}
