@@ -104,8 +104,10 @@ async function startServer(dirs, label, { trust = false } = {}) {
   if (!trust) args.push('--disable-workspace-trust');
   const child = spawn(CODE_SERVER, args, { env: SERVER_ENV, detached: true, stdio: ['ignore', 'pipe', 'pipe'] });
   const logFile = fs.createWriteStream(path.join(RUN_DIR, `code-server-${label}.log`));
-  child.stdout.pipe(logFile);
-  child.stderr.pipe(logFile);
+  // Both streams feed one file: neither may end it while the other still writes (write after end).
+  child.stdout.pipe(logFile, { end: false });
+  child.stderr.pipe(logFile, { end: false });
+  child.on('close', () => logFile.end());
   for (;;) {
     if (child.exitCode !== null) throw new Error(`code-server exited early (${child.exitCode}), see ${logFile.path}`);
     try {
@@ -293,6 +295,12 @@ async function devUi(browser, port, dirs) {
       const site = await clickCallSite(view, 'worker-create');
       log(`  call site: ${site}`);
       log(`  editor: ${await waitForEditorAt(page, 'main.js', workerLine)}`);
+    }, page);
+    await check('after the run the timeline shows its insights, and main.js a hint at the `new Worker` line', async () => {
+      await view.locator('#ct-insights .ct-insight', { hasText: /^2 workers created: median / }).first().waitFor({ timeout: 15000 });
+      const lens = page.locator('.codelens-decoration', { hasText: 'created 2 workers' }).first();
+      await lens.waitFor({ timeout: 15000 });
+      log(`  hint: ${await lens.innerText()}`);
     }, page);
     await check('hidden behind another editor and shown again, the timeline comes back with its selection and the same events the live view had', async () => {
       await page.locator('.tabs-container .tab', { hasText: 'Timeline: main.js' }).click();
