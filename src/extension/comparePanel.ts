@@ -8,6 +8,10 @@ import type { CompareMessage } from '../protocol/messages';
 import { log } from './log';
 import { traceFolder } from './settings';
 
+let posted = 0;
+/** how many comparisons were posted to a page that said 'ready' (the in-host tests read it) */
+export const comparisonsPosted = (): number => posted;
+
 async function pickTrace(ctx: vscode.ExtensionContext, title: string, near?: vscode.Uri): Promise<vscode.Uri | undefined> {
   const picked = await vscode.window.showOpenDialog({ title, canSelectMany: false, filters: { 'Concurrency traces': ['ctrace'] }, defaultUri: near ?? vscode.Uri.file(traceFolder(ctx)) });
   return picked?.[0];
@@ -40,7 +44,7 @@ export async function compareTracesCommand(ctx: vscode.ExtensionContext, arg?: u
   });
   panel.iconPath = vscode.Uri.joinPath(ctx.extensionUri, 'media', 'icon.png');
   const sub = panel.webview.onDidReceiveMessage((m: { type?: string }) => {
-    if (m?.type === 'ready') void panel.webview.postMessage(message);
+    if (m?.type === 'ready') void panel.webview.postMessage(message).then((ok) => ok && posted++);
   });
   panel.onDidDispose(() => sub.dispose());
   panel.webview.html = comparePageHtml({

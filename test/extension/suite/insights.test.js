@@ -57,11 +57,15 @@ describe('Insights in the editor (in the extension host)', function () {
   });
 
   it('Compare Traces... opens a comparison panel for two traces and explains a file that is not one', async () => {
+    const a = await vscode.extensions.getExtension(ID).activate();
+    const before = (await a.state()).comparisonsPosted;
     const panel = await vscode.commands.executeCommand('concurrencyTimeline.compareTraces', [vscode.Uri.file(tracePath), tracePath]);
     assert.ok(panel && panel.webview, 'a panel opened');
     assert.match(panel.title, /^Compare: .*\.ctrace ↔ .*\.ctrace$/);
     assert.match(panel.webview.html, /Content-Security-Policy" content="default-src &#39;none&#39;|Content-Security-Policy" content="default-src 'none'/);
     assert.match(panel.webview.html, /<script nonce="[^"]+" src="[^"]*compare\.js"/);
+    // the page loaded its script under that CSP, said 'ready' and was sent the comparison
+    await until('the page to get its data', async () => (await a.state()).comparisonsPosted > before, 20000);
     panel.dispose();
     const notTrace = path.join(ws(), 'notes.txt');
     assert.ok(fs.existsSync(notTrace));
