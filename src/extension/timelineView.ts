@@ -1,3 +1,4 @@
+import { concatBytes } from '../protocol/wire';
 // One timeline on screen, whether a live recording's panel or a saved trace's custom editor: keeps the
 // trace bytes, (re)loads the webview each time it says 'ready' (it is rebuilt when hidden and shown,
 // and restores its own view state), forwards live appends in batches, and handles 'openSource'.
@@ -224,15 +225,7 @@ export class TimelineView implements vscode.Disposable {
   }
 }
 
-function concat(parts: Uint8Array[]): Uint8Array {
-  const out = new Uint8Array(parts.reduce((n, p) => n + p.byteLength, 0));
-  let at = 0;
-  for (const p of parts) {
-    out.set(p, at);
-    at += p.byteLength;
-  }
-  return out;
-}
+const concat = concatBytes;
 
 const views = new Set<TimelineView>();
 let activeView: TimelineView | undefined;

@@ -1,3 +1,4 @@
+import { concatBytes } from '../../src/protocol/wire';
 // startRecording as the extension uses it: piped stdio, the live byte stream (onAppend) being
 // exactly the file, stop() escalating past a program that ignores SIGINT, and a trace that is
 // readable while it is still being written.
@@ -15,15 +16,7 @@ before(() => {
   assert.ok(built(), 'dist/cli.js and dist/agent.js are missing: run npm run build');
 });
 
-function concat(parts: Uint8Array[]): Uint8Array {
-  const out = new Uint8Array(parts.reduce((n, p) => n + p.length, 0));
-  let o = 0;
-  for (const p of parts) {
-    out.set(p, o);
-    o += p.length;
-  }
-  return out;
-}
+const concat = concatBytes;
 
 test('onAppend delivers exactly the bytes of the file, in order, readable at every point', async () => {
   const dir = tmpDir();

@@ -1,3 +1,4 @@
+import { concatBytes } from '../../src/protocol/wire';
 // The trace reader on hand-made files: every complete record comes back in time order, the index is
 // used when present, and each kind of unreadable file is refused with a message saying what to do.
 import { test } from 'node:test';
@@ -9,15 +10,7 @@ import { EventKind } from '../../src/protocol/events';
 import { ChunkType, encodeRecord, fileHeader, indexChunk, metaChunk, scanChunks, StreamEncoder, type IndexEntry } from '../../src/protocol/wire';
 import { decodeTrace, readTrace, TraceReadError } from '../../src/recorder/reader';
 
-function concat(parts: Uint8Array[]): Uint8Array {
-  const out = new Uint8Array(parts.reduce((n, p) => n + p.length, 0));
-  let o = 0;
-  for (const p of parts) {
-    out.set(p, o);
-    o += p.length;
-  }
-  return out;
-}
+const concat = concatBytes;
 
 /** Two threads' streams interleaved chunk by chunk, like the collector writes them. */
 function twoStreams(withIndex: boolean): Uint8Array {

@@ -1,3 +1,4 @@
+import { concatBytes } from '../../src/protocol/wire';
 // The timeline's render model on traces written with the real StreamEncoder: tracks per thread,
 // links (send -> receipt, spawn -> child, worker create -> start, notify -> woken wait, release ->
 // contended acquire), spans, fields decoded on demand, live appends cut at arbitrary byte offsets,
@@ -10,15 +11,7 @@ import { FlowType, SpanType, TraceModel } from '../../webview/model';
 import { fmtDur, fmtTick, niceStep } from '../../webview/format';
 import { parseQuery, runQuery } from '../../webview/search';
 
-function concat(parts: Uint8Array[]): Uint8Array {
-  const out = new Uint8Array(parts.reduce((n, p) => n + p.length, 0));
-  let o = 0;
-  for (const p of parts) {
-    out.set(p, o);
-    o += p.length;
-  }
-  return out;
-}
+const concat = concatBytes;
 
 /** A parent process (main + one worker) that forks a child; messages, an Atomics wait and a contended lock. */
 function sampleTrace(): Uint8Array {

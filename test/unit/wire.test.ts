@@ -1,17 +1,10 @@
+import { concatBytes } from '../../src/protocol/wire';
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { EventKind } from '../../src/protocol/events';
 import { StreamEncoder, encodeRecord, fileHeader, scanChunks, TraceDecoder, checkFileHeader, indexChunk, readIndex, ChunkType, crc32 } from '../../src/protocol/wire';
 
-function concat(parts: Uint8Array[]): Uint8Array {
-  const out = new Uint8Array(parts.reduce((n, p) => n + p.length, 0));
-  let o = 0;
-  for (const p of parts) {
-    out.set(p, o);
-    o += p.length;
-  }
-  return out;
-}
+const concat = concatBytes;
 
 function decodeAll(bytes: Uint8Array) {
   const scan = scanChunks(bytes);
