@@ -1,7 +1,7 @@
-import { concatBytes } from '../protocol/wire';
 // One timeline on screen, whether a live recording's panel or a saved trace's custom editor: keeps the
 // trace bytes, (re)loads the webview each time it says 'ready' (it is rebuilt when hidden and shown,
 // and restores its own view state), forwards live appends in batches, and handles 'openSource'.
+import { concatBytes } from '../protocol/wire';
 
 import * as vscode from 'vscode';
 import type { Insights } from '../protocol/insights';

@@ -1,7 +1,7 @@
-import { concatBytes } from '../../src/protocol/wire';
 // startRecording as the extension uses it: piped stdio, the live byte stream (onAppend) being
 // exactly the file, stop() escalating past a program that ignores SIGINT, and a trace that is
 // readable while it is still being written.
+import { concatBytes } from '../../src/protocol/wire';
 import { test, before } from 'node:test';
 import assert from 'node:assert/strict';
 import fs from 'node:fs';

@@ -1,6 +1,6 @@
-import { concatBytes } from '../../src/protocol/wire';
 // The trace reader on hand-made files: every complete record comes back in time order, the index is
 // used when present, and each kind of unreadable file is refused with a message saying what to do.
+import { concatBytes } from '../../src/protocol/wire';
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import fs from 'node:fs';

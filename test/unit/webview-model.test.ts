@@ -1,8 +1,8 @@
-import { concatBytes } from '../../src/protocol/wire';
 // The timeline's render model on traces written with the real StreamEncoder: tracks per thread,
 // links (send -> receipt, spawn -> child, worker create -> start, notify -> woken wait, release ->
 // contended acquire), spans, fields decoded on demand, live appends cut at arbitrary byte offsets,
 // and clear messages for bytes that are not a trace.
+import { concatBytes } from '../../src/protocol/wire';
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { EventKind } from '../../src/protocol/events';
