@@ -79,10 +79,12 @@ test('Ctrl-C typed in a terminal reaches the program once, not twice', { skip: !
     process.on('SIGINT', () => { if (++n === 1) setTimeout(() => { console.log('SIGINTs: ' + n); process.exit(0); }, 500); });
     console.log('ready'); setInterval(() => {}, 1000);`, dir);
   const out = path.join(dir, 'pty.ctrace');
-  const cmd = [NODE, CLI, 'record', ...FAST, '-o', out, '--', NODE, file].map((a) => `'${a}'`).join(' ');
+  // `exec`: script runs the command through $SHELL, and dash (Debian's sh) does not exec a lone
+  // command itself, so it would sit in the foreground group, take the SIGINT and die with 130
+  const cmd = 'exec ' + [NODE, CLI, 'record', ...FAST, '-o', out, '--', NODE, file].map((a) => `'${a}'`).join(' ');
   // script runs ctrace on a pseudo-terminal; ^C written to it is turned into SIGINT for the
   // terminal's foreground process group, exactly as when a user presses Ctrl-C
-  const term = spawn('script', ['-qec', cmd, '/dev/null'], { cwd: dir, stdio: ['pipe', 'pipe', 'pipe'] });
+  const term = spawn('script', ['-qec', cmd, '/dev/null'], { cwd: dir, env: { ...process.env, SHELL: '/bin/sh' }, stdio: ['pipe', 'pipe', 'pipe'] });
   let text = '';
   let pressed = false;
   term.stdout.on('data', (d) => {
