@@ -10,6 +10,12 @@ export interface AgentEnv {
   preload: string;
   messages: boolean;
   locks: boolean;
+  /**
+   * 'usage' in CTRACE_CAPTURE: the recorder cannot see threads from outside (schedMode 'node'), so
+   * each thread samples what Node reports (usage.ts). Off unless asked for: elsewhere /proc or perf
+   * does it from outside, at no cost to the program.
+   */
+  usage: boolean;
 }
 
 export function readEnv(env: NodeJS.ProcessEnv, selfPath: string): AgentEnv | undefined {
@@ -24,7 +30,14 @@ export function readEnv(env: NodeJS.ProcessEnv, selfPath: string): AgentEnv | un
     preload: `--require ${JSON.stringify(agentPath)}`,
     messages: !wanted || wanted.has('messages'),
     locks: !wanted || wanted.has('locks'),
+    usage: !!wanted && wanted.has('usage'),
   };
+}
+
+/** Whether this thread samples Node's own usage figures (see AgentEnv.usage); read once. */
+export function usageWanted(env: NodeJS.ProcessEnv = process.env): boolean {
+  const capture = env.CTRACE_CAPTURE;
+  return !!capture && capture.split(',').some((s) => s.trim() === 'usage');
 }
 
 /** The variables a child needs so the agent reaches it even when the user gave it its own env. */

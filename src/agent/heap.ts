@@ -1,16 +1,21 @@
 // JS heap per thread (issue 4): the recorder's /proc sampler sees RSS per process but not which
 // thread's heap grew, so each JS thread reports its own isolate's used heap about every 100 ms from an
 // unref'd timer (it never keeps the process or worker alive) and once more at exit. The summary keeps
-// the peak (peakHeapUsedBytes); the timeline draws the series.
+// the peak (peakHeapUsedBytes); the timeline draws the series. In schedMode 'node' (nothing read
+// from outside the program) the same tick also records Node's CPU and event-loop figures (usage.ts)
+// and the main thread's sample carries the process's RSS.
 
 import v8 from 'node:v8';
 import { EventKind } from '../protocol/events';
 import type { ThreadStream } from './stream';
+import { usageWanted } from './env';
+import { processRss, sampleUsage } from './usage';
 
 const HEAP_MS = 100;
 
 export class HeapSampler {
   private timer: ReturnType<typeof setInterval> | undefined;
+  private readonly usage = usageWanted();
 
   constructor(private readonly ctx: ThreadStream) {}
 
@@ -34,12 +39,14 @@ export class HeapSampler {
       if (ctx.ended) return;
       // per isolate, so per thread; process.memoryUsage() would also read /proc for RSS
       const used = v8.getHeapStatistics().used_heap_size;
+      const rss = this.usage && ctx.isMainThread ? processRss() : 0;
       const enc = ctx.enc;
       enc.begin(EventKind.MemorySample, ctx.now());
       enc.u(ctx.pid);
       enc.i(ctx.threadId);
-      enc.u(0);
+      enc.u(rss);
       enc.u(used);
+      if (this.usage) sampleUsage(ctx, ctx.isMainThread);
       if (!final) ctx.recorded();
     } catch {
       // never throw into the program

@@ -17,7 +17,9 @@ interface RecordArgs {
   command: string[];
 }
 
-const USAGE = 'Usage: ctrace record [-o FILE] [--fail-on deadlock,crash] [--no-sched] [--no-perf] [--interval MS] [--no-messages] [--no-locks] -- <command> [args...]';
+const USAGE =
+  'Usage: ctrace record [-o FILE] [--fail-on deadlock,crash] [--sched auto|switches|counts|node|off] [--no-sched] [--no-perf] [--interval MS] [--no-messages] [--no-locks] -- <command> [args...]';
+const SCHED_CHOICES = ['auto', 'switches', 'counts', 'node', 'off'] as const;
 
 export function parseRecordArgs(argv: string[]): RecordArgs | string {
   const out: RecordArgs = { failOn: new Set(), capture: {}, verbose: false, command: [] };
@@ -40,6 +42,11 @@ export function parseRecordArgs(argv: string[]): RecordArgs | string {
         if (item !== 'deadlock' && item !== 'crash') return `--fail-on: unknown condition "${item}" (use deadlock, crash)`;
         out.failOn.add(item);
       }
+    } else if (a === '--sched' || a.startsWith('--sched=')) {
+      const v = a.includes('=') ? a.slice(8) : value();
+      const choice = SCHED_CHOICES.find((c) => c === v);
+      if (!choice) return `--sched needs one of ${SCHED_CHOICES.join(', ')}, got "${v ?? ''}"`;
+      out.capture.sched = choice;
     } else if (a === '--no-sched') out.capture.sched = false;
     else if (a === '--no-perf') out.capture.perf = false;
     else if (a === '--no-messages') out.capture.messages = false;

@@ -48,6 +48,9 @@ export const enum EventKind {
   // --- the recorder's own findings ---
   Deadlock = 26, // json (the cycle, see DeadlockReport)
   Mark = 27, // name, detail -- free-form annotation (tests, user marks)
+  // --- what Node reports inside the program, written by the agent only in schedMode 'node' ---
+  ThreadUsage = 28, // pid, threadId, eluActiveNs, eluIdleNs, cpu (1: userNs/systemNs are this thread's; 0: unknown), userNs, systemNs
+  ProcessUsage = 29, // pid, userNs, systemNs, voluntary, involuntary, maxRssBytes -- whole process (main thread writes it)
 }
 
 export const enum ThreadKind {
@@ -124,6 +127,8 @@ export const SCHEMA: Readonly<Record<number, readonly (readonly [string, FieldTy
   [EventKind.ThreadName]: [['pid', 'u'], ['tid', 'u'], ['name', 's'], ['threadId', 'i']],
   [EventKind.Deadlock]: [['json', 's']],
   [EventKind.Mark]: [['name', 's'], ['detail', 's']],
+  [EventKind.ThreadUsage]: [['pid', 'u'], ['threadId', 'i'], ['eluActiveNs', 'u'], ['eluIdleNs', 'u'], ['cpu', 'u'], ['userNs', 'u'], ['systemNs', 'u']],
+  [EventKind.ProcessUsage]: [['pid', 'u'], ['userNs', 'u'], ['systemNs', 'u'], ['voluntary', 'u'], ['involuntary', 'u'], ['maxRssBytes', 'u']],
 };
 
 export const KIND_NAMES: Readonly<Record<number, string>> = {
@@ -154,6 +159,8 @@ export const KIND_NAMES: Readonly<Record<number, string>> = {
   [EventKind.ThreadName]: 'thread-name',
   [EventKind.Deadlock]: 'deadlock',
   [EventKind.Mark]: 'mark',
+  [EventKind.ThreadUsage]: 'thread-usage',
+  [EventKind.ProcessUsage]: 'process-usage',
 };
 
 export const CHANNEL_NAMES = ['process', 'worker', 'port', 'broadcast'] as const;

@@ -49,6 +49,10 @@ export interface SummaryProcess {
   endTs?: number;
   nodeVersion?: string;
   peakRssBytes?: number;
+  /** whole-process totals: the sum over its threads, or in schedMode 'node' what the OS reports per process */
+  cpuMs?: number;
+  voluntarySwitches?: number;
+  involuntarySwitches?: number;
 }
 
 export interface SummaryThread {
@@ -61,6 +65,8 @@ export interface SummaryThread {
   voluntarySwitches?: number;
   involuntarySwitches?: number;
   peakHeapUsedBytes?: number;
+  /** schedMode 'node': share of the thread's event-loop time that was not idle (0..1) */
+  eventLoopUtilization?: number;
 }
 
 export interface SummaryCrash {
@@ -113,6 +119,8 @@ export interface ContentionEntry {
 export interface TraceSummary {
   formatVersion: number;
   schedMode?: SchedMode;
+  /** what schedMode holds and why, in words (e.g. which figures are per process) */
+  schedNote?: string;
   durationMs?: number;
   processes: SummaryProcess[];
   threads: SummaryThread[];

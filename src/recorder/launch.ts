@@ -55,10 +55,13 @@ export function checkCommand(command: string, cwd: string, env: NodeJS.ProcessEn
   throw new LaunchError(`program not found: ${command} is not on PATH${hint}`, 'not-found');
 }
 
-/** NODE_OPTIONS and the CTRACE_* variables the agent reads. */
-export function agentEnv(base: NodeJS.ProcessEnv, agent: string, sessionDir: string, nodeOptions: string | undefined, capture: CaptureOptions): NodeJS.ProcessEnv {
+/**
+ * NODE_OPTIONS and the CTRACE_* variables the agent reads. `nodeUsage`: schedMode is 'node', so the
+ * agent samples Node's own CPU / event-loop / resource figures in every thread ('usage').
+ */
+export function agentEnv(base: NodeJS.ProcessEnv, agent: string, sessionDir: string, nodeOptions: string | undefined, capture: CaptureOptions, nodeUsage = false): NodeJS.ProcessEnv {
   const opts = [`--require ${JSON.stringify(agent)}`, base.NODE_OPTIONS, nodeOptions].filter((s) => s && s.trim()).join(' ');
-  // 'none' rather than '' when both are off: the agent reads an empty list as "everything".
-  const captures = [capture.messages !== false ? 'messages' : '', capture.locks !== false ? 'locks' : ''].filter(Boolean).join(',') || 'none';
+  // 'none' rather than '' when all are off: the agent reads an empty list as "everything".
+  const captures = [capture.messages !== false ? 'messages' : '', capture.locks !== false ? 'locks' : '', nodeUsage ? 'usage' : ''].filter(Boolean).join(',') || 'none';
   return { ...base, NODE_OPTIONS: opts, CTRACE_DIR: sessionDir, CTRACE_AGENT: agent, CTRACE_CAPTURE: captures };
 }

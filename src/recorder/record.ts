@@ -112,7 +112,7 @@ export function startRecording(opts: RecordOptions): Recording {
   };
   collector.begin(meta);
 
-  const env = agentEnv(baseEnv, agent, sessionDir, opts.nodeOptions, capture);
+  const env = agentEnv(baseEnv, agent, sessionDir, opts.nodeOptions, capture, sched.mode === 'node');
   if (opts.stdio === 'pipe') {
     if (opts.columns) env.COLUMNS = String(opts.columns);
     if (opts.rows) env.LINES = String(opts.rows);

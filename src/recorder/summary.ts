@@ -64,6 +64,7 @@ export function summarize(trace: Trace, model: TraceModel = buildModel(trace)): 
   const summary: TraceSummary = {
     formatVersion: meta.formatVersion ?? FORMAT_VERSION,
     schedMode: meta.schedMode ?? 'off',
+    ...(meta.schedNote ? { schedNote: meta.schedNote } : {}),
     ...(meta.t0 !== undefined && meta.t1 !== undefined ? { durationMs: Math.round((meta.t1 - meta.t0) / 1e4) / 100 } : {}),
     processes,
     threads,
@@ -133,7 +134,7 @@ export function formatSummary(
   if (meta.truncated) lines.push('note: the file ends in the middle of a chunk (recording cut short); everything complete before that is shown');
   else if (meta.incomplete) lines.push('note: the file has no closing index (still being written, or the recorder was stopped hard)');
   lines.push(oneLine(s));
-  lines.push(`scheduling: ${s.schedMode ?? 'off'}`);
+  lines.push(`scheduling: ${s.schedMode ?? 'off'}${s.schedMode === 'node' && s.schedNote ? ` (${s.schedNote})` : ''}`);
   lines.push('', 'processes:');
   const children = new Map<number, SummaryProcess[]>();
   const pids = new Set(s.processes.map((p) => p.pid));
@@ -148,10 +149,14 @@ export function formatSummary(
   const walk = (parent: number, depth: number) => {
     for (const p of children.get(parent) ?? []) {
       const rss = p.peakRssBytes ? `, peak RSS ${Math.round(p.peakRssBytes / 1048576)} MB` : '';
-      lines.push(`${'  '.repeat(depth + 1)}${p.pid} ${p.command}  [${end(p)}${rss}]`);
+      // schedMode 'node': the OS's figures for the whole process (threads may have none of their own)
+      const own = s.schedMode === 'node' && p.cpuMs !== undefined ? `, cpu ${p.cpuMs.toFixed(1)} ms, ${p.voluntarySwitches ?? 0} voluntary / ${p.involuntarySwitches ?? 0} involuntary switches` : '';
+      lines.push(`${'  '.repeat(depth + 1)}${p.pid} ${p.command}  [${end(p)}${rss}${own}]`);
       for (const t of s.threads) {
         if (t.pid !== p.pid || t.kind === 'os') continue;
-        const cpu = t.cpuMs !== undefined ? `  cpu ${t.cpuMs.toFixed(1)} ms, ${t.voluntarySwitches ?? 0} voluntary / ${t.involuntarySwitches ?? 0} involuntary switches` : '';
+        const sw = t.voluntarySwitches !== undefined ? `, ${t.voluntarySwitches} voluntary / ${t.involuntarySwitches ?? 0} involuntary switches` : '';
+        const elu = t.eventLoopUtilization !== undefined ? `  event loop ${Math.round(t.eventLoopUtilization * 100)}% busy` : '';
+        const cpu = (t.cpuMs !== undefined ? `  cpu ${t.cpuMs.toFixed(1)} ms${sw}` : '') + elu;
         if (t.kind === 'worker' || cpu) lines.push(`${'  '.repeat(depth + 2)}${t.kind === 'main' ? 'main thread' : `thread ${t.threadId} ${t.name}`}${cpu}`);
       }
       walk(p.pid, depth + 1);

@@ -5,9 +5,17 @@ import type { TraceEvent } from '../protocol/events';
 import type { DeadlockReport, SchedMode, TraceMeta, TraceSummary } from '../protocol/trace';
 import type { RecordingCounts } from './live-counts';
 
+/**
+ * Which scheduling capture to use (docs/scheduling.md): 'auto' picks the best this machine allows;
+ * 'switches' asks for perf (falls back to 'counts' where perf cannot run); 'counts' samples /proc
+ * only; 'node' records only what Node reports inside the program (the mode macOS and Windows get);
+ * 'off' records nothing.
+ */
+export type SchedChoice = 'auto' | 'switches' | 'counts' | 'node' | 'off';
+
 export interface CaptureOptions {
-  /** per-thread scheduling and memory sampling (sched/); default true */
-  sched?: boolean;
+  /** per-thread scheduling and memory capture (sched/); true = 'auto', false = 'off'; default 'auto' */
+  sched?: boolean | SchedChoice;
   /** sampling interval for /proc counts and memory, ms */
   sampleIntervalMs?: number;
   /** use `perf record --switch-events` when available; default true */

@@ -11,7 +11,7 @@ for (const platform of ['darwin', 'win32'] as const) {
     try {
       const cap = createSchedCapture({}, () => {});
       assert.equal(cap.mode, 'node');
-      assert.match(cap.note, new RegExp(`needs Linux /proc, absent on ${platform}`));
+      assert.match(cap.note, new RegExp(`^Node mode \\(no /proc on ${platform}\\): event-loop utilization per thread`));
       assert.deepEqual(cap.wrapCommand('node', ['app.js']), { command: 'node', args: ['app.js'] });
       const records: number[] = [];
       cap.start(process.pid, (k) => records.push(k));

@@ -6,6 +6,9 @@
 // exact (IN..OUT); otherwise they come from the CPU-time deltas between consecutive SchedSamples,
 // spread evenly over the interval between them. Records carry OS pids and tids; a consumer that
 // wants a Node worker's track joins on the (pid, tid, threadId) in the agent's Events chunk headers.
+// In schedMode 'node' the agent's ThreadUsage / ProcessUsage records (keyed by pid and Node
+// threadId) are all there is: event-loop utilization per thread, CPU per thread where Node knows
+// it, CPU, switch counts and max RSS per process.
 
 import { EventKind, type TraceEvent } from '../../protocol/events';
 import type { SchedMode, TraceSummary } from '../../protocol/trace';
@@ -25,9 +28,23 @@ export interface ThreadSchedTotals {
 
 export interface ProcessSchedTotals {
   pid: number;
-  /** sum over the process's threads */
+  /** sum over the process's threads, or (schedMode 'node') the process's own figure, the larger */
   cpuMs: number;
   peakRssBytes: number;
+  /** schedMode 'node' only: the process's own counts (getrusage); elsewhere the threads hold them */
+  voluntarySwitches?: number;
+  involuntarySwitches?: number;
+}
+
+/** A JS thread's own figures from inside the program (schedMode 'node'). */
+export interface ThreadUsageTotals {
+  pid: number;
+  threadId: number;
+  /** active / (active + idle) of the thread's event loop over its life */
+  eventLoopUtilization: number;
+  eluActiveMs: number;
+  /** this thread's CPU, where Node has process.threadCpuUsage() */
+  cpuMs?: number;
 }
 
 export interface SchedTotals {
@@ -35,6 +52,8 @@ export interface SchedTotals {
   processes: ProcessSchedTotals[];
   /** peak JS heap per thread, where the agent reported it (MemorySample with threadId >= 0) */
   heaps: { pid: number; threadId: number; peakHeapUsedBytes: number }[];
+  /** per JS thread, from ThreadUsage records (schedMode 'node') */
+  usage: ThreadUsageTotals[];
   samples: number;
   switches: number;
 }
@@ -62,6 +81,8 @@ export function schedTotals(events: readonly TraceEvent[]): SchedTotals {
   const acc = new Map<number, Acc>();
   const rss = new Map<number, number>();
   const heaps = new Map<string, { pid: number; threadId: number; peakHeapUsedBytes: number }>();
+  const usage = new Map<string, { pid: number; threadId: number; active: number; idle: number; cpuNs: number; cpu: boolean }>();
+  const procUsage = new Map<number, { cpuNs: number; vol: number; invol: number }>();
   let samples = 0;
   let switches = 0;
   const get = (pid: number, tid: number, ts: number): Acc => {
@@ -118,10 +139,37 @@ export function schedTotals(events: readonly TraceEvent[]): SchedTotals {
         if (f.rssBytes) rss.set(pid, Math.max(rss.get(pid) ?? 0, num(f.rssBytes)));
         break;
       }
+      case EventKind.ThreadUsage: {
+        // cumulative since the thread started: the largest is the total
+        const pid = num(f.pid);
+        const threadId = num(f.threadId);
+        const uk = `${pid}/${threadId}`;
+        let u = usage.get(uk);
+        if (!u) usage.set(uk, (u = { pid, threadId, active: 0, idle: 0, cpuNs: 0, cpu: false }));
+        u.active = Math.max(u.active, num(f.eluActiveNs));
+        u.idle = Math.max(u.idle, num(f.eluIdleNs));
+        if (f.cpu === 1) {
+          u.cpu = true;
+          u.cpuNs = Math.max(u.cpuNs, num(f.userNs) + num(f.systemNs));
+        }
+        break;
+      }
+      case EventKind.ProcessUsage: {
+        const pid = num(f.pid);
+        let p = procUsage.get(pid);
+        if (!p) procUsage.set(pid, (p = { cpuNs: 0, vol: 0, invol: 0 }));
+        p.cpuNs = Math.max(p.cpuNs, num(f.userNs) + num(f.systemNs));
+        p.vol = Math.max(p.vol, num(f.voluntary));
+        p.invol = Math.max(p.invol, num(f.involuntary));
+        // the kernel's peak, which also catches a peak between two samples
+        if (f.maxRssBytes) rss.set(pid, Math.max(rss.get(pid) ?? 0, num(f.maxRssBytes)));
+        break;
+      }
     }
   }
   const threads: ThreadSchedTotals[] = [];
   const procCpu = new Map<number, number>();
+
   for (const a of acc.values()) {
     // both sources undercount (a sampler misses the last moments, perf may lose records): take the larger
     const cpuNs = Math.max(a.runNs || a.cpuTimeNs, a.swRunNs);
@@ -139,9 +187,28 @@ export function schedTotals(events: readonly TraceEvent[]): SchedTotals {
     procCpu.set(a.pid, (procCpu.get(a.pid) ?? 0) + cpuNs);
   }
   threads.sort((x, y) => x.pid - y.pid || x.tid - y.tid);
-  const pids = new Set([...procCpu.keys(), ...rss.keys()]);
-  const processes = [...pids].sort((x, y) => x - y).map((pid) => ({ pid, cpuMs: round3((procCpu.get(pid) ?? 0) / 1e6), peakRssBytes: rss.get(pid) ?? 0 }));
-  return { threads, processes, heaps: [...heaps.values()], samples, switches };
+  const pids = new Set([...procCpu.keys(), ...rss.keys(), ...procUsage.keys()]);
+  const processes = [...pids]
+    .sort((x, y) => x - y)
+    .map((pid): ProcessSchedTotals => {
+      const own = procUsage.get(pid);
+      return {
+        pid,
+        cpuMs: round3(Math.max(procCpu.get(pid) ?? 0, own?.cpuNs ?? 0) / 1e6),
+        peakRssBytes: rss.get(pid) ?? 0,
+        ...(own ? { voluntarySwitches: own.vol, involuntarySwitches: own.invol } : {}),
+      };
+    });
+  const usageTotals = [...usage.values()].map(
+    (u): ThreadUsageTotals => ({
+      pid: u.pid,
+      threadId: u.threadId,
+      eventLoopUtilization: u.active + u.idle > 0 ? round3(u.active / (u.active + u.idle)) : 0,
+      eluActiveMs: round3(u.active / 1e6),
+      ...(u.cpu ? { cpuMs: round3(u.cpuNs / 1e6) } : {}),
+    }),
+  );
+  return { threads, processes, heaps: [...heaps.values()], usage: usageTotals, samples, switches };
 }
 
 /**
@@ -171,9 +238,22 @@ export function applySchedTotals(summary: TraceSummary, events: readonly TraceEv
     const s = summary.threads.find((t) => t.pid === h.pid && t.threadId === h.threadId);
     if (s) s.peakHeapUsedBytes = h.peakHeapUsedBytes;
   }
+  for (const u of totals.usage) {
+    const s = summary.threads.find((t) => t.pid === u.pid && t.threadId === u.threadId);
+    if (!s) continue;
+    s.eventLoopUtilization = u.eventLoopUtilization;
+    // only the thread's own CPU: a per-process figure is never put on a thread
+    if (u.cpuMs !== undefined && s.cpuMs === undefined) s.cpuMs = u.cpuMs;
+  }
   for (const p of totals.processes) {
     const s = summary.processes.find((x) => x.pid === p.pid);
-    if (s && p.peakRssBytes) s.peakRssBytes = p.peakRssBytes;
+    if (!s) continue;
+    if (p.peakRssBytes) s.peakRssBytes = p.peakRssBytes;
+    if (p.cpuMs) s.cpuMs = p.cpuMs;
+    if (p.voluntarySwitches !== undefined) {
+      s.voluntarySwitches = p.voluntarySwitches;
+      s.involuntarySwitches = p.involuntarySwitches;
+    }
   }
   return summary;
 }
@@ -201,11 +281,26 @@ export interface ThreadSeries {
   series: Series;
 }
 
-/** How many cores were busy (running one of the traced threads) in each bucket: 0..cpus. */
+/**
+ * How many cores were busy (running one of the traced threads) in each bucket: 0..cpus. In
+ * schedMode 'node' (no per-thread records from outside) from each process's CPU-time deltas.
+ */
 export function busyCores(events: readonly TraceEvent[], opts: SeriesOptions = {}): Series {
   const frame = frameOf(events, opts);
   const total = emptySeries(frame);
-  for (const t of runningFraction(events, frame)) for (let i = 0; i < total.values.length; i++) total.values[i] += t.series.values[i];
+  const threads = runningFraction(events, frame);
+  for (const t of threads) for (let i = 0; i < total.values.length; i++) total.values[i] += t.series.values[i];
+  if (threads.length > 0) return total;
+  const last = new Map<number, { ts: number; cpu: number }>();
+  for (const e of sortedSched(events)) {
+    if (e.kind !== EventKind.ProcessUsage) continue;
+    const pid = num(e.fields.pid);
+    const cpu = num(e.fields.userNs) + num(e.fields.systemNs);
+    const prev = last.get(pid);
+    if (prev && e.ts > prev.ts && cpu > prev.cpu) spread(total, prev.ts, e.ts, (cpu - prev.cpu) / (e.ts - prev.ts));
+    last.set(pid, { ts: e.ts, cpu });
+  }
+  for (let i = 0; i < total.values.length; i++) total.values[i] /= frame.bucketNs;
   return total;
 }
 
@@ -334,7 +429,7 @@ function frameOf(events: readonly TraceEvent[], opts: SeriesOptions): Frame {
   let hi = -Infinity;
   if (opts.t0 === undefined || opts.t1 === undefined) {
     for (const e of events) {
-      if (e.kind !== EventKind.SchedSample && e.kind !== EventKind.SchedSwitch) continue;
+      if (e.kind !== EventKind.SchedSample && e.kind !== EventKind.SchedSwitch && e.kind !== EventKind.ProcessUsage) continue;
       if (e.ts < lo) lo = e.ts;
       if (e.ts > hi) hi = e.ts;
     }
@@ -368,7 +463,17 @@ function spread(s: Series, a: number, b: number, perNs: number): void {
 function sortedSched(events: readonly TraceEvent[]): TraceEvent[] {
   const out: TraceEvent[] = [];
   for (const e of events) {
-    if (e.kind === EventKind.SchedSample || e.kind === EventKind.SchedSwitch || e.kind === EventKind.ThreadName || e.kind === EventKind.MemorySample) out.push(e);
+    const k = e.kind;
+    if (
+      k === EventKind.SchedSample ||
+      k === EventKind.SchedSwitch ||
+      k === EventKind.ThreadName ||
+      k === EventKind.MemorySample ||
+      k === EventKind.ThreadUsage ||
+      k === EventKind.ProcessUsage
+    ) {
+      out.push(e);
+    }
   }
   // stable: records with equal timestamps keep their stream order (IN before OUT at the same ns)
   return out.sort((a, b) => a.ts - b.ts);

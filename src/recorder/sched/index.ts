@@ -1,12 +1,13 @@
 // Scheduling and memory capture (issue 4): plugs into the collector. At creation it finds out what
 // this machine lets it see, in order: every switch with perf ('switches'), sampled /proc counts
-// ('counts'), or, off Linux, nothing from outside the program ('node'). docs/scheduling.md has the
+// ('counts'), or, off Linux (or when asked for), what Node reports inside the program, sampled by
+// the agent ('node'; the recorder only tells the agent to). docs/scheduling.md has the
 // modes, their costs and their limits. The pure functions over recorded events (totals for the
 // summary, busy cores, running fraction, switch rate) are re-exported from derive.ts.
 import fs from 'node:fs';
 import path from 'node:path';
 import type { SchedMode } from '../../protocol/trace';
-import type { CaptureOptions } from '../types';
+import type { CaptureOptions, SchedChoice } from '../types';
 import { PerfSwitches, probePerf, stopThenExec } from './perf';
 import { ProcSampler } from './proc-sampler';
 
@@ -41,6 +42,31 @@ export const DEFAULT_SAMPLE_INTERVAL_MS = 10;
  * so /proc is sampled only for memory and cumulative counts, at this slower default.
  */
 export const DEFAULT_SWITCHES_SAMPLE_INTERVAL_MS = 50;
+/** Whether 'auto' records every switch with perf where it can (docs/scheduling.md, "The default"). */
+export const DEFAULT_SWITCHES = true;
+
+/**
+ * In 'node' mode the agent samples inside every thread on its heap timer (src/agent/heap.ts, 100 ms)
+ * and at exit; recorded as the trace's sampleIntervalMs.
+ */
+export const NODE_SAMPLE_INTERVAL_MS = 100;
+
+/** What 'node' mode holds, said in the trace (schedNote) and the summary; `why` says why this mode. */
+const nodeNote = (why: string) =>
+  `Node mode (${why}): event-loop utilization per thread; CPU per thread where the program's Node has process.threadCpuUsage() (22+), ` +
+  'else per process only (process.cpuUsage()); context-switch counts and max RSS per process (process.resourceUsage()); ' +
+  `sampled inside the program every ${NODE_SAMPLE_INTERVAL_MS} ms and at exit; no individual switches or thread states`;
+
+/** The capture asked for: CaptureOptions.sched, with the older `perf` flag deciding what 'auto' means. */
+export function schedChoice(opts: CaptureOptions): Exclude<SchedChoice, 'auto'> | 'auto' {
+  const s = opts.sched;
+  if (s === false || s === 'off') return 'off';
+  if (s === 'node' || s === 'counts' || s === 'switches') return s;
+  if (s !== undefined && s !== true && s !== 'auto') throw new Error(`capture.sched must be one of auto, switches, counts, node, off (got ${String(s)})`);
+  if (opts.perf === false) return 'counts';
+  if (opts.perf === true) return 'switches';
+  return 'auto';
+}
 
 export function createSchedCapture(opts: CaptureOptions, log: (line: string) => void): SchedCapture {
   const explicit = opts.sampleIntervalMs !== undefined;
@@ -48,14 +74,14 @@ export function createSchedCapture(opts: CaptureOptions, log: (line: string) => 
   if (typeof interval !== 'number' || !Number.isFinite(interval) || interval < 1) {
     throw new Error(`sampleIntervalMs must be a number of milliseconds >= 1 (got ${String(opts.sampleIntervalMs)}); the default is ${DEFAULT_SAMPLE_INTERVAL_MS}`);
   }
-  if (opts.sched === false) return inert('off', 'scheduling capture turned off');
+  const choice = schedChoice(opts);
+  if (choice === 'off') return inert('off', 'scheduling capture turned off');
+  if (choice === 'node') return inert('node', nodeNote('asked for'), NODE_SAMPLE_INTERVAL_MS, log);
   if (process.platform !== 'linux' || !fs.existsSync('/proc/self/task')) {
-    return inert(
-      'node',
-      `per-thread scheduling needs Linux /proc, absent on ${process.platform}; the trace holds only what Node reports inside the program (process CPU usage, event-loop utilization)`,
-    );
+    return inert('node', nodeNote(`no /proc on ${process.platform}`), NODE_SAMPLE_INTERVAL_MS, log);
   }
-  const probe = opts.perf === false ? { ok: false, note: 'perf turned off' } : probePerf();
+  const wantPerf = choice === 'switches' || (choice === 'auto' && DEFAULT_SWITCHES);
+  const probe = !wantPerf ? { ok: false, note: choice === 'counts' ? 'counts asked for' : 'every switch is recorded only when asked for (--sched switches)' } : probePerf();
   const switchesInterval = explicit ? interval : DEFAULT_SWITCHES_SAMPLE_INTERVAL_MS;
   return new LinuxCapture(
     probe.ok,
@@ -66,10 +92,12 @@ export function createSchedCapture(opts: CaptureOptions, log: (line: string) => 
   );
 }
 
-function inert(mode: SchedMode, note: string): SchedCapture {
+function inert(mode: SchedMode, note: string, sampleIntervalMs?: number, log?: (line: string) => void): SchedCapture {
+  log?.(`scheduling: ${note}`);
   return {
     mode,
     note,
+    sampleIntervalMs,
     wrapCommand: (command, args) => ({ command, args }),
     start: () => {},
     addProcess: () => {},
