@@ -6,7 +6,8 @@
 // excluded) and of the CPU time the program spent on the same fixed work (far less sensitive to
 // other load on the machine than elapsed time). Also prints the collector's CPU while capturing:
 // on a machine whose cores are all busy, that is what the program can lose at most (divided by
-// the number of cores).
+// the number of cores). 'node' mode captures nothing from outside; its cost is what the agent's
+// 100 ms tick reads in each thread, measured at the end as CPU per read.
 // Run by bench/run.mjs (with tsx), or alone: node --import tsx bench/sched.bench.mjs [runs]
 import { drive, marker } from '../test/fixtures/sched/drive.ts';
 import { DEFAULT_SAMPLE_INTERVAL_MS } from '../src/recorder/sched/index.ts';
@@ -20,8 +21,8 @@ const perf = probePerf();
 const configs = [
   { name: 'off', capture: { sched: false } },
   { name: 'counts 5 ms', capture: { perf: false, sampleIntervalMs: 5 } },
-  { name: `counts ${DEFAULT_SAMPLE_INTERVAL_MS} ms (default)`, capture: { perf: false } },
-  ...(perf.ok ? [{ name: 'switches (perf)', capture: {} }] : []),
+  { name: `counts ${DEFAULT_SAMPLE_INTERVAL_MS} ms (default)`, capture: { sched: 'counts' } },
+  ...(perf.ok ? [{ name: 'switches (perf)', capture: { sched: 'switches' } }] : []),
 ];
 if (!perf.ok) console.log(`switches mode not measured: ${perf.note}`);
 const workloads = [
@@ -74,3 +75,25 @@ for (const w of workloads) {
   }
 }
 console.log(`\nload average now ${(await import('node:os')).loadavg().map((l) => l.toFixed(1)).join(' ')}; target: the /proc sampler at the default interval adds <= 1% (ratio <= 1.01); differences within the spread are noise`);
+
+// 'node' mode: what one tick of the agent reads (src/agent/usage.ts), in this thread; the agent
+// does this every 100 ms per thread, so the share of a thread's time is (µs per tick) / 100000.
+{
+  const { performance } = await import('node:perf_hooks');
+  const threadCpu = typeof process.threadCpuUsage === 'function' ? () => process.threadCpuUsage() : () => undefined;
+  const tick = () => {
+    performance.eventLoopUtilization();
+    threadCpu();
+    process.resourceUsage();
+    process.memoryUsage.rss();
+  };
+  const per = [];
+  for (let r = 0; r < 7; r++) {
+    const n = 20000;
+    const t0 = process.hrtime.bigint();
+    for (let i = 0; i < n; i++) tick();
+    per.push(Number(process.hrtime.bigint() - t0) / n / 1000);
+  }
+  const us = median(per);
+  console.log(`\nnode mode: one agent tick (ELU, thread CPU, resourceUsage, RSS) ${us.toFixed(2)} µs (median of 7 x 20k); every 100 ms per thread = ${((us / 100000) * 100).toFixed(4)}% of a thread`);
+}
