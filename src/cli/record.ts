@@ -18,7 +18,7 @@ interface RecordArgs {
 }
 
 const USAGE =
-  'Usage: ctrace record [-o FILE] [--fail-on deadlock,crash] [--sched auto|switches|counts|node|off] [--no-sched] [--no-perf] [--interval MS] [--no-messages] [--no-locks] -- <command> [args...]';
+  'Usage: ctrace record [-o FILE] [--fail-on deadlock,crash] [--sched auto|switches|counts|node|off] [--switches] [--no-sched] [--no-perf] [--interval MS] [--no-messages] [--no-locks] -- <command> [args...]';
 const SCHED_CHOICES = ['auto', 'switches', 'counts', 'node', 'off'] as const;
 
 export function parseRecordArgs(argv: string[]): RecordArgs | string {
@@ -47,7 +47,8 @@ export function parseRecordArgs(argv: string[]): RecordArgs | string {
       const choice = SCHED_CHOICES.find((c) => c === v);
       if (!choice) return `--sched needs one of ${SCHED_CHOICES.join(', ')}, got "${v ?? ''}"`;
       out.capture.sched = choice;
-    } else if (a === '--no-sched') out.capture.sched = false;
+    } else if (a === '--switches') out.capture.sched = 'switches';
+    else if (a === '--no-sched') out.capture.sched = false;
     else if (a === '--no-perf') out.capture.perf = false;
     else if (a === '--no-messages') out.capture.messages = false;
     else if (a === '--no-locks') out.capture.locks = false;

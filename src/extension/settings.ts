@@ -15,7 +15,7 @@ export function traceSettings(scope?: vscode.Uri): TraceSettings {
     sampleIntervalMs: Math.max(1, c.get<number>('sampleIntervalMs', 10)),
     capture: {
       sched: c.get<boolean>('capture.scheduling', true),
-      perf: c.get<boolean>('capture.perf', true),
+      perf: c.get<boolean>('capture.perf', false),
       messages: c.get<boolean>('capture.messages', true),
       locks: c.get<boolean>('capture.locks', true),
     },

@@ -18,7 +18,10 @@ export interface CaptureOptions {
   sched?: boolean | SchedChoice;
   /** sampling interval for /proc counts and memory, ms */
   sampleIntervalMs?: number;
-  /** use `perf record --switch-events` when available; default true */
+  /**
+   * Older switch, read only when `sched` is 'auto' (or true / unset): true asks for 'switches'
+   * (perf), false for 'counts'. Unset: 'auto', which is 'counts' on Linux (docs/scheduling.md).
+   */
   perf?: boolean;
   /** message send/receive events; default true */
   messages?: boolean;

@@ -17,7 +17,7 @@ import { drive, FIXTURES, marker } from '../fixtures/sched/drive';
 const perf = probePerf();
 const MODES = [
   { name: 'counts', capture: { perf: false }, skip: false as string | false },
-  { name: 'switches', capture: {}, skip: perf.ok ? (false as const) : `perf unavailable: ${perf.note}` },
+  { name: 'switches', capture: { sched: 'switches' as const }, skip: perf.ok ? (false as const) : `perf unavailable: ${perf.note}` },
 ];
 const linux = process.platform === 'linux';
 
@@ -104,12 +104,12 @@ for (const m of MODES) {
 }
 
 test('switches: the launcher keeps stdio, exit code, pid and SIGINT handling of the program', { skip: !linux ? 'Linux only' : MODES[1].skip }, async () => {
-  const d = await drive(['exit-signal.js', '3'], {});
+  const d = await drive(['exit-signal.js', '3'], { sched: 'switches' });
   assert.equal(d.mode, 'switches', d.note);
   assert.equal(d.code, 3);
   assert.equal(marker(d.stdout, 'PID')[0], d.pid, 'the launched pid is not the program');
   assert.equal(d.stderr, 'to-stderr\n');
-  const s = await drive(['exit-signal.js', 'sigint'], {}, async (pid, out) => {
+  const s = await drive(['exit-signal.js', 'sigint'], { sched: 'switches' }, async (pid, out) => {
     while (!out().includes('READY')) await new Promise((r) => setTimeout(r, 10));
     process.kill(pid, 'SIGINT');
   });
@@ -118,7 +118,10 @@ test('switches: the launcher keeps stdio, exit code, pid and SIGINT handling of 
   assert.ok(s.events.some((e) => e.kind === EventKind.SchedSwitch), 'no switches recorded');
 });
 
-test('bad interval is refused with a clear message; sched:false records nothing', () => {
+test('the default is counts (switches only when asked for); bad interval is refused with a clear message; sched:false records nothing', { skip: !linux ? 'Linux only' : false }, () => {
+  const auto = createSchedCapture({}, () => {});
+  assert.equal(auto.mode, 'counts');
+  assert.match(auto.note, /--sched switches/);
   assert.throws(() => createSchedCapture({ sampleIntervalMs: 0 }, () => {}), /sampleIntervalMs must be a number of milliseconds >= 1 \(got 0\)/);
   const off = createSchedCapture({ sched: false }, () => {});
   assert.equal(off.mode, 'off');

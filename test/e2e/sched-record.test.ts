@@ -49,7 +49,7 @@ for (const perf of [false, true]) {
 test('switches mode: stopping a recording delivers SIGINT to the program itself, not to perf', { skip: process.platform !== 'linux' ? 'Linux only' : !probePerf().ok ? `perf unavailable: ${probePerf().note}` : false }, async () => {
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'sched-record-'));
   try {
-    const rec = startRecording({ command: process.execPath, args: [path.join(FIXTURES, 'exit-signal.js'), 'sigint'], output: path.join(dir, 't.ctrace'), stdio: 'pipe' });
+    const rec = startRecording({ command: process.execPath, args: [path.join(FIXTURES, 'exit-signal.js'), 'sigint'], output: path.join(dir, 't.ctrace'), stdio: 'pipe', capture: { sched: 'switches' } });
     let out = '';
     rec.stdout!.on('data', (d) => (out += d));
     while (!out.includes('READY')) await new Promise((r) => setTimeout(r, 10));
@@ -64,12 +64,12 @@ test('switches mode: stopping a recording delivers SIGINT to the program itself,
 
 test('fallbacks: a command not on PATH is not wrapped; a capture started without its wrapper samples counts', { skip: process.platform !== 'linux' || !probePerf().ok ? 'needs perf' : false }, async () => {
   const logs: string[] = [];
-  const a = createSchedCapture({}, (l) => logs.push(l));
+  const a = createSchedCapture({ sched: 'switches' }, (l) => logs.push(l));
   assert.equal(a.mode, 'switches');
   assert.deepEqual(a.wrapCommand('no-such-command-ctrace', ['x']), { command: 'no-such-command-ctrace', args: ['x'] });
   assert.equal(a.mode, 'counts');
   assert.match(a.note, /"no-such-command-ctrace" was not found on PATH/);
-  const b = createSchedCapture({}, () => {});
+  const b = createSchedCapture({ sched: 'switches' }, () => {});
   const records: number[] = [];
   b.start(process.pid, (kind) => records.push(kind));
   assert.equal(b.mode, 'counts');

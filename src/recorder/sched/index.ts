@@ -42,8 +42,12 @@ export const DEFAULT_SAMPLE_INTERVAL_MS = 10;
  * so /proc is sampled only for memory and cumulative counts, at this slower default.
  */
 export const DEFAULT_SWITCHES_SAMPLE_INTERVAL_MS = 50;
-/** Whether 'auto' records every switch with perf where it can (docs/scheduling.md, "The default"). */
-export const DEFAULT_SWITCHES = true;
+/**
+ * Whether 'auto' records every switch with perf where it can. No: perf charges every switch to the
+ * switching thread, +28% program CPU on the message-heavy benchmark against ~0% for counts, and no
+ * perf option brought it near the 1% target (docs/scheduling.md, "The default").
+ */
+export const DEFAULT_SWITCHES = false;
 
 /**
  * In 'node' mode the agent samples inside every thread on its heap timer (src/agent/heap.ts, 100 ms)
@@ -81,7 +85,9 @@ export function createSchedCapture(opts: CaptureOptions, log: (line: string) => 
     return inert('node', nodeNote(`no /proc on ${process.platform}`), NODE_SAMPLE_INTERVAL_MS, log);
   }
   const wantPerf = choice === 'switches' || (choice === 'auto' && DEFAULT_SWITCHES);
-  const probe = !wantPerf ? { ok: false, note: choice === 'counts' ? 'counts asked for' : 'every switch is recorded only when asked for (--sched switches)' } : probePerf();
+  const probe = !wantPerf
+    ? { ok: false, note: choice === 'counts' ? 'counts asked for' : 'counts by default (every switch with perf only when asked for: --sched switches)' }
+    : probePerf();
   const switchesInterval = explicit ? interval : DEFAULT_SWITCHES_SAMPLE_INTERVAL_MS;
   return new LinuxCapture(
     probe.ok,
