@@ -1,11 +1,14 @@
 // async-mutex (Mutex, Semaphore): acquire requested, granted, released, per thread.
 //
-// Finding the package: it is resolved from the program's directory and the cwd once per thread; when
-// present, its CJS build (require) and its separate ESM build (require(esm), Node >= 20.19 / 22.12,
-// which shares the ESM loader's cache with a later `import`) are loaded and their Semaphore
-// prototypes patched, so the program's own require/import gets the same, patched classes. This
-// avoids wrapping Module._load (an agent frame in every require's stack) at the cost of loading
-// the package (a few small files, no side effects) in a thread that may never use it.
+// Finding the package costs each thread little: a few stat calls for node_modules/async-mutex from
+// the program's directory and the cwd upwards. When it is there:
+//   - its CJS build is patched when the program requires it: Module._load is wrapped and looks at
+//     nothing but the request string until a request for the package comes (loading the CJS build up
+//     front cost ~3 ms per thread, paid by every worker that never uses it);
+//   - its separate ESM build is loaded at start through require(esm) (Node >= 20.19 / 22.12, which
+//     shares the ESM loader's cache with a later `import`) and patched, because no in-thread hook
+//     sees an ESM import on Node 20 (~1 ms, only where the package is installed).
+// The agent's wrapper of Module._load is hidden from stack traces like every agent frame.
 //
 // What is patched: Mutex and Semaphore delegate to Semaphore.prototype.acquire/release; the grant
 // is seen in _dispatchItem (called synchronously by acquire or release), so no handler is attached
@@ -32,11 +35,18 @@ type Task = object;
 
 
 export function installAsyncMutexHooks(ctx: AgentContext): void {
-  const found = loadBuilds();
-  if (!found) return;
-  const exportsList = found.builds;
+  const dir = findPackage();
+  if (dir === undefined) return;
+  const patch = patcher(ctx, dir);
+  const esm = loadEsmBuild(dir);
+  if (esm !== undefined) patch(esm);
+  watchRequire(patch);
+}
+
+/** Patches the exports of one build (once per build: a second call with it does nothing). */
+function patcher(ctx: AgentContext, dir: string): (exp: unknown) => void {
   // frames inside the package (either build) are the library's, not the user's call site
-  const PKG_DIR = [found.dir + path.sep, pathToFileURL(found.dir).href + '/'];
+  const PKG_DIR = [dir + path.sep, pathToFileURL(dir).href + '/'];
 
   const semNames = new WeakMap<object, string>();
   let counter = 0;
@@ -91,11 +101,12 @@ export function installAsyncMutexHooks(ctx: AgentContext): void {
     return wrapper;
   };
 
-  for (const exp of exportsList) {
+  return (exp: unknown) => {
+    if (exp === null || typeof exp !== 'object') return;
     const Sem = (exp as { Semaphore?: { prototype?: SemProto } }).Semaphore;
     const Mut = (exp as { Mutex?: { prototype?: SemProto } }).Mutex;
     const sp = Sem?.prototype;
-    if (!sp || sp.__ctraceLocks || typeof sp.acquire !== 'function' || typeof sp.release !== 'function') continue;
+    if (!sp || sp.__ctraceLocks || typeof sp.acquire !== 'function' || typeof sp.release !== 'function') return;
     Object.defineProperty(sp, '__ctraceLocks', { value: true });
     const origAcquire = sp.acquire;
     const origRelease = sp.release;
@@ -170,38 +181,66 @@ export function installAsyncMutexHooks(ctx: AgentContext): void {
         Object.defineProperty(proto, m, { ...own, value: wrapped });
       }
     }
-  }
+  };
 }
 
-/** The package's CJS and ESM builds, as the program would get them; undefined when not installed. */
-function loadBuilds(): { dir: string; builds: unknown[] } | undefined {
+/** The package's real directory, found as Node would from the program's directory or the cwd. */
+function findPackage(): string | undefined {
   const bases = new Set<string>();
   if (process.argv[1]) bases.add(path.dirname(path.resolve(process.argv[1])));
   bases.add(process.cwd());
-  let pkgJson: string | undefined;
-  for (const b of bases) {
-    try {
-      pkgJson = module.createRequire(path.join(b, 'noop.js')).resolve('async-mutex/package.json');
-      break;
-    } catch {
-      // not resolvable from here
+  for (let dir of bases) {
+    for (;;) {
+      const candidate = path.join(dir, 'node_modules', 'async-mutex');
+      if (fs.existsSync(path.join(candidate, 'package.json'))) {
+        try {
+          return fs.realpathSync(candidate);
+        } catch {
+          return undefined;
+        }
+      }
+      const up = path.dirname(dir);
+      if (up === dir) break;
+      dir = up;
     }
   }
-  if (!pkgJson) return undefined;
-  const out: unknown[] = [];
-  const req = module.createRequire(pkgJson);
+  return undefined;
+}
+
+/** The ESM build as `import 'async-mutex'` will get it, where require(esm) exists. */
+function loadEsmBuild(dir: string): unknown {
+  const features = process.features as { require_module?: boolean };
+  if (!features.require_module) return undefined; // ESM importers are not traced there
   try {
-    out.push(req(path.dirname(pkgJson)));
-  } catch {
-    // not loadable as CJS
-  }
-  try {
-    const pkg = JSON.parse(fs.readFileSync(pkgJson, 'utf8')) as { exports?: { '.'?: { import?: string } } };
+    const pkg = JSON.parse(fs.readFileSync(path.join(dir, 'package.json'), 'utf8')) as { exports?: { '.'?: { import?: string } } };
     const esm = pkg.exports?.['.']?.import;
-    const features = process.features as { require_module?: boolean };
-    if (typeof esm === 'string' && features.require_module) out.push(req(path.join(path.dirname(pkgJson), esm)));
+    if (typeof esm !== 'string') return undefined;
+    return module.createRequire(path.join(dir, 'package.json'))(path.join(dir, esm));
   } catch {
-    // no ESM build, or require(esm) unavailable: ESM importers are not traced
+    return undefined; // no ESM build, or it does not load this way
   }
-  return { dir: fs.realpathSync(path.dirname(pkgJson)), builds: out };
+}
+
+/** Patches the CJS build when the program requires the package (by name or a path inside it). */
+function watchRequire(patch: (exp: unknown) => void): void {
+  const M = module as unknown as { _load?: Function };
+  const orig = M._load;
+  if (typeof orig !== 'function') return;
+  let done = false;
+  const _load = function (this: unknown, request: unknown): unknown {
+    const exp = Reflect.apply(orig, this, arguments);
+    if (!done && typeof request === 'string' && request.startsWith('async-mutex')) {
+      try {
+        if (request === 'async-mutex' || request.startsWith('async-mutex/')) {
+          patch(exp);
+          done = (exp as { Semaphore?: { prototype?: SemProto } } | null)?.Semaphore?.prototype?.__ctraceLocks === true;
+        }
+      } catch {
+        // never throw into the program
+      }
+    }
+    return exp;
+  };
+  Object.defineProperty(_load, 'name', { value: orig.name });
+  M._load = _load;
 }
