@@ -25,19 +25,43 @@ export const enum ChunkType {
 }
 
 // ---------------------------------------------------------------- CRC32 (IEEE)
-const CRC_TABLE = (() => {
-  const t = new Int32Array(256);
+// Slicing-by-8: eight 256-entry tables (T[k][n] = CRC of byte n followed by k zero bytes) let the
+// loop fold 8 bytes per step. The agent computes this for every chunk it writes, on the program's
+// threads: about 4x faster than a byte at a time, same result.
+const CRC_TABLES = (() => {
+  const t = new Int32Array(8 * 256);
   for (let n = 0; n < 256; n++) {
     let c = n;
     for (let k = 0; k < 8; k++) c = c & 1 ? 0xedb88320 ^ (c >>> 1) : c >>> 1;
     t[n] = c;
   }
+  for (let n = 0; n < 256; n++) {
+    let c = t[n];
+    for (let k = 1; k < 8; k++) {
+      c = t[c & 0xff] ^ (c >>> 8);
+      t[k * 256 + n] = c;
+    }
+  }
   return t;
 })();
 
 export function crc32(bytes: Uint8Array, start = 0, end = bytes.length): number {
+  const T = CRC_TABLES;
   let c = -1;
-  for (let i = start; i < end; i++) c = CRC_TABLE[(c ^ bytes[i]) & 0xff] ^ (c >>> 8);
+  let i = start;
+  for (const last = end - 8; i <= last; i += 8) {
+    const a = c ^ (bytes[i] | (bytes[i + 1] << 8) | (bytes[i + 2] << 16) | (bytes[i + 3] << 24));
+    c =
+      T[1792 + (a & 0xff)] ^
+      T[1536 + ((a >>> 8) & 0xff)] ^
+      T[1280 + ((a >>> 16) & 0xff)] ^
+      T[1024 + (a >>> 24)] ^
+      T[768 + bytes[i + 4]] ^
+      T[512 + bytes[i + 5]] ^
+      T[256 + bytes[i + 6]] ^
+      T[bytes[i + 7]];
+  }
+  for (; i < end; i++) c = T[(c ^ bytes[i]) & 0xff] ^ (c >>> 8);
   return (c ^ -1) >>> 0;
 }
 
