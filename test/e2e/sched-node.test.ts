@@ -18,10 +18,10 @@ import { nodeBinary } from '../support/node-versions';
 const FIXTURE = path.join(ROOT, 'test', 'fixtures', 'sched', 'node-mode.js');
 const BUSY_MS = 600;
 
-async function recordNodeMode(node: string, flags = ['--sched', 'node']) {
+async function recordNodeMode(node: string, flags = ['--sched', 'node'], program = [FIXTURE, String(BUSY_MS)]) {
   const dir = tmpDir('sched-node-');
   const output = path.join(dir, 'n.ctrace');
-  const run = spawnSync(NODE, [CLI, 'record', '-o', output, ...flags, '--', node, FIXTURE, String(BUSY_MS)], { cwd: ROOT, encoding: 'utf8', timeout: 60_000 });
+  const run = spawnSync(NODE, [CLI, 'record', '-o', output, ...flags, '--', node, ...program], { cwd: ROOT, encoding: 'utf8', timeout: 60_000 });
   const json = spawnSync(NODE, [CLI, 'summary', output, '--json'], { encoding: 'utf8', timeout: 60_000 });
   const trace = await readTrace(output);
   fs.rmSync(dir, { recursive: true, force: true });
@@ -30,7 +30,7 @@ async function recordNodeMode(node: string, flags = ['--sched', 'node']) {
 
 const skip = !built() ? 'run npm run build first' : false;
 
-for (const major of [20, 22]) {
+for (const major of [20, 22, 24]) {
   test(`Node ${major}, --sched node: busy worker's event loop busy, sleeping main idle; process CPU, switches, RSS`, { skip }, async () => {
     const { run, summary, trace } = await recordNodeMode(nodeBinary(major));
     // nothing fails, and the program is the program
@@ -77,6 +77,19 @@ for (const major of [20, 22]) {
     assert.ok(Math.max(...cores.values) > 0.4, `busy cores ${cores.values.map((v) => v.toFixed(2)).join(' ')}`);
   });
 }
+
+test('--sched node: a busy child process shows its CPU on its own pid, the sleeping parent little', { skip }, async () => {
+  const { run, summary } = await recordNodeMode(NODE, ['--sched', 'node'], [path.join(ROOT, 'test', 'fixtures', 'sched', 'busy-child.js')]);
+  assert.equal(run.status, 0, run.stderr);
+  const childPid = Number(/CHILD (\d+)/.exec(run.stdout)?.[1]);
+  const child = summary.processes.find((p) => p.pid === childPid);
+  const parent = summary.processes.find((p) => p.pid !== childPid);
+  assert.ok(child && parent, JSON.stringify(summary.processes));
+  // the child burns 600 ms of CPU time (measured by itself, so load only stretches it)
+  assert.ok(child.cpuMs! >= 550, `child cpuMs ${child.cpuMs}`);
+  assert.ok(parent.cpuMs! < child.cpuMs! / 3, `parent cpuMs ${parent.cpuMs}`);
+  assert.ok(child.peakRssBytes! > 10e6 && parent.peakRssBytes! > 10e6);
+});
 
 test('counts mode: the agent samples nothing of its own (no ThreadUsage / ProcessUsage)', { skip: !built() ? 'run npm run build first' : process.platform !== 'linux' ? 'Linux only' : false }, async () => {
   const { run, summary, trace } = await recordNodeMode(NODE, ['--sched', 'counts']);
