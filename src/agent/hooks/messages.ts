@@ -21,7 +21,7 @@ import { EventKind, ChannelKind } from '../../protocol/events';
 import type { ThreadStream } from '../stream';
 import { siteOnly } from '../callsite';
 import { SizeEstimator, transferredBytes } from '../size';
-import { fields4, fields7 } from '../fast-fields';
+import { FIELDS, record } from '../fast-fields';
 
 export const INFO = Symbol('ctrace.channel');
 const K = '\u0000ctrace';
@@ -94,8 +94,15 @@ export class MessageHooks {
       const size = this.size;
       const bytes = size.estimate(value);
       const moved = transfer === undefined ? 0 : transferredBytes(transfer);
-      enc.begin(EventKind.MessageSend, ts);
-      fields7(enc, info.kind, chId, ++info.sendSeq, bytes, moved, size.shared, info.siteId);
+      const F = FIELDS;
+      F[0] = info.kind;
+      F[1] = chId;
+      F[2] = ++info.sendSeq;
+      F[3] = bytes;
+      F[4] = moved;
+      F[5] = size.shared;
+      F[6] = info.siteId;
+      record(enc, EventKind.MessageSend, ts, 7);
       ctx.recorded();
     } catch {
       // never throw into the program
@@ -110,8 +117,12 @@ export class MessageHooks {
       const bytes = this.size.estimate(value);
       const enc = ctx.enc;
       const id = channelId !== 0 ? channelId : channel === undefined ? 0 : enc.intern(channel);
-      enc.begin(EventKind.MessageReceive, ts);
-      fields4(enc, kind, id, seq, bytes);
+      const F = FIELDS;
+      F[0] = kind;
+      F[1] = id;
+      F[2] = seq;
+      F[3] = bytes;
+      record(enc, EventKind.MessageReceive, ts, 4);
       ctx.recorded();
     } catch {
       // never throw into the program
