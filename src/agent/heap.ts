@@ -5,7 +5,7 @@
 // from outside the program) the same tick also records Node's CPU and event-loop figures (usage.ts)
 // and the main thread's sample carries the process's RSS.
 
-import v8 from 'node:v8';
+import v8 = require('node:v8');
 import { EventKind } from '../protocol/events';
 import type { ThreadStream } from './stream';
 import { usageWanted } from './env';

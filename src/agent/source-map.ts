@@ -5,7 +5,7 @@
 // sites are not mapped again. Maps are looked up once per file and results cached per location; when
 // source maps are off (the usual case) the only cost is reading process.sourceMapsEnabled.
 
-import nodeModule from 'node:module';
+import nodeModule = require('node:module');
 import { fileURLToPath } from 'node:url';
 
 interface Origin {

@@ -3,9 +3,9 @@
 // install in this order: the stream (so every later record has a place to go), messages, spawns,
 // workers, the lifecycle (last, so its exit wrapper sees everything), then the lock hooks of issue 5.
 
-import fs from 'node:fs';
+import fs = require('node:fs');
 import { syncBuiltinESMExports } from 'node:module';
-import wt from 'node:worker_threads';
+import wt = require('node:worker_threads');
 import { readEnv } from './env';
 import { makeClock } from './clock';
 import { ThreadStream } from './stream';

@@ -4,8 +4,8 @@
 // when the buffer passes FLUSH_BYTES, when a record comes FLUSH_NS after the last flush, on an
 // unref'd timer armed while records are pending, before blocking calls (ctx.flush) and at exit.
 
-import fs from 'node:fs';
-import path from 'node:path';
+import fs = require('node:fs');
+import path = require('node:path');
 import { StreamEncoder } from '../protocol/wire';
 import type { AgentContext, CallSite } from './context';
 import { callSite } from './callsite';

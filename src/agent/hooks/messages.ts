@@ -14,7 +14,7 @@
 // so the wrapper only acts on ports that carry our INFO (parentPort, MessageChannel ports, ports that
 // arrived with an identity).
 
-import wt from 'node:worker_threads';
+import wt = require('node:worker_threads');
 import { types } from 'node:util';
 import type { ChildProcess } from 'node:child_process';
 import { EventKind, ChannelKind } from '../../protocol/events';

@@ -4,10 +4,10 @@
 // exec, execFile and cluster.fork; the sync variants bypass it and are wrapped one by one. The
 // exported async functions are wrapped only to learn which API the user called.
 
-import cp from 'node:child_process';
-import fs from 'node:fs';
-import path from 'node:path';
-import util from 'node:util';
+import cp = require('node:child_process');
+import fs = require('node:fs');
+import path = require('node:path');
+import util = require('node:util');
 import { EventKind, CrashKind } from '../../protocol/events';
 import type { ThreadStream } from '../stream';
 import { CARRIED_VARS, withPreload, type AgentEnv } from '../env';

@@ -4,9 +4,9 @@
 // `Worker` is replaced by a subclass before any user code runs, so `import { Worker }` gets it too.
 // We override emit rather than adding listeners: an 'error' listener would make the error handled.
 
-import fs from 'node:fs';
-import path from 'node:path';
-import wt from 'node:worker_threads';
+import fs = require('node:fs');
+import path = require('node:path');
+import wt = require('node:worker_threads');
 import { EventKind, CrashKind } from '../../protocol/events';
 import type { ThreadStream } from '../stream';
 import { CARRIED_VARS, withPreload, type AgentEnv } from '../env';

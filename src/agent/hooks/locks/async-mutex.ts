@@ -16,9 +16,9 @@
 // The user's call site is taken at the outermost public entry (Mutex/Semaphore acquire or
 // runExclusive), not inside the library.
 
-import fs from 'node:fs';
-import module from 'node:module';
-import path from 'node:path';
+import fs = require('node:fs');
+import module = require('node:module');
+import path = require('node:path');
 import { pathToFileURL } from 'node:url';
 import { EventKind, LockKind } from '../../../protocol/events';
 import type { AgentContext, CallSite } from '../../context';

@@ -4,8 +4,8 @@
 // copied; the default env (a copy of process.env taken by the constructor) gets the variable for
 // the duration of the constructor call only.
 
-import module from 'node:module';
-import wt from 'node:worker_threads';
+import module = require('node:module');
+import wt = require('node:worker_threads');
 import { NAMES_ENV, adoptNames, isShareEnv, namesForWorker } from './sab-names';
 
 type WorkerOptions = { workerData?: unknown; env?: unknown } & Record<string, unknown>;
