@@ -593,11 +593,18 @@ function hover(e: PointerEvent): void {
       text += `\n${f.name ?? f.code ?? 'Error'}: ${f.message ?? ''}`;
     }
   } else if (h.row && (h.row.type === 'cpu' || h.row.type === 'thread') && h.row.track?.hasSched) {
-    const s = h.row.track.cpuSeries;
+    const tr = h.row.track;
+    const s = tr.cpuSeries;
     const t = vp.t(e.offsetX);
     const dt = vp.nsPerPx * 4;
     const pct = ((s.runAt(t + dt) - s.runAt(t - dt)) / (2 * dt)) * 100;
-    text = `${h.row.label}: CPU ${Math.max(0, pct).toFixed(0)}% at ${fmtDur(t - model.origin)}`;
+    text = `${h.row.label}: ${tr.cpuWhat} ${Math.max(0, pct).toFixed(0)}% at ${fmtDur(t - model.origin)}`;
+    if (tr.fromNode) text += `\n${tr.cpuIsCpu ? "this thread's CPU time" : "the share of time this thread's event loop was busy (this Node has no per-thread CPU time)"}, as Node reported it from inside the program (node mode)`;
+  } else if (h.row && h.row.type === 'cores') {
+    const t = vp.t(e.offsetX);
+    const dt = vp.nsPerPx * 4;
+    text = `${h.row.label}: ${model.busyCoresIn(t - dt, t + dt).toFixed(2)} at ${fmtDur(t - model.origin)}`;
+    if (model.coresFromNode) text += "\neach process's CPU time (user + system) as Node reported it from inside the program (node mode)";
   } else if (h.row) text = h.row.label;
   if (!text) {
     tooltip.hidden = true;

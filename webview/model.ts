@@ -3,6 +3,9 @@
 // stay in the trace bytes and are decoded again on demand (details pane, search) from the chunk that
 // holds it. Scheduling and memory samples go straight into per-track cumulative series, which is what
 // lets a frame compute CPU and switch counts per pixel by subtraction instead of visiting samples.
+// In schedMode 'node' those series come from the agent's own ThreadUsage / ProcessUsage records
+// (Node's figures from inside the program): per thread CPU where Node measured it, else event-loop
+// busy time; per process CPU and switch counts. No thread states exist there, so none are drawn.
 // Links (spawn -> child, send -> receipt, wake-ups) and spans (waits, holds) are resolved while
 // decoding. Works for a whole file (load) and for a live file arriving in pieces (append).
 import { EventKind, SCHEMA, ThreadState } from '../src/protocol/events';
@@ -25,8 +28,10 @@ export const enum FlowType {
 export const FLOW_NAMES = ['spawn', 'worker start', 'message', 'wake-up'];
 
 /** Records that become series points, not stored events. */
+const SAMPLE_KIND = new Uint8Array(256);
+for (const k of [EventKind.SchedSample, EventKind.SchedSwitch, EventKind.MemorySample, EventKind.ThreadName, EventKind.ThreadUsage, EventKind.ProcessUsage]) SAMPLE_KIND[k] = 1;
 function isSample(kind: number): boolean {
-  return kind === EventKind.SchedSample || kind === EventKind.SchedSwitch || kind === EventKind.MemorySample || kind === EventKind.ThreadName;
+  return SAMPLE_KIND[kind] === 1;
 }
 
 const fi = (kind: number, name: string): number => SCHEMA[kind].findIndex((f) => f[0] === name);
@@ -89,7 +94,27 @@ const F = {
   tnTid: fi(EventKind.ThreadName, 'tid'),
   tnName: fi(EventKind.ThreadName, 'name'),
   tnThreadId: fi(EventKind.ThreadName, 'threadId'),
+  tuActive: fi(EventKind.ThreadUsage, 'eluActiveNs'),
+  tuCpu: fi(EventKind.ThreadUsage, 'cpu'),
+  tuUser: fi(EventKind.ThreadUsage, 'userNs'),
+  tuSystem: fi(EventKind.ThreadUsage, 'systemNs'),
+  puPid: fi(EventKind.ProcessUsage, 'pid'),
+  puUser: fi(EventKind.ProcessUsage, 'userNs'),
+  puSystem: fi(EventKind.ProcessUsage, 'systemNs'),
+  puVol: fi(EventKind.ProcessUsage, 'voluntary'),
+  puInv: fi(EventKind.ProcessUsage, 'involuntary'),
 };
+
+/**
+ * Adds a node-mode point to a cumulative series. Node's figures count from the thread's (process's)
+ * start, and a busy thread writes its first record only at exit (its timer cannot fire while it
+ * computes), so a zero is put at the first event seen from it: without it the busy part would have
+ * no interval to be drawn over.
+ */
+function pushUsage(s: Series, start: number, t: number, run: number, vol: number, inv: number): void {
+  if (s.n === 0 && start < t) s.push(start, ThreadState.Unknown, 0, 0, 0);
+  s.push(t, ThreadState.Unknown, run, vol, inv);
+}
 
 /** A thread's scheduling over time as cumulative counters: any interval's CPU or switch count is a subtraction. */
 export class Series {
@@ -155,6 +180,13 @@ export class Track {
   samples = new Series();
   /** from SchedSwitch (perf switch records): exact states */
   switches = new Series();
+  /**
+   * From ThreadUsage (schedMode 'node', the agent's own figures): this thread's CPU where Node
+   * measured it (usageIsCpu), else its event loop's busy time. State Unknown, switch counts 0: Node
+   * has neither per thread, so nothing reads them from here.
+   */
+  usage = new Series();
+  usageIsCpu = false;
   private swRun = 0;
   private swVol = 0;
   private swInv = 0;
@@ -217,10 +249,27 @@ export class Track {
     return this.switches.n ? this.switches : this.samples;
   }
   get cpuSeries(): Series {
-    return this.samples.n ? this.samples : this.switches;
+    return this.samples.n ? this.samples : this.switches.n ? this.switches : this.usage;
   }
+  /** Any CPU-like series to draw (in node mode possibly event-loop time, see cpuWhat). */
   get hasSched(): boolean {
+    return this.samples.n > 0 || this.switches.n > 0 || this.usage.n > 0;
+  }
+  /** States and switch counts were recorded from outside the program (/proc or perf), not node mode. */
+  get hasOsSched(): boolean {
     return this.samples.n > 0 || this.switches.n > 0;
+  }
+  /** The CPU row's figures come from Node inside the program (schedMode 'node'). */
+  get fromNode(): boolean {
+    return !this.hasOsSched && this.usage.n > 0;
+  }
+  /** Whether cpuSeries is CPU time: false when Node could only say how busy the event loop was. */
+  get cpuIsCpu(): boolean {
+    return this.hasOsSched || this.usageIsCpu;
+  }
+  /** What cpuSeries measures, for labels: 'CPU' or 'event loop busy'. */
+  get cpuWhat(): string {
+    return this.cpuIsCpu ? 'CPU' : 'event loop busy';
   }
   label(): string {
     const who = this.kind === 'worker' ? `threadId ${this.threadId}, tid ${this.tid}` : this.kind === 'recorder' ? 'collector' : `tid ${this.tid}`;
@@ -242,6 +291,8 @@ export class Proc {
   memRss = f64(16);
   memHeap = f64(16);
   peakRss = 0;
+  /** From ProcessUsage (schedMode 'node'): the whole process's CPU (user + system) and switch counts. */
+  usage = new Series();
   constructor(readonly pid: number, readonly index: number) {}
   label(): string {
     if (this.pid === 0) return 'recorder';
@@ -415,10 +466,12 @@ export class TraceModel {
         t.ev.trim();
         t.samples.trim();
         t.switches.trim();
+        t.usage.trim();
         t.spanEnd.trim();
         t.spanType.trim();
         t.spanEv.trim();
       }
+      for (const p of this.procs.values()) p.usage.trim();
       this.pendSend.clear();
       this.pendRecv.clear();
     }
@@ -524,11 +577,8 @@ export class TraceModel {
     this.flowType.push(type);
   }
 
-  private readonly sink = (kind: number, ts: number, pid: number, tid: number, threadId: number, v: number[], s: readonly string[]): void => {
-    if (isSample(kind)) {
-      this.sample(kind, ts, v, s);
-      return;
-    }
+  /** The track of the stream that wrote a record (consecutive records mostly share one). */
+  private streamTrack(pid: number, tid: number, threadId: number): Track {
     let tr = this.lastTrack;
     if (!tr || pid !== this.lastPid || tid !== this.lastTid || threadId !== this.lastThreadId) {
       tr = this.trackFor(pid, tid, threadId);
@@ -537,6 +587,15 @@ export class TraceModel {
       this.lastTid = tid;
       this.lastThreadId = threadId;
     }
+    return tr;
+  }
+
+  private readonly sink = (kind: number, ts: number, pid: number, tid: number, threadId: number, v: number[], s: readonly string[]): void => {
+    if (isSample(kind)) {
+      this.sample(kind, ts, pid, tid, threadId, v, s);
+      return;
+    }
+    const tr = this.streamTrack(pid, tid, threadId);
     const i = this.ts.n;
     this.ts.push(ts);
     this.kind.push(kind);
@@ -672,7 +731,7 @@ export class TraceModel {
     }
   };
 
-  private sample(kind: number, ts: number, v: number[], s: readonly string[]): void {
+  private sample(kind: number, ts: number, pid: number, tid: number, threadId: number, v: number[], s: readonly string[]): void {
     if (kind === EventKind.MemorySample) {
       const p = this.proc(v[F.mmPid]);
       if (v[F.mmTid] <= 0) {
@@ -694,6 +753,23 @@ export class TraceModel {
     }
     if (ts < this.minTs) this.minTs = ts;
     if (ts > this.maxTs) this.maxTs = ts;
+    if (kind === EventKind.ThreadUsage) {
+      // written in the thread's own stream: the stream's track is the thread's (its pid/threadId fields say the same)
+      const t = this.streamTrack(pid, tid, threadId);
+      const isCpu = v[F.tuCpu] === 1;
+      if (!t.usage.n) {
+        t.usageIsCpu = isCpu;
+        this.layoutVersion++;
+      } else if (isCpu !== t.usageIsCpu) return; // one measure per series (Node's cannot change within a thread)
+      pushUsage(t.usage, t.startTs, ts, isCpu ? v[F.tuUser] + v[F.tuSystem] : v[F.tuActive], 0, 0);
+      return;
+    }
+    if (kind === EventKind.ProcessUsage) {
+      const p = this.proc(v[F.puPid]);
+      if (!p.usage.n) this.layoutVersion++;
+      pushUsage(p.usage, p.startTs, ts, v[F.puUser] + v[F.puSystem], v[F.puVol], v[F.puInv]);
+      return;
+    }
     if (kind === EventKind.SchedSample) {
       const t = this.trackFor(v[F.ssPid], v[F.ssTid], -1);
       if (!t.hasSched) this.layoutVersion++;
@@ -706,6 +782,36 @@ export class TraceModel {
     const t = this.trackFor(v[F.swPid], v[F.swTid], -1);
     if (!t.hasSched) this.layoutVersion++;
     t.addSwitch(ts, v[F.swDir] === 1, v[F.swPre] === 1);
+  }
+
+  /**
+   * The cumulative CPU series whose sum is the busy cores: each thread's where the OS side recorded
+   * threads (/proc, perf), else (schedMode 'node') each process's own CPU from Node. A thread's
+   * node-mode figure never counts: event-loop time is not CPU, and thread CPU is in its process's.
+   */
+  coreSeries(): Series[] {
+    const out: Series[] = [];
+    for (const p of this.procs.values()) {
+      let os = false;
+      for (const t of p.tracks)
+        if (t.hasOsSched) {
+          out.push(t.cpuSeries);
+          os = true;
+        }
+      if (!os && p.usage.n) out.push(p.usage);
+    }
+    return out;
+  }
+  /** True when busy cores come from Node's per-process figures (schedMode 'node') alone. */
+  get coresFromNode(): boolean {
+    return !this.tracks.some((t) => t.hasOsSched) && [...this.procs.values()].some((p) => p.usage.n > 0);
+  }
+  /** Busy cores averaged over [a, b]. */
+  busyCoresIn(a: number, b: number): number {
+    if (b <= a) return 0;
+    let sum = 0;
+    for (const s of this.coreSeries()) sum += Math.max(0, s.runAt(b) - s.runAt(a));
+    return sum / (b - a);
   }
 
   /** The trace-wide id of string `id` of a stream's table (cached per table). */
@@ -870,7 +976,8 @@ export class TraceModel {
   memoryBytes(): number {
     let n = this.ts.bytes + this.kind.bytes + this.track.bytes + this.flowFrom.bytes + this.flowTo.bytes + this.flowType.bytes;
     for (const s of this.segs) n += s.byteLength;
-    for (const t of this.tracks) n += t.ev.bytes + t.spanEnd.bytes + t.spanType.bytes + t.spanEv.bytes + (t.samples.ts.bytes + t.switches.ts.bytes) * 3.5;
+    for (const t of this.tracks) n += t.ev.bytes + t.spanEnd.bytes + t.spanType.bytes + t.spanEv.bytes + (t.samples.ts.bytes + t.switches.ts.bytes + t.usage.ts.bytes) * 3.5;
+    for (const p of this.procs.values()) n += p.usage.ts.bytes * 3.5;
     return n;
   }
 }

@@ -1,5 +1,6 @@
 // The range pane (shift-drag on the timeline): the range's duration and what happened in it on the
-// shown threads: events by kind, time spent waiting for and holding locks, CPU per thread.
+// shown threads: events by kind, time spent waiting for and holding locks, CPU per thread (in node
+// mode without per-thread CPU, the event loop's busy time, named so).
 import { KIND_NAMES } from '../src/protocol/events';
 import { fmtDur } from './format';
 import { SpanType, TraceModel } from './model';
@@ -55,14 +56,14 @@ export function renderRange(pane: HTMLElement, model: TraceModel, rows: Row[], r
       else wait += e - s;
     }
     const s = tr.cpuSeries;
-    if (s.n) cpu.push([`${tr.name || 'thread'} (tid ${tr.tid})`, s.runAt(b) - s.runAt(a)]);
+    if (s.n) cpu.push([`${tr.cpuWhat} ${tr.name || 'thread'} (tid ${tr.tid})`, s.runAt(b) - s.runAt(a)]);
   }
   row('events', events.toLocaleString('en'));
   for (const [k, n] of [...counts].sort((x, y) => y[1] - x[1]).slice(0, 8)) row(KIND_NAMES[k] ?? String(k), n.toLocaleString('en'));
   if (wait) row('time waiting for locks', fmtDur(wait));
   if (hold) row('time holding locks', fmtDur(hold));
   cpu.sort((x, y) => y[1] - x[1]);
-  for (const [name, ns] of cpu.slice(0, 6)) row(`CPU ${name}`, `${fmtDur(ns)} (${((ns / (b - a)) * 100).toFixed(0)}%)`);
+  for (const [name, ns] of cpu.slice(0, 6)) row(name, `${fmtDur(ns)} (${((ns / (b - a)) * 100).toFixed(0)}%)`);
   const button = document.createElement('button');
   button.className = 'ct-link';
   button.textContent = 'Clear range (Esc)';

@@ -192,7 +192,7 @@ export class Renderer {
       if (r.type === 'thread' && r.track) this.thread(g, d, r.track, y, r.h, w, sig[r.track.index]);
       else if (r.type === 'proc' && r.proc) this.procBar(g, d, r, y, w);
       else if (r.type === 'cpu' && r.track) this.cpu(g, d, r.track.cpuSeries, y, r.h, w, 1, d.pal.cpu);
-      else if (r.type === 'csw' && r.track) this.switches(g, d, r.track.stateSeries, y, r.h, w);
+      else if (r.type === 'csw' && (r.track || r.proc)) this.switches(g, d, r.track ? r.track.stateSeries : r.proc!.usage, y, r.h, w);
       else if (r.type === 'mem' && r.proc) this.memory(g, d, r, y, w);
       else if (r.type === 'cores') this.cores(g, d, y, r.h, w);
       g.restore();
@@ -240,7 +240,8 @@ export class Renderer {
       g.globalAlpha = 0.25;
       this.cpu(g, d, tr.cpuSeries, y + 5, h - 8, w, 1, pal.cpu, true);
       g.globalAlpha = 1;
-      if (!this.lodNow) this.states(g, d, tr.stateSeries, y, w);
+      // node mode has no states: the strip stays empty rather than showing unrecorded ones
+      if (!this.lodNow && tr.hasOsSched) this.states(g, d, tr.stateSeries, y, w);
     }
     const lod = this.lodNow;
     if (lod) {
@@ -582,9 +583,7 @@ export class Renderer {
     const step = 3;
     const dt = vp.nsPerPx * step;
     const buckets = new Float64Array(Math.ceil(w / step) + 1);
-    for (const t of model.tracks) {
-      const s = t.cpuSeries;
-      if (!s.n) continue;
+    for (const s of model.coreSeries()) {
       let prev = s.runAt(vp.start);
       for (let b = 0; b < buckets.length; b++) {
         const cur = s.runAt(vp.t((b + 1) * step), s.hint);
@@ -604,7 +603,7 @@ export class Renderer {
     g.lineTo(buckets.length * step, y + h);
     g.closePath();
     g.fill();
-    this.caption(g, d, `${cap.toFixed(0)} cores`, y);
+    this.caption(g, d, `${cap.toFixed(0)} cores${model.coresFromNode ? ' (process CPU from Node)' : ''}`, y);
   }
 
   private procBar(g: CanvasRenderingContext2D, d: DrawInput, r: Row, y: number, w: number): void {

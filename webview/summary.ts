@@ -9,6 +9,13 @@ Chart.register(BarController, BarElement, CategoryScale, LinearScale, Tooltip);
 
 let chart: Chart | undefined;
 
+const SCHED_MODES: Record<string, string> = {
+  switches: 'every context switch (perf)',
+  counts: 'sampled counts and states (/proc)',
+  node: "Node's own figures from inside the program (node mode): no thread states or per-thread switches",
+  off: 'not recorded',
+};
+
 export function renderSummary(root: HTMLDetailsElement, model: TraceModel): void {
   root.replaceChildren();
   const s = document.createElement('summary');
@@ -31,9 +38,16 @@ export function renderSummary(root: HTMLDetailsElement, model: TraceModel): void
   row('crashes', String(c[EventKind.Crash]));
   const peak = Math.max(0, ...[...model.procs.values()].map((p) => p.peakRss));
   if (peak) row('peak RSS', fmtBytes(peak));
+  const mode = model.meta.schedMode;
+  if (typeof mode === 'string') {
+    row('scheduling', SCHED_MODES[mode] ?? mode);
+    const note = model.meta.schedNote;
+    if (typeof note === 'string' && note) (dl.lastElementChild as HTMLElement).title = note;
+  }
   root.append(dl);
+  // event-loop busy time (node mode without per-thread CPU) is not CPU: it stays out of this chart
   const cpu = model.tracks
-    .filter((t) => t.cpuSeries.n)
+    .filter((t) => t.cpuSeries.n && t.cpuIsCpu)
     .map((t) => ({ label: `${t.name || 'thread'} ${t.tid}`, ms: t.cpuSeries.run.a[t.cpuSeries.n - 1] / 1e6 }))
     .sort((a, b) => b.ms - a.ms)
     .slice(0, 16);

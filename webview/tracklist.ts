@@ -1,7 +1,8 @@
 // The accessible track list: a <ul role="tree"> of process groups (nested by parentage) holding one
 // item per thread and per counter. It is the canvas's row index too: every visible label row has the
 // height of its canvas row and the same order, so screen readers, tests and the renderer agree on
-// what each row is.
+// what each row is. Counter rows say where their figures come from: in schedMode 'node' Node's own
+// (a thread's CPU or only its event loop's busy time; switch counts per process, never per thread).
 import type { Proc, Track, TraceModel } from './model';
 
 export type RowType = 'cores' | 'proc' | 'mem' | 'thread' | 'cpu' | 'csw';
@@ -51,8 +52,11 @@ export class TrackList {
     this.ul.replaceChildren();
     this.height = 0;
     const m = this.model;
-    const anySched = m.tracks.some((t) => t.hasSched);
-    if (anySched) this.item(this.ul, { type: 'cores', key: 'cores', label: 'Busy cores', y: 0, h: 0 }, 1, false);
+    const anySched = m.tracks.some((t) => t.hasSched) || [...m.procs.values()].some((p) => p.usage.n > 0);
+    if (anySched) {
+      const label = m.coresFromNode ? 'Busy cores (process CPU, from Node: node mode)' : 'Busy cores';
+      this.item(this.ul, { type: 'cores', key: 'cores', label, short: 'Busy cores', y: 0, h: 0 }, 1, false);
+    }
     const procs = [...m.procs.values()].filter((p) => p.tracks.length);
     const byPid = new Map(procs.map((p) => [p.pid, p]));
     const roots = procs.filter((p) => !byPid.has(p.ppid) || p.ppid === p.pid).sort(order);
@@ -66,14 +70,21 @@ export class TrackList {
     const group = this.item(parent, { type: 'proc', key, label: p.label(), short: p.shortLabel(), y: 0, h: 0, proc: p }, level, true);
     if (!group) return;
     if (p.memTs.n) this.item(group, { type: 'mem', key: key + 'm', label: `memory (pid ${p.pid})`, y: 0, h: 0, proc: p }, level + 1, false);
+    // node mode: Node counts switches for the whole process only, so they get a process row, not thread rows
+    if (p.usage.n && !p.tracks.some((t) => t.hasOsSched)) {
+      const label = `context switches, pid ${p.pid}, whole process (voluntary / involuntary, from Node: node mode)`;
+      this.item(group, { type: 'csw', key: key + 's', label, short: `context switches (pid ${p.pid})`, y: 0, h: 0, proc: p }, level + 1, false);
+    }
     const rank = (t: Track) => (t.kind === 'main' ? 0 : t.kind === 'worker' ? 1 : t.kind === 'recorder' ? 3 : 2);
     const threads = [...p.tracks].sort((a, b) => rank(a) - rank(b) || a.threadId - b.threadId || a.tid - b.tid);
     for (const t of threads) {
       const tk = 't' + t.pid + ':' + t.tid + ':' + t.threadId;
       const g = this.item(group, { type: 'thread', key: tk, label: t.label(), y: 0, h: 0, proc: p, track: t }, level + 1, t.hasSched);
       if (g && t.hasSched) {
-        this.item(g, { type: 'cpu', key: tk + 'c', label: `CPU, ${t.name || 'thread'} ${t.tid}`, y: 0, h: 0, proc: p, track: t }, level + 2, false);
-        this.item(g, { type: 'csw', key: tk + 's', label: `context switches, ${t.name || 'thread'} ${t.tid} (voluntary / involuntary)`, y: 0, h: 0, proc: p, track: t }, level + 2, false);
+        const who = `${t.name || 'thread'} ${t.tid}`;
+        const cpu = t.fromNode ? `${t.cpuWhat}, ${who} (from Node: node mode)` : `CPU, ${who}`;
+        this.item(g, { type: 'cpu', key: tk + 'c', label: cpu, short: `${t.cpuWhat}, ${who}`, y: 0, h: 0, proc: p, track: t }, level + 2, false);
+        if (t.hasOsSched) this.item(g, { type: 'csw', key: tk + 's', label: `context switches, ${who} (voluntary / involuntary)`, y: 0, h: 0, proc: p, track: t }, level + 2, false);
       }
     }
     for (const c of all.filter((c) => c.ppid === p.pid && c !== p).sort(order)) this.proc(group, c, all, level + 1);
