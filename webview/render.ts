@@ -192,7 +192,8 @@ export class Renderer {
       if (r.type === 'thread' && r.track) this.thread(g, d, r.track, y, r.h, w, sig[r.track.index]);
       else if (r.type === 'proc' && r.proc) this.procBar(g, d, r, y, w);
       else if (r.type === 'cpu' && r.track) this.cpu(g, d, r.track.cpuSeries, y, r.h, w, 1, d.pal.cpu);
-      else if (r.type === 'csw' && (r.track || r.proc)) this.switches(g, d, r.track ? r.track.stateSeries : r.proc!.usage, y, r.h, w);
+      else if (r.type === 'csw' && r.track) this.switches(g, d, r.track.stateSeries, y, r.h, w);
+      else if (r.type === 'csw' && r.proc) this.switches(g, d, r.proc.usage, y, r.h, w, true);
       else if (r.type === 'mem' && r.proc) this.memory(g, d, r, y, w);
       else if (r.type === 'cores') this.cores(g, d, y, r.h, w);
       g.restore();
@@ -506,7 +507,12 @@ export class Renderer {
     if (!bare) this.caption(g, d, '100%', y);
   }
 
-  private switches(g: CanvasRenderingContext2D, d: DrawInput, s: Series, y: number, h: number, w: number): void {
+  /**
+   * Switch counts per 4-px bucket. `spread`: the counts are Node's per-process totals read every
+   * ~100 ms (node mode), so each interval's switches are spread evenly over it rather than piled
+   * into the bucket of the reading, which would show a rate ten times too high in one spike.
+   */
+  private switches(g: CanvasRenderingContext2D, d: DrawInput, s: Series, y: number, h: number, w: number, spread = false): void {
     const n = s.n;
     if (!n) return;
     const { vp, pal } = d;
@@ -514,7 +520,10 @@ export class Renderer {
     const ts = s.ts.a;
     const at = (t: number) => {
       const k = lowerBound(ts, t + 1, 0, n) - 1;
-      return k < 0 ? [0, 0] : [s.vol.a[k], s.inv.a[k]];
+      if (k < 0) return [0, 0];
+      if (!spread || k + 1 >= n || ts[k + 1] <= ts[k]) return [s.vol.a[k], s.inv.a[k]];
+      const f = (t - ts[k]) / (ts[k + 1] - ts[k]);
+      return [s.vol.a[k] + f * (s.vol.a[k + 1] - s.vol.a[k]), s.inv.a[k] + f * (s.inv.a[k + 1] - s.inv.a[k])];
     };
     const vals: number[] = [];
     let [pv, pi] = at(vp.start);
@@ -535,7 +544,7 @@ export class Renderer {
       g.fillStyle = pal.inv;
       g.fillRect(b * step, y + h - hv - hi, step - 1, hi);
     }
-    this.caption(g, d, `max ${max} per ${fmtShort(vp.nsPerPx * step)}`, y);
+    this.caption(g, d, spread ? `max ${max < 10 ? max.toFixed(1) : max.toFixed(0)} per ${fmtShort(vp.nsPerPx * step)} (whole process, from Node every ~100 ms)` : `max ${max} per ${fmtShort(vp.nsPerPx * step)}`, y);
   }
 
   private memory(g: CanvasRenderingContext2D, d: DrawInput, r: Row, y: number, w: number): void {
