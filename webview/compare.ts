@@ -6,6 +6,7 @@
 import { BarController, BarElement, CategoryScale, Chart, Legend, LinearScale, Title, Tooltip } from 'chart.js';
 import type { CompareRow, CompareUnit, Insights } from '../src/protocol/insights';
 import type { CompareMessage } from '../src/protocol/messages';
+import { formatFigure } from '../src/protocol/figures';
 
 Chart.register(BarController, BarElement, CategoryScale, LinearScale, Legend, Title, Tooltip);
 
@@ -35,27 +36,7 @@ function el<K extends keyof HTMLElementTagNameMap>(tag: K, text?: string, cls?: 
 const num = new Intl.NumberFormat('en-US', { maximumFractionDigits: 2 });
 
 export function formatValue(v: number | null, unit: CompareUnit): string {
-  if (v === null) return 'not recorded';
-  switch (unit) {
-    case 'ms':
-      return v >= 1000 ? `${num.format(v / 1000)} s` : v < 1 ? `${num.format(v * 1000)} µs` : `${num.format(v)} ms`;
-    case 'bytes': {
-      const units = ['B', 'KB', 'MB', 'GB'];
-      let x = v;
-      let u = 0;
-      while (x >= 1024 && u < units.length - 1) {
-        x /= 1024;
-        u++;
-      }
-      return `${num.format(x)} ${units[u]}`;
-    }
-    case 'per-s':
-      return `${num.format(v)} /s`;
-    case 'cores':
-      return num.format(v);
-    default:
-      return num.format(v);
-  }
+  return formatFigure(v, unit, 'not recorded');
 }
 
 export function formatRatio(r: number | null): string {

@@ -1,27 +1,9 @@
 // Insights and comparisons as plain text for the terminal (`ctrace compare`, `ctrace summary`).
 import type { CompareUnit, Comparison, Insights } from '../../protocol/insights';
+import { formatFigure } from '../../protocol/figures';
 
 export function formatValue(v: number | null, unit: CompareUnit): string {
-  if (v === null) return '-';
-  const n = (x: number) => (Number.isInteger(x) ? x.toLocaleString('en-US') : x.toLocaleString('en-US', { maximumFractionDigits: 2 }));
-  switch (unit) {
-    case 'ms':
-      return v >= 1000 ? `${n(v / 1000)} s` : v < 1 && v > 0 ? `${n(v * 1000)} µs` : `${n(v)} ms`;
-    case 'bytes': {
-      const units = ['B', 'KB', 'MB', 'GB'];
-      let x = v;
-      let u = 0;
-      while (x >= 1024 && u < units.length - 1) {
-        x /= 1024;
-        u++;
-      }
-      return `${n(Math.round(x * 10) / 10)} ${units[u]}`;
-    }
-    case 'per-s':
-      return `${n(v)} /s`;
-    default:
-      return n(v);
-  }
+  return formatFigure(v, unit);
 }
 
 export function formatRatio(r: number | null): string {
