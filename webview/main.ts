@@ -26,6 +26,8 @@ interface SavedState {
   hidden: string[];
   collapsed: string[];
   expanded: string[];
+  /** the host's token for this trace (its file), so a restored panel can show it again */
+  restore?: string;
 }
 
 const host = createHost();
@@ -105,6 +107,7 @@ let hasSource = host.inVsCode;
 let loaded = false;
 let firstFrame = false;
 let restored: SavedState | undefined = host.getState<SavedState>();
+let restoreToken: string | undefined;
 
 new MutationObserver(() => {
   pal = readPalette(app);
@@ -146,6 +149,8 @@ function handle(msg: HostToView): void {
       if (restored && restored.name === msg.name) applyState(restored);
       else vp.fit(model.minTs, model.maxTs);
       restored = undefined;
+      restoreToken = msg.restore;
+      saveState();
       reportProblems();
       host.post({ type: 'log', level: 'info', message: `decoded ${model.eventCount} events in ${(performance.now() - t0).toFixed(0)} ms` });
       changed(true);
@@ -248,6 +253,7 @@ function saveState(): void {
     hidden: [...listState.hidden],
     collapsed: [...listState.collapsed],
     expanded: [...listState.expanded],
+    restore: restoreToken,
   });
 }
 

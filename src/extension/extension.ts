@@ -55,6 +55,21 @@ export function activate(ctx: vscode.ExtensionContext): ExtensionApi {
       { webviewOptions: { enableFindWidget: false }, supportsMultipleEditorsPerDocument: true },
     ),
   );
+  // A live timeline panel is not a custom editor, so VS Code cannot reopen it after a window reload by
+  // itself: the view keeps its trace file's path in its saved state, and the panel comes back showing
+  // that file as saved (the recording itself ended with the old extension host).
+  ctx.subscriptions.push(
+    vscode.window.registerWebviewPanelSerializer('concurrencyTimeline.timeline', {
+      deserializeWebviewPanel: async (panel, state: { name?: unknown; restore?: unknown } | undefined) => {
+        const { TraceEditorProvider } = await import('./traceEditor');
+        const { log } = await import('./log');
+        const file = typeof state?.restore === 'string' ? state.restore : (await import('./session')).panelTrace(ctx, panel.title);
+        const name = typeof state?.name === 'string' ? state.name : undefined;
+        log(`restoring the timeline panel "${panel.title}" after a reload: ${file ?? 'no trace file known for it'}`);
+        await new TraceEditorProvider(ctx.extensionUri).restorePanel(panel, file, name);
+      },
+    }),
+  );
   const activationMs = performance.now() - t0;
   return {
     activationMs,

@@ -128,6 +128,7 @@ export async function startTracing(ctx: vscode.ExtensionContext, target: TraceTa
         const panel = vscode.window.createWebviewPanel('concurrencyTimeline.timeline', `Timeline: ${label}`, { viewColumn: vscode.ViewColumn.Beside, preserveFocus: true }, { enableFindWidget: false });
         panel.iconPath = vscode.Uri.joinPath(ctx.extensionUri, 'media', 'icon.png');
         view = new TimelineView(panel, ctx.extensionUri, { name: label, tracePath, cwd: () => cwd }, { live: true });
+        rememberPanelTrace(ctx, panel.title, tracePath);
       }
       // Registered after the panel exists: the recorder replays what was written so far to a late
       // listener, so the view always holds the file from its first byte.
@@ -186,4 +187,21 @@ export async function startTracing(ctx: vscode.ExtensionContext, target: TraceTa
       return session;
     },
   );
+}
+
+const PANEL_TRACES = 'concurrencyTimeline.panelTraces';
+
+/**
+ * Which trace file each live timeline panel shows, by panel title (newest last, a few kept): read
+ * back when VS Code restores the panel after a window reload. The view's own saved state says the
+ * same, but VS Code in a browser does not always persist a webview's state before the page reloads.
+ */
+function rememberPanelTrace(ctx: vscode.ExtensionContext, title: string, tracePath: string): void {
+  const all = ctx.workspaceState.get<[string, string][]>(PANEL_TRACES, []).filter(([t]) => t !== title);
+  all.push([title, tracePath]);
+  void ctx.workspaceState.update(PANEL_TRACES, all.slice(-20));
+}
+
+export function panelTrace(ctx: vscode.ExtensionContext, title: string): string | undefined {
+  return ctx.workspaceState.get<[string, string][]>(PANEL_TRACES, []).find(([t]) => t === title)?.[1];
 }

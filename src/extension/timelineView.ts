@@ -163,7 +163,7 @@ export class TimelineView implements vscode.Disposable {
 
   private sendLoad(): void {
     this.pending = [];
-    this.post({ type: 'load', name: this.source.name, bytes: this.all(), live: this.live, hasSource: true });
+    this.post({ type: 'load', name: this.source.name, bytes: this.all(), live: this.live, hasSource: true, restore: this.source.tracePath });
     if (!this.live) {
       this.post({ type: 'ended' });
       this.sendInsights();

@@ -16,11 +16,24 @@ export class TraceEditorProvider implements vscode.CustomReadonlyEditorProvider 
     return { uri, dispose: () => {} };
   }
 
-  async resolveCustomEditor(document: vscode.CustomDocument, panel: vscode.WebviewPanel): Promise<void> {
-    const name = path.basename(document.uri.path);
+  /** A timeline panel VS Code restored after a reload: its trace file again, or why it cannot be shown. */
+  async restorePanel(panel: vscode.WebviewPanel, file: string | undefined, name: string | undefined): Promise<void> {
+    if (file === undefined) {
+      const view = new TimelineView(panel, this.extensionUri, { name: name ?? panel.title }, { live: false });
+      view.showError('This timeline was not saved to a file, so it cannot be shown again after the window reloaded. Run Trace Concurrency again.');
+      return;
+    }
+    await this.show(vscode.Uri.file(file), panel, name ?? path.basename(file));
+  }
+
+  resolveCustomEditor(document: vscode.CustomDocument, panel: vscode.WebviewPanel): Promise<void> {
+    return this.show(document.uri, panel, path.basename(document.uri.path));
+  }
+
+  private async show(uri: vscode.Uri, panel: vscode.WebviewPanel, name: string): Promise<void> {
     let bytes: Uint8Array;
     try {
-      bytes = await vscode.workspace.fs.readFile(document.uri);
+      bytes = await vscode.workspace.fs.readFile(uri);
     } catch (e) {
       bytes = new Uint8Array(0);
       const view = new TimelineView(panel, this.extensionUri, { name }, { live: false });
@@ -28,7 +41,7 @@ export class TraceEditorProvider implements vscode.CustomReadonlyEditorProvider 
       return;
     }
     let cwd: string | undefined;
-    const view = new TimelineView(panel, this.extensionUri, { name, tracePath: document.uri.scheme === 'file' ? document.uri.fsPath : undefined, cwd: () => cwd }, { live: false, bytes });
+    const view = new TimelineView(panel, this.extensionUri, { name, tracePath: uri.scheme === 'file' ? uri.fsPath : undefined, cwd: () => cwd }, { live: false, bytes });
     const recorder = await import('../recorder');
     try {
       const trace = recorder.decodeTrace(bytes, name);

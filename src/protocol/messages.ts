@@ -6,7 +6,15 @@ import type { Comparison, Insights } from './insights';
 /** host -> webview */
 export type HostToView =
   /** a whole trace (or its first part, when `live`); bytes are the .ctrace file from offset 0 */
-  | { type: 'load'; name: string; bytes: Uint8Array; live?: boolean; hasSource?: boolean }
+  | {
+      type: 'load';
+      name: string;
+      bytes: Uint8Array;
+      live?: boolean;
+      hasSource?: boolean;
+      /** opaque to the view: kept in its saved state, handed back to the host when VS Code restores the panel after a reload */
+      restore?: string;
+    }
   /** more bytes of a live trace, continuing exactly where the previous load/append ended */
   | { type: 'append'; bytes: Uint8Array }
   /** the live recording has ended */

@@ -314,6 +314,17 @@ async function devUi(browser, port, dirs) {
       const whole = await shownEvents(timeline(page));
       if (!(whole > 0) || whole !== liveShown) throw new Error(`live view showed ${liveShown} events, the whole file ${whole}`);
     }, page);
+    await check('after the window reloads, the timeline panel comes back showing the saved trace', async () => {
+      await page.reload();
+      await page.locator('.monaco-workbench .part.statusbar').waitFor({ timeout: 60000 });
+      await page.locator('.tabs-container .tab', { hasText: 'Timeline: main.js' }).first().click({ timeout: 30000 });
+      const v = timeline(page);
+      await waitForTracks(v, 2, 30000);
+      const shown = await shownEvents(v);
+      if (shown !== liveShown) throw new Error(`the restored panel shows ${shown} events, the live view showed ${liveShown}`);
+      if (await v.locator('#ct-live').isVisible().catch(() => false)) throw new Error('the restored panel still says it is live');
+      log(`  restored: ${shown} events`);
+    }, page);
     await check('with no file open, Trace Concurrency offers the workspace\'s entry files; the picked one gets a group per process', async () => {
       await runCommand(page, 'View: Close All Editors');
       await page.locator(`iframe.webview.ready[src*="extensionId=${EXT_ID}"]`).first().waitFor({ state: 'detached', timeout: 10000 });
