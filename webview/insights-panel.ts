@@ -79,6 +79,9 @@ export function renderInsights(root: HTMLDetailsElement, i: Insights | undefined
   }
   section('CPU');
   const p = i.parallelism;
-  if (p.recorded) item(`average ${p.averageBusyCores?.toFixed(2) ?? '—'} busy cores, peak ${p.peakBusyCores ?? '—'}${p.cores ? ` of ${p.cores}` : ''}; oversubscribed ${ms(p.oversubscribedMs)}`);
+  if (p.recorded) {
+    const over = p.oversubscribedMs === null ? '' : `; oversubscribed ${ms(p.oversubscribedMs)}`;
+    item(`average ${p.averageBusyCores?.toFixed(2) ?? '—'} busy cores, peak ${p.peakBusyCores ?? '—'}${p.cores ? ` of ${p.cores}` : ''}${over}${p.source === 'node' ? ' (process CPU measured by Node)' : ''}`);
+  }
   else item(p.note);
 }

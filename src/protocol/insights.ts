@@ -151,8 +151,11 @@ export interface WaitingThread extends ThreadRef {
 export interface ParallelismInsights {
   /** false when the trace holds no scheduling records (schedMode 'off'); every figure is then null */
   recorded: boolean;
-  /** 'switches': from every switch; 'samples': from sampled counts; in words when not recorded */
-  source: 'switches' | 'samples' | null;
+  /**
+   * 'switches': from every switch; 'samples': from sampled counts; 'node': from Node's own per-process
+   * figures inside the program (schedMode 'node': no per-thread CPU states, no oversubscription)
+   */
+  source: 'switches' | 'samples' | 'node' | null;
   note: string;
   cores: number | null;
   /** CPU time of all threads / traced time */

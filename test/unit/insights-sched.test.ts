@@ -92,3 +92,26 @@ test('a thread that exits on the CPU (no last switch-out) runs until its CPU tot
   assert.deepEqual(cpu, { 100: 15, 103: 100, 104: 5 });
   assert.equal(i.parallelism.peakBusyCores, 2); // 0-10 and 20-25: main and 103; at 25 main leaves as 104 comes
 });
+
+// Node mode: the main thread of each process reports its whole process's CPU and switch counts,
+// cumulative. pid 100 uses 1.5 cores between 0 and 100 ms, pid 200 half a core from 50 to 100 ms.
+test('node mode: CPU and switches per process from Node\'s own figures, busy cores from their deltas, nothing per thread', () => {
+  const pu = (tsMs: number, pid: number, cpuMs: number, voluntary: number, involuntary: number) =>
+    ev(EventKind.ProcessUsage, tsMs, pid, 0, { pid, userNs: cpuMs * 1e6 * 0.8, systemNs: cpuMs * 1e6 * 0.2, voluntary, involuntary, maxRssBytes: 1 << 25 });
+  const events = [
+    ev(EventKind.ThreadStart, 0, 100, 0, { name: 'main', kind: 0 }),
+    pu(0, 100, 0, 0, 0),
+    pu(50, 100, 75, 10, 4),
+    pu(100, 100, 150, 30, 9),
+    ev(EventKind.ThreadStart, 50, 200, 0, { name: 'main', kind: 0 }),
+    pu(50, 200, 0, 0, 0),
+    pu(100, 200, 25, 5, 1),
+  ];
+  const i = computeInsights(events, { cpus: 2, schedMode: 'node' });
+  const p = i.parallelism;
+  assert.deepEqual([p.recorded, p.source, p.cpuMs, p.averageBusyCores, p.oversubscribedMs, p.mostlyWaiting.length], [true, 'node', 175, 1.75, null, 0]);
+  assert.ok(p.peakBusyCores !== null && p.peakBusyCores >= 1.9 && p.peakBusyCores <= 2.1, `peak ${p.peakBusyCores}`);
+  const c = i.contextSwitches;
+  assert.deepEqual([c.recorded, c.total.voluntary, c.total.involuntary, c.threads.length], [true, 35, 10, 0]);
+  assert.deepEqual(c.processes.map((x) => [x.pid, x.voluntary, x.involuntary, x.cpuMs]), [[100, 30, 9, 150], [200, 5, 1, 25]]);
+});

@@ -8,6 +8,7 @@ import type { TraceMeta } from '../../protocol/trace';
 import type { ContextSwitchInsights, ParallelismInsights, ProcessSwitches, SwitchFigures, ThreadRef, ThreadSwitches, WaitingThread } from '../../protocol/insights';
 import { threadKey, endOf, type TraceModel } from './model';
 import { ms, num, round, NS_PER_MS } from './stats';
+import { busyCores } from '../sched/derive';
 
 /** Share of its life a JS thread must spend off-CPU to be listed as mostly waiting. */
 const MOSTLY_WAITING = 0.5;
@@ -43,6 +44,8 @@ export function schedInsights(model: TraceModel, meta: TraceMeta): SchedInsights
   const samples = model.events.filter((e) => e.kind === EventKind.SchedSample);
   const r = switches.length > 0 ? fromSwitches(model, switches, samples, cores) : samples.length > 0 ? fromSamples(model, samples, cores, meta.sampleIntervalMs) : null;
   if (!r) {
+    const usage = model.events.filter((e) => e.kind === EventKind.ProcessUsage);
+    if (usage.length > 0) return fromNodeUsage(model, usage, cores);
     const note = `not recorded${meta.schedNote ? `: ${meta.schedNote}` : meta.schedMode === 'off' ? ' (scheduling capture was off)' : ''}`;
     return {
       parallelism: { recorded: false, source: null, note, cores, averageBusyCores: null, peakBusyCores: null, peakTs: null, oversubscribedMs: null, cpuMs: null, mostlyWaiting: [] },
@@ -88,6 +91,59 @@ export function schedInsights(model: TraceModel, meta: TraceMeta): SchedInsights
       mostlyWaiting: mostlyWaiting(model, r.threads),
     },
     contextSwitches: { recorded: true, note, total: figures(tv, ti, cpuNs), processes, threads: threadRows.slice(0, MAX_LISTED) },
+  };
+}
+
+/**
+ * schedMode 'node': each process's main thread reported its whole process's CPU time and switch
+ * counts (cumulative, so the largest reading is the total). Busy cores come from those CPU deltas;
+ * per-thread CPU and runnable states were not measured, so nothing is said about them.
+ */
+function fromNodeUsage(model: TraceModel, usage: TraceEvent[], cores: number | null): SchedInsights {
+  const per = new Map<number, { cpu: number; v: number; i: number }>();
+  for (const e of usage) {
+    const pid = num(e.fields.pid);
+    const p = per.get(pid) ?? { cpu: 0, v: 0, i: 0 };
+    p.cpu = Math.max(p.cpu, num(e.fields.userNs) + num(e.fields.systemNs));
+    p.v = Math.max(p.v, num(e.fields.voluntary));
+    p.i = Math.max(p.i, num(e.fields.involuntary));
+    per.set(pid, p);
+  }
+  let cpuNs = 0;
+  let tv = 0;
+  let ti = 0;
+  const processes: ProcessSwitches[] = [];
+  for (const [pid, p] of per) {
+    cpuNs += p.cpu;
+    tv += p.v;
+    ti += p.i;
+    processes.push({ pid, command: model.processes.get(pid)?.command ?? '', ...figures(p.v, p.i, p.cpu) });
+  }
+  processes.sort((x, y) => y.voluntary + y.involuntary - (x.voluntary + x.involuntary));
+  const series = busyCores(model.events);
+  let peak = 0;
+  let peakAt = -1;
+  for (let k = 0; k < series.values.length; k++) {
+    if (series.values[k] > peak) {
+      peak = series.values[k];
+      peakAt = k;
+    }
+  }
+  const note = 'measured by Node inside the program (node mode): CPU time and context switches per process; no per-thread CPU states, so no oversubscription';
+  return {
+    parallelism: {
+      recorded: true,
+      source: 'node',
+      note,
+      cores,
+      averageBusyCores: round(cpuNs / Math.max(1, model.endTs - model.startTs)),
+      peakBusyCores: peakAt >= 0 ? round(peak) : null,
+      peakTs: peakAt >= 0 ? series.t0 + peakAt * series.bucketNs : null,
+      oversubscribedMs: null,
+      cpuMs: ms(cpuNs),
+      mostlyWaiting: [],
+    },
+    contextSwitches: { recorded: true, note, total: figures(tv, ti, cpuNs), processes, threads: [] },
   };
 }
 
