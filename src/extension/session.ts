@@ -42,9 +42,11 @@ export async function stopTracing(): Promise<void> {
     vscode.window.showInformationMessage('Nothing is being traced.');
     return;
   }
-  log(`stopping ${current.label}`);
-  await current.recording.stop();
-  await current.done;
+  // the session clears `current` itself as soon as the program has ended, possibly inside stop()
+  const s = current;
+  log(`stopping ${s.label}`);
+  await s.recording.stop();
+  await s.done;
 }
 
 export async function startTracing(ctx: vscode.ExtensionContext, target: TraceTarget, scope: vscode.Uri | undefined): Promise<SessionInfo | undefined> {
