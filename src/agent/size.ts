@@ -22,7 +22,17 @@ export class SizeEstimator {
     this.shared = 0;
     this.nodes = 0;
     this.fallback = false;
-    const n = this.walk(v, 0);
+    let n: number;
+    // the common message, a plain object, without a recursive call per property, so walk() stays
+    // cold (each hot function is optimised again in every thread); same reads, same figures
+    if (v !== null && typeof v === 'object' && !types.isProxy(v) && isPlain(v)) {
+      n = 3;
+      this.nodes = 1;
+      for (const key in v as Record<string, unknown>) {
+        const x = (v as Record<string, unknown>)[key];
+        n += 2 + key.length + (typeof x === 'string' ? 2 + x.length : typeof x === 'number' ? 9 : this.walk(x, 1));
+      }
+    } else n = this.walk(v, 0);
     if (!this.fallback) return n;
     try {
       serialize ??= (require('node:v8') as typeof import('node:v8')).serialize;
@@ -81,6 +91,11 @@ export class SizeEstimator {
     this.fallback = true;
     return 0;
   }
+}
+
+function isPlain(v: object): boolean {
+  const proto = Object.getPrototypeOf(v);
+  return proto === Object.prototype || proto === null;
 }
 
 /** Bytes moved (not copied) by a transfer list: ArrayBuffers and the buffers of views. */

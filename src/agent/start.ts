@@ -7,7 +7,7 @@ import fs = require('node:fs');
 import { syncBuiltinESMExports } from 'node:module';
 import wt = require('node:worker_threads');
 import { readEnv } from './env';
-import { makeClock } from './clock';
+import { clockOffset } from './clock';
 import { ThreadStream } from './stream';
 import { hideAgentFrames } from './hide-frames';
 import { setAgentFile } from './callsite';
@@ -45,7 +45,7 @@ export function start(agentFile: string): void {
   hideAgentFrames(agentFile);
   const isMain = wt.isMainThread;
   const tid = osThreadId(isMain);
-  const ctx = new ThreadStream(env.dir, process.pid, tid, wt.threadId, isMain, makeClock());
+  const ctx = new ThreadStream(env.dir, process.pid, tid, wt.threadId, isMain, clockOffset());
 
   if (isMain) {
     recordStart(ctx, { name: 'main', parentThreadId: -1, workerRef: undefined }, process.env[SPAWN_REF_VAR]);

@@ -10,6 +10,7 @@ import { StreamEncoder } from '../protocol/wire';
 import type { AgentContext, CallSite } from './context';
 import { callSite } from './callsite';
 import { WorkerTail } from './tail';
+import { performance } from './clock';
 
 const FLUSH_BYTES = 32 * 1024;
 const FLUSH_NS = 50e6;
@@ -24,7 +25,8 @@ export class ThreadStream implements AgentContext {
   private fd = -1;
   private written = 0;
   private lastFlush: number;
-  private lastNow = 0;
+  /** the last now() (hot hooks read the clock themselves and store it here too) */
+  lastNow = 0;
   private timer: ReturnType<typeof setTimeout> | undefined;
   private ids = 0;
   private broken = false;
@@ -36,7 +38,8 @@ export class ThreadStream implements AgentContext {
     readonly tid: number,
     readonly threadId: number,
     readonly isMainThread: boolean,
-    private readonly clock: () => number,
+    /** see clock.ts: now() is performance.now() * 1e6 + clockOffset */
+    readonly clockOffset: number,
   ) {
     this.enc = new StreamEncoder(pid, tid, threadId);
     this.file = path.join(dir, `${pid}-${threadId}.ctc`);
@@ -48,11 +51,11 @@ export class ThreadStream implements AgentContext {
     } catch {
       this.broken = true;
     }
-    this.lastFlush = clock();
+    this.lastFlush = this.now();
   }
 
   now(): number {
-    const t = this.clock();
+    const t = Math.round(performance.now() * 1e6 + this.clockOffset);
     this.lastNow = t;
     return t;
   }
@@ -88,7 +91,7 @@ export class ThreadStream implements AgentContext {
     this.busy = true;
     try {
       const bytes = this.enc.flush();
-      this.lastFlush = this.lastNow || this.clock();
+      this.lastFlush = this.lastNow || this.now();
       const tail = this.tail;
       if (tail !== undefined) {
         tail.attach();

@@ -22,6 +22,7 @@ import type { ThreadStream } from '../stream';
 import { siteOnly } from '../callsite';
 import { SizeEstimator, transferredBytes } from '../size';
 import { FIELDS, record } from '../fast-fields';
+import { performance } from '../clock';
 
 export const INFO = Symbol('ctrace.channel');
 const K = '\u0000ctrace';
@@ -76,11 +77,17 @@ export class MessageHooks {
 
   // ---------------------------------------------------------------- recording
   /** Records a send; returns the site sampling so hot channels capture a site rarely. */
+  //
+  // These run once per message, in every thread, and V8 optimises each hot function again in every
+  // thread, so the path is kept to few functions: the clock read is written out here rather than
+  // called (a clock read through two calls cost ~0.05 CPU ratio on the message-heavy bench, written
+  // out ~0.01), a receipt is recorded in received() itself, and a flat message is sized without
+  // recursion. docs/capture.md has the measurements.
   send(info: Chan, value: unknown, transfer: unknown, wrapper: Function): void {
     const ctx = this.ctx;
     if (ctx.busy) return;
     try {
-      const ts = ctx.now();
+      const ts = (ctx.lastNow = Math.round(performance.now() * 1e6 + ctx.clockOffset));
       const enc = ctx.enc;
       const n = info.sends++;
       // the first sends of a channel, then every 256th: a site costs ~1.5 µs to capture; the
@@ -131,11 +138,25 @@ export class MessageHooks {
 
   /** Receipt on a traced end: unwraps a port-move envelope, records, returns what the user gets. */
   private received(port: Traced, value: unknown): unknown {
-    if (isEnvelope(value)) value = this.unwrap(value);
+    if (value !== null && typeof value === 'object' && (value as Record<string, unknown>)[K] !== undefined) value = this.unwrap(value as Envelope);
     const info = port[INFO];
-    if (info !== undefined && info.recvCh !== undefined) {
-      if (info.recvId === 0) info.recvId = this.ctx.enc.intern(info.recvCh);
-      this.receive(info.kind, info.recvCh, ++info.recvSeq, value, info.recvId);
+    if (info === undefined || info.recvCh === undefined) return value;
+    const seq = ++info.recvSeq; // counted even while the agent is busy, so pairing stays in step
+    const ctx = this.ctx;
+    if (ctx.busy) return value;
+    try {
+      const ts = (ctx.lastNow = Math.round(performance.now() * 1e6 + ctx.clockOffset));
+      const enc = ctx.enc;
+      if (info.recvId === 0) info.recvId = enc.intern(info.recvCh);
+      const F = FIELDS;
+      F[0] = info.kind;
+      F[1] = info.recvId;
+      F[2] = seq;
+      F[3] = this.size.estimate(value);
+      record(enc, EventKind.MessageReceive, ts, 4);
+      ctx.recorded();
+    } catch {
+      // never throw into the program
     }
     return value;
   }
