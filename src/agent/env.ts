@@ -40,6 +40,12 @@ export function usageWanted(env: NodeJS.ProcessEnv = process.env): boolean {
   return !!capture && capture.split(',').some((s) => s.trim() === 'usage');
 }
 
+/** 'proc' in CTRACE_CAPTURE: on Linux each JS thread records its own /proc totals at exit (proc-totals.ts). */
+export function procTotalsWanted(env: NodeJS.ProcessEnv = process.env): boolean {
+  const capture = env.CTRACE_CAPTURE;
+  return !!capture && capture.split(',').some((s) => s.trim() === 'proc');
+}
+
 /** The variables a child needs so the agent reaches it even when the user gave it its own env. */
 export const CARRIED_VARS = ['CTRACE_DIR', 'CTRACE_AGENT', 'CTRACE_CAPTURE'] as const;
 

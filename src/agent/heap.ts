@@ -8,7 +8,8 @@
 import v8 = require('node:v8');
 import { EventKind } from '../protocol/events';
 import type { ThreadStream } from './stream';
-import { usageWanted } from './env';
+import { procTotalsWanted, usageWanted } from './env';
+import { recordProcTotals } from './proc-totals';
 import { processRss, sampleUsage } from './usage';
 
 const HEAP_MS = 100;
@@ -16,6 +17,7 @@ const HEAP_MS = 100;
 export class HeapSampler {
   private timer: ReturnType<typeof setInterval> | undefined;
   private readonly usage = usageWanted();
+  private readonly procTotals = procTotalsWanted();
 
   constructor(private readonly ctx: ThreadStream) {}
 
@@ -47,6 +49,7 @@ export class HeapSampler {
       enc.u(rss);
       enc.u(used);
       if (this.usage) sampleUsage(ctx, ctx.isMainThread);
+      if (final && this.procTotals) recordProcTotals(ctx);
       if (!final) ctx.recorded();
     } catch {
       // never throw into the program

@@ -58,10 +58,12 @@ export function checkCommand(command: string, cwd: string, env: NodeJS.ProcessEn
 /**
  * NODE_OPTIONS and the CTRACE_* variables the agent reads. `nodeUsage`: schedMode is 'node', so the
  * agent samples Node's own CPU / event-loop / resource figures in every thread ('usage').
+ * `procTotals`: /proc is sampled from outside (counts or switches), so each JS thread adds its own
+ * /proc totals at exit ('proc'): a thread shorter than the sampling interval still has its totals.
  */
-export function agentEnv(base: NodeJS.ProcessEnv, agent: string, sessionDir: string, nodeOptions: string | undefined, capture: CaptureOptions, nodeUsage = false): NodeJS.ProcessEnv {
+export function agentEnv(base: NodeJS.ProcessEnv, agent: string, sessionDir: string, nodeOptions: string | undefined, capture: CaptureOptions, nodeUsage = false, procTotals = false): NodeJS.ProcessEnv {
   const opts = [`--require ${JSON.stringify(agent)}`, base.NODE_OPTIONS, nodeOptions].filter((s) => s && s.trim()).join(' ');
   // 'none' rather than '' when all are off: the agent reads an empty list as "everything".
-  const captures = [capture.messages !== false ? 'messages' : '', capture.locks !== false ? 'locks' : '', nodeUsage ? 'usage' : ''].filter(Boolean).join(',') || 'none';
+  const captures = [capture.messages !== false ? 'messages' : '', capture.locks !== false ? 'locks' : '', nodeUsage ? 'usage' : '', procTotals ? 'proc' : ''].filter(Boolean).join(',') || 'none';
   return { ...base, NODE_OPTIONS: opts, CTRACE_DIR: sessionDir, CTRACE_AGENT: agent, CTRACE_CAPTURE: captures };
 }

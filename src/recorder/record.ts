@@ -112,7 +112,7 @@ export function startRecording(opts: RecordOptions): Recording {
   };
   collector.begin(meta);
 
-  const env = agentEnv(baseEnv, agent, sessionDir, opts.nodeOptions, capture, sched.mode === 'node');
+  const env = agentEnv(baseEnv, agent, sessionDir, opts.nodeOptions, capture, sched.mode === 'node', sched.mode === 'counts' || sched.mode === 'switches');
   if (opts.stdio === 'pipe') {
     if (opts.columns) env.COLUMNS = String(opts.columns);
     if (opts.rows) env.LINES = String(opts.rows);
