@@ -6,55 +6,18 @@
 // main thread, hover text that says the figures come from Node, no per-thread switch rows, and the
 // summary panel naming the mode.
 // Prints `RESULT: N passed, N failed`.
-import { spawnSync } from 'node:child_process';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { fileURLToPath, pathToFileURL } from 'node:url';
+import { pathToFileURL } from 'node:url';
 import { chromium } from 'playwright-core';
+import { ARGS, CHROMIUM, assert, check, ctraceIn, finish, requirePrerequisites, root } from './support/page-test.mjs';
 
-const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..', '..');
-const cli = path.join(root, 'dist', 'cli.js');
-const CHROMIUM = process.env.CHROMIUM ?? '/usr/bin/chromium';
-const ARGS = ['--headless', '--no-sandbox', '--disable-gpu', '--disable-dev-shm-usage', '--disable-quic', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync', '--host-resolver-rules=MAP * ~NOTFOUND , EXCLUDE 127.0.0.1'];
 
-let passed = 0;
-let failed = 0;
-async function check(name, fn) {
-  try {
-    await fn();
-    passed++;
-    console.log(`ok - ${name}`);
-  } catch (e) {
-    failed++;
-    console.log(`not ok - ${name}: ${(e && e.message) || e}`.split('\n').slice(0, 6).join('\n'));
-  }
-}
-function assert(cond, msg) {
-  if (!cond) throw new Error(msg);
-}
-function finish() {
-  console.log(`RESULT: ${passed} passed, ${failed} failed`);
-  process.exit(failed ? 1 : 0);
-}
-
-if (!fs.existsSync(CHROMIUM)) {
-  console.log(`# chromium not found at ${CHROMIUM}: install it with apt-get install chromium`);
-  if (process.env.CI) failed++;
-  finish();
-}
-if (!fs.existsSync(cli) || !fs.existsSync(path.join(root, 'dist', 'webview.js'))) {
-  console.log('# dist/ is not built: run npm run build');
-  failed++;
-  finish();
-}
+requirePrerequisites();
 
 const tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'ctrace-node-mode-'));
-function ctrace(args) {
-  const r = spawnSync(process.execPath, [cli, ...args], { cwd: tmp, encoding: 'utf8', timeout: 120000 });
-  if (r.status !== 0) throw new Error(`ctrace ${args.join(' ')} exited ${r.status}: ${r.stderr}`);
-  return r.stdout;
-}
+const ctrace = (args) => ctraceIn(tmp, args);
 
 const user = fs.mkdtempSync(path.join(os.tmpdir(), 'ctrace-chromium-'));
 let ctx;

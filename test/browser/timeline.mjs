@@ -8,58 +8,22 @@ import { spawnSync } from 'node:child_process';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { fileURLToPath, pathToFileURL } from 'node:url';
+import { pathToFileURL } from 'node:url';
 import { chromium } from 'playwright-core';
+import { ARGS, CHROMIUM, assert, check, cli, ctraceIn, finish, requirePrerequisites, root } from './support/page-test.mjs';
 
-const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..', '..');
-const cli = path.join(root, 'dist', 'cli.js');
-const CHROMIUM = process.env.CHROMIUM ?? '/usr/bin/chromium';
-const ARGS = ['--headless', '--no-sandbox', '--disable-gpu', '--disable-dev-shm-usage', '--disable-quic', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync', '--host-resolver-rules=MAP * ~NOTFOUND , EXCLUDE 127.0.0.1'];
 const shots = process.argv.includes('--screenshots'); // refreshes docs/images (not during npm test)
-
-let passed = 0;
-let failed = 0;
-async function check(name, fn) {
-  try {
-    await fn();
-    passed++;
-    console.log(`ok - ${name}`);
-  } catch (e) {
-    failed++;
-    console.log(`not ok - ${name}: ${(e && e.message) || e}`.split('\n').slice(0, 6).join('\n'));
-  }
-}
-function assert(cond, msg) {
-  if (!cond) throw new Error(msg);
-}
 /** "1.25 ms" -> ns (the first duration in the text) */
 function parseDur(text) {
   const m = /(-?[\d.]+) (ns|µs|ms|s)\b/.exec(text);
   if (!m) throw new Error(`no duration in "${text}"`);
   return Number(m[1]) * { ns: 1, 'µs': 1e3, ms: 1e6, s: 1e9 }[m[2]];
 }
-function finish() {
-  console.log(`RESULT: ${passed} passed, ${failed} failed`);
-  process.exit(failed ? 1 : 0);
-}
 
-if (!fs.existsSync(CHROMIUM)) {
-  console.log(`# chromium not found at ${CHROMIUM}: install it with apt-get install chromium`);
-  if (process.env.CI) failed++;
-  finish();
-}
-if (!fs.existsSync(cli) || !fs.existsSync(path.join(root, 'dist', 'webview.js'))) {
-  console.log('# dist/ is not built: run npm run build');
-  failed++;
-  finish();
-}
+requirePrerequisites();
 
 const tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'ctrace-timeline-'));
-function ctrace(args) {
-  const r = spawnSync(process.execPath, [cli, ...args], { cwd: tmp, encoding: 'utf8', timeout: 120000 });
-  if (r.status !== 0) throw new Error(`ctrace ${args.join(' ')} exited ${r.status}: ${r.stderr}`);
-  return r.stdout;
-}
+const ctrace = (args) => ctraceIn(tmp, args);
 /** Records an example and writes its page; returns what the test needs to know about it. */
 function prepare(example) {
   const trace = path.join(tmp, `${example}.ctrace`);
