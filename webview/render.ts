@@ -328,14 +328,7 @@ export class Renderer {
           g.strokeRect(x - 4.5, cy - 7.5, 9, 15);
         }
       }
-      if (d.selected >= 0 && model.track.a[d.selected] === tr.index) {
-        const x = vp.x(ts[d.selected]);
-        g.strokeStyle = pal.focus;
-        g.lineWidth = 2;
-        g.beginPath();
-        g.arc(x, cy, 7, 0, Math.PI * 2);
-        g.stroke();
-      }
+      this.selectionRing(g, d, tr, cy);
     }
   }
 
@@ -387,15 +380,19 @@ export class Renderer {
       if (t < vp.start - 8 * vp.nsPerPx || t > vp.end + 8 * vp.nsPerPx || d.hiddenKinds.has(kind[i])) continue;
       this.marker(g, pal, kind[i], vp.x(t), cy, true);
     }
-    if (d.selected >= 0 && model.track.a[d.selected] === tr.index) {
-      const x = vp.x(ts[d.selected]);
-      g.strokeStyle = pal.focus;
-      g.lineWidth = 2;
-      g.beginPath();
-      g.arc(x, cy, 7, 0, Math.PI * 2);
-      g.stroke();
-    }
+    this.selectionRing(g, d, tr, cy);
     void w;
+  }
+
+  /** The ring around the selected event, when it is on this track. */
+  private selectionRing(g: CanvasRenderingContext2D, d: DrawInput, tr: Track, cy: number): void {
+    const { vp, model, pal } = d;
+    if (d.selected < 0 || model.track.a[d.selected] !== tr.index) return;
+    g.strokeStyle = pal.focus;
+    g.lineWidth = 2;
+    g.beginPath();
+    g.arc(vp.x(model.ts.a[d.selected]), cy, 7, 0, Math.PI * 2);
+    g.stroke();
   }
 
   marker(g: CanvasRenderingContext2D, pal: Palette, kind: number, x: number, cy: number, big: boolean): void {

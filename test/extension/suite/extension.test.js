@@ -7,10 +7,8 @@ const assert = require('assert');
 const fs = require('fs');
 const path = require('path');
 const vscode = require('vscode');
+const { ID, ws, sleep, until } = require('./helpers');
 
-const ID = 'concurrency-timeline.concurrency-timeline';
-const ws = () => vscode.workspace.workspaceFolders[0].uri.fsPath;
-const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
 
 async function api() {
   const ext = vscode.extensions.getExtension(ID);
@@ -18,15 +16,6 @@ async function api() {
   return ext.activate();
 }
 
-async function until(what, fn, ms = 45000) {
-  const t = Date.now();
-  for (;;) {
-    const v = await fn();
-    if (v) return v;
-    if (Date.now() - t > ms) throw new Error(`timed out waiting for ${what}`);
-    await sleep(100);
-  }
-}
 
 async function idle() {
   const a = await api();

@@ -6,20 +6,9 @@ const assert = require('assert');
 const fs = require('fs');
 const path = require('path');
 const vscode = require('vscode');
+const { ID, ws, until } = require('./helpers');
 
-const ID = 'concurrency-timeline.concurrency-timeline';
-const ws = () => vscode.workspace.workspaceFolders[0].uri.fsPath;
-const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
 
-async function until(what, fn, ms = 45000) {
-  const t = Date.now();
-  for (;;) {
-    const v = await fn();
-    if (v) return v;
-    if (Date.now() - t > ms) throw new Error(`timed out waiting for ${what}`);
-    await sleep(100);
-  }
-}
 
 describe('Insights in the editor (in the extension host)', function () {
   this.timeout(90000);
