@@ -23,7 +23,7 @@ fs.writeFileSync(
   `const Module = require('module');
 const handler = { get: (t, k) => (k === 'then' ? undefined : k in t ? t[k] : new Proxy(function () {}, handler)), apply: () => ({ dispose() {} }), construct: () => new Proxy({}, handler) };
 // a plain object (esbuild's interop copies own keys) whose namespaces accept any call
-const vscode = Object.fromEntries(['commands', 'window', 'workspace', 'Uri', 'ViewColumn', 'ThemeColor', 'ThemeIcon', 'EventEmitter', 'StatusBarAlignment', 'ProgressLocation', 'extensions', 'env'].map((k) => [k, new Proxy(function () {}, handler)]));
+const vscode = Object.fromEntries(['commands', 'window', 'workspace', 'languages', 'Uri', 'ViewColumn', 'ThemeColor', 'ThemeIcon', 'EventEmitter', 'StatusBarAlignment', 'ProgressLocation', 'extensions', 'env', 'CodeLens', 'Range', 'Position', 'ConfigurationTarget'].map((k) => [k, new Proxy(function () {}, handler)]));
 const load = Module._load;
 Module._load = function (req, ...rest) { return req === 'vscode' ? vscode : load.call(this, req, ...rest); };
 const file = process.argv[2];
