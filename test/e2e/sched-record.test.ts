@@ -79,8 +79,8 @@ test('fallbacks: a command not on PATH is not wrapped; a capture started without
 });
 
 // A worker shorter than the sampling interval is still seen with its totals: it records its own
-// /proc figures at exit. With a 2 s interval the sampler cannot see a worker that computes ~150 ms
-// and ends; without those exit totals the worker would have no CPU at all in the summary.
+// /proc figures at exit. With a 2 s interval the sampler cannot see a worker that computes 150 ms of
+// CPU (counted with process.cpuUsage, so a loaded machine does not shorten it) and ends; without those exit totals the worker would have no CPU at all in the summary.
 test('counts mode: a worker shorter than the sampling interval still has its CPU and switches (its own totals at exit)', { skip: process.platform !== 'linux' ? 'Linux only' : false }, async () => {
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'sched-record-'));
   try {
@@ -88,7 +88,7 @@ test('counts mode: a worker shorter than the sampling interval still has its CPU
     fs.writeFileSync(
       prog,
       `const { Worker } = require('worker_threads');
-       new Worker('const t = Date.now(); let x = 0; while (Date.now() - t < 150) x++; require("worker_threads").parentPort.postMessage(x)', { eval: true })
+       new Worker('const c0 = process.cpuUsage(); let x = 0; while (process.cpuUsage(c0).user < 150000) x++; require("worker_threads").parentPort.postMessage(x)', { eval: true })
          .on('message', () => {}).on('exit', () => setTimeout(() => {}, 50));`,
     );
     const output = path.join(dir, 't.ctrace');
@@ -100,7 +100,7 @@ test('counts mode: a worker shorter than the sampling interval still has its CPU
     const summary = applySchedTotals(summarize(trace), trace.events, trace.meta.schedMode);
     const worker = summary.threads.find((t) => t.kind === 'worker');
     assert.ok(worker, JSON.stringify(summary.threads));
-    assert.ok(worker.cpuMs! >= 100, `the worker computed ~150 ms; cpuMs ${worker.cpuMs}`);
+    assert.ok(worker.cpuMs! >= 100, `the worker computed 150 ms of CPU; cpuMs ${worker.cpuMs}`);
     assert.ok(worker.voluntarySwitches! + worker.involuntarySwitches! >= 1, JSON.stringify(worker));
   } finally {
     fs.rmSync(dir, { recursive: true, force: true });
