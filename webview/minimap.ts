@@ -1,6 +1,7 @@
 // The overview above the axis: where events happen across the whole trace (log-scaled density), with
 // the part in view left clear and the rest dimmed. The density picture is drawn once per data change
 // and copied each frame. Click or drag in it to move the view there.
+import { prepareCanvas } from './canvas';
 import type { TraceModel } from './model';
 import type { Palette } from './render';
 import type { Viewport } from './viewport';
@@ -35,16 +36,8 @@ export class Minimap {
   draw(model: TraceModel, vp: Viewport, pal: Palette): void {
     this.model = model;
     const c = this.canvas;
-    const dpr = window.devicePixelRatio || 1;
-    const w = c.clientWidth;
-    const h = c.clientHeight;
-    if (c.width !== Math.round(w * dpr) || c.height !== Math.round(h * dpr)) {
-      c.width = Math.round(w * dpr);
-      c.height = Math.round(h * dpr);
-      this.densityFor = -1;
-    }
-    const g = c.getContext('2d')!;
-    g.setTransform(dpr, 0, 0, dpr, 0, 0);
+    const { g, w, h, dpr, resized } = prepareCanvas(c);
+    if (resized) this.densityFor = -1;
     g.clearRect(0, 0, w, h);
     g.fillStyle = pal.rowAlt;
     g.fillRect(0, 0, w, h);

@@ -2,6 +2,7 @@
 // column (a binary search skips to the next column), spans shorter than a pixel are merged the same
 // way, rare significant events (crashes, spawns, exits) are kept in a short per-track list and always
 // drawn, and counters come from cumulative series (CPU or switches in any interval = two lookups).
+import { prepareCanvas } from './canvas';
 import { EventKind, ThreadState } from '../src/protocol/events';
 import { lowerBound } from './columns';
 import { FlowType, SpanType, Series, Track, TraceModel } from './model';
@@ -148,16 +149,7 @@ export class Renderer {
   constructor(private readonly canvas: HTMLCanvasElement, private readonly redraw: () => void) {}
 
   draw(d: DrawInput): void {
-    const c = this.canvas;
-    const dpr = window.devicePixelRatio || 1;
-    const w = c.clientWidth;
-    const h = c.clientHeight;
-    if (c.width !== Math.round(w * dpr) || c.height !== Math.round(h * dpr)) {
-      c.width = Math.round(w * dpr);
-      c.height = Math.round(h * dpr);
-    }
-    const g = c.getContext('2d')!;
-    g.setTransform(dpr, 0, 0, dpr, 0, 0);
+    const { g, w, h } = prepareCanvas(this.canvas);
     g.fillStyle = d.pal.bg;
     g.fillRect(0, 0, w, h);
     this.grid(g, d, w, h);
