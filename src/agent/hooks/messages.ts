@@ -76,13 +76,11 @@ export class MessageHooks {
   constructor(private readonly ctx: ThreadStream) {}
 
   // ---------------------------------------------------------------- recording
-  /** Records a send; returns the site sampling so hot channels capture a site rarely. */
-  //
-  // These run once per message, in every thread, and V8 optimises each hot function again in every
-  // thread, so the path is kept to few functions: the clock read is written out here rather than
-  // called (a clock read through two calls cost ~0.05 CPU ratio on the message-heavy bench, written
-  // out ~0.01), a receipt is recorded in received() itself, and a flat message is sized without
-  // recursion. docs/capture.md has the measurements.
+  // send() and receive() run once per message in every thread, and V8 optimises each hot function
+  // again in every thread, so the clock read is written out in them rather than called (through two
+  // calls it cost ~0.05 CPU ratio on the message-heavy bench, written out ~0.01; docs/capture.md).
+
+  /** Records a send; a channel captures its call site on its first sends and then rarely. */
   send(info: Chan, value: unknown, transfer: unknown, wrapper: Function): void {
     const ctx = this.ctx;
     if (ctx.busy) return;
@@ -120,7 +118,7 @@ export class MessageHooks {
     const ctx = this.ctx;
     if (ctx.busy) return;
     try {
-      const ts = ctx.now();
+      const ts = (ctx.lastNow = Math.round(performance.now() * 1e6 + ctx.clockOffset));
       const bytes = this.size.estimate(value);
       const enc = ctx.enc;
       const id = channelId !== 0 ? channelId : channel === undefined ? 0 : enc.intern(channel);
@@ -138,25 +136,11 @@ export class MessageHooks {
 
   /** Receipt on a traced end: unwraps a port-move envelope, records, returns what the user gets. */
   private received(port: Traced, value: unknown): unknown {
-    if (value !== null && typeof value === 'object' && (value as Record<string, unknown>)[K] !== undefined) value = this.unwrap(value as Envelope);
+    if (isEnvelope(value)) value = this.unwrap(value);
     const info = port[INFO];
-    if (info === undefined || info.recvCh === undefined) return value;
-    const seq = ++info.recvSeq; // counted even while the agent is busy, so pairing stays in step
-    const ctx = this.ctx;
-    if (ctx.busy) return value;
-    try {
-      const ts = (ctx.lastNow = Math.round(performance.now() * 1e6 + ctx.clockOffset));
-      const enc = ctx.enc;
-      if (info.recvId === 0) info.recvId = enc.intern(info.recvCh);
-      const F = FIELDS;
-      F[0] = info.kind;
-      F[1] = info.recvId;
-      F[2] = seq;
-      F[3] = this.size.estimate(value);
-      record(enc, EventKind.MessageReceive, ts, 4);
-      ctx.recorded();
-    } catch {
-      // never throw into the program
+    if (info !== undefined && info.recvCh !== undefined) {
+      if (info.recvId === 0) info.recvId = this.ctx.enc.intern(info.recvCh);
+      this.receive(info.kind, info.recvCh, ++info.recvSeq, value, info.recvId);
     }
     return value;
   }
