@@ -5,7 +5,6 @@
 // from outside the program) the same tick also records Node's CPU and event-loop figures (usage.ts)
 // and the main thread's sample carries the process's RSS.
 
-import v8 = require('node:v8');
 import { EventKind } from '../protocol/events';
 import type { ThreadStream } from './stream';
 import { procTotalsWanted, usageWanted } from './env';
@@ -39,8 +38,9 @@ export class HeapSampler {
         this.timer = undefined;
       }
       if (ctx.ended) return;
-      // per isolate, so per thread; process.memoryUsage() would also read /proc for RSS
-      const used = v8.getHeapStatistics().used_heap_size;
+      // per isolate, so per thread. memoryUsage() also reads RSS (~7 µs a call, every 100 ms) but
+      // spares every thread loading node:v8 at start (~0.3 ms) for getHeapStatistics()
+      const used = process.memoryUsage().heapUsed;
       const rss = this.usage && ctx.isMainThread ? processRss() : 0;
       const enc = ctx.enc;
       enc.begin(EventKind.MemorySample, ctx.now());

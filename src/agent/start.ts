@@ -7,7 +7,6 @@ import fs = require('node:fs');
 import { syncBuiltinESMExports } from 'node:module';
 import wt = require('node:worker_threads');
 import { readEnv } from './env';
-import { clockOffset } from './clock';
 import { ThreadStream } from './stream';
 import { hideAgentFrames } from './hide-frames';
 import { setAgentFile } from './callsite';
@@ -45,14 +44,15 @@ export function start(agentFile: string): void {
   hideAgentFrames(agentFile);
   const isMain = wt.isMainThread;
   const tid = osThreadId(isMain);
-  const ctx = new ThreadStream(env.dir, process.pid, tid, wt.threadId, isMain, clockOffset());
+  const ctx = new ThreadStream(env.dir, process.pid, tid, wt.threadId, isMain);
 
   if (isMain) {
     recordStart(ctx, { name: 'main', parentThreadId: -1, workerRef: undefined }, process.env[SPAWN_REF_VAR]);
     writePidFile(env.dir, process.env[SPAWN_REF_VAR]);
   } else {
-    const tail = new WorkerTail(ctx.enc, tid);
+    const tail = new WorkerTail(ctx.encoder, tid);
     ctx.tail = tail;
+    ctx.stage = tail.stage;
     registerTail({ pid: process.pid, threadId: wt.threadId, sab: tail.sab });
     const info = takeWorkerInfo();
     recordStart(

@@ -1,27 +1,47 @@
 // One thread's event stream: the AgentContext every hook records through. Records are encoded into
-// a StreamEncoder and written to `${CTRACE_DIR}/<pid>-<threadId>.ctc` as whole framed chunks, one
+// a StreamEncoder (message records are staged first and encoded in batches: stage.ts) and written to `${CTRACE_DIR}/<pid>-<threadId>.ctc` as whole framed chunks, one
 // fs.writeSync per flush, so the recorder tailing the file never sees half a chunk. Flushes happen
 // when the buffer passes FLUSH_BYTES, when a record comes FLUSH_NS after the last flush, on an
 // unref'd timer armed while records are pending, before blocking calls (ctx.flush) and at exit.
 
 import fs = require('node:fs');
 import path = require('node:path');
-import { StreamEncoder } from '../protocol/wire';
+import { StreamEncoder, useCrc32 } from '../protocol/wire';
 import type { AgentContext, CallSite } from './context';
 import { callSite } from './callsite';
 import { WorkerTail } from './tail';
-import { performance } from './clock';
+import { hrtimeNs } from './clock';
+import { CAPACITY, Stage, STRIDE, encodeStaged } from './stage';
 
 const FLUSH_BYTES = 32 * 1024;
 const FLUSH_NS = 50e6;
 const FLUSH_MS = 50;
 
+const NATIVE_CRC_BYTES = 16 * 1024;
+let nativeCrc = false;
+/**
+ * zlib.crc32 (Node >= 20.15) for the chunks, once a thread writes big chunks: loading zlib costs
+ * ~0.3 ms, the encoder's own CRC-32 costs a busy thread a TurboFan compilation (~3 ms), and a thread
+ * that writes little pays neither.
+ */
+function useNativeCrc(): boolean {
+  try {
+    const crc32 = (require('node:zlib') as { crc32?: (data: Uint8Array) => number }).crc32;
+    if (typeof crc32 === 'function') useCrc32((bytes, start, end) => crc32(bytes.subarray(start, end)) >>> 0);
+  } catch {
+    // the encoder's own
+  }
+  return true;
+}
+
 export class ThreadStream implements AgentContext {
-  readonly enc: StreamEncoder;
+  /** the encoder itself; hooks use `enc`, which first encodes the staged message records */
+  readonly encoder: StreamEncoder;
+  /** message records not encoded yet (the message hooks write them; a WorkerTail may replace it) */
+  stage = new Stage();
   readonly file: string;
   busy = false;
-  /** set once the thread's final records are written: later records flush at once */
-  ended = false;
+  private isEnded = false;
   private fd = -1;
   private written = 0;
   private lastFlush: number;
@@ -38,10 +58,8 @@ export class ThreadStream implements AgentContext {
     readonly tid: number,
     readonly threadId: number,
     readonly isMainThread: boolean,
-    /** see clock.ts: now() is performance.now() * 1e6 + clockOffset */
-    readonly clockOffset: number,
   ) {
-    this.enc = new StreamEncoder(pid, tid, threadId);
+    this.encoder = new StreamEncoder(pid, tid, threadId);
     this.file = path.join(dir, `${pid}-${threadId}.ctc`);
     // A worker opens its file for each flush: a terminated worker runs no code that could close it,
     // and a program that starts thousands of workers must not run out of descriptors because of us.
@@ -54,8 +72,56 @@ export class ThreadStream implements AgentContext {
     this.lastFlush = this.now();
   }
 
+  /** AgentContext's: records written through it come after every staged message record */
+  get enc(): StreamEncoder {
+    if (this.stage.n !== 0) this.encodeStaged();
+    return this.encoder;
+  }
+
+  /** set once the thread's final records are written: later records flush at once */
+  get ended(): boolean {
+    return this.isEnded;
+  }
+  set ended(v: boolean) {
+    this.isEnded = v;
+    this.stage.cap = v ? 1 : CAPACITY;
+  }
+
+  /** A string id for a staged record; published at once so a terminated worker's tail has it. */
+  intern(s: string): number {
+    const id = this.encoder.intern(s);
+    const tail = this.tail;
+    if (tail !== undefined) {
+      if (tail.attached) tail.publish();
+      else this.flush();
+    }
+    return id;
+  }
+
+  /** After the message hooks staged record n: encodes the batch when the stage is full. */
+  staged(n: number): void {
+    const st = this.stage;
+    st.n = ++n;
+    st.published[0] = n;
+    if (n >= st.cap) {
+      this.encodeStaged();
+      this.recorded();
+    } else if (this.timer === undefined) this.arm();
+  }
+
+  private encodeStaged(): void {
+    const st = this.stage;
+    const n = st.n;
+    st.n = 0;
+    encodeStaged(this.encoder, st.slots, n);
+    this.lastNow = st.slots[(n - 1) * STRIDE + 1];
+    // the tail's header must say at once that these are encoded, not staged
+    const tail = this.tail;
+    if (tail !== undefined && tail.attached) tail.publish();
+  }
+
   now(): number {
-    const t = Math.round(performance.now() * 1e6 + this.clockOffset);
+    const t = Number(hrtimeNs());
     this.lastNow = t;
     return t;
   }
@@ -69,7 +135,7 @@ export class ThreadStream implements AgentContext {
       }
       tail.publish();
     }
-    if (this.ended || this.enc.pendingBytes >= FLUSH_BYTES || this.lastNow - this.lastFlush >= FLUSH_NS) this.flush();
+    if (this.isEnded || this.encoder.pendingBytes >= FLUSH_BYTES || this.lastNow - this.lastFlush >= FLUSH_NS) this.flush();
     else if (this.timer === undefined) this.arm();
   }
 
@@ -86,11 +152,13 @@ export class ThreadStream implements AgentContext {
   }
 
   flush(): void {
-    if (this.enc.pendingRecords === 0 && this.enc.pendingBytes === 0) return;
+    if (this.stage.n !== 0) this.encodeStaged();
+    if (this.encoder.pendingRecords === 0 && this.encoder.pendingBytes === 0) return;
     const wasBusy = this.busy;
     this.busy = true;
     try {
-      const bytes = this.enc.flush();
+      if (!nativeCrc && this.encoder.pendingBytes >= NATIVE_CRC_BYTES) nativeCrc = useNativeCrc();
+      const bytes = this.encoder.flush();
       this.lastFlush = this.lastNow || this.now();
       const tail = this.tail;
       if (tail !== undefined) {

@@ -2,11 +2,13 @@
 // exit handlers (notes/node-runtime.md §7), so a worker keeps its encoder's buffers in a
 // SharedArrayBuffer and publishes, after each record, how far they are filled. The worker posts the
 // buffer to its process on a private BroadcastChannel; the thread that created the worker writes the
-// tail into the worker's file when it sees the worker's 'exit' (and the main thread does so for every
+// tail (its encoded records, then the message records still staged: stage.ts) into the worker's
+// file when it sees the worker's 'exit' (and the main thread does so for every
 // live worker when the process ends). A state word decides who writes: the worker while flushing
 // (FLUSHING) or the creator once it has claimed the buffer (CLAIMED), never both.
 
 import { ByteWriter, ChunkType, StreamEncoder, crc32 } from '../protocol/wire';
+import { Stage, STAGE_BYTES, STRIDE, encodeStaged } from './stage';
 
 export const TAIL_CHANNEL_PREFIX = 'ctrace:tail:';
 
@@ -24,12 +26,14 @@ const H = {
   // file size the worker expects once its in-flight write lands (lo/hi words)
   endLo: 10,
   endHi: 11,
+  staged: 12, // message records in the stage (written after each one, and by publish())
 } as const;
 const HEADER_BYTES = 64;
 // the stream flushes at 32 KB, so a record rarely passes 64 KB; if one does, the stream flushes at
 // once and re-attaches (ThreadStream.recorded)
 export const EVENTS_CAPACITY = 64 * 1024;
 export const STRINGS_CAPACITY = 64 * 1024;
+const STAGE_AT = HEADER_BYTES + EVENTS_CAPACITY + STRINGS_CAPACITY;
 // the lock hooks (issue 5) may wrap Atomics in this thread: the tail uses the originals
 const cas = Atomics.compareExchange;
 const atomicAdd = Atomics.add;
@@ -63,12 +67,15 @@ export class WorkerTail {
   private readonly evView: Uint8Array;
   private readonly strView: Uint8Array;
   private readonly inner: EncoderInternals;
+  /** the thread's message stage, in shared memory (the ThreadStream takes it) */
+  readonly stage: Stage;
 
   constructor(enc: StreamEncoder, tid: number) {
-    this.sab = new SharedArrayBuffer(HEADER_BYTES + EVENTS_CAPACITY + STRINGS_CAPACITY);
+    this.sab = new SharedArrayBuffer(STAGE_AT + STAGE_BYTES);
     this.hdr = new Int32Array(this.sab, 0, HEADER_BYTES / 4);
     this.evView = new Uint8Array(this.sab, HEADER_BYTES, EVENTS_CAPACITY);
     this.strView = new Uint8Array(this.sab, HEADER_BYTES + EVENTS_CAPACITY, STRINGS_CAPACITY);
+    this.stage = new Stage(new Float64Array(this.sab, STAGE_AT, STAGE_BYTES / 8), new Int32Array(this.sab, H.staged * 4, 1));
     this.inner = enc as unknown as EncoderInternals;
     this.hdr[H.tid] = tid;
     this.attach();
@@ -97,6 +104,7 @@ export class WorkerTail {
     h[H.strPos] = inner.strings.pos;
     h[H.firstPendingId] = inner.firstPendingId;
     h[H.nextId] = inner.nextId;
+    h[H.staged] = this.stage.n;
     atomicAdd(h, H.seq, 1);
   }
 
@@ -149,10 +157,14 @@ export function claimTail(
   }
   // consistent snapshot of the published positions (the worker may still be running at process end)
   let s: number[] = [];
+  let staged = new Float64Array(0);
   for (let tries = 0; tries < 1000; tries++) {
     const seq = atomicLoad(h, H.seq);
     if (seq % 2 === 1) continue;
     s = [h[H.evPos], h[H.count], h[H.countAt], h[H.strPos], h[H.firstPendingId], h[H.nextId], h[H.tid], h[H.exited]];
+    // records below the staged count are complete: the worker writes a record, then the count
+    const n = Math.max(0, Math.min(atomicLoad(h, H.staged), STAGE_BYTES / 8 / STRIDE));
+    staged = new Float64Array(sab, STAGE_AT, n * STRIDE).slice();
     if (atomicLoad(h, H.seq) === seq) break;
   }
   if (s.length === 0) return undefined;
@@ -181,6 +193,12 @@ export function claimTail(
       writeU32(chunk, 0, len);
       writeU32(chunk, 4, crc32(chunk, 12, evPos));
       out.bytes(chunk);
+    }
+    if (staged.length > 0) {
+      // the string ids they use are in the strings chunk above (the worker publishes each new one)
+      const enc = new StreamEncoder(pid, tid, threadId);
+      encodeStaged(enc, staged, staged.length / STRIDE);
+      out.bytes(enc.flush());
     }
   }
   if (exitRecord && !exited) {

@@ -65,6 +65,15 @@ export function crc32(bytes: Uint8Array, start = 0, end = bytes.length): number 
   return (c ^ -1) >>> 0;
 }
 
+let chunkCrc: (bytes: Uint8Array, start: number, end: number) => number = crc32;
+/**
+ * The CRC-32 that writers use for chunks: the agent passes zlib.crc32 where Node has it (native, and
+ * no JS loop for every thread's V8 to optimise). It must compute exactly crc32() above.
+ */
+export function useCrc32(fn: (bytes: Uint8Array, start: number, end: number) => number): void {
+  chunkCrc = fn;
+}
+
 // ---------------------------------------------------------------- UTF-8 without TextEncoder allocation per call
 const textEncoder = new TextEncoder();
 const textDecoder = new TextDecoder();
@@ -160,7 +169,7 @@ export class ByteWriter {
   endChunk(at: number): void {
     const start = at + CHUNK_HEADER_BYTES;
     this.u32le(this.pos - start, at);
-    this.u32le(crc32(this.buf, start, this.pos), at + 4);
+    this.u32le(chunkCrc(this.buf, start, this.pos), at + 4);
   }
   take(): Uint8Array {
     const out = this.buf.slice(0, this.pos);

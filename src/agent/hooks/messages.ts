@@ -21,8 +21,8 @@ import { EventKind, ChannelKind } from '../../protocol/events';
 import type { ThreadStream } from '../stream';
 import { siteOnly } from '../callsite';
 import { SizeEstimator, transferredBytes } from '../size';
-import { FIELDS, record } from '../fast-fields';
-import { performance } from '../clock';
+import { STRIDE } from '../stage';
+import { hrtimeNs } from '../clock';
 
 export const INFO = Symbol('ctrace.channel');
 const K = '\u0000ctrace';
@@ -77,38 +77,38 @@ export class MessageHooks {
 
   // ---------------------------------------------------------------- recording
   // send() and receive() run once per message in every thread, and V8 optimises each hot function
-  // again in every thread, so the clock read is written out in them rather than called (through two
-  // calls it cost ~0.05 CPU ratio on the message-heavy bench, written out ~0.01; docs/capture.md).
+  // again in every thread: they stage raw numbers (stage.ts) and read the clock written out.
 
   /** Records a send; a channel captures its call site on its first sends and then rarely. */
   send(info: Chan, value: unknown, transfer: unknown, wrapper: Function): void {
     const ctx = this.ctx;
     if (ctx.busy) return;
     try {
-      const ts = (ctx.lastNow = Math.round(performance.now() * 1e6 + ctx.clockOffset));
-      const enc = ctx.enc;
+      const ts = Number(hrtimeNs());
       const n = info.sends++;
       // the first sends of a channel, then every 256th: a site costs ~1.5 µs to capture; the
       // others carry the channel's last captured site
       if (n < 8 || (n & 255) === 0) {
         const site = siteOnly(wrapper);
-        info.siteId = site === undefined ? 0 : enc.intern(site);
+        info.siteId = site === undefined ? 0 : ctx.intern(site);
       }
-      let chId = info.sendId;
-      if (chId === 0 && info.sendCh !== undefined) chId = info.sendId = enc.intern(info.sendCh);
+      if (info.sendId === 0 && info.sendCh !== undefined) info.sendId = ctx.intern(info.sendCh);
       const size = this.size;
       const bytes = size.estimate(value);
-      const moved = transfer === undefined ? 0 : transferredBytes(transfer);
-      const F = FIELDS;
-      F[0] = info.kind;
-      F[1] = chId;
-      F[2] = ++info.sendSeq;
-      F[3] = bytes;
-      F[4] = moved;
-      F[5] = size.shared;
-      F[6] = info.siteId;
-      record(enc, EventKind.MessageSend, ts, 7);
-      ctx.recorded();
+      const st = ctx.stage;
+      const S = st.slots;
+      const k = st.n;
+      const p = k * STRIDE;
+      S[p] = EventKind.MessageSend;
+      S[p + 1] = ts;
+      S[p + 2] = info.kind;
+      S[p + 3] = info.sendId;
+      S[p + 4] = ++info.sendSeq;
+      S[p + 5] = bytes;
+      S[p + 6] = transfer === undefined ? 0 : transferredBytes(transfer);
+      S[p + 7] = size.shared;
+      S[p + 8] = info.siteId;
+      ctx.staged(k);
     } catch {
       // never throw into the program
     }
@@ -118,17 +118,20 @@ export class MessageHooks {
     const ctx = this.ctx;
     if (ctx.busy) return;
     try {
-      const ts = (ctx.lastNow = Math.round(performance.now() * 1e6 + ctx.clockOffset));
+      const ts = Number(hrtimeNs());
       const bytes = this.size.estimate(value);
-      const enc = ctx.enc;
-      const id = channelId !== 0 ? channelId : channel === undefined ? 0 : enc.intern(channel);
-      const F = FIELDS;
-      F[0] = kind;
-      F[1] = id;
-      F[2] = seq;
-      F[3] = bytes;
-      record(enc, EventKind.MessageReceive, ts, 4);
-      ctx.recorded();
+      const id = channelId !== 0 ? channelId : channel === undefined ? 0 : ctx.intern(channel);
+      const st = ctx.stage;
+      const S = st.slots;
+      const k = st.n;
+      const p = k * STRIDE;
+      S[p] = EventKind.MessageReceive;
+      S[p + 1] = ts;
+      S[p + 2] = kind;
+      S[p + 3] = id;
+      S[p + 4] = seq;
+      S[p + 5] = bytes;
+      ctx.staged(k);
     } catch {
       // never throw into the program
     }
@@ -139,7 +142,7 @@ export class MessageHooks {
     if (isEnvelope(value)) value = this.unwrap(value);
     const info = port[INFO];
     if (info !== undefined && info.recvCh !== undefined) {
-      if (info.recvId === 0) info.recvId = this.ctx.enc.intern(info.recvCh);
+      if (info.recvId === 0) info.recvId = this.ctx.intern(info.recvCh);
       this.receive(info.kind, info.recvCh, ++info.recvSeq, value, info.recvId);
     }
     return value;
