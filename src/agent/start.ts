@@ -14,7 +14,7 @@ import { WorkerTail } from './tail';
 import { installLifecycle, recordStart } from './hooks/lifecycle';
 import { MessageHooks } from './hooks/messages';
 import { installSpawnHooks, SPAWN_REF_VAR, writePidFile } from './hooks/spawn';
-import { installWorkerHooks, registerTail, takeWorkerInfo, TailRegistry } from './hooks/workers';
+import { installWorkerHooks, registerTail, takeTailBuffer, takeWorkerInfo, TailRegistry } from './hooks/workers';
 import { installLockHooks } from './hooks/locks';
 import { HeapSampler } from './heap';
 
@@ -50,11 +50,15 @@ export function start(agentFile: string): void {
     recordStart(ctx, { name: 'main', parentThreadId: -1, workerRef: undefined }, process.env[SPAWN_REF_VAR]);
     writePidFile(env.dir, process.env[SPAWN_REF_VAR]);
   } else {
-    const tail = new WorkerTail(ctx.encoder, tid);
+    const handed = takeTailBuffer();
+    const tail = new WorkerTail(ctx.encoder, tid, handed);
     ctx.tail = tail;
     ctx.stage = tail.stage;
-    registerTail({ pid: process.pid, threadId: wt.threadId, sab: tail.sab });
     const info = takeWorkerInfo();
+    // the creator knows the buffer it handed over; the main thread must hear of nested workers too
+    if (handed === undefined || tail.sab !== handed || (info !== undefined && info.p !== 0)) {
+      registerTail({ pid: process.pid, threadId: wt.threadId, sab: tail.sab });
+    }
     recordStart(
       ctx,
       { name: info?.n ?? `worker ${wt.threadId}`, parentThreadId: info ? info.p : -1, workerRef: `${process.pid}:${wt.threadId}` },

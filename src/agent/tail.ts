@@ -1,7 +1,10 @@
 // Survival of a terminated worker's unflushed events. worker.terminate() runs none of the worker's
 // exit handlers (notes/node-runtime.md §7), so a worker keeps its encoder's buffers in a
-// SharedArrayBuffer and publishes, after each record, how far they are filled. The worker posts the
-// buffer to its process on a private BroadcastChannel; the thread that created the worker writes the
+// SharedArrayBuffer and publishes, after each record, how far they are filled. The thread that
+// creates a worker allocates that buffer and hands it over as worker environment data (TAIL_KEY);
+// a nested worker also posts it to the main thread on a private BroadcastChannel (not for every
+// worker: a BroadcastChannel delivers MessageEvents, and Node 22+ loads undici, ~50-70 ms of CPU,
+// for the first one). The thread that created the worker writes the
 // tail (its encoded records, then the message records still staged: stage.ts) into the worker's
 // file when it sees the worker's 'exit' (and the main thread does so for every
 // live worker when the process ends). A state word decides who writes: the worker while flushing
@@ -11,6 +14,8 @@ import { ByteWriter, ChunkType, StreamEncoder, crc32 } from '../protocol/wire';
 import { Stage, STAGE_BYTES, STRIDE, encodeStaged } from './stage';
 
 export const TAIL_CHANNEL_PREFIX = 'ctrace:tail:';
+/** the worker environment data key (worker_threads.setEnvironmentData) of a new worker's buffer */
+export const TAIL_KEY = 'ctrace:tail';
 
 const H = {
   state: 0, // 0 idle, 1 flushing (worker), 2 claimed (creator)
@@ -34,6 +39,7 @@ const HEADER_BYTES = 64;
 export const EVENTS_CAPACITY = 64 * 1024;
 export const STRINGS_CAPACITY = 64 * 1024;
 const STAGE_AT = HEADER_BYTES + EVENTS_CAPACITY + STRINGS_CAPACITY;
+export const TAIL_BYTES = STAGE_AT + STAGE_BYTES;
 // the lock hooks (issue 5) may wrap Atomics in this thread: the tail uses the originals
 const cas = Atomics.compareExchange;
 const atomicAdd = Atomics.add;
@@ -70,8 +76,9 @@ export class WorkerTail {
   /** the thread's message stage, in shared memory (the ThreadStream takes it) */
   readonly stage: Stage;
 
-  constructor(enc: StreamEncoder, tid: number) {
-    this.sab = new SharedArrayBuffer(STAGE_AT + STAGE_BYTES);
+  /** `sab`: the buffer the creating thread allocated (a fresh one if it did not, or it does not fit) */
+  constructor(enc: StreamEncoder, tid: number, sab?: SharedArrayBuffer) {
+    this.sab = sab !== undefined && sab.byteLength === TAIL_BYTES ? sab : new SharedArrayBuffer(TAIL_BYTES);
     this.hdr = new Int32Array(this.sab, 0, HEADER_BYTES / 4);
     this.evView = new Uint8Array(this.sab, HEADER_BYTES, EVENTS_CAPACITY);
     this.strView = new Uint8Array(this.sab, HEADER_BYTES + EVENTS_CAPACITY, STRINGS_CAPACITY);

@@ -83,6 +83,11 @@ for (const major of [20, 22, 24]) {
     assert.equal(workerSends(m), N, 'sends of a busy worker when main calls process.exit');
     assert.deepEqual(mainExit(m), { code: 0, signal: undefined, cause: 'exit' });
 
+    // a worker's worker: its creator never sees it end, the main thread saves its events
+    const nested = runAgent(fixture('nested-exit.js'), { node });
+    assert.equal(nested.status, 0, nested.stderr);
+    assert.equal(nested.events.filter((e) => e.threadId === 2 && e.kind === EventKind.MessageSend).length, N, 'sends of a nested worker when main calls process.exit');
+
     const w = run('worker-throw', node);
     assert.equal(w.stdout, 'worker error worker boom\n');
     assert.equal(workerSends(w), N);

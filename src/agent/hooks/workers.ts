@@ -11,7 +11,7 @@ import { EventKind, CrashKind } from '../../protocol/events';
 import type { ThreadStream } from '../stream';
 import { CARRIED_VARS, withPreload, type AgentEnv } from '../env';
 import { callSite, throwSite } from '../callsite';
-import { claimTail, tailFinished, TAIL_CHANNEL_PREFIX, type TailRegistration } from '../tail';
+import { claimTail, tailFinished, TAIL_BYTES, TAIL_CHANNEL_PREFIX, TAIL_KEY, type TailRegistration } from '../tail';
 import type { MessageHooks } from './messages';
 
 export const WORKER_INFO_VAR = 'CTRACE_WORKER';
@@ -33,15 +33,17 @@ export class TailRegistry {
 
   constructor(private readonly ctx: ThreadStream, private readonly dir: string) {}
 
-  /** Opens the private channel (before the first worker starts, so its registration reaches us). */
+  /**
+   * The main thread opens the private channel on which nested workers (made by other workers)
+   * register, before the first worker starts so that their registrations reach it.
+   */
   listen(): void {
-    if (this.channel) return;
+    if (this.channel || !this.ctx.isMainThread) return;
     try {
       const bc = new wt.BroadcastChannel(TAIL_CHANNEL_PREFIX + process.pid);
       bc.onmessage = (e: unknown) => {
         const d = (e as { data?: TailRegistration }).data;
         if (!d || typeof d.threadId !== 'number' || !(d.sab instanceof SharedArrayBuffer)) return;
-        if (!this.ctx.isMainThread && !this.mine.has(d.threadId)) return;
         // the main thread hears of every worker; forget those that have ended (128 KB each)
         if (this.tails.size > 16) for (const [id, sab] of this.tails) if (tailFinished(sab)) this.tails.delete(id);
         this.tails.set(d.threadId, d.sab);
@@ -58,8 +60,10 @@ export class TailRegistry {
     }
   }
 
-  created(threadId: number): void {
+  /** A worker this thread created, with the buffer it handed over (see tail.ts). */
+  created(threadId: number, sab: SharedArrayBuffer | undefined): void {
     this.mine.add(threadId);
+    if (sab !== undefined) this.tails.set(threadId, sab);
   }
 
   /** The worker is gone: append what it could not write, and a ThreadExit if it wrote none. */
@@ -109,7 +113,19 @@ export class TailRegistry {
   }
 }
 
-/** The worker's side: tell the process where our tail lives. */
+/** The buffer this worker's creator allocated for its tail (taken: the worker's own workers get theirs). */
+export function takeTailBuffer(): SharedArrayBuffer | undefined {
+  try {
+    const sab = wt.getEnvironmentData(TAIL_KEY);
+    if (sab === undefined) return undefined;
+    wt.setEnvironmentData(TAIL_KEY, undefined as unknown as wt.Serializable);
+    return sab instanceof SharedArrayBuffer ? sab : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
+/** A nested worker's side: tell the main thread where our tail lives. */
 export function registerTail(reg: TailRegistration): void {
   try {
     const bc = new wt.BroadcastChannel(TAIL_CHANNEL_PREFIX + reg.pid);
@@ -135,6 +151,14 @@ export function takeWorkerInfo(): WorkerInfo | undefined {
   }
 }
 
+function unsetTailKey(): void {
+  try {
+    wt.setEnvironmentData(TAIL_KEY, undefined as unknown as wt.Serializable);
+  } catch {
+    // never throw into the program
+  }
+}
+
 export function installWorkerHooks(ctx: ThreadStream, env: AgentEnv, tails: TailRegistry, messages: MessageHooks | undefined): void {
   const OrigWorker = wt.Worker;
   const carried: [string, string][] = [];
@@ -154,8 +178,12 @@ export function installWorkerHooks(ctx: ThreadStream, env: AgentEnv, tails: Tail
       let restoreEnv: (() => void) | undefined;
       let where: { site: string | undefined; stack: string | undefined } = { site: undefined, stack: undefined };
       let info: string | undefined;
+      let tail: SharedArrayBuffer | undefined;
       try {
         tails.listen();
+        // cloned into the worker's environment data by the constructor (then removed again)
+        tail = new SharedArrayBuffer(TAIL_BYTES);
+        wt.setEnvironmentData(TAIL_KEY, tail);
         info = JSON.stringify({ p: ctx.threadId, n: typeof options?.name === 'string' && options.name ? options.name : undefined } satisfies WorkerInfo);
         const e = options?.env;
         if (e !== null && typeof e === 'object') {
@@ -183,6 +211,7 @@ export function installWorkerHooks(ctx: ThreadStream, env: AgentEnv, tails: Tail
         super(filename, opts);
       } finally {
         restoreEnv?.();
+        if (tail !== undefined) unsetTailKey();
       }
       try {
         const id = this.threadId;
@@ -192,7 +221,7 @@ export function installWorkerHooks(ctx: ThreadStream, env: AgentEnv, tails: Tail
           // worker that never reads it is cleaned up after on 'exit'
           process.env[`${WORKER_INFO_VAR}_${id}`] = info;
         }
-        tails.created(id);
+        tails.created(id, tail);
         messages?.onWorker(this, id);
         const enc = ctx.enc;
         enc.begin(EventKind.WorkerCreate, ctx.now());
