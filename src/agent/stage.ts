@@ -44,14 +44,21 @@ interface EncoderInternals {
  * rather than the encoder's helpers one by one.
  */
 export function encodeStaged(enc: StreamEncoder, slots: Float64Array, n: number): void {
+  if (n === 0) return;
+  // the first record through the encoder itself (it may start a chunk): that path then runs on every
+  // batch, so V8 never meets it for the first time in optimised code (a deoptimisation per thread)
+  const first = slots[0];
+  enc.begin(first, slots[1]);
+  const firstFields = first === EventKind.MessageSend ? SEND_FIELDS : RECEIVE_FIELDS;
+  for (let f = 0; f < firstFields; f++) enc.u(slots[2 + f]);
   const e = enc as unknown as EncoderInternals;
   const w = e.events;
-  for (let k = 0, p = 0; k < n; k++, p += STRIDE) {
+  for (let k = 1, p = STRIDE; k < n; k++, p += STRIDE) {
     const kind = slots[p];
     const ts = slots[p + 1];
     const fields = kind === EventKind.MessageSend ? SEND_FIELDS : RECEIVE_FIELDS;
     let d = ts - e.lastTs;
-    if (e.count === 0 || d < 0 || d >= 0x40000000) enc.begin(kind, ts); // a chunk's first record, or a rare delta
+    if (d < 0 || d >= 0x40000000) enc.begin(kind, ts); // a rare delta (over a second, or backwards)
     else {
       e.count++;
       e.lastTs = ts;
