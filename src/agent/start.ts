@@ -88,6 +88,4 @@ export function start(agentFile: string): void {
   } catch {
     // older runtimes
   }
-  // the start records go out now (one small write): a thread SIGKILLed in its first 50 ms still shows
-  ctx.flush();
 }
