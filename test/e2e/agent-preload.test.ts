@@ -81,6 +81,17 @@ for (const major of [20, 22, 24]) {
   });
 }
 
+for (const major of [22, 24]) {
+  test(`Node ${major}: the agent makes a program with workers load no undici (its MessageEvent costs ~50-70 ms)`, () => {
+    const node = nodeBinary(major);
+    const plain = runAgent(fixture('modules-loaded.js'), { node, traced: false });
+    assert.equal(plain.stdout, 'undici not loaded\n', 'the untraced program itself does not load it');
+    const traced = runAgent(fixture('modules-loaded.js'), { node });
+    assert.equal(traced.stdout, 'undici not loaded\n');
+    assert.equal(ofKind(traced.events, EventKind.ThreadStart).length, 2);
+  });
+}
+
 test('an ESM main program and its custom-env worker and child are traced', () => {
   const r = runAgent(fixture('esm-main.mjs'));
   assert.equal(r.status, 0, r.stderr);
