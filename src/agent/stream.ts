@@ -98,10 +98,19 @@ export class ThreadStream implements AgentContext {
     return id;
   }
 
-  /** After the message hooks staged record n: encodes the batch when the stage is full. */
-  staged(n: number): void {
+  /** Begins a staged message record (its kind and time); the caller writes its fields from the slot returned. */
+  stageRecord(kind: number, ts: number): number {
     const st = this.stage;
-    st.n = ++n;
+    const p = st.n * STRIDE;
+    st.slots[p] = kind;
+    st.slots[p + 1] = ts;
+    return p + 2;
+  }
+
+  /** After the fields of the record stageRecord() began: counts it, and encodes the batch when the stage is full. */
+  staged(): void {
+    const st = this.stage;
+    const n = ++st.n;
     st.published[0] = n;
     if (n >= st.cap) {
       this.encodeStaged();

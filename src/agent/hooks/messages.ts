@@ -21,7 +21,6 @@ import { EventKind, ChannelKind } from '../../protocol/events';
 import type { ThreadStream } from '../stream';
 import { siteOnly } from '../callsite';
 import { SizeEstimator, transferredBytes } from '../size';
-import { STRIDE } from '../stage';
 import { hrtimeNs } from '../clock';
 
 export const INFO = Symbol('ctrace.channel');
@@ -95,20 +94,16 @@ export class MessageHooks {
       if (info.sendId === 0 && info.sendCh !== undefined) info.sendId = ctx.intern(info.sendCh);
       const size = this.size;
       const bytes = size.estimate(value);
-      const st = ctx.stage;
-      const S = st.slots;
-      const k = st.n;
-      const p = k * STRIDE;
-      S[p] = EventKind.MessageSend;
-      S[p + 1] = ts;
-      S[p + 2] = info.kind;
-      S[p + 3] = info.sendId;
-      S[p + 4] = ++info.sendSeq;
-      S[p + 5] = bytes;
-      S[p + 6] = transfer === undefined ? 0 : transferredBytes(transfer);
-      S[p + 7] = size.shared;
-      S[p + 8] = info.siteId;
-      ctx.staged(k);
+      const S = ctx.stage.slots;
+      const f = ctx.stageRecord(EventKind.MessageSend, ts);
+      S[f] = info.kind;
+      S[f + 1] = info.sendId;
+      S[f + 2] = ++info.sendSeq;
+      S[f + 3] = bytes;
+      S[f + 4] = transfer === undefined ? 0 : transferredBytes(transfer);
+      S[f + 5] = size.shared;
+      S[f + 6] = info.siteId;
+      ctx.staged();
     } catch {
       // never throw into the program
     }
@@ -121,17 +116,13 @@ export class MessageHooks {
       const ts = Number(hrtimeNs());
       const bytes = this.size.estimate(value);
       const id = channelId !== 0 ? channelId : channel === undefined ? 0 : ctx.intern(channel);
-      const st = ctx.stage;
-      const S = st.slots;
-      const k = st.n;
-      const p = k * STRIDE;
-      S[p] = EventKind.MessageReceive;
-      S[p + 1] = ts;
-      S[p + 2] = kind;
-      S[p + 3] = id;
-      S[p + 4] = seq;
-      S[p + 5] = bytes;
-      ctx.staged(k);
+      const S = ctx.stage.slots;
+      const f = ctx.stageRecord(EventKind.MessageReceive, ts);
+      S[f] = kind;
+      S[f + 1] = id;
+      S[f + 2] = seq;
+      S[f + 3] = bytes;
+      ctx.staged();
     } catch {
       // never throw into the program
     }
