@@ -110,6 +110,14 @@ try {
     assert((await page.locator('#ct-summary canvas').count()) === 0, 'a CPU chart from event-loop figures');
   });
 
+  await check("the insights panel's CPU line says the busy cores are process CPU measured by Node", async () => {
+    const panel = page.locator('#ct-insights');
+    if (!(await panel.evaluate((d) => d.open))) await panel.locator('> summary').click();
+    const text = await panel.innerText();
+    assert(/average \d+\.\d\d busy cores, peak [\d.]+ of \d+ \(process CPU measured by Node\)/.test(text), `insights: ${text}`);
+    assert(!/oversubscribed/.test(text), `node mode has no per-thread states to judge oversubscription: ${text}`);
+  });
+
   await check('the page raised no errors', async () => {
     assert(problems.length === 0, problems.join('\n'));
   });
