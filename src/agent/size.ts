@@ -17,15 +17,21 @@ export class SizeEstimator {
   shared = 0;
   private nodes = 0;
   private fallback = false;
+  private cloned = false;
 
-  estimate(v: unknown): number {
+  /**
+   * `cloned`: structured clone has accepted (a successful send) or produced (a receipt) this value, so
+   * it holds no Proxy anywhere and the walk skips the checks (a call into C++ each).
+   */
+  estimate(v: unknown, cloned = false): number {
     this.shared = 0;
     this.nodes = 0;
     this.fallback = false;
+    this.cloned = cloned;
     let n: number;
     // the common message, a plain object, without a recursive call per property, so walk() stays
     // cold (each hot function is optimised again in every thread); same reads, same figures
-    if (v !== null && typeof v === 'object' && !types.isProxy(v) && isPlain(v)) {
+    if (v !== null && typeof v === 'object' && (cloned || !types.isProxy(v)) && isPlain(v)) {
       n = 3;
       this.nodes = 1;
       for (const key in v as Record<string, unknown>) {
@@ -64,7 +70,7 @@ export class SizeEstimator {
       return 0;
     }
     // a Proxy's traps are user code: never run them (postMessage refuses proxies anyway)
-    if (types.isProxy(v)) return 0;
+    if (!this.cloned && types.isProxy(v)) return 0;
     if (ArrayBuffer.isView(v)) {
       if (typeof SharedArrayBuffer !== 'undefined' && v.buffer instanceof SharedArrayBuffer) {
         this.shared += v.byteLength;

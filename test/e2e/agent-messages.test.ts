@@ -79,3 +79,16 @@ test('CTRACE_CAPTURE without messages records no message and changes nothing', (
   assert.equal(ofKind(r.events, EventKind.WorkerCreate).length, 1);
   assert.equal(r.stdout, runAgent(MESSAGES, { traced: false }).stdout);
 });
+
+test('a send Node refuses (DataCloneError) is not counted: the sends after it still pair with their receipts', () => {
+  const r = runAgent(fixture('refused-sends.js'));
+  assert.equal(r.status, 0, r.stderr);
+  assert.equal(r.stdout, runAgent(fixture('refused-sends.js'), { traced: false }).stdout);
+  assert.equal(r.stdout, 'refused DataCloneError\n'.repeat(3));
+  const sends = ofKind(r.events, EventKind.MessageSend).filter((e) => e.threadId === 0);
+  const recvs = ofKind(r.events, EventKind.MessageReceive).filter((e) => e.threadId === 1);
+  const list = (l: TraceEvent[]) => l.map((e) => `${e.fields.channelKind} ${key(e)} ${e.fields.bytes}`).sort();
+  // worker: the port hand-over and the send after the refused one; port and broadcast: one each
+  assert.deepEqual(sends.map((e) => e.fields.channelKind).sort(), [ChannelKind.Worker, ChannelKind.Worker, ChannelKind.Port, ChannelKind.Broadcast].sort());
+  assert.deepEqual(list(recvs), list(sends), dump(r.events.filter((e) => e.kind === EventKind.MessageSend || e.kind === EventKind.MessageReceive)));
+});

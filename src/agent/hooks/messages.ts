@@ -18,6 +18,7 @@ import wt = require('node:worker_threads');
 import { types } from 'node:util';
 import type { ChildProcess } from 'node:child_process';
 import { EventKind, ChannelKind } from '../../protocol/events';
+import { STRIDE } from '../stage';
 import type { ThreadStream } from '../stream';
 import { siteOnly } from '../callsite';
 import { SizeEstimator, transferredBytes } from '../size';
@@ -78,12 +79,20 @@ export class MessageHooks {
   // send() and receive() run once per message in every thread, and V8 optimises each hot function
   // again in every thread: they stage raw numbers (stage.ts) and read the clock written out.
 
-  /** Records a send; a channel captures its call site on its first sends and then rarely. */
-  send(info: Chan, value: unknown, transfer: unknown, wrapper: Function): void {
+  /** The time of a send, read by its wrapper before it calls Node's send. */
+  now(): number {
+    return Number(hrtimeNs());
+  }
+
+  /**
+   * Records a send at `ts`, before Node's send (a worker terminated the moment its message arrives
+   * must not lose the record). Returns the stage count that takeBack() needs, 0 if nothing was
+   * recorded. A channel captures its call site on its first sends and then rarely.
+   */
+  send(info: Chan, value: unknown, transfer: unknown, wrapper: Function, ts: number): number {
     const ctx = this.ctx;
-    if (ctx.busy) return;
+    if (ctx.busy) return 0;
     try {
-      const ts = Number(hrtimeNs());
       const n = info.sends++;
       // the first sends of a channel, then every 256th: a site costs ~1.5 µs to capture; the
       // others carry the channel's last captured site
@@ -104,6 +113,27 @@ export class MessageHooks {
       S[f + 5] = size.shared;
       S[f + 6] = info.siteId;
       ctx.staged();
+      return ctx.stage.n;
+    } catch {
+      return 0; // never throw into the program
+    }
+  }
+
+  /**
+   * Node's send threw (DataCloneError, a closed channel): it delivered nothing, and a recorded send
+   * would pair every later receipt on the channel with the wrong send. Takes the record back while it
+   * is still the last one staged (if another record came in between or its batch was just encoded,
+   * one time in 128, it stays).
+   */
+  takeBack(info: Chan, staged: number, ts: number): void {
+    try {
+      const st = this.ctx.stage;
+      const S = st.slots;
+      const p = (staged - 1) * STRIDE;
+      if (staged < 1 || st.n !== staged || S[p] !== EventKind.MessageSend || S[p + 1] !== ts || S[p + 4] !== info.sendSeq) return;
+      st.n = staged - 1;
+      st.published[0] = staged - 1;
+      info.sendSeq--;
     } catch {
       // never throw into the program
     }
@@ -114,7 +144,7 @@ export class MessageHooks {
     if (ctx.busy) return;
     try {
       const ts = Number(hrtimeNs());
-      const bytes = this.size.estimate(value);
+      const bytes = this.size.estimate(value, true);
       const id = channelId !== 0 ? channelId : channel === undefined ? 0 : ctx.intern(channel);
       const S = ctx.stage.slots;
       const f = ctx.stageRecord(EventKind.MessageReceive, ts);
@@ -157,7 +187,7 @@ export class MessageHooks {
   }
 
   /** The value to post: the user's, or a port-move envelope when traced ports are transferred. */
-  private outgoing(value: unknown, transfer: unknown): unknown {
+  outgoing(value: unknown, transfer: unknown): unknown {
     if (transfer === null || typeof transfer !== 'object' || types.isProxy(transfer)) return value;
     const list = Array.isArray(transfer) ? transfer : (transfer as { transfer?: unknown }).transfer;
     if (!Array.isArray(list) || list.length === 0) return value;
@@ -192,9 +222,14 @@ export class MessageHooks {
         // a call Node must judge itself (no argument: it throws). Same argument count as the caller's.
         return n === 1 ? origPost.call(this, value) : n === 2 ? origPost.call(this, value, transfer) : Reflect.apply(origPost, this, arguments);
       }
-      self.send(info, value, transfer, postMessage);
-      if (n === 1) return origPost.call(this, value);
-      return origPost.call(this, self.outgoing(value, transfer), transfer);
+      const ts = self.now();
+      const staged = self.send(info, value, transfer, postMessage, ts);
+      try {
+        return n === 1 ? origPost.call(this, value) : origPost.call(this, self.outgoing(value, transfer), transfer);
+      } catch (e) {
+        self.takeBack(info, staged, ts);
+        throw e;
+      }
     };
 
     // every MessagePort delivery (a Worker's public port, parentPort, BroadcastChannel's handle, ...)
@@ -245,9 +280,15 @@ export class MessageHooks {
       if (arguments.length < 1 || ctx.busy) return Reflect.apply(origBcPost, this, arguments);
       let info = this[INFO];
       if (info === undefined) info = this[INFO] = chan(ChannelKind.Broadcast, `b:${tag}:${++self.broadcasts}`, undefined);
-      self.send(info, value, undefined, postMessage);
+      const ts = self.now();
+      const staged = self.send(info, value, undefined, postMessage, ts);
       const env: Envelope = { [K]: BROADCAST, v: value, c: info.sendCh, q: info.sendSeq };
-      return origBcPost.call(this, env);
+      try {
+        return origBcPost.call(this, env);
+      } catch (e) {
+        self.takeBack(info, staged, ts);
+        throw e;
+      }
     };
 
     // worker side of the Worker <-> parentPort channel
@@ -269,11 +310,16 @@ export class MessageHooks {
     if (port) port[INFO] = chan(ChannelKind.Worker, undefined, `w:${pid}:${workerThreadId}:up`);
   }
 
-  workerSend(worker: object, value: unknown, transfer: unknown, wrapper: Function): unknown {
+  /** A Worker's send (Worker.prototype.postMessage, workers.ts): records it, see send(). */
+  workerSend(worker: object, value: unknown, transfer: unknown, wrapper: Function, ts: number): number {
     const info = (worker as Traced)[INFO];
-    if (info === undefined) return value;
-    this.send(info, value, transfer, wrapper);
-    return transfer === undefined ? value : this.outgoing(value, transfer);
+    return info === undefined ? 0 : this.send(info, value, transfer, wrapper, ts);
+  }
+
+  /** The Worker's send threw: see takeBack(). */
+  workerTakeBack(worker: object, staged: number, ts: number): void {
+    const info = (worker as Traced)[INFO];
+    if (info !== undefined) this.takeBack(info, staged, ts);
   }
 
   /** A child with an IPC channel (parent side). */
@@ -292,8 +338,15 @@ export class MessageHooks {
     const self = this;
     const orig = target.send;
     const send = function send(this: unknown, message: unknown) {
-      if (!isInternalIpc(message)) self.send(info, message, undefined, send);
-      return Reflect.apply(orig, this, arguments);
+      if (isInternalIpc(message)) return Reflect.apply(orig, this, arguments);
+      const ts = self.now();
+      const staged = self.send(info, message, undefined, send, ts);
+      try {
+        return Reflect.apply(orig, this, arguments);
+      } catch (e) {
+        self.takeBack(info, staged, ts);
+        throw e;
+      }
     };
     Object.defineProperty(send, 'length', { value: orig.length });
     target.send = send;

@@ -239,8 +239,15 @@ export function installWorkerHooks(ctx: ThreadStream, env: AgentEnv, tails: Tail
 
     override postMessage(value: unknown, transfer?: unknown): void {
       if (messages === undefined || arguments.length === 0) return Reflect.apply(super.postMessage, this, arguments);
-      const v = messages.workerSend(this, value, transfer, Worker.prototype.postMessage);
-      return arguments.length < 2 ? super.postMessage(v) : super.postMessage(v, transfer as readonly wt.TransferListItem[]);
+      const ts = messages.now();
+      const staged = messages.workerSend(this, value, transfer, Worker.prototype.postMessage, ts);
+      try {
+        if (arguments.length < 2) super.postMessage(value);
+        else super.postMessage(messages.outgoing(value, transfer), transfer as readonly wt.TransferListItem[]);
+      } catch (e) {
+        messages.workerTakeBack(this, staged, ts); // it delivered nothing: see MessageHooks.takeBack
+        throw e;
+      }
     }
 
     override terminate(): Promise<number> {
