@@ -1,7 +1,7 @@
 // Builds TraceEvents by hand for the insights unit tests: each test states a trace whose figures are
 // known, so every expected number below can be checked on paper.
 import { SCHEMA, type TraceEvent } from '../../src/protocol/events';
-import { encodeRecord, fileHeader, metaChunk, StreamEncoder } from '../../src/protocol/wire';
+import { concatBytes, encodeRecord, fileHeader, metaChunk, StreamEncoder } from '../../src/protocol/wire';
 
 export const MS = 1e6;
 
@@ -29,11 +29,5 @@ export function encodeTrace(events: readonly TraceEvent[], meta: object): Uint8A
   }
   for (const enc of streams.values()) parts.push(enc.flush());
   parts.push(metaChunk({ complete: true }));
-  const out = new Uint8Array(parts.reduce((n, p) => n + p.length, 0));
-  let o = 0;
-  for (const p of parts) {
-    out.set(p, o);
-    o += p.length;
-  }
-  return out;
+  return concatBytes(parts);
 }
