@@ -1,8 +1,9 @@
 // One thread's event stream: the AgentContext every hook records through. Records are encoded into
-// a StreamEncoder (message records are staged first and encoded in batches: stage.ts) and written to `${CTRACE_DIR}/<pid>-<threadId>.ctc` as whole framed chunks, one
-// fs.writeSync per flush, so the recorder tailing the file never sees half a chunk. Flushes happen
-// when the buffer passes FLUSH_BYTES, when a record comes FLUSH_NS after the last flush, on an
-// unref'd timer armed while records are pending, before blocking calls (ctx.flush) and at exit.
+// a StreamEncoder (message records are staged first and encoded in batches: stage.ts) and written
+// to `${CTRACE_DIR}/<pid>-<threadId>.ctc` as whole framed chunks, one fs.writeSync per flush, so
+// the recorder tailing the file never sees half a chunk. Flushes happen when the buffer passes
+// FLUSH_BYTES, when a record comes FLUSH_NS after the last flush, on an unref'd timer armed while
+// records are pending, before blocking calls (ctx.flush) and at exit.
 
 import fs = require('node:fs');
 import path = require('node:path');

@@ -1,14 +1,13 @@
 // Survival of a terminated worker's unflushed events. worker.terminate() runs none of the worker's
-// exit handlers (notes/node-runtime.md §7), so a worker keeps its encoder's buffers in a
-// SharedArrayBuffer and publishes, after each record, how far they are filled. The thread that
-// creates a worker allocates that buffer and hands it over as worker environment data (TAIL_KEY);
-// a nested worker also posts it to the main thread on a private BroadcastChannel (not for every
-// worker: a BroadcastChannel delivers MessageEvents, and Node 22+ loads undici, ~50-70 ms of CPU,
-// for the first one). The thread that created the worker writes the
-// tail (its encoded records, then the message records still staged: stage.ts) into the worker's
-// file when it sees the worker's 'exit' (and the main thread does so for every
-// live worker when the process ends). A state word decides who writes: the worker while flushing
-// (FLUSHING) or the creator once it has claimed the buffer (CLAIMED), never both.
+// exit handlers (notes/node-runtime.md §7), so a worker keeps its encoder's buffers and its stage of
+// message records (stage.ts) in a SharedArrayBuffer and publishes how far they are filled. The thread
+// that creates a worker allocates that buffer and hands it over as worker environment data
+// (TAIL_KEY); a nested worker also posts it to the main thread on a private BroadcastChannel (not
+// every worker: a BroadcastChannel delivers MessageEvents, and Node 22+ loads undici for the first
+// one, ~50-70 ms of CPU). The thread that created the worker writes the tail (the encoded records,
+// then those still staged) into the worker's file when it sees the worker's 'exit', and the main
+// thread does so for every live worker when the process ends. A state word decides who writes: the
+// worker while flushing (FLUSHING) or the creator once it has claimed the buffer (CLAIMED), never both.
 
 import { ByteWriter, ChunkType, StreamEncoder, crc32 } from '../protocol/wire';
 import { Stage, STAGE_BYTES, STRIDE, encodeStaged } from './stage';

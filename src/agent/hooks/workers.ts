@@ -29,7 +29,6 @@ export class TailRegistry {
   private channel: InstanceType<typeof wt.BroadcastChannel> | undefined;
   /** threadIds of workers this thread created and saw exit before their tail registered */
   private readonly pendingExit = new Map<number, number>();
-  private readonly mine = new Set<number>();
 
   constructor(private readonly ctx: ThreadStream, private readonly dir: string) {}
 
@@ -62,7 +61,6 @@ export class TailRegistry {
 
   /** A worker this thread created, with the buffer it handed over (see tail.ts). */
   created(threadId: number, sab: SharedArrayBuffer | undefined): void {
-    this.mine.add(threadId);
     if (sab !== undefined) this.tails.set(threadId, sab);
   }
 
@@ -79,7 +77,6 @@ export class TailRegistry {
     const sab = this.tails.get(threadId);
     if (!sab) return;
     this.tails.delete(threadId);
-    this.mine.delete(threadId);
     const wasBusy = this.ctx.busy;
     this.ctx.busy = true;
     try {
@@ -118,7 +115,7 @@ export function takeTailBuffer(): SharedArrayBuffer | undefined {
   try {
     const sab = wt.getEnvironmentData(TAIL_KEY);
     if (sab === undefined) return undefined;
-    wt.setEnvironmentData(TAIL_KEY, undefined as unknown as wt.Serializable);
+    unsetTailKey();
     return sab instanceof SharedArrayBuffer ? sab : undefined;
   } catch {
     return undefined;
