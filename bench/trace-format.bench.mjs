@@ -142,14 +142,25 @@ async function main() {
       collectRates.push(col.events / (Number(process.hrtime.bigint() - t) / 1e9));
     }
 
+    // what `ctrace record` adds to any program whatever it does: one more Node start, the collector's finish
+    const emptyPlain = [];
+    const emptyTraced = [];
+    for (let r = 0; r < Math.max(RUNS, 5); r++) {
+      emptyPlain.push(timed(process.execPath, ['-e', '0']));
+      emptyTraced.push(timed(process.execPath, [cli, 'record', '--no-sched', '-o', path.join(tmp, `empty${r}.ctrace`), '--', process.execPath, '-e', '0']));
+    }
+
     const mu = median(untraced);
     const mt = median(traced);
+    console.log('through the whole CLI (ctrace record: its own Node start, the collector on the same cores);');
+    console.log('the agent targets (<= 1.05x message-heavy, <= 1.02x CPU-bound) are measured by agent-overhead.bench');
+    console.log(`  ctrace record -- node -e 0    ${median(emptyTraced).toFixed(0)} ms against ${median(emptyPlain).toFixed(0)} ms for node -e 0: +${(median(emptyTraced) - median(emptyPlain)).toFixed(0)} ms per recording`);
     console.log(`workload: ${WORKERS} workers x ${ROUND_TRIPS} round trips (${RUNS} runs each, medians)`);
     console.log(`  untraced wall time            ${mu.toFixed(0)} ms`);
-    console.log(`  traced, --no-sched            ${mt.toFixed(0)} ms   ratio ${(mt / mu).toFixed(2)}x (target <= 1.05x)`);
+    console.log(`  traced, --no-sched            ${mt.toFixed(0)} ms   ratio ${(mt / mu).toFixed(2)}x`);
     console.log(`CPU-bound workload: 2 workers x 1M SHA-256 rounds (${RUNS} runs each, medians)`);
     console.log(`  untraced wall time            ${median(cpuUntraced).toFixed(0)} ms`);
-    console.log(`  traced, --no-sched            ${median(cpuNoSched).toFixed(0)} ms   ratio ${(median(cpuNoSched) / median(cpuUntraced)).toFixed(2)}x (target <= 1.02x)`);
+    console.log(`  traced, --no-sched            ${median(cpuNoSched).toFixed(0)} ms   ratio ${(median(cpuNoSched) / median(cpuUntraced)).toFixed(2)}x`);
     console.log(`  traced, scheduling capture on ${median(cpuTraced).toFixed(0)} ms   ratio ${(median(cpuTraced) / median(cpuUntraced)).toFixed(2)}x`);
     console.log(`trace: ${events} events (${messages} message send/receive), ${size} bytes`);
     console.log(`  bytes per event on disk       ${(size / events).toFixed(2)} (target <= 16)`);
