@@ -20,8 +20,8 @@ export class SizeEstimator {
   private cloned = false;
 
   /**
-   * `cloned`: structured clone has accepted (a successful send) or produced (a receipt) this value, so
-   * it holds no Proxy anywhere and the walk skips the checks (a call into C++ each).
+   * `cloned`: structured clone produced this value (a receipt), so it holds no Proxy anywhere and
+   * the walk skips the checks (a call into C++ each). A send is sized before Node's send, unchecked.
    */
   estimate(v: unknown, cloned = false): number {
     this.shared = 0;
