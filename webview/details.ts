@@ -59,10 +59,12 @@ export function renderDetails(root: HTMLElement, model: TraceModel, i: number, a
   row('tid', String(tr.tid));
   if (tr.threadId >= 0) row('threadId', String(tr.threadId));
   row('thread', tr.name || tr.kind);
-  if (typeof f.bytes === 'number') {
-    const parts = [fmtBytes(f.bytes)];
-    if (typeof f.transferredBytes === 'number' && f.transferredBytes) parts.push(`${fmtBytes(f.transferredBytes)} transferred`);
-    if (typeof f.sharedBytes === 'number' && f.sharedBytes) parts.push(`${fmtBytes(f.sharedBytes)} shared`);
+  // a receipt on a structured-clone channel is recorded without a size: it has its send's
+  const sized = kind === EventKind.MessageReceive && !f.bytes ? sendOf(model, i) ?? f : f;
+  if (typeof sized.bytes === 'number') {
+    const parts = [fmtBytes(sized.bytes)];
+    if (typeof sized.transferredBytes === 'number' && sized.transferredBytes) parts.push(`${fmtBytes(sized.transferredBytes)} transferred`);
+    if (typeof sized.sharedBytes === 'number' && sized.sharedBytes) parts.push(`${fmtBytes(sized.sharedBytes)} shared`);
     row('size', parts.join(', '));
   }
   for (const [name, value] of Object.entries(f)) {
@@ -117,6 +119,12 @@ export function renderDetails(root: HTMLElement, model: TraceModel, i: number, a
     }
     root.append(hl, ul);
   }
+}
+
+/** The fields of the send a receipt pairs with, if the trace has it. */
+function sendOf(model: TraceModel, i: number): ReturnType<TraceModel['fields']> | undefined {
+  const link = model.linksOf(i).find((l) => !l.outgoing && l.type === FlowType.Message);
+  return link === undefined ? undefined : model.fields(link.other);
 }
 
 interface Participant {

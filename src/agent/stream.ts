@@ -11,7 +11,7 @@ import { StreamEncoder, useCrc32 } from '../protocol/wire';
 import type { AgentContext, CallSite } from './context';
 import { callSite } from './callsite';
 import { WorkerTail } from './tail';
-import { hrtimeNs } from './clock';
+import { nowNs } from './clock';
 import { CAPACITY, Stage, STRIDE, encodeStaged } from './stage';
 
 const FLUSH_BYTES = 32 * 1024;
@@ -102,21 +102,34 @@ export class ThreadStream implements AgentContext {
   /** Begins a staged message record (its kind and time); the caller writes its fields from the slot returned. */
   stageRecord(kind: number, ts: number): number {
     const st = this.stage;
+    // a full stage is encoded before the next record: only when a record was left open (staged(true))
+    // and another came before it was closed, from user code that Node ran inside the send (a getter)
+    if (st.n >= st.cap) this.closeStaged();
     const p = st.n * STRIDE;
     st.slots[p] = kind;
     st.slots[p + 1] = ts;
     return p + 2;
   }
 
-  /** After the fields of the record stageRecord() began: counts it, and encodes the batch when the stage is full. */
-  staged(): void {
+  /**
+   * After the fields of the record stageRecord() began: counts it, and encodes the batch when the
+   * stage is full. `open`: the caller still writes into the record (a send sized once Node has
+   * accepted it) and calls closeStaged() after, so the batch is not encoded under it.
+   */
+  staged(open = false): void {
     const st = this.stage;
     const n = ++st.n;
     st.published[0] = n;
     if (n >= st.cap) {
-      this.encodeStaged();
-      this.recorded();
+      if (!open) this.closeStaged();
     } else if (this.timer === undefined) this.arm();
+  }
+
+  /** Encodes the stage once it is full (at once after the thread's end: cap 1) and lets it flush. */
+  closeStaged(): void {
+    if (this.stage.n < this.stage.cap) return;
+    this.encodeStaged();
+    this.recorded();
   }
 
   private encodeStaged(): void {
@@ -131,7 +144,7 @@ export class ThreadStream implements AgentContext {
   }
 
   now(): number {
-    const t = Number(hrtimeNs());
+    const t = nowNs();
     this.lastNow = t;
     return t;
   }

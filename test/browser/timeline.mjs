@@ -99,12 +99,16 @@ try {
     const sendTid = await field(page, 'tid');
     const seq = await field(page, 'seq');
     const channel = await field(page, 'channel');
+    const size = await field(page, 'size');
+    assert(/^\d+(\.\d+)? (B|KiB|MiB|GiB)/.test(size) && !/^0 B/.test(size), `send size ${size}`);
     const link = page.locator('#ct-details button.ct-jump', { hasText: 'receipt →' });
     assert((await link.count()) === 1, 'no "receipt →" link on a message send');
     await link.click();
     await page.locator('#ct-details h2[data-kind="message-receive"]').waitFor({ timeout: 5000 });
     assert((await field(page, 'seq')) === seq && (await field(page, 'channel')) === channel, 'receipt is for another message');
     assert((await field(page, 'tid')) !== sendTid, 'receipt on the sending thread');
+    // the agent leaves a receipt's size to its send (the same clone): the pane shows the send's
+    assert((await field(page, 'size')) === size, `receipt size ${await field(page, 'size')}, send ${size}`);
     assert((await page.locator('#ct-details button.ct-jump', { hasText: '← send' }).count()) === 1, 'no way back to the send');
   });
 

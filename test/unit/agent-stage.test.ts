@@ -46,3 +46,44 @@ test('encodeStaged() writes the same bytes as begin() + u(), across batches and 
   }
   assert.ok(bytes > 5000 * 5, `${bytes} bytes written`);
 });
+
+test('a send left open for its size: sized after Node accepts it, never lost or overrun when user code inside the send records more', async () => {
+  const fs = await import('node:fs');
+  const os = await import('node:os');
+  const path = await import('node:path');
+  const { ThreadStream } = await import('../../src/agent/stream');
+  const { MessageHooks, chan } = await import('../../src/agent/hooks/messages');
+  const { decodeDir } = await import('../support/agent-run');
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'ctrace-stage-'));
+  try {
+    const ctx = new ThreadStream(dir, 4242, 4242, 0, true);
+    const hooks = new MessageHooks(ctx);
+    const info = chan(1, 'w:4242:1:down', 'w:4242:1:up');
+    const value = { i: 1, s: 'xyz' };
+    let ts = 1e12;
+    const post = (v: unknown, inner?: () => void) => {
+      const t = (ts += 1000);
+      const staged = hooks.send(info, v, undefined, post, t, true);
+      inner?.(); // what the clone may run: a getter that sends again
+      hooks.sent(staged, t, v);
+    };
+    // fill the stage to one below its capacity, then a send that fills it while another send runs
+    // inside it: the full stage is encoded first (the open record with no size yet), nothing is
+    // written past the stage, and the outer send's late size goes nowhere
+    for (let k = 0; k < CAPACITY - 1; k++) post(value);
+    post(value, () => post({ inner: true }));
+    for (let k = 0; k < 10; k++) post(value);
+    ctx.flush();
+    const sends = decodeDir(dir).events.filter((e) => e.kind === EventKind.MessageSend);
+    assert.equal(sends.length, CAPACITY + 11);
+    assert.deepEqual(sends.map((e) => e.fields.seq), sends.map((_, k) => k + 1));
+    const sizes = sends.map((e) => e.fields.bytes);
+    const sized = 3 + (2 + 1 + 9) + (2 + 1 + 2 + 3); // { i: 1, s: 'xyz' } as the estimator counts it
+    assert.deepEqual(sizes.slice(0, CAPACITY - 1), new Array(CAPACITY - 1).fill(sized));
+    assert.equal(sizes[CAPACITY - 1], 0, 'the open record was encoded before its size came');
+    assert.ok(Number(sizes[CAPACITY]) > 0, 'the inner send is sized');
+    assert.deepEqual(sizes.slice(CAPACITY + 1), new Array(10).fill(sized));
+  } finally {
+    fs.rmSync(dir, { recursive: true, force: true });
+  }
+});

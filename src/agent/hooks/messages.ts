@@ -22,7 +22,7 @@ import { STRIDE } from '../stage';
 import type { ThreadStream } from '../stream';
 import { siteOnly } from '../callsite';
 import { SizeEstimator, transferredBytes } from '../size';
-import { hrtimeNs } from '../clock';
+import { nowNs } from '../clock';
 
 export const INFO = Symbol('ctrace.channel');
 const K = '\u0000ctrace';
@@ -81,28 +81,33 @@ export class MessageHooks {
 
   /** The time of a send, read by its wrapper before it calls Node's send. */
   now(): number {
-    return Number(hrtimeNs());
+    return nowNs();
   }
 
   /**
    * Records a send at `ts`, before Node's send (a worker terminated the moment its message arrives
-   * must not lose the record). Returns the stage count that takeBack() needs, 0 if nothing was
-   * recorded. A channel captures its call site on its first sends and then rarely.
+   * must not lose the record). Returns the stage count that sent() and takeBack() need, 0 if nothing
+   * was recorded. A channel captures its call site on its first sends and then rarely.
+   * `cloned`: Node sends the value by structured clone with no transfer list, so the record is left
+   * open and sent() sizes the value once Node has accepted it: a value structured clone accepted
+   * holds no Proxy, so the walk needs no Proxy check (a call into C++ per object). Otherwise (IPC,
+   * a transfer list, whose buffers the send detaches) the value is sized here, checked.
    */
-  send(info: Chan, value: unknown, transfer: unknown, wrapper: Function, ts: number): number {
+  send(info: Chan, value: unknown, transfer: unknown, wrapper: Function, ts: number, cloned: boolean): number {
     const ctx = this.ctx;
     if (ctx.busy) return 0;
     try {
       const n = info.sends++;
-      // the first sends of a channel, then every 256th: a site costs ~1.5 µs to capture; the
+      // the first sends of a channel, then every 256th: a site costs ~2-4 µs to capture; the
       // others carry the channel's last captured site
       if (n < 8 || (n & 255) === 0) {
         const site = siteOnly(wrapper);
         info.siteId = site === undefined ? 0 : ctx.intern(site);
       }
       if (info.sendId === 0 && info.sendCh !== undefined) info.sendId = ctx.intern(info.sendCh);
+      const later = cloned && transfer === undefined;
       const size = this.size;
-      const bytes = size.estimate(value);
+      const bytes = later ? 0 : size.estimate(value);
       const S = ctx.stage.slots;
       const f = ctx.stageRecord(EventKind.MessageSend, ts);
       S[f] = info.kind;
@@ -110,9 +115,9 @@ export class MessageHooks {
       S[f + 2] = ++info.sendSeq;
       S[f + 3] = bytes;
       S[f + 4] = transfer === undefined ? 0 : transferredBytes(transfer);
-      S[f + 5] = size.shared;
+      S[f + 5] = later ? 0 : size.shared;
       S[f + 6] = info.siteId;
-      ctx.staged();
+      ctx.staged(later);
       return ctx.stage.n;
     } catch {
       return 0; // never throw into the program
@@ -120,10 +125,31 @@ export class MessageHooks {
   }
 
   /**
+   * Node accepted the send send() left open (`cloned`): sizes the value into its record, if the
+   * record is still staged (user code run by the clone, a getter, may have filled the stage), then
+   * lets the stage encode if it is full.
+   */
+  sent(staged: number, ts: number, value: unknown): void {
+    const ctx = this.ctx;
+    try {
+      const S = ctx.stage.slots;
+      const p = (staged - 1) * STRIDE;
+      if (staged >= 1 && staged <= ctx.stage.n && S[p] === EventKind.MessageSend && S[p + 1] === ts) {
+        const size = this.size;
+        S[p + 5] = size.estimate(value, true);
+        S[p + 7] = size.shared;
+      }
+      ctx.closeStaged();
+    } catch {
+      // never throw into the program
+    }
+  }
+
+  /**
    * Node's send threw (DataCloneError, a closed channel): it delivered nothing, and a recorded send
    * would pair every later receipt on the channel with the wrong send. Takes the record back while it
    * is still the last one staged (if another record came in between or its batch was just encoded,
-   * one time in 128, it stays).
+   * it stays).
    */
   takeBack(info: Chan, staged: number, ts: number): void {
     try {
@@ -139,12 +165,15 @@ export class MessageHooks {
     }
   }
 
-  receive(kind: number, channel: string | undefined, seq: number, value: unknown, channelId = 0): void {
+  /**
+   * A receipt. `bytes`: 0 on the structured-clone channels, whose receipt has its send's size (the
+   * readers take it from the send: the same clone on both ends); an IPC receipt is sized by its caller.
+   */
+  receive(kind: number, channel: string | undefined, seq: number, bytes: number, channelId = 0): void {
     const ctx = this.ctx;
     if (ctx.busy) return;
     try {
-      const ts = Number(hrtimeNs());
-      const bytes = this.size.estimate(value, true);
+      const ts = nowNs();
       const id = channelId !== 0 ? channelId : channel === undefined ? 0 : ctx.intern(channel);
       const S = ctx.stage.slots;
       const f = ctx.stageRecord(EventKind.MessageReceive, ts);
@@ -164,7 +193,7 @@ export class MessageHooks {
     const info = port[INFO];
     if (info !== undefined && info.recvCh !== undefined) {
       if (info.recvId === 0) info.recvId = this.ctx.intern(info.recvCh);
-      this.receive(info.kind, info.recvCh, ++info.recvSeq, value, info.recvId);
+      this.receive(info.kind, info.recvCh, ++info.recvSeq, 0, info.recvId);
     }
     return value;
   }
@@ -178,7 +207,7 @@ export class MessageHooks {
           if (p && s) p[INFO] = chan(s.kind, s.sendCh, s.recvCh, s.sendSeq, s.recvSeq);
         }
       } else if (e[K] === BROADCAST) {
-        this.receive(ChannelKind.Broadcast, e.c, e.q ?? 0, e.v);
+        this.receive(ChannelKind.Broadcast, e.c, e.q ?? 0, 0);
       }
     } catch {
       // never throw into the program
@@ -223,13 +252,16 @@ export class MessageHooks {
         return n === 1 ? origPost.call(this, value) : n === 2 ? origPost.call(this, value, transfer) : Reflect.apply(origPost, this, arguments);
       }
       const ts = self.now();
-      const staged = self.send(info, value, transfer, postMessage, ts);
+      const staged = self.send(info, value, transfer, postMessage, ts, true);
+      let r;
       try {
-        return n === 1 ? origPost.call(this, value) : origPost.call(this, self.outgoing(value, transfer), transfer);
+        r = n === 1 ? origPost.call(this, value) : origPost.call(this, self.outgoing(value, transfer), transfer);
       } catch (e) {
         self.takeBack(info, staged, ts);
         throw e;
       }
+      if (transfer === undefined) self.sent(staged, ts, value);
+      return r;
     };
 
     // every MessagePort delivery (a Worker's public port, parentPort, BroadcastChannel's handle, ...)
@@ -281,14 +313,17 @@ export class MessageHooks {
       let info = this[INFO];
       if (info === undefined) info = this[INFO] = chan(ChannelKind.Broadcast, `b:${tag}:${++self.broadcasts}`, undefined);
       const ts = self.now();
-      const staged = self.send(info, value, undefined, postMessage, ts);
+      const staged = self.send(info, value, undefined, postMessage, ts, true);
       const env: Envelope = { [K]: BROADCAST, v: value, c: info.sendCh, q: info.sendSeq };
+      let r;
       try {
-        return origBcPost.call(this, env);
+        r = origBcPost.call(this, env);
       } catch (e) {
         self.takeBack(info, staged, ts);
         throw e;
       }
+      self.sent(staged, ts, value);
+      return r;
     };
 
     // worker side of the Worker <-> parentPort channel
@@ -310,10 +345,10 @@ export class MessageHooks {
     if (port) port[INFO] = chan(ChannelKind.Worker, undefined, `w:${pid}:${workerThreadId}:up`);
   }
 
-  /** A Worker's send (Worker.prototype.postMessage, workers.ts): records it, see send(). */
+  /** A Worker's send (Worker.prototype.postMessage, workers.ts): records it, see send() and sent(). */
   workerSend(worker: object, value: unknown, transfer: unknown, wrapper: Function, ts: number): number {
     const info = (worker as Traced)[INFO];
-    return info === undefined ? 0 : this.send(info, value, transfer, wrapper, ts);
+    return info === undefined ? 0 : this.send(info, value, transfer, wrapper, ts, true);
   }
 
   /** The Worker's send threw: see takeBack(). */
@@ -327,9 +362,18 @@ export class MessageHooks {
     this.wrapIpcSend(child as unknown as { send: Function } & Traced, `ipc:${child.pid}:down`, `ipc:${child.pid}:up`);
   }
 
+  /** An IPC message as the receiver got it (parsed JSON or deserialized: no Proxy in it). */
+  private ipcSize(msg: unknown): number {
+    try {
+      return this.size.estimate(msg, true);
+    } catch {
+      return 0;
+    }
+  }
+
   onIpcMessage(target: object, msg: unknown): void {
     const info = (target as Traced)[INFO];
-    if (info !== undefined && info.recvCh !== undefined) this.receive(ChannelKind.Process, info.recvCh, ++info.recvSeq, msg);
+    if (info !== undefined && info.recvCh !== undefined && !this.ctx.busy) this.receive(ChannelKind.Process, info.recvCh, ++info.recvSeq, this.ipcSize(msg));
   }
 
   private wrapIpcSend(target: { send: Function } & Traced, sendCh: string, recvCh: string): void {
@@ -340,7 +384,7 @@ export class MessageHooks {
     const send = function send(this: unknown, message: unknown) {
       if (isInternalIpc(message)) return Reflect.apply(orig, this, arguments);
       const ts = self.now();
-      const staged = self.send(info, message, undefined, send, ts);
+      const staged = self.send(info, message, undefined, send, ts, false);
       try {
         return Reflect.apply(orig, this, arguments);
       } catch (e) {

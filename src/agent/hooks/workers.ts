@@ -245,6 +245,7 @@ export function installWorkerHooks(ctx: ThreadStream, env: AgentEnv, tails: Tail
         messages.workerTakeBack(this, staged, ts); // it delivered nothing: see MessageHooks.takeBack
         throw e;
       }
+      if (transfer === undefined) messages.sent(staged, ts, value);
     }
 
     override terminate(): Promise<number> {
