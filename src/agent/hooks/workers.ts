@@ -237,7 +237,7 @@ export function installWorkerHooks(ctx: ThreadStream, env: AgentEnv, tails: Tail
     override postMessage(value: unknown, transfer?: unknown): void {
       if (messages === undefined || arguments.length === 0) return Reflect.apply(super.postMessage, this, arguments);
       const ts = messages.now();
-      const staged = messages.workerSend(this, value, transfer, Worker.prototype.postMessage, ts);
+      const staged = messages.workerSend(this, value, transfer, postWrapper, ts);
       try {
         if (arguments.length < 2) super.postMessage(value);
         else super.postMessage(messages.outgoing(value, transfer), transfer as readonly wt.TransferListItem[]);
@@ -264,6 +264,8 @@ export function installWorkerHooks(ctx: ThreadStream, env: AgentEnv, tails: Tail
     }
 
   };
+  // read once: `Worker.prototype` read in the method is a generic property load on every send
+  const postWrapper = Worker.prototype.postMessage;
   // emit runs for every message the worker sends up: no rest parameter, no spread (no array per call)
   const baseEmit = OrigWorker.prototype.emit;
   Object.defineProperty(Worker.prototype, 'emit', {
