@@ -1,10 +1,15 @@
 // The agent: preloaded with NODE_OPTIONS=--require into every Node process and worker thread of the
-// traced program (docs/capture.md). Without CTRACE_DIR it does nothing at all: not even loading the
-// modules the hooks need (start.ts and its imports are only evaluated when required here).
+// traced program (docs/capture.md). This file (dist/agent.js) only loads the core (dist/agent-core.js,
+// from start.ts) through V8's code cache (code-cache.ts). Without CTRACE_DIR it does nothing at all:
+// not even loading the modules the hooks need.
 
 if (process.env.CTRACE_DIR) {
   try {
-    (require('./start') as typeof import('./start')).start(__filename);
+    const { loadCore } = require('./code-cache') as typeof import('./code-cache');
+    const path = require('node:path') as typeof import('node:path');
+    const coreFile = path.join(__dirname, 'agent-core.js');
+    const { core, save } = loadCore(coreFile, process.env.CTRACE_DIR, require);
+    core.start({ core: coreFile, preload: __filename, beforeFirstChild: save });
   } catch {
     // the agent must never stop the program from starting
   }

@@ -37,33 +37,32 @@ interface EncoderInternals {
   maxTs: number;
 }
 
+/** Bytes one staged record takes at most: kind, a delta below 2^30, 7 fields of up to 10 bytes. */
+const MAX_RECORD_BYTES = 1 + 5 + 7 * 10;
+
 /**
  * Encodes the first n staged records: the same bytes as enc.begin(kind, ts) then one enc.u() per
- * field (a unit test compares them), written out here as one loop over the batch.
+ * field (a unit test compares them), written out here as one loop over the batch. The encoder's own
+ * paths (a chunk's first record, a delta over a second or backwards, a field of 2^31 or more) are
+ * calls to encodeOne(), which V8 keeps out of line: they run in one batch out of many, and inlined
+ * they made this function several times bigger to optimise, once per thread.
  */
 export function encodeStaged(enc: StreamEncoder, slots: Float64Array, n: number): void {
-  if (n === 0) return;
-  // the first record through the encoder itself (it may start a chunk): that path then runs on every
-  // batch, so V8 never meets it for the first time in optimised code (a deoptimisation per thread)
-  const first = slots[0];
-  enc.begin(first, slots[1]);
-  const firstFields = first === EventKind.MessageSend ? SEND_FIELDS : RECEIVE_FIELDS;
-  for (let f = 0; f < firstFields; f++) enc.u(slots[2 + f]);
   const e = enc as unknown as EncoderInternals;
   const w = e.events;
-  for (let k = 1, p = STRIDE; k < n; k++, p += STRIDE) {
+  w.ensure(n * MAX_RECORD_BYTES); // room for the batch: no check per record
+  const b = w.buf;
+  let q = w.pos;
+  let count = e.count;
+  let lastTs = e.lastTs;
+  let maxTs = e.maxTs;
+  for (let k = 0, p = 0; k < n; k++, p += STRIDE) {
     const kind = slots[p];
     const ts = slots[p + 1];
-    const fields = kind === EventKind.MessageSend ? SEND_FIELDS : RECEIVE_FIELDS;
-    let d = ts - e.lastTs;
-    if (d < 0 || d >= 0x40000000) enc.begin(kind, ts); // a rare delta (over a second, or backwards)
-    else {
-      e.count++;
-      e.lastTs = ts;
-      if (ts > e.maxTs) e.maxTs = ts;
-      w.ensure(6);
-      const b = w.buf;
-      let q = w.pos;
+    const at = q;
+    let d = ts - lastTs;
+    let plain = count !== 0 && d >= 0 && d < 0x40000000;
+    if (plain) {
       b[q++] = kind;
       d *= 2; // zigzag of a non-negative delta
       while (d >= 0x80) {
@@ -71,25 +70,48 @@ export function encodeStaged(enc: StreamEncoder, slots: Float64Array, n: number)
         d >>>= 7;
       }
       b[q++] = d;
-      w.pos = q;
-    }
-    w.ensure(10 * fields);
-    const b = w.buf;
-    let q = w.pos;
-    for (let f = 2; f < 2 + fields; f++) {
-      let v = slots[p + f];
-      if (v >= 0 && v < 0x80000000) {
+      const fields = kind === EventKind.MessageSend ? SEND_FIELDS : RECEIVE_FIELDS;
+      for (let f = p + 2, end = p + 2 + fields; f < end; f++) {
+        let v = slots[f];
+        if (!(v >= 0 && v < 0x80000000)) {
+          plain = false;
+          break;
+        }
         while (v >= 0x80) {
           b[q++] = (v & 0x7f) | 0x80;
           v >>>= 7;
         }
         b[q++] = v;
-      } else {
-        w.pos = q;
-        w.uvar(v); // the general path (the room is there, so it writes into b)
-        q = w.pos;
       }
     }
-    w.pos = q;
+    if (plain) {
+      count++;
+      lastTs = ts;
+      if (ts > maxTs) maxTs = ts;
+      continue;
+    }
+    // the encoder's own path, from where this record began
+    w.pos = at;
+    e.count = count;
+    e.lastTs = lastTs;
+    e.maxTs = maxTs;
+    encodeOne(enc, slots, p);
+    if (w.buf !== b) return encodeStaged(enc, slots.subarray(p + STRIDE), n - k - 1); // it grew the buffer
+    q = w.pos;
+    count = e.count;
+    lastTs = e.lastTs;
+    maxTs = e.maxTs;
   }
+  w.pos = q;
+  e.count = count;
+  e.lastTs = lastTs;
+  e.maxTs = maxTs;
+}
+
+/** One staged record through the encoder itself: begin() and one u() per field. */
+function encodeOne(enc: StreamEncoder, slots: Float64Array, p: number): void {
+  const kind = slots[p];
+  enc.begin(kind, slots[p + 1]);
+  const fields = kind === EventKind.MessageSend ? SEND_FIELDS : RECEIVE_FIELDS;
+  for (let f = 0; f < fields; f++) enc.u(slots[p + 2 + f]);
 }

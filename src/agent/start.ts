@@ -1,4 +1,5 @@
-// Starts the agent in this thread (index.ts loads this only when CTRACE_DIR is set). Each thread
+// Starts the agent in this thread: the core, dist/agent-core.js, which the loader (index.ts, dist/agent.js)
+// loads only when CTRACE_DIR is set. Each thread
 // records into its own file `${CTRACE_DIR}/<pid>-<threadId>.ctc` that the recorder tails. Hooks
 // install in this order: the stream (so every later record has a place to go), messages, spawns,
 // workers, the lifecycle (last, so its exit wrapper sees everything), then the lock hooks of issue 5.
@@ -17,6 +18,7 @@ import { installSpawnHooks, SPAWN_REF_VAR, writePidFile } from './hooks/spawn';
 import { installWorkerHooks, registerTail, takeTailBuffer, takeWorkerInfo, TailRegistry } from './hooks/workers';
 import { installLockHooks } from './hooks/locks';
 import { HeapSampler } from './heap';
+import { beforeFirstChild } from './first-child';
 
 const LOADED = Symbol.for('ctrace.agent.loaded');
 
@@ -31,17 +33,27 @@ function osThreadId(isMain: boolean): number {
   return isMain ? process.pid : 0;
 }
 
-export function start(agentFile: string): void {
+export interface AgentFiles {
+  /** this bundle: its frames are the agent's */
+  core: string;
+  /** what NODE_OPTIONS preloads (the loader), re-injected into children and workers */
+  preload: string;
+  /** run once before this thread starts its first worker or child (the loader's code cache) */
+  beforeFirstChild?: () => void;
+}
+
+export function start(files: AgentFiles): void {
   const g = globalThis as Record<symbol, unknown>;
   if (g[LOADED]) return; // preloaded twice (NODE_OPTIONS given twice): once is enough
   g[LOADED] = true;
-  const env = readEnv(process.env, agentFile);
+  const env = readEnv(process.env, files.preload);
   if (!env) return;
   // the ESM loader-hooks thread (module.register) runs preloads too; it is not the user's
   if (!wt.isMainThread && wt.parentPort === null) return;
 
-  setAgentFile(agentFile);
-  hideAgentFrames(agentFile);
+  setAgentFile(files.core);
+  hideAgentFrames(files.core);
+  beforeFirstChild(files.beforeFirstChild);
   const isMain = wt.isMainThread;
   const tid = osThreadId(isMain);
   const ctx = new ThreadStream(env.dir, process.pid, tid, wt.threadId, isMain);

@@ -3,8 +3,11 @@
 // exactly once, with spawn and worker links the recorder can follow.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
 import { EventKind } from '../../src/protocol/events';
-import { runAgent, fixture, ofKind, dump } from '../support/agent-run';
+import { runAgent, fixture, ofKind, dump, ROOT } from '../support/agent-run';
 import { nodeBinary } from '../support/node-versions';
 
 const PROCESS_TAGS = ['spawn', 'fork', 'fork-execArgv', 'exec', 'execFile', 'execSync', 'execFileSync', 'spawnSync', 'spawn-custom-env', 'shell-custom-env', 'fork-custom-env', 'spawnSync-custom-env', 'sh-c', 'cluster-worker'];
@@ -119,4 +122,40 @@ test('the ESM loader-hooks thread is not traced (the agent stays idle there)', (
   assert.equal(r.stdout, 'loaded object\n');
   assert.deepEqual(ofKind(r.events, EventKind.ThreadStart).map((e) => [e.threadId, e.fields.name]), [[0, 'main']]);
   assert.deepEqual(r.files.length, 1);
+});
+
+test('the core loads through a V8 code cache written before the first worker starts; a bad cache changes nothing', async () => {
+  const { loadCore } = await import('../../src/agent/code-cache');
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'ctrace cache '));
+  const cacheFile = path.join(dir, `agent-${process.version}-${process.arch}.v8cache`);
+  const core = path.join(ROOT, 'dist', 'agent-core.js');
+  const run = (script: string) => {
+    for (const f of fs.readdirSync(dir)) if (f.endsWith('.ctc')) fs.rmSync(path.join(dir, f));
+    const r = runAgent(fixture(script), { dir });
+    assert.equal(r.status, 0, r.stderr);
+    const kinds = r.events.map((e) => e.kind).sort((a, b) => a - b);
+    return { stdout: r.stdout, kinds };
+  };
+  try {
+    // a program that starts no other thread pays nothing for the cache
+    run('leaf.js');
+    assert.equal(fs.existsSync(cacheFile), false, 'cache written by a program that starts no thread');
+    // the main thread writes it before its first worker; that worker and later loads use it
+    const first = run('messages.js');
+    assert.ok(fs.statSync(cacheFile).size > 10_000, 'no cache after a program with workers');
+    assert.equal(loadCore(core, dir, require).cache, 'used', 'V8 rejects the cache the agent wrote');
+    const cached = run('messages.js');
+    assert.equal(cached.stdout, first.stdout);
+    assert.deepEqual(cached.kinds, first.kinds);
+    // a cache V8 rejects: the agent compiles as without one, records the same, leaves the file alone
+    const junk = new Uint8Array(4096).fill(7);
+    fs.writeFileSync(cacheFile, junk);
+    assert.equal(loadCore(core, dir, require).cache, 'rejected');
+    const bad = run('messages.js');
+    assert.equal(bad.stdout, first.stdout);
+    assert.deepEqual(bad.kinds, first.kinds);
+    assert.deepEqual(new Uint8Array(fs.readFileSync(cacheFile)), junk);
+  } finally {
+    fs.rmSync(dir, { recursive: true, force: true });
+  }
 });

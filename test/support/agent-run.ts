@@ -32,6 +32,8 @@ export interface RunOptions {
   timeoutMs?: number;
   capture?: string;
   input?: string;
+  /** record into this directory and keep it (the caller removes it) */
+  dir?: string;
 }
 
 export function fixture(name: string): string {
@@ -41,7 +43,7 @@ export function fixture(name: string): string {
 /** Runs `node <script> ...args` (traced unless told otherwise) and decodes what the agent wrote. */
 export function runAgent(script: string, opts: RunOptions = {}): AgentRun {
   if (!fs.existsSync(AGENT)) throw new Error(`${AGENT} is missing: run \`npm run build\` first`);
-  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'ctrace agent '));
+  const dir = opts.dir ?? fs.mkdtempSync(path.join(os.tmpdir(), 'ctrace agent '));
   const traced = opts.traced !== false;
   const env: Record<string, string | undefined> = { ...process.env, NODE_OPTIONS: undefined, CTRACE_DIR: undefined, CTRACE_AGENT: undefined, CTRACE_CAPTURE: undefined, CTRACE_SPAWN_REF: undefined };
   if (traced) {
@@ -54,7 +56,7 @@ export function runAgent(script: string, opts: RunOptions = {}): AgentRun {
   const so: SpawnSyncOptions = { env: env as NodeJS.ProcessEnv, encoding: 'utf8', timeout: opts.timeoutMs ?? 30_000, cwd: FIXTURES, input: opts.input };
   const r = spawnSync(opts.node ?? process.execPath, [script, ...(opts.args ?? [])], so);
   const { events, files } = decodeDir(dir);
-  fs.rmSync(dir, { recursive: true, force: true });
+  if (opts.dir === undefined) fs.rmSync(dir, { recursive: true, force: true });
   return { status: r.status, signal: r.signal, stdout: String(r.stdout), stderr: String(r.stderr), events, files, dir };
 }
 

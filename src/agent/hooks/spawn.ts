@@ -12,6 +12,7 @@ import { EventKind, CrashKind } from '../../protocol/events';
 import type { ThreadStream } from '../stream';
 import { CARRIED_VARS, withPreload, type AgentEnv } from '../env';
 import { callSite } from '../callsite';
+import { childComing } from '../first-child';
 
 const SPAWN = Symbol('ctrace.spawn');
 export const SPAWN_REF_VAR = 'CTRACE_SPAWN_REF';
@@ -43,6 +44,7 @@ export function installSpawnHooks(ctx: ThreadStream, env: AgentEnv, hooks: Spawn
   if (!process.env.CTRACE_AGENT) carried.push(['CTRACE_AGENT', env.agentPath]);
 
   const fixEnvPairs = (pairs: string[], ref: string) => {
+    childComing();
     let hasNodeOptions = false;
     const have = new Set<string>();
     for (let k = 0; k < pairs.length; k++) {
@@ -62,6 +64,7 @@ export function installSpawnHooks(ctx: ThreadStream, env: AgentEnv, hooks: Spawn
   };
 
   const fixEnvObject = (e: NodeJS.ProcessEnv | undefined, ref: string, pidFile: boolean): NodeJS.ProcessEnv => {
+    childComing();
     const out: NodeJS.ProcessEnv = { ...(e ?? process.env) };
     out.NODE_OPTIONS = withPreload(out.NODE_OPTIONS, env.preload);
     for (const [k, v] of carried) if (out[k] === undefined) out[k] = v;

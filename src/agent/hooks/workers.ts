@@ -13,6 +13,7 @@ import { CARRIED_VARS, withPreload, type AgentEnv } from '../env';
 import { callSite, throwSite } from '../callsite';
 import { claimTail, tailFinished, TAIL_BYTES, TAIL_CHANNEL_PREFIX, TAIL_KEY, type TailRegistration } from '../tail';
 import type { MessageHooks } from './messages';
+import { childComing } from '../first-child';
 
 export const WORKER_INFO_VAR = 'CTRACE_WORKER';
 
@@ -177,6 +178,7 @@ export function installWorkerHooks(ctx: ThreadStream, env: AgentEnv, tails: Tail
       let info: string | undefined;
       let tail: SharedArrayBuffer | undefined;
       try {
+        childComing();
         tails.listen();
         // cloned into the worker's environment data by the constructor (then removed again)
         tail = new SharedArrayBuffer(TAIL_BYTES);
