@@ -268,10 +268,17 @@ export class MessageHooks {
     const kHD = Symbol.for('nodejs.internal.kHybridDispatch');
     const origHD = MP[kHD];
     if (typeof origHD === 'function') {
+      // received() written out: every function on this path is optimised on its own in each thread,
+      // and again inlined into its caller
       MP[kHD] = function (this: Traced, value: unknown, type: string, ev: unknown) {
         if (type === 'message') {
-          if (this[INFO] !== undefined) value = self.received(this, value);
-          else if (isEnvelope(value)) value = self.unwrap(value); // a BroadcastChannel, or an untraced port
+          // a port-move envelope, or a BroadcastChannel's (its handle is an untraced port)
+          if (isEnvelope(value)) value = self.unwrap(value);
+          const info = this[INFO];
+          if (info !== undefined && info.recvCh !== undefined) {
+            if (info.recvId === 0) info.recvId = ctx.intern(info.recvCh);
+            self.receive(info.kind, info.recvCh, ++info.recvSeq, 0, info.recvId);
+          }
         }
         return origHD.call(this, value, type, ev);
       };
