@@ -47,7 +47,7 @@ const MAX_RECORD_BYTES = 1 + 5 + 7 * 10;
  * calls to encodeOne(), which V8 keeps out of line: they run in one batch out of many, and inlined
  * they made this function several times bigger to optimise, once per thread.
  */
-export function encodeStaged(enc: StreamEncoder, slots: Float64Array, n: number): void {
+export function encodeStaged(enc: StreamEncoder, slots: Float64Array, n: number, from = 0): void {
   const e = enc as unknown as EncoderInternals;
   const w = e.events;
   w.ensure(n * MAX_RECORD_BYTES); // room for the batch: no check per record
@@ -56,7 +56,7 @@ export function encodeStaged(enc: StreamEncoder, slots: Float64Array, n: number)
   let count = e.count;
   let lastTs = e.lastTs;
   let maxTs = e.maxTs;
-  for (let k = 0, p = 0; k < n; k++, p += STRIDE) {
+  for (let k = from, p = from * STRIDE; k < n; k++, p += STRIDE) {
     const kind = slots[p];
     const ts = slots[p + 1];
     const at = q;
@@ -96,7 +96,7 @@ export function encodeStaged(enc: StreamEncoder, slots: Float64Array, n: number)
     e.lastTs = lastTs;
     e.maxTs = maxTs;
     encodeOne(enc, slots, p);
-    if (w.buf !== b) return encodeStaged(enc, slots.subarray(p + STRIDE), n - k - 1); // it grew the buffer
+    if (w.buf !== b) return encodeStaged(enc, slots, n, k + 1); // it grew the buffer
     q = w.pos;
     count = e.count;
     lastTs = e.lastTs;
@@ -109,7 +109,7 @@ export function encodeStaged(enc: StreamEncoder, slots: Float64Array, n: number)
 }
 
 /** One staged record through the encoder itself: begin() and one u() per field. */
-function encodeOne(enc: StreamEncoder, slots: Float64Array, p: number): void {
+export function encodeOne(enc: StreamEncoder, slots: Float64Array, p: number): void {
   const kind = slots[p];
   enc.begin(kind, slots[p + 1]);
   const fields = kind === EventKind.MessageSend ? SEND_FIELDS : RECEIVE_FIELDS;

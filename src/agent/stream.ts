@@ -12,7 +12,7 @@ import type { AgentContext, CallSite } from './context';
 import { callSite } from './callsite';
 import { WorkerTail } from './tail';
 import { nowNs } from './clock';
-import { CAPACITY, Stage, STRIDE, encodeStaged } from './stage';
+import { CAPACITY, Stage, STRIDE, encodeOne, encodeStaged } from './stage';
 
 const FLUSH_BYTES = 32 * 1024;
 const FLUSH_NS = 50e6;
@@ -138,7 +138,14 @@ export class ThreadStream implements AgentContext {
     const st = this.stage;
     const n = st.n;
     st.n = 0;
-    encodeStaged(this.encoder, st.slots, n);
+    // a chunk's first record (after each flush) goes through the encoder here rather than in the batch
+    // loop: V8 sees this branch before it optimises this small method, whereas in most threads it
+    // optimised the loop before its copy of the branch had been seen (the loop's feedback is
+    // allocated only after a few batches, and the first one follows a flush), and deoptimised it
+    if (this.encoder.pendingRecords === 0) {
+      encodeOne(this.encoder, st.slots, 0);
+      encodeStaged(this.encoder, st.slots, n, 1);
+    } else encodeStaged(this.encoder, st.slots, n);
     this.lastNow = st.slots[(n - 1) * STRIDE + 1];
     // the tail's header must say at once that these are encoded, not staged
     const tail = this.tail;
