@@ -39,6 +39,8 @@ export class TimelineView implements vscode.Disposable {
   private insights?: Promise<Insights | undefined>;
   private readonly selectionWaiters: ((s: NonNullable<TimelineView['lastSelection']>) => void)[] = [];
   private disposed = false;
+  /** Date.now() of the last reloadIfStuck() reload */
+  private reloadedAt = 0;
 
   constructor(
     readonly panel: vscode.WebviewPanel,
@@ -117,10 +119,14 @@ export class TimelineView implements vscode.Disposable {
   /**
    * A visible panel whose webview has not said 'ready' gets its content again. Seen in VS Code 1.100
    * (web): a panel hidden and shown again is sometimes visible and active, yet its webview never
-   * posts 'ready' (about one run in three of the extension tests); new content always does.
+   * posts 'ready' (about one run in three of the extension tests); new content nearly always does.
+   * Not twice within 2 s: a reload needs that long to say 'ready', and two reload triggers (the
+   * panel shown, a reveal) firing half a second apart left a view that never did.
    */
   private reloadIfStuck(when: string): void {
     if (this.disposed || this.ready || !this.panel.visible) return;
+    if (Date.now() - this.reloadedAt < 2000) return;
+    this.reloadedAt = Date.now();
     log(`timeline ${this.source.name}: visible but not ready ${when}; reloading its content`);
     this.panel.webview.html = timelineHtml(this.panel.webview, this.extensionUri, this.source.name);
   }
@@ -129,15 +135,17 @@ export class TimelineView implements vscode.Disposable {
   async revealAndWait(m: Extract<HostToView, { type: 'reveal' }>, timeoutMs = 10_000): Promise<boolean> {
     if (this.disposed) return false;
     this.panel.reveal(this.panel.viewColumn, false);
-    const timeout = new Promise<false>((r) => setTimeout(() => r(false), timeoutMs));
-    const soon = new Promise<false>((r) => setTimeout(() => r(false), Math.min(2000, timeoutMs / 4)));
-    if ((await Promise.race([this.whenReady().then(() => true), soon])) === false) {
-      this.reloadIfStuck('after reveal');
-      if ((await Promise.race([this.whenReady().then(() => true), timeout])) === false) return false;
+    const deadline = Date.now() + timeoutMs;
+    const wait = (ms: number) => new Promise<false>((r) => setTimeout(() => r(false), Math.max(0, ms)));
+    // a view that stays without 'ready' is reloaded, again every 2.5 s while time is left
+    while (!this.ready) {
+      const left = deadline - Date.now();
+      if (left <= 0 || this.disposed) return false;
+      if ((await Promise.race([this.whenReady().then(() => true), wait(Math.min(2500, left))])) === false) this.reloadIfStuck('after reveal');
     }
     const selected = new Promise<boolean>((resolve) => this.selectionWaiters.push((s) => resolve(s.pid === m.pid && s.threadId === m.threadId)));
     this.post(m);
-    return Promise.race([selected, timeout]);
+    return Promise.race([selected, wait(deadline - Date.now())]);
   }
 
   /** The complete trace's insights: sent to the webview and placed as editor hints. Once per view. */
