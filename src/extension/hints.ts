@@ -6,6 +6,7 @@
 import * as vscode from 'vscode';
 import type { Evidence, EditorHint } from '../protocol/insights';
 import type { TimelineView } from './timelineView';
+import { log } from './log';
 
 export const REVEAL_COMMAND = 'concurrencyTimeline.revealEvent';
 
@@ -70,5 +71,10 @@ export async function revealEvent(ev: Evidence | undefined): Promise<boolean> {
     void vscode.window.showInformationMessage('The timeline of this trace is closed. Open the trace again to see the event.');
     return false;
   }
-  return owner.revealAndWait({ type: 'reveal', pid: ev.pid, threadId: ev.threadId, ts: ev.ts, kind: ev.kind });
+  const m = { type: 'reveal', pid: ev.pid, threadId: ev.threadId, ts: ev.ts, kind: ev.kind } as const;
+  if (await owner.revealAndWait(m)) return true;
+  // VS Code web now and then leaves a revealed timeline hidden or without 'ready' (seen in the
+  // extension tests); revealing it once more, as a second click would, brings it up
+  log(`the timeline did not show the event; revealing it again`);
+  return owner.revealAndWait(m);
 }

@@ -131,17 +131,21 @@ export class TimelineView implements vscode.Disposable {
     this.panel.webview.html = timelineHtml(this.panel.webview, this.extensionUri, this.source.name);
   }
 
-  /** Brings the panel forward, selects the event, and resolves true once the webview has selected it. */
-  async revealAndWait(m: Extract<HostToView, { type: 'reveal' }>, timeoutMs = 10_000): Promise<boolean> {
+  /**
+   * Brings the panel forward, selects the event, and resolves true once the webview has selected it.
+   * A view still without 'ready' 2 s after the reveal is reloaded once; then it gets the rest of the
+   * time: in VS Code web a window's webviews sometimes take many seconds to come up (18 s seen in the
+   * extension tests), and reloading again would start each one over.
+   */
+  async revealAndWait(m: Extract<HostToView, { type: 'reveal' }>, timeoutMs = 20_000): Promise<boolean> {
     if (this.disposed) return false;
     this.panel.reveal(this.panel.viewColumn, false);
     const deadline = Date.now() + timeoutMs;
     const wait = (ms: number) => new Promise<false>((r) => setTimeout(() => r(false), Math.max(0, ms)));
-    // a view that stays without 'ready' is reloaded, again every 2.5 s while time is left
-    while (!this.ready) {
-      const left = deadline - Date.now();
-      if (left <= 0 || this.disposed) return false;
-      if ((await Promise.race([this.whenReady().then(() => true), wait(Math.min(2500, left))])) === false) this.reloadIfStuck('after reveal');
+    const ready = () => this.whenReady().then(() => true);
+    if ((await Promise.race([ready(), wait(Math.min(2000, timeoutMs / 4))])) === false) {
+      this.reloadIfStuck('after reveal');
+      if ((await Promise.race([ready(), wait(deadline - Date.now())])) === false) return false;
     }
     const selected = new Promise<boolean>((resolve) => this.selectionWaiters.push((s) => resolve(s.pid === m.pid && s.threadId === m.threadId)));
     this.post(m);
