@@ -1,0 +1,53 @@
+// Same-batch comparison of agent builds on the message-heavy workload: untraced, then each agent, in
+// turn, PAIRS times, so every build meets the same moments of this shared machine. Medians of wall
+// time and of CPU time (all threads), each with its ratio to the untraced runs. Between bench runs the
+// message-heavy median moves by ±0.08 (docs/capture.md); inside one batch, builds compare far better.
+// Usage: node bench/agent-ab.mjs [PAIRS] [AGENT.js ...]   (default: this checkout's dist/agent.js)
+// Another revision's agent: git worktree add /tmp/base REV && cd /tmp/base && npm ci && node esbuild.js,
+// then pass /tmp/base/dist/agent.js. Not part of `npm run bench`: it answers "is this change cheaper".
+import { spawnSync } from 'node:child_process';
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+
+const ROOT = fileURLToPath(new URL('..', import.meta.url));
+const SCRIPT = path.join(ROOT, 'test', 'fixtures', 'agent', 'bench-messages.js');
+const PAIRS = Number(process.argv[2] || 11);
+const agents = process.argv.slice(3).length ? process.argv.slice(3).map((a) => path.resolve(a)) : [path.join(ROOT, 'dist', 'agent.js')];
+for (const a of agents) {
+  if (!fs.existsSync(a)) {
+    console.error(`${a} is missing (npm run build builds this checkout's)`);
+    process.exit(1);
+  }
+}
+const median = (xs) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
+
+function once(agent) {
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'ctrace-ab-'));
+  const env = { ...process.env };
+  delete env.NODE_OPTIONS;
+  if (agent) Object.assign(env, { CTRACE_DIR: dir, CTRACE_AGENT: agent, NODE_OPTIONS: `--require ${JSON.stringify(agent)}` });
+  const t0 = process.hrtime.bigint();
+  const r = spawnSync(process.execPath, [SCRIPT, '25000'], { env, encoding: 'utf8' });
+  const ms = Number(process.hrtime.bigint() - t0) / 1e6;
+  fs.rmSync(dir, { recursive: true, force: true });
+  if (r.status !== 0) throw new Error(`${SCRIPT} failed: ${r.stderr}`);
+  return { ms, cpu: Number(/cpu ([\d.]+)/.exec(r.stderr)?.[1] ?? NaN) };
+}
+
+const runs = [undefined, ...agents].map(() => ({ ms: [], cpu: [] }));
+for (let k = 0; k < PAIRS; k++) {
+  [undefined, ...agents].forEach((a, i) => {
+    const r = once(a);
+    runs[i].ms.push(r.ms);
+    runs[i].cpu.push(r.cpu);
+  });
+}
+console.log(`message-heavy (4 workers x 25k round trips), node ${process.version}, ${PAIRS} rounds of untraced + ${agents.length} agent(s), load ${os.loadavg().map((l) => l.toFixed(1)).join(' ')}`);
+const base = runs[0];
+['untraced', ...agents].forEach((name, i) => {
+  const wall = median(runs[i].ms);
+  const cpu = median(runs[i].cpu);
+  console.log(`  ${name.padEnd(40)} wall ${wall.toFixed(0)} ms (x${(wall / median(base.ms)).toFixed(3)}), CPU ${cpu.toFixed(0)} ms (x${(cpu / median(base.cpu)).toFixed(3)})`);
+});
