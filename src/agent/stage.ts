@@ -47,6 +47,7 @@ const MAX_RECORD_BYTES = 1 + 5 + 7 * 10;
  * calls to encodeOne(), which V8 keeps out of line: they run in one batch out of many, and inlined
  * they made this function several times bigger to optimise, once per thread.
  */
+/** `from`: the first record to encode, when the caller encoded those before it (ThreadStream starts a chunk with encodeOne()). */
 export function encodeStaged(enc: StreamEncoder, slots: Float64Array, n: number, from = 0): void {
   const e = enc as unknown as EncoderInternals;
   const w = e.events;

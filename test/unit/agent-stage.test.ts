@@ -5,7 +5,7 @@ import test from 'node:test';
 import assert from 'node:assert/strict';
 import { StreamEncoder } from '../../src/protocol/wire';
 import { EventKind, SCHEMA } from '../../src/protocol/events';
-import { CAPACITY, STRIDE, encodeStaged } from '../../src/agent/stage';
+import { CAPACITY, STRIDE, encodeOne, encodeStaged } from '../../src/agent/stage';
 
 const VALUES = [0, 1, 127, 128, 300, 2 ** 31 - 1, 2 ** 31, 2 ** 40 + 3, 2 ** 53 - 1];
 
@@ -33,7 +33,11 @@ test('encodeStaged() writes the same bytes as begin() + u(), across batches and 
     }
     // batches of any size up to the stage's capacity
     if (++n === CAPACITY || rnd() < 0.02) {
-      encodeStaged(staged, slots, n);
+      // as ThreadStream does after a flush, half the time: the chunk's first record first, then the rest
+      if (staged.pendingRecords === 0 && rnd() < 0.5) {
+        encodeOne(staged, slots, 0);
+        encodeStaged(staged, slots, n, 1);
+      } else encodeStaged(staged, slots, n);
       n = 0;
     }
     if (k % 997 === 0 || k === 4999) {
