@@ -1,6 +1,6 @@
 // Loads the agent's core (dist/agent-core.js) through V8's code cache. Every thread and process of a
-// traced program loads the core: compiling it, and the functions start() runs, costs ~3 ms in the
-// main thread and ~7 ms in a worker starting beside others (2 cores). The first thread of a Node
+// traced program loads the core and compiles it and the functions start() runs; with the cache a
+// process and 4 workers start 3 ms sooner and spend 6 ms less CPU (medians of 21). The first thread of a Node
 // version that starts a worker or a child writes the cache into the recording's private directory
 // (after start(), so it holds the functions compiled so far), and every later load uses it. A cache
 // V8 rejects (another V8, other V8 flags) is ignored and left alone; any failure loads the core with
@@ -49,7 +49,8 @@ export function loadCore(coreFile: string, dir: string, req: NodeJS.Require): Lo
 function saveCache(script: vm.Script, file: string): void {
   try {
     if (fs.existsSync(file)) return; // another process wrote it meanwhile
-    const tmp = `${file}.${process.pid}-${Math.random().toString(36).slice(2)}`;
+    // not Math.random(): the program's own sequence (fixed by --random-seed) must not move
+    const tmp = `${file}.${process.pid}-${process.hrtime.bigint()}`;
     fs.writeFileSync(tmp, new Uint8Array(script.createCachedData()));
     fs.renameSync(tmp, file);
   } catch {
