@@ -14,6 +14,8 @@ import { fileURLToPath } from 'node:url';
 const ROOT = fileURLToPath(new URL('..', import.meta.url));
 const SCRIPT = path.join(ROOT, 'test', 'fixtures', 'agent', 'bench-messages.js');
 const PAIRS = Number(process.argv[2] || 11);
+// round trips per worker (AB_ROUNDS): a shorter run shows what is paid once per thread
+const ROUNDS = Number(process.env.AB_ROUNDS || 25000);
 const agents = process.argv.slice(3).length ? process.argv.slice(3).map((a) => path.resolve(a)) : [path.join(ROOT, 'dist', 'agent.js')];
 for (const a of agents) {
   if (!fs.existsSync(a)) {
@@ -29,25 +31,27 @@ function once(agent) {
   delete env.NODE_OPTIONS;
   if (agent) Object.assign(env, { CTRACE_DIR: dir, CTRACE_AGENT: agent, NODE_OPTIONS: `--require ${JSON.stringify(agent)}` });
   const t0 = process.hrtime.bigint();
-  const r = spawnSync(process.execPath, [SCRIPT, '25000'], { env, encoding: 'utf8' });
+  const r = spawnSync(process.execPath, [SCRIPT, String(ROUNDS)], { env, encoding: 'utf8' });
   const ms = Number(process.hrtime.bigint() - t0) / 1e6;
   fs.rmSync(dir, { recursive: true, force: true });
   if (r.status !== 0) throw new Error(`${SCRIPT} failed: ${r.stderr}`);
-  return { ms, cpu: Number(/cpu ([\d.]+)/.exec(r.stderr)?.[1] ?? NaN) };
+  return { ms, cpu: Number(/cpu ([\d.]+)/.exec(r.stderr)?.[1] ?? NaN), user: Number(/user ([\d.]+)/.exec(r.stderr)?.[1] ?? NaN) };
 }
 
-const runs = [undefined, ...agents].map(() => ({ ms: [], cpu: [] }));
+const runs = [undefined, ...agents].map(() => ({ ms: [], cpu: [], user: [] }));
 for (let k = 0; k < PAIRS; k++) {
   [undefined, ...agents].forEach((a, i) => {
     const r = once(a);
     runs[i].ms.push(r.ms);
     runs[i].cpu.push(r.cpu);
+    runs[i].user.push(r.user);
   });
 }
-console.log(`message-heavy (4 workers x 25k round trips), node ${process.version}, ${PAIRS} rounds of untraced + ${agents.length} agent(s), load ${os.loadavg().map((l) => l.toFixed(1)).join(' ')}`);
+console.log(`message-heavy (4 workers x ${ROUNDS} round trips), node ${process.version}, ${PAIRS} rounds of untraced + ${agents.length} agent(s), load ${os.loadavg().map((l) => l.toFixed(1)).join(' ')}`);
 const base = runs[0];
 ['untraced', ...agents].forEach((name, i) => {
   const wall = median(runs[i].ms);
   const cpu = median(runs[i].cpu);
-  console.log(`  ${name.padEnd(40)} wall ${wall.toFixed(0)} ms (x${(wall / median(base.ms)).toFixed(3)}), CPU ${cpu.toFixed(0)} ms (x${(cpu / median(base.cpu)).toFixed(3)})`);
+  const user = median(runs[i].user);
+  console.log(`  ${name.padEnd(40)} wall ${wall.toFixed(0)} ms (x${(wall / median(base.ms)).toFixed(3)}), CPU ${cpu.toFixed(0)} ms (x${(cpu / median(base.cpu)).toFixed(3)}), user CPU ${user.toFixed(0)} ms (x${(user / median(base.user)).toFixed(3)}, +${(user - median(base.user)).toFixed(0)} ms)`);
 });

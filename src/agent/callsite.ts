@@ -99,14 +99,18 @@ export function callSite(wrapper: Function, depth = 6, throughNode = true): Call
   return hit;
 }
 
-/** Only the site (limit-1 capture): for hot paths such as message sends. */
+/**
+ * Only the site, from a capture of a few frames: for hot paths such as message sends. Node's own
+ * frames are looked past (Worker.postMessage reaches the port's wrapper through Node's method).
+ */
 export function siteOnly(wrapper: Function): string | undefined {
-  const frames = capture(wrapper, 1);
-  if (!frames || frames.length === 0) return undefined;
-  const f = frames[0];
-  const file = f.getFileName();
-  if (isInternal(file)) return undefined;
-  return siteOf(f, mapsMayApply());
+  const frames = capture(wrapper, 3);
+  if (!frames) return undefined;
+  for (let k = 0; k < frames.length; k++) {
+    const f = frames[k];
+    if (!isInternal(f.getFileName())) return siteOf(f, mapsMayApply());
+  }
+  return undefined;
 }
 
 /** The throw site of an error: its first user frame, from the formatted stack (off the hot path). */

@@ -5,7 +5,8 @@
 // below 2^53 ns (104 days of uptime), as Number(bigint) is. Taken at load: a program that fakes
 // process.hrtime later (fake timers) does not move the trace's clock.
 
-const hrtime = process.hrtime;
+/** process.hrtime as the agent loaded; the hottest hooks read the clock through it written out */
+export const hrtime = process.hrtime;
 
 export function nowNs(): number {
   const t = hrtime();

@@ -51,6 +51,8 @@ export class ThreadStream implements AgentContext {
   /** the last now() (hot hooks read the clock themselves and store it here too) */
   lastNow = 0;
   private timer: ReturnType<typeof setTimeout> | undefined;
+  /** the flush timer is armed (the message hooks' inline paths test it: messages.ts) */
+  armed = false;
   private ids = 0;
   private broken = false;
   tail: WorkerTail | undefined;
@@ -124,7 +126,13 @@ export class ThreadStream implements AgentContext {
     st.published[0] = n;
     if (n >= st.cap) {
       if (!open) this.closeStaged();
-    } else if (this.timer === undefined) this.arm();
+    } else if (!this.armed) this.arm();
+  }
+
+  /** After a record staged inline (messages.ts) and closed: encodes a full stage, or arms the timer. */
+  afterStaged(): void {
+    if (this.stage.n >= this.stage.cap) this.closeStaged();
+    else if (!this.armed) this.arm();
   }
 
   /** Encodes the stage once it is full (at once after the thread's end: cap 1) and lets it flush. */
@@ -168,18 +176,21 @@ export class ThreadStream implements AgentContext {
       tail.publish();
     }
     if (this.isEnded || this.encoder.pendingBytes >= FLUSH_BYTES || this.lastNow - this.lastFlush >= FLUSH_NS) this.flush();
-    else if (this.timer === undefined) this.arm();
+    else if (!this.armed) this.arm();
   }
 
   private arm(): void {
     try {
       this.timer = setTimeout(() => {
         this.timer = undefined;
+        this.armed = false;
         this.flush();
       }, FLUSH_MS);
       this.timer.unref();
+      this.armed = true;
     } catch {
       this.timer = undefined;
+      this.armed = false;
     }
   }
 

@@ -22,7 +22,7 @@ import { STRIDE } from '../stage';
 import type { ThreadStream } from '../stream';
 import { siteOnly } from '../callsite';
 import { SizeEstimator, transferredBytes } from '../size';
-import { nowNs } from '../clock';
+import { hrtime, nowNs } from '../clock';
 
 export const INFO = Symbol('ctrace.channel');
 const K = '\u0000ctrace';
@@ -233,6 +233,86 @@ export class MessageHooks {
     return env;
   }
 
+  /**
+   * The postMessage of traced ports (a Worker's sends come here too, through its public port), around
+   * Node's `orig`. The common send (no
+   * transfer list, a channel past its first sends, whose call site is known) is recorded here written
+   * out: clock, stage slots, size after Node's send, as send() and sent() do. Every function on this
+   * path is optimised on its own in each thread and again inlined into its caller, so one function
+   * instead of six saves each thread most of that compilation (docs/capture.md). Everything else goes
+   * through post(), the general path.
+   */
+  tracedPost(orig: Function): Function {
+    const self = this;
+    const ctx = this.ctx;
+    const size = this.size;
+    const postMessage = function postMessage(this: Traced, value: unknown, transfer?: unknown) {
+      const info = this[INFO];
+      const n = arguments.length;
+      if (info === undefined || info.sendCh === undefined || n === 0 || n > 2) {
+        // Node's own ports, or a call Node must judge itself (no argument: it throws). Same argument
+        // count as the caller's.
+        return n === 1 ? orig.call(this, value) : n === 2 ? orig.call(this, value, transfer) : Reflect.apply(orig, this, arguments);
+      }
+      const st = ctx.stage;
+      const k = info.sends;
+      if (transfer !== undefined || k < 8 || (k & 255) === 0 || ctx.busy || st.n >= st.cap) return self.post(this, orig, info, value, transfer, n, postMessage);
+      info.sends = k + 1;
+      const t = hrtime();
+      const ts = t[0] * 1e9 + t[1];
+      const S = st.slots;
+      const p = st.n * STRIDE;
+      S[p] = EventKind.MessageSend;
+      S[p + 1] = ts;
+      S[p + 2] = info.kind;
+      S[p + 3] = info.sendId;
+      S[p + 4] = ++info.sendSeq;
+      S[p + 5] = 0;
+      S[p + 6] = 0;
+      S[p + 7] = 0;
+      S[p + 8] = info.siteId;
+      const staged = ++st.n;
+      st.published[0] = staged;
+      let r;
+      try {
+        r = n === 1 ? orig.call(this, value) : orig.call(this, value, transfer);
+      } catch (e) {
+        self.takeBack(info, staged, ts);
+        throw e;
+      }
+      try {
+        // still ours unless user code run by the clone (a getter) filled the stage meanwhile
+        const now = ctx.stage;
+        const R = now.slots;
+        if (staged <= now.n && R[p] === EventKind.MessageSend && R[p + 1] === ts) {
+          R[p + 5] = typeof value === 'string' ? 2 + value.length : typeof value === 'number' ? 9 : size.estimate(value, true);
+          R[p + 7] = typeof value === 'object' ? size.shared : 0;
+        }
+        if (now.n >= now.cap || !ctx.armed) ctx.afterStaged();
+      } catch {
+        // never throw into the program
+      }
+      return r;
+    };
+    Object.defineProperties(postMessage, { name: { value: orig.name }, length: { value: orig.length } });
+    return postMessage;
+  }
+
+  /** tracedPost()'s general path: a transfer list, a site to capture, a full stage. */
+  private post(target: Traced, orig: Function, info: Chan, value: unknown, transfer: unknown, n: number, wrapper: Function): unknown {
+    const ts = nowNs();
+    const staged = this.send(info, value, transfer, wrapper, ts, true);
+    let r;
+    try {
+      r = n === 1 ? orig.call(target, value) : orig.call(target, this.outgoing(value, transfer), transfer);
+    } catch (e) {
+      this.takeBack(info, staged, ts);
+      throw e;
+    }
+    if (transfer === undefined) this.sent(staged, ts, value);
+    return r;
+  }
+
   // ---------------------------------------------------------------- installation
   install(): void {
     const self = this;
@@ -242,42 +322,39 @@ export class MessageHooks {
     const MP = wt.MessagePort.prototype as unknown as Record<string | symbol, Function> & Traced;
 
     // sends on traced ports (parentPort, MessageChannel ports, ports that moved here)
-    const origPost = MP.postMessage;
-    MP.postMessage = function postMessage(this: Traced, value: unknown, transfer?: unknown) {
-      const info = this[INFO];
-      const n = arguments.length;
-      if (info === undefined || info.sendCh === undefined || n === 0 || n > 2) {
-        // a Worker's public port (its sends are recorded by Worker.postMessage), Node's own ports, or
-        // a call Node must judge itself (no argument: it throws). Same argument count as the caller's.
-        return n === 1 ? origPost.call(this, value) : n === 2 ? origPost.call(this, value, transfer) : Reflect.apply(origPost, this, arguments);
-      }
-      const ts = self.now();
-      const staged = self.send(info, value, transfer, postMessage, ts, true);
-      let r;
-      try {
-        r = n === 1 ? origPost.call(this, value) : origPost.call(this, self.outgoing(value, transfer), transfer);
-      } catch (e) {
-        self.takeBack(info, staged, ts);
-        throw e;
-      }
-      if (transfer === undefined) self.sent(staged, ts, value);
-      return r;
-    };
+    MP.postMessage = this.tracedPost(MP.postMessage);
 
     // every MessagePort delivery (a Worker's public port, parentPort, BroadcastChannel's handle, ...)
     const kHD = Symbol.for('nodejs.internal.kHybridDispatch');
     const origHD = MP[kHD];
     if (typeof origHD === 'function') {
-      // received() written out: every function on this path is optimised on its own in each thread,
-      // and again inlined into its caller
+      // the receipt staged written out, as in tracedPost(); received() is the general path
       MP[kHD] = function (this: Traced, value: unknown, type: string, ev: unknown) {
         if (type === 'message') {
           // a port-move envelope, or a BroadcastChannel's (its handle is an untraced port)
           if (isEnvelope(value)) value = self.unwrap(value);
           const info = this[INFO];
           if (info !== undefined && info.recvCh !== undefined) {
-            if (info.recvId === 0) info.recvId = ctx.intern(info.recvCh);
-            self.receive(info.kind, info.recvCh, ++info.recvSeq, 0, info.recvId);
+            try {
+              const st = ctx.stage;
+              if (info.recvId === 0 || ctx.busy || st.n >= st.cap) self.received(this, undefined);
+              else {
+                const t = hrtime();
+                const S = st.slots;
+                const p = st.n * STRIDE;
+                S[p] = EventKind.MessageReceive;
+                S[p + 1] = t[0] * 1e9 + t[1];
+                S[p + 2] = info.kind;
+                S[p + 3] = info.recvId;
+                S[p + 4] = ++info.recvSeq;
+                S[p + 5] = 0;
+                const n = ++st.n;
+                st.published[0] = n;
+                if (n >= st.cap || !ctx.armed) ctx.afterStaged();
+              }
+            } catch {
+              // never throw into the program
+            }
           }
         }
         return origHD.call(this, value, type, ev);
@@ -343,25 +420,16 @@ export class MessageHooks {
 
   }
 
-  /** The parent's end of a new Worker: sends go down, the public port receives up. */
+  /**
+   * The parent's end of a new Worker, its public port: Worker.postMessage sends through it (Node's
+   * own method calls the port's postMessage, which tracedPost() wraps), and it receives what the
+   * worker sends up.
+   */
   onWorker(worker: object, workerThreadId: number): void {
     const pid = process.pid;
-    (worker as Traced)[INFO] = chan(ChannelKind.Worker, `w:${pid}:${workerThreadId}:down`, undefined);
     const sym = Object.getOwnPropertySymbols(worker).find((s) => s.description === 'kPublicPort');
     const port = sym ? (worker as Record<symbol, Traced>)[sym] : undefined;
-    if (port) port[INFO] = chan(ChannelKind.Worker, undefined, `w:${pid}:${workerThreadId}:up`);
-  }
-
-  /** A Worker's send (Worker.prototype.postMessage, workers.ts): records it, see send() and sent(). */
-  workerSend(worker: object, value: unknown, transfer: unknown, wrapper: Function, ts: number): number {
-    const info = (worker as Traced)[INFO];
-    return info === undefined ? 0 : this.send(info, value, transfer, wrapper, ts, true);
-  }
-
-  /** The Worker's send threw: see takeBack(). */
-  workerTakeBack(worker: object, staged: number, ts: number): void {
-    const info = (worker as Traced)[INFO];
-    if (info !== undefined) this.takeBack(info, staged, ts);
+    if (port) port[INFO] = chan(ChannelKind.Worker, `w:${pid}:${workerThreadId}:down`, `w:${pid}:${workerThreadId}:up`);
   }
 
   /** A child with an IPC channel (parent side). */

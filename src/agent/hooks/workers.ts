@@ -236,20 +236,6 @@ export function installWorkerHooks(ctx: ThreadStream, env: AgentEnv, tails: Tail
       }
     }
 
-    override postMessage(value: unknown, transfer?: unknown): void {
-      if (messages === undefined || arguments.length === 0) return Reflect.apply(super.postMessage, this, arguments);
-      const ts = messages.now();
-      const staged = messages.workerSend(this, value, transfer, postWrapper, ts);
-      try {
-        if (arguments.length < 2) super.postMessage(value);
-        else super.postMessage(messages.outgoing(value, transfer), transfer as readonly wt.TransferListItem[]);
-      } catch (e) {
-        messages.workerTakeBack(this, staged, ts); // it delivered nothing: see MessageHooks.takeBack
-        throw e;
-      }
-      if (transfer === undefined) messages.sent(staged, ts, value);
-    }
-
     override terminate(): Promise<number> {
       try {
         const where = callSite(Worker.prototype.terminate);
@@ -266,8 +252,6 @@ export function installWorkerHooks(ctx: ThreadStream, env: AgentEnv, tails: Tail
     }
 
   };
-  // read once: `Worker.prototype` read in the method is a generic property load on every send
-  const postWrapper = Worker.prototype.postMessage;
   // emit runs for every message the worker sends up: no rest parameter, no spread (no array per call)
   const baseEmit = OrigWorker.prototype.emit;
   Object.defineProperty(Worker.prototype, 'emit', {
