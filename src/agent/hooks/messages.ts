@@ -11,8 +11,8 @@
 // which include cluster's) never reach 'message' and are skipped on send.
 //
 // Wrapping MessagePort.prototype.postMessage for every port breaks Node's own worker control port,
-// so the wrapper only acts on ports that carry our INFO (parentPort, MessageChannel ports, ports that
-// arrived with an identity).
+// so the wrapper only acts on ports that carry our INFO (parentPort, a Worker's public port, through
+// which Node's Worker.postMessage sends, MessageChannel ports, ports that arrived with an identity).
 
 import wt = require('node:worker_threads');
 import { types } from 'node:util';
