@@ -76,8 +76,9 @@ export class MessageHooks {
   constructor(private readonly ctx: ThreadStream) {}
 
   // ---------------------------------------------------------------- recording
-  // send() and receive() run once per message in every thread, and V8 optimises each hot function
-  // again in every thread: they stage raw numbers (stage.ts) and read the clock written out.
+  // The general paths: send() and receive() stage raw numbers (stage.ts). The two hottest paths,
+  // a plain send on a port and a delivery, stage their records themselves (tracedPost() and the
+  // delivery wrapper in install()) and come here only for what is rare.
 
   /** The time of a send, read by its wrapper before it calls Node's send. */
   now(): number {
@@ -235,12 +236,11 @@ export class MessageHooks {
 
   /**
    * The postMessage of traced ports (a Worker's sends come here too, through its public port), around
-   * Node's `orig`. The common send (no
-   * transfer list, a channel past its first sends, whose call site is known) is recorded here written
-   * out: clock, stage slots, size after Node's send, as send() and sent() do. Every function on this
-   * path is optimised on its own in each thread and again inlined into its caller, so one function
-   * instead of six saves each thread most of that compilation (docs/capture.md). Everything else goes
-   * through post(), the general path.
+   * Node's `orig`. The common send (no transfer list, a channel past its first sends, whose call site
+   * is known) is recorded here written out: clock, stage slots, size after Node's send, as send() and
+   * sent() do. V8 optimises every hot function on its own in each thread and again inlined into its
+   * caller, so one function instead of six saves each thread most of that compilation
+   * (docs/capture.md). Everything else goes through post(), the general path.
    */
   tracedPost(orig: Function): Function {
     const self = this;
@@ -321,14 +321,14 @@ export class MessageHooks {
     const tag = `${pid}:${ctx.threadId}`;
     const MP = wt.MessagePort.prototype as unknown as Record<string | symbol, Function> & Traced;
 
-    // sends on traced ports (parentPort, MessageChannel ports, ports that moved here)
+    // sends on traced ports (parentPort, a Worker's public port, MessageChannel ports, ports that moved here)
     MP.postMessage = this.tracedPost(MP.postMessage);
 
     // every MessagePort delivery (a Worker's public port, parentPort, BroadcastChannel's handle, ...)
     const kHD = Symbol.for('nodejs.internal.kHybridDispatch');
     const origHD = MP[kHD];
     if (typeof origHD === 'function') {
-      // the receipt staged written out, as in tracedPost(); received() is the general path
+      // stages the receipt itself, as tracedPost() does a send; received() is the general path
       MP[kHD] = function (this: Traced, value: unknown, type: string, ev: unknown) {
         if (type === 'message') {
           // a port-move envelope, or a BroadcastChannel's (its handle is an untraced port)
