@@ -50,7 +50,6 @@ export class ThreadStream implements AgentContext {
   private lastFlush: number;
   /** the last now() (hot hooks read the clock themselves and store it here too) */
   lastNow = 0;
-  private timer: ReturnType<typeof setTimeout> | undefined;
   /** the flush timer is armed (the message hooks' inline paths test it: messages.ts) */
   armed = false;
   private ids = 0;
@@ -116,20 +115,17 @@ export class ThreadStream implements AgentContext {
   }
 
   /**
-   * After the fields of the record stageRecord() began: counts it, and encodes the batch when the
-   * stage is full. `open`: the caller still writes into the record (a send sized once Node has
-   * accepted it) and calls closeStaged() after, so the batch is not encoded under it.
+   * After the fields of the record stageRecord() began: counts it, then afterStaged(). `open`: the
+   * caller still writes into the record (a send sized once Node has accepted it) and calls
+   * afterStaged() itself after, so the batch is not encoded under it.
    */
   staged(open = false): void {
     const st = this.stage;
-    const n = ++st.n;
-    st.published[0] = n;
-    if (n >= st.cap) {
-      if (!open) this.closeStaged();
-    } else if (!this.armed) this.arm();
+    st.published[0] = ++st.n;
+    if (!open) this.afterStaged();
   }
 
-  /** After a record staged inline (messages.ts) and closed: encodes a full stage, or arms the timer. */
+  /** After a record is complete in the stage: encodes a full stage, or arms the flush timer. */
   afterStaged(): void {
     if (this.stage.n >= this.stage.cap) this.closeStaged();
     else if (!this.armed) this.arm();
@@ -181,15 +177,12 @@ export class ThreadStream implements AgentContext {
 
   private arm(): void {
     try {
-      this.timer = setTimeout(() => {
-        this.timer = undefined;
+      setTimeout(() => {
         this.armed = false;
         this.flush();
-      }, FLUSH_MS);
-      this.timer.unref();
+      }, FLUSH_MS).unref();
       this.armed = true;
     } catch {
-      this.timer = undefined;
       this.armed = false;
     }
   }

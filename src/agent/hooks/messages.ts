@@ -128,7 +128,7 @@ export class MessageHooks {
   /**
    * Node accepted the send send() left open (`cloned`): sizes the value into its record, if the
    * record is still staged (user code run by the clone, a getter, may have filled the stage), then
-   * lets the stage encode if it is full.
+   * lets the stage encode if it is full, or arms the flush timer.
    */
   sent(staged: number, ts: number, value: unknown): void {
     const ctx = this.ctx;
@@ -140,7 +140,7 @@ export class MessageHooks {
         S[p + 5] = size.estimate(value, true);
         S[p + 7] = size.shared;
       }
-      ctx.closeStaged();
+      ctx.afterStaged();
     } catch {
       // never throw into the program
     }
@@ -281,14 +281,12 @@ export class MessageHooks {
         throw e;
       }
       try {
-        // still ours unless user code run by the clone (a getter) filled the stage meanwhile
-        const now = ctx.stage;
-        const R = now.slots;
-        if (staged <= now.n && R[p] === EventKind.MessageSend && R[p + 1] === ts) {
-          R[p + 5] = typeof value === 'string' ? 2 + value.length : typeof value === 'number' ? 9 : size.estimate(value, true);
-          R[p + 7] = typeof value === 'object' ? size.shared : 0;
+        // still ours unless user code run by the clone (a getter) filled the stage meanwhile: sent()
+        if (staged <= st.n && S[p] === EventKind.MessageSend && S[p + 1] === ts) {
+          S[p + 5] = size.estimate(value, true);
+          S[p + 7] = size.shared;
         }
-        if (now.n >= now.cap || !ctx.armed) ctx.afterStaged();
+        if (st.n >= st.cap || !ctx.armed) ctx.afterStaged();
       } catch {
         // never throw into the program
       }
