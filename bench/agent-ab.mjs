@@ -24,12 +24,15 @@ for (const a of agents) {
   }
 }
 const median = (xs) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
+// each build's code cache, kept between its runs as the recorder keeps it between recordings (CTRACE_CACHE)
+const caches = agents.map(() => fs.mkdtempSync(path.join(os.tmpdir(), 'ctrace-ab-cache-')));
+process.on('exit', () => caches.forEach((c) => fs.rmSync(c, { recursive: true, force: true })));
 
-function once(agent) {
+function once(agent, cache) {
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'ctrace-ab-'));
   const env = { ...process.env };
   delete env.NODE_OPTIONS;
-  if (agent) Object.assign(env, { CTRACE_DIR: dir, CTRACE_AGENT: agent, NODE_OPTIONS: `--require ${JSON.stringify(agent)}` });
+  if (agent) Object.assign(env, { CTRACE_DIR: dir, CTRACE_AGENT: agent, CTRACE_CACHE: cache, NODE_OPTIONS: `--require ${JSON.stringify(agent)}` });
   const t0 = process.hrtime.bigint();
   const r = spawnSync(process.execPath, [SCRIPT, String(ROUNDS)], { env, encoding: 'utf8' });
   const ms = Number(process.hrtime.bigint() - t0) / 1e6;
@@ -39,9 +42,10 @@ function once(agent) {
 }
 
 const runs = [undefined, ...agents].map(() => ({ ms: [], cpu: [], user: [] }));
+agents.forEach((a, i) => once(a, caches[i])); // writes each build's code cache
 for (let k = 0; k < PAIRS; k++) {
   [undefined, ...agents].forEach((a, i) => {
-    const r = once(a);
+    const r = once(a, caches[i - 1]);
     runs[i].ms.push(r.ms);
     runs[i].cpu.push(r.cpu);
     runs[i].user.push(r.user);

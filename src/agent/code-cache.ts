@@ -1,9 +1,13 @@
 // Loads the agent's core (dist/agent-core.js) through V8's code cache. Every thread and process of a
 // traced program loads the core and compiles it and the functions start() runs; with the cache a
-// process and 4 workers start 3 ms sooner and spend 6 ms less CPU (medians of 21). The first thread of a Node
-// version that starts a worker or a child writes the cache into the recording's private directory
-// (after start(), so it holds the functions compiled so far), and every later load uses it. A cache
-// V8 rejects (another V8, other V8 flags) is ignored and left alone; any failure loads the core with
+// process and 4 workers start 3 ms sooner and spend 6 ms less CPU (medians of 21), and the main
+// thread of a recording that finds a cache from an earlier one another ~3-6 ms (docs/capture.md).
+// The cache lives in CTRACE_CACHE, a private directory the recorder keeps across recordings, under
+// the core's build id (V8 checks only the source's length, so a cache must never meet another
+// build's core); without either, in the recording's own directory. The first thread of a Node version
+// that starts a worker or a child without having found a usable cache writes it (after start(), so
+// it holds the functions compiled so far), and every later load uses it. A cache V8 rejects (another
+// V8, other V8 flags, a damaged file) is replaced the same way; any failure loads the core with
 // require(), as without the cache. Only the loader (dist/agent.js) holds this file.
 
 import fs = require('node:fs');
@@ -16,15 +20,24 @@ export interface LoadedCore {
   core: Core;
   /** what V8 made of the cache file */
   cache: 'absent' | 'used' | 'rejected' | 'failed';
-  /** writes the cache, once: undefined when a cache was found (used, or rejected: not ours to replace) */
+  /** writes the cache, once: undefined when V8 used the one found */
   save: (() => void) | undefined;
 }
 
 const WRAP_HEAD = '(function (exports, require, module, __filename, __dirname) { ';
 const WRAP_TAIL = '\n})';
 
-export function loadCore(coreFile: string, dir: string, req: NodeJS.Require): LoadedCore {
-  const cacheFile = path.join(dir, `agent-${process.version}-${process.arch}.v8cache`);
+/**
+ * The cache file for this Node version: in `cacheDir` (CTRACE_CACHE) under `coreId`, the core's
+ * content hash that esbuild.js gives the loader; else in the recording's directory (CTRACE_DIR),
+ * which a build without an id (esbuild --watch) always uses.
+ */
+export function cacheFileFor(recordingDir: string, cacheDir: string | undefined, coreId: string): string {
+  const name = `agent-${process.version}-${process.arch}`;
+  return cacheDir && coreId ? path.join(cacheDir, `${name}-${coreId}.v8cache`) : path.join(recordingDir, `${name}.v8cache`);
+}
+
+export function loadCore(coreFile: string, cacheFile: string, req: NodeJS.Require): LoadedCore {
   let cached: Buffer | undefined;
   try {
     cached = fs.readFileSync(cacheFile);
@@ -42,18 +55,28 @@ export function loadCore(coreFile: string, dir: string, req: NodeJS.Require): Lo
   }
   const mod = { exports: {} as Core };
   fn.call(mod.exports, mod.exports, req, mod, coreFile, path.dirname(coreFile));
-  if (cached !== undefined) return { core: mod.exports, cache: script.cachedDataRejected ? 'rejected' : 'used', save: undefined };
-  return { core: mod.exports, cache: 'absent', save: () => saveCache(script, cacheFile) };
+  if (cached === undefined) return { core: mod.exports, cache: 'absent', save: () => saveCache(script, cacheFile, undefined) };
+  if (!script.cachedDataRejected) return { core: mod.exports, cache: 'used', save: undefined };
+  return { core: mod.exports, cache: 'rejected', save: () => saveCache(script, cacheFile, new Uint8Array(cached)) };
 }
 
-function saveCache(script: vm.Script, file: string): void {
+/** `replacing`: the rejected cache this load found, replaced unless another process has done so meanwhile. */
+function saveCache(script: vm.Script, file: string, replacing: Uint8Array | undefined): void {
   try {
-    if (fs.existsSync(file)) return; // another process wrote it meanwhile
+    if (replacing === undefined ? fs.existsSync(file) : !sameFile(file, replacing)) return; // another process wrote it meanwhile
     // not Math.random(): the program's own sequence (fixed by --random-seed) must not move
     const tmp = `${file}.${process.pid}-${process.hrtime.bigint()}`;
     fs.writeFileSync(tmp, new Uint8Array(script.createCachedData()));
     fs.renameSync(tmp, file);
   } catch {
     // no cache: every load compiles, as without one
+  }
+}
+
+function sameFile(file: string, bytes: Uint8Array): boolean {
+  try {
+    return fs.readFileSync(file).equals(bytes);
+  } catch {
+    return false;
   }
 }

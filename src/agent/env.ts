@@ -47,7 +47,7 @@ export function procTotalsWanted(env: NodeJS.ProcessEnv = process.env): boolean 
 }
 
 /** The variables a child needs so the agent reaches it even when the user gave it its own env. */
-export const CARRIED_VARS = ['CTRACE_DIR', 'CTRACE_AGENT', 'CTRACE_CAPTURE'] as const;
+export const CARRIED_VARS = ['CTRACE_DIR', 'CTRACE_AGENT', 'CTRACE_CAPTURE', 'CTRACE_CACHE'] as const;
 
 /** NODE_OPTIONS with our preload added (once), keeping whatever the user put there. */
 export function withPreload(nodeOptions: string | undefined, preload: string): string {

@@ -60,10 +60,23 @@ export function checkCommand(command: string, cwd: string, env: NodeJS.ProcessEn
  * agent samples Node's own CPU / event-loop / resource figures in every thread ('usage').
  * `procTotals`: /proc is sampled from outside (counts or switches), so each JS thread adds its own
  * /proc totals at exit ('proc'): a thread shorter than the sampling interval still has its totals.
+ * `cacheDir`: the agent's private code cache kept across recordings (agent-cache.ts); without it the
+ * agent keeps its cache in the session directory, and a CTRACE_CACHE inherited from outside is dropped.
  */
-export function agentEnv(base: NodeJS.ProcessEnv, agent: string, sessionDir: string, nodeOptions: string | undefined, capture: CaptureOptions, nodeUsage = false, procTotals = false): NodeJS.ProcessEnv {
+export function agentEnv(
+  base: NodeJS.ProcessEnv,
+  agent: string,
+  sessionDir: string,
+  nodeOptions: string | undefined,
+  capture: CaptureOptions,
+  nodeUsage = false,
+  procTotals = false,
+  cacheDir?: string,
+): NodeJS.ProcessEnv {
   const opts = [`--require ${JSON.stringify(agent)}`, base.NODE_OPTIONS, nodeOptions].filter((s) => s && s.trim()).join(' ');
   // 'none' rather than '' when all are off: the agent reads an empty list as "everything".
   const captures = [capture.messages !== false ? 'messages' : '', capture.locks !== false ? 'locks' : '', nodeUsage ? 'usage' : '', procTotals ? 'proc' : ''].filter(Boolean).join(',') || 'none';
-  return { ...base, NODE_OPTIONS: opts, CTRACE_DIR: sessionDir, CTRACE_AGENT: agent, CTRACE_CAPTURE: captures };
+  const env: NodeJS.ProcessEnv = { ...base, NODE_OPTIONS: opts, CTRACE_DIR: sessionDir, CTRACE_AGENT: agent, CTRACE_CAPTURE: captures, CTRACE_CACHE: cacheDir };
+  if (cacheDir === undefined) delete env.CTRACE_CACHE;
+  return env;
 }

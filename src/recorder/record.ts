@@ -9,6 +9,7 @@ import path from 'node:path';
 import { EventKind, type TraceEvent } from '../protocol/events';
 import type { DeadlockReport, TraceMeta } from '../protocol/trace';
 import { FORMAT_VERSION } from '../protocol/wire';
+import { agentCacheDir } from './agent-cache';
 import { agentPath } from './agent-path';
 import { Collector } from './collector';
 import { LiveCounts } from './live-counts';
@@ -112,7 +113,7 @@ export function startRecording(opts: RecordOptions): Recording {
   };
   collector.begin(meta);
 
-  const env = agentEnv(baseEnv, agent, sessionDir, opts.nodeOptions, capture, sched.mode === 'node', sched.mode === 'counts' || sched.mode === 'switches');
+  const env = agentEnv(baseEnv, agent, sessionDir, opts.nodeOptions, capture, sched.mode === 'node', sched.mode === 'counts' || sched.mode === 'switches', agentCacheDir());
   if (opts.stdio === 'pipe') {
     if (opts.columns) env.COLUMNS = String(opts.columns);
     if (opts.rows) env.LINES = String(opts.rows);

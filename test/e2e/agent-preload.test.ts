@@ -124,7 +124,7 @@ test('the ESM loader-hooks thread is not traced (the agent stays idle there)', (
   assert.deepEqual(r.files.length, 1);
 });
 
-test('the core loads through a V8 code cache written before the first worker starts; a bad cache changes nothing', async () => {
+test('the core loads through a V8 code cache written before the first worker starts; a bad cache is replaced and changes nothing', async () => {
   const { loadCore } = await import('../../src/agent/code-cache');
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'ctrace cache '));
   const cacheFile = path.join(dir, `agent-${process.version}-${process.arch}.v8cache`);
@@ -143,19 +143,46 @@ test('the core loads through a V8 code cache written before the first worker sta
     // the main thread writes it before its first worker; that worker and later loads use it
     const first = run('messages.js');
     assert.ok(fs.statSync(cacheFile).size > 10_000, 'no cache after a program with workers');
-    assert.equal(loadCore(core, dir, require).cache, 'used', 'V8 rejects the cache the agent wrote');
+    assert.equal(loadCore(core, cacheFile, require).cache, 'used', 'V8 rejects the cache the agent wrote');
     const cached = run('messages.js');
     assert.equal(cached.stdout, first.stdout);
     assert.deepEqual(cached.kinds, first.kinds);
-    // a cache V8 rejects: the agent compiles as without one, records the same, leaves the file alone
-    const junk = new Uint8Array(4096).fill(7);
-    fs.writeFileSync(cacheFile, junk);
-    assert.equal(loadCore(core, dir, require).cache, 'rejected');
+    // a cache V8 rejects: the agent compiles as without one, records the same, and replaces the file
+    // with one V8 accepts
+    fs.writeFileSync(cacheFile, new Uint8Array(4096).fill(7));
+    assert.equal(loadCore(core, cacheFile, require).cache, 'rejected');
     const bad = run('messages.js');
     assert.equal(bad.stdout, first.stdout);
     assert.deepEqual(bad.kinds, first.kinds);
-    assert.deepEqual(new Uint8Array(fs.readFileSync(cacheFile)), junk);
+    assert.ok(fs.statSync(cacheFile).size > 10_000, 'the rejected cache was not replaced');
+    assert.equal(loadCore(core, cacheFile, require).cache, 'used', 'V8 rejects the replacement');
   } finally {
     fs.rmSync(dir, { recursive: true, force: true });
+  }
+});
+
+test('with CTRACE_CACHE the code cache outlives the recording, named after the core build, and the next recording uses it', () => {
+  const cacheDir = fs.mkdtempSync(path.join(os.tmpdir(), 'ctrace keep '));
+  const loader = fs.readFileSync(path.join(ROOT, 'dist', 'agent.js'), 'utf8');
+  const id = /"([0-9a-f]{16})"/.exec(loader)?.[1];
+  assert.ok(id, 'dist/agent.js carries no core id (esbuild.js defines CTRACE_CORE_ID)');
+  const kept = path.join(cacheDir, `agent-${process.version}-${process.arch}-${id}.v8cache`);
+  try {
+    const first = runAgent(fixture('messages.js'), { env: { CTRACE_CACHE: cacheDir } });
+    assert.equal(first.status, 0, first.stderr);
+    assert.ok(fs.statSync(kept).size > 10_000, `no cache in CTRACE_CACHE: ${fs.readdirSync(cacheDir).join(', ')}`);
+    const written = fs.statSync(kept).mtimeMs;
+    const again = runAgent(fixture('messages.js'), { env: { CTRACE_CACHE: cacheDir }, dir: fs.mkdtempSync(path.join(os.tmpdir(), 'ctrace again ')) });
+    assert.equal(again.status, 0, again.stderr);
+    assert.deepEqual(fs.readdirSync(again.dir).filter((f) => f.endsWith('.v8cache')), [], 'the recording wrote its own cache');
+    assert.equal(fs.statSync(kept).mtimeMs, written, 'the kept cache was rewritten: V8 rejected it');
+    assert.equal(again.stdout, first.stdout);
+    assert.deepEqual(
+      again.events.map((e) => e.kind).sort((a, b) => a - b),
+      first.events.map((e) => e.kind).sort((a, b) => a - b),
+    );
+    fs.rmSync(again.dir, { recursive: true, force: true });
+  } finally {
+    fs.rmSync(cacheDir, { recursive: true, force: true });
   }
 });

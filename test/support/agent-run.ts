@@ -45,7 +45,7 @@ export function runAgent(script: string, opts: RunOptions = {}): AgentRun {
   if (!fs.existsSync(AGENT)) throw new Error(`${AGENT} is missing: run \`npm run build\` first`);
   const dir = opts.dir ?? fs.mkdtempSync(path.join(os.tmpdir(), 'ctrace agent '));
   const traced = opts.traced !== false;
-  const env: Record<string, string | undefined> = { ...process.env, NODE_OPTIONS: undefined, CTRACE_DIR: undefined, CTRACE_AGENT: undefined, CTRACE_CAPTURE: undefined, CTRACE_SPAWN_REF: undefined };
+  const env: Record<string, string | undefined> = { ...process.env, NODE_OPTIONS: undefined, CTRACE_DIR: undefined, CTRACE_AGENT: undefined, CTRACE_CAPTURE: undefined, CTRACE_CACHE: undefined, CTRACE_SPAWN_REF: undefined };
   if (traced) {
     env.CTRACE_DIR = dir;
     env.CTRACE_AGENT = AGENT;
