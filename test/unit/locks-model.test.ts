@@ -126,6 +126,29 @@ test('contention: acquisitions, waits from first wait to acquire, holds, sites r
   assert.equal(a.deadlocks.length, 0);
 });
 
+test('a notify whose woken wait went to another notify (clock skew) swaps partners rather than lose its arrow', () => {
+  // thread 2's clock runs behind: its notify (really after thread 1 began waiting) is stamped 10 ms,
+  // so the first pass gives it thread 3's wait, which thread 1's notify at 11 ms woke; thread 1's
+  // notify is then left with only its own wait near it, which it cannot have woken
+  const notify = (ts: number, t: number) => ev(EventKind.AtomicsNotify, ts, t, { lock: 's9', index: 0, count: 1, woken: 1, site: '/app/w.js:8:3' });
+  const a = analyzeLocks([
+    start(0, 1), start(0, 2), start(0, 3),
+    wait(5 * MS, 3, 's9', 0, 31, 40),
+    notify(10 * MS, 2),
+    notify(11 * MS, 1),
+    waitEnd(11.5 * MS, 3, 31),
+    wait(11.8 * MS, 1, 's9', 0, 11, 41),
+    waitEnd(12 * MS, 1, 11),
+  ]);
+  assert.deepEqual(
+    a.wakeups.map((w) => [w.from.threadId, w.from.ts / MS, w.to.threadId, w.to.ts / MS]),
+    [
+      [2, 10, 1, 12],
+      [1, 11, 3, 11.5],
+    ],
+  );
+});
+
 test('async-mutex: queued requests count as waits, request -> grant, with the release that let them through', () => {
   const m = (kind: EventKind, ts: number, id: number, waited = 0, line = 5) =>
     ev(kind, ts, 0, { lockKind: LockKind.AsyncMutex, lock: `${PID}.0.1`, lockId: id, waited, site: `/app/a.js:${line}:7`, stack: `job (/app/a.js:${line}:7)` });

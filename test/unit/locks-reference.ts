@@ -207,14 +207,22 @@ export function analyzeLocksReference(events: readonly TraceEvent[]): LockAnalys
   // notify -> woken: the earliest-ending ok waits on the word that were in progress at the notify.
   // The notify's time is taken just before the call (so a wake-up never precedes it); a wait that
   // began in that short gap was still woken by it, hence the slack on the start side.
+  type Notified = (typeof notifies)[number];
+  type Ended = (typeof endedWaits)[number];
+  const arrows: { n: Notified; w: Ended; wake: Wakeup }[] = [];
+  const arrow = (n: Notified, w: Ended): void => {
+    w.matched = true;
+    n.matched = (n.matched ?? 0) + 1;
+    const wake: Wakeup = { lock: atomicsRefLabel(n.key), from: { pid: n.pid, threadId: n.threadId, ts: n.ts }, to: { pid: w.pid, threadId: w.threadId, ts: w.end } };
+    wakeups.push(wake);
+    arrows.push({ n, w, wake });
+  };
   for (const n of notifies) {
     let left = n.woken;
     const candidates = endedWaits.filter((w) => !w.matched && w.key === n.key && w.start <= n.ts + NOTIFY_SLACK_NS && w.end >= n.ts && w.thread !== threadKey(n.pid, n.threadId)).sort((a, b) => a.end - b.end);
     for (const w of candidates) {
       if (left-- <= 0) break;
-      w.matched = true;
-      n.matched = (n.matched ?? 0) + 1;
-      wakeups.push({ lock: atomicsRefLabel(n.key), from: { pid: n.pid, threadId: n.threadId, ts: n.ts }, to: { pid: w.pid, threadId: w.threadId, ts: w.end } });
+      arrow(n, w);
     }
   }
 
@@ -224,15 +232,45 @@ export function analyzeLocksReference(events: readonly TraceEvent[]): LockAnalys
   for (const n of notifies) {
     let left = n.woken - (n.matched ?? 0);
     while (left-- > 0) {
-      let best: (typeof endedWaits)[number] | undefined;
+      let best: Ended | undefined;
       for (const w of endedWaits) {
         if (w.matched || w.key !== n.key || w.thread === threadKey(n.pid, n.threadId)) continue;
         if (Math.abs(w.end - n.ts) > SKEW_NS) continue;
         if (!best || Math.abs(w.end - n.ts) < Math.abs(best.end - n.ts)) best = w;
       }
       if (!best) break;
-      best.matched = true;
-      wakeups.push({ lock: atomicsRefLabel(n.key), from: { pid: n.pid, threadId: n.threadId, ts: n.ts }, to: { pid: best.pid, threadId: best.threadId, ts: best.end } });
+      arrow(n, best);
+    }
+  }
+
+  // A notify still short whose only unmatched waits near it are its own thread's: it swaps partners
+  // with an arrow on its word (that arrow's notify takes the notifier's wait, the notifier takes that
+  // arrow's wait) when both new arrows join different threads within SKEW_NS; the smallest summed
+  // distance, ties: the earlier wait, then the earlier arrow.
+  for (const n of notifies) {
+    const self = threadKey(n.pid, n.threadId);
+    let left = n.woken - (n.matched ?? 0);
+    while (left-- > 0) {
+      let best: { w: Ended; a: (typeof arrows)[number]; d: number } | undefined;
+      for (const w of endedWaits) {
+        if (w.matched || w.key !== n.key || w.thread !== self || Math.abs(w.end - n.ts) > SKEW_NS) continue;
+        for (const a of arrows) {
+          if (a.n.key !== n.key || a.w.thread === self || threadKey(a.n.pid, a.n.threadId) === self) continue;
+          if (Math.abs(a.w.end - n.ts) > SKEW_NS || Math.abs(w.end - a.n.ts) > SKEW_NS) continue;
+          const d = Math.abs(a.w.end - n.ts) + Math.abs(w.end - a.n.ts);
+          if (!best || d < best.d) best = { w, a, d };
+        }
+      }
+      if (!best) break;
+      const { w, a } = best;
+      const theirs = a.w;
+      w.matched = true;
+      a.w = w;
+      a.wake.to = { pid: w.pid, threadId: w.threadId, ts: w.end };
+      n.matched = (n.matched ?? 0) + 1;
+      const wake: Wakeup = { lock: atomicsRefLabel(n.key), from: { pid: n.pid, threadId: n.threadId, ts: n.ts }, to: { pid: theirs.pid, threadId: theirs.threadId, ts: theirs.end } };
+      wakeups.push(wake);
+      arrows.push({ n, w: theirs, wake });
     }
   }
 

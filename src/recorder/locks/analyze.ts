@@ -301,11 +301,20 @@ interface Notify {
  * Second pass: rarely (loaded machine) a woken wait seems to begin ms after the notify that woke
  * it; each thread calibrates its own clock, the likely cause. A notify left with woken threads
  * unmatched takes the nearest unmatched ok wait on its word, within SKEW_NS (ties: the earlier).
+ *
+ * Third pass (swapPartners): a notify still short whose only unmatched waits near it are its own
+ * thread's, which it cannot have woken.
  */
 function matchNotifies(notifies: readonly Notify[], endedWaits: ReadonlyMap<string, EndedWait[]>, wakeups: Wakeup[]): void {
+  const arrows = new Map<string, Arrow[]>(); // by word, in the order they were made
   const arrow = (n: Notify, w: EndedWait): void => {
     w.matched = true;
-    wakeups.push({ lock: atomicsRefLabel(n.key), from: { pid: n.pid, threadId: n.threadId, ts: n.ts }, to: { pid: w.pid, threadId: w.threadId, ts: w.end } });
+    n.matched++;
+    const wake: Wakeup = { lock: atomicsRefLabel(n.key), from: { pid: n.pid, threadId: n.threadId, ts: n.ts }, to: { pid: w.pid, threadId: w.threadId, ts: w.end } };
+    wakeups.push(wake);
+    let list = arrows.get(n.key);
+    if (!list) arrows.set(n.key, (list = []));
+    list.push({ n, w, wake, order: list.length });
   };
 
   const inProgress = new Map<string, { byStart: EndedWait[]; next: number; heap: WaitHeap }>();
@@ -327,7 +336,6 @@ function matchNotifies(notifies: readonly Notify[], endedWaits: ReadonlyMap<stri
         continue;
       }
       left--;
-      n.matched++;
       arrow(n, w);
     }
     for (const w of own) heap.push(w);
@@ -349,6 +357,83 @@ function matchNotifies(notifies: readonly Notify[], endedWaits: ReadonlyMap<stri
       arrow(n, best);
     }
   }
+  swapPartners(notifies, endedWaits, unmatched, arrows, wakeups);
+}
+
+interface Arrow {
+  n: Notify;
+  w: EndedWait;
+  wake: Wakeup;
+  /** position among its word's arrows, in the order they were made */
+  order: number;
+}
+
+/**
+ * The first two passes take waits first come first served, so under clock skew a notify can lose
+ * the wait it woke to another notify whose own wake-up is the first notifier's wait: left with only
+ * its own thread's wait near it, it would go unmatched (and so would that wait). It then swaps
+ * partners with an arrow on its word: that arrow's notify takes the notifier's wait and the notifier
+ * takes that arrow's wait, when both new arrows join different threads within SKEW_NS. Chosen: the
+ * smallest summed distance between each notify and the end of its new wait; ties: the earlier wait
+ * (end order), then the earlier arrow. The changed arrow keeps its place in `wakeups`.
+ */
+function swapPartners(notifies: readonly Notify[], endedWaits: ReadonlyMap<string, EndedWait[]>, unmatched: Map<string, UnmatchedIndex>, arrows: Map<string, Arrow[]>, wakeups: Wakeup[]): void {
+  const byTime = new Map<string, Arrow[]>(); // a word's arrows by notify time, made on first need
+  for (const n of notifies) {
+    let left = n.woken - n.matched;
+    if (!(left > 0)) continue;
+    const list = endedWaits.get(n.key);
+    const made = arrows.get(n.key);
+    if (!list || !made) continue;
+    let idx = unmatched.get(n.key);
+    if (!idx) unmatched.set(n.key, (idx = new UnmatchedIndex(list)));
+    let sorted = byTime.get(n.key);
+    if (!sorted) byTime.set(n.key, (sorted = [...made].sort((a, b) => a.n.ts - b.n.ts || a.order - b.order)));
+    const self = threadKey(n.pid, n.threadId);
+    while (left-- > 0) {
+      let best: { w: EndedWait; a: Arrow; d: number } | undefined;
+      // the notifier's own unmatched waits ending within SKEW_NS of it, in end order
+      for (let i = idx.atOrAfter(lowerBound(list.length, (j) => list[j].end >= n.ts - SKEW_NS)); i < list.length && list[i].end <= n.ts + SKEW_NS; i = idx.atOrAfter(i + 1)) {
+        const w = list[i];
+        if (w.thread !== self) continue;
+        // arrows whose notify is within SKEW_NS of this wait's end
+        for (let k = lowerBound(sorted.length, (j) => sorted![j].n.ts >= w.end - SKEW_NS); k < sorted.length && sorted[k].n.ts <= w.end + SKEW_NS; k++) {
+          const a = sorted[k];
+          if (a.w.thread === self || threadKey(a.n.pid, a.n.threadId) === self) continue;
+          const dw = Math.abs(a.w.end - n.ts);
+          if (dw > SKEW_NS) continue;
+          const d = dw + Math.abs(w.end - a.n.ts);
+          if (!best || d < best.d || (d === best.d && best.w === w && a.order < best.a.order)) best = { w, a, d };
+        }
+      }
+      if (!best) break;
+      const { w, a } = best;
+      idx.remove(w.index);
+      w.matched = true;
+      const theirs = a.w;
+      a.w = w;
+      a.wake.to = { pid: w.pid, threadId: w.threadId, ts: w.end };
+      n.matched++;
+      const wake: Wakeup = { lock: atomicsRefLabel(n.key), from: { pid: n.pid, threadId: n.threadId, ts: n.ts }, to: { pid: theirs.pid, threadId: theirs.threadId, ts: theirs.end } };
+      wakeups.push(wake);
+      const mine: Arrow = { n, w: theirs, wake, order: made.length };
+      made.push(mine);
+      // after the arrows of the same time: it was made after them
+      sorted.splice(lowerBound(sorted.length, (j) => sorted![j].n.ts > n.ts), 0, mine);
+    }
+  }
+}
+
+/** The first index in [0, n) for which `at` holds, `at` being false then true along the range. */
+function lowerBound(n: number, at: (i: number) => boolean): number {
+  let lo = 0;
+  let hi = n;
+  while (lo < hi) {
+    const mid = (lo + hi) >>> 1;
+    if (at(mid)) hi = mid;
+    else lo = mid + 1;
+  }
+  return lo;
 }
 
 /** The unmatched wait of another thread whose end is nearest `ts` (within SKEW_NS); ties: the earlier in the list. */
