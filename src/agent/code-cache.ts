@@ -29,12 +29,21 @@ const WRAP_TAIL = '\n})';
 
 /**
  * The cache file for this Node version: in `cacheDir` (CTRACE_CACHE) under `coreId`, the core's
- * content hash that esbuild.js gives the loader; else in the recording's directory (CTRACE_DIR),
- * which a build without an id (esbuild --watch) always uses.
+ * content hash that esbuild.js gives the loader, and a hash of the core's path (V8 before 12 names
+ * the code it deserialises after the file the cache was made from: another copy's frames would not
+ * be recognised as the agent's); else in the recording's directory (CTRACE_DIR), which a build
+ * without an id (esbuild --watch) always uses.
  */
-export function cacheFileFor(recordingDir: string, cacheDir: string | undefined, coreId: string): string {
+export function cacheFileFor(recordingDir: string, cacheDir: string | undefined, coreId: string, coreFile: string): string {
   const name = `agent-${process.version}-${process.arch}`;
-  return cacheDir && coreId ? path.join(cacheDir, `${name}-${coreId}.v8cache`) : path.join(recordingDir, `${name}.v8cache`);
+  return cacheDir && coreId ? path.join(cacheDir, `${name}-${coreId}-${fnv1a(coreFile)}.v8cache`) : path.join(recordingDir, `${name}.v8cache`);
+}
+
+/** 32-bit FNV-1a of a string's UTF-16 code units, as 8 hex digits: a short, stable name, not a secret. */
+function fnv1a(s: string): string {
+  let h = 0x811c9dc5;
+  for (let i = 0; i < s.length; i++) h = Math.imul(h ^ s.charCodeAt(i), 0x01000193) >>> 0;
+  return h.toString(16).padStart(8, '0');
 }
 
 export function loadCore(coreFile: string, cacheFile: string, req: NodeJS.Require): LoadedCore {

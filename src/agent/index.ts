@@ -11,7 +11,7 @@ if (process.env.CTRACE_DIR) {
     const { cacheFileFor, loadCore } = require('./code-cache') as typeof import('./code-cache');
     const path = require('node:path') as typeof import('node:path');
     const coreFile = path.join(__dirname, 'agent-core.js');
-    const cacheFile = cacheFileFor(process.env.CTRACE_DIR, process.env.CTRACE_CACHE, typeof CTRACE_CORE_ID === 'string' ? CTRACE_CORE_ID : '');
+    const cacheFile = cacheFileFor(process.env.CTRACE_DIR, process.env.CTRACE_CACHE, typeof CTRACE_CORE_ID === 'string' ? CTRACE_CORE_ID : '', coreFile);
     const { core, save } = loadCore(coreFile, cacheFile, require);
     core.start({ core: coreFile, preload: __filename, beforeFirstChild: save });
   } catch {

@@ -161,28 +161,64 @@ test('the core loads through a V8 code cache written before the first worker sta
   }
 });
 
+/** The cache files of a CTRACE_CACHE directory for this Node and this core build. */
+function keptCaches(cacheDir: string, id: string): string[] {
+  return fs.readdirSync(cacheDir).filter((f) => f.startsWith(`agent-${process.version}-${process.arch}-${id}-`) && f.endsWith('.v8cache'));
+}
+
+function coreId(agentDir: string): string {
+  const id = /"([0-9a-f]{16})"/.exec(fs.readFileSync(path.join(agentDir, 'agent.js'), 'utf8'))?.[1];
+  assert.ok(id, 'dist/agent.js carries no core id (esbuild.js defines CTRACE_CORE_ID)');
+  return id;
+}
+
+const kinds = (r: { events: { kind: number }[] }) => r.events.map((e) => e.kind).sort((a, b) => a - b);
+
 test('with CTRACE_CACHE the code cache outlives the recording, named after the core build, and the next recording uses it', () => {
   const cacheDir = fs.mkdtempSync(path.join(os.tmpdir(), 'ctrace keep '));
-  const loader = fs.readFileSync(path.join(ROOT, 'dist', 'agent.js'), 'utf8');
-  const id = /"([0-9a-f]{16})"/.exec(loader)?.[1];
-  assert.ok(id, 'dist/agent.js carries no core id (esbuild.js defines CTRACE_CORE_ID)');
-  const kept = path.join(cacheDir, `agent-${process.version}-${process.arch}-${id}.v8cache`);
+  const id = coreId(path.join(ROOT, 'dist'));
   try {
     const first = runAgent(fixture('messages.js'), { env: { CTRACE_CACHE: cacheDir } });
     assert.equal(first.status, 0, first.stderr);
-    assert.ok(fs.statSync(kept).size > 10_000, `no cache in CTRACE_CACHE: ${fs.readdirSync(cacheDir).join(', ')}`);
-    const written = fs.statSync(kept).mtimeMs;
+    const kept = keptCaches(cacheDir, id);
+    assert.equal(kept.length, 1, `no cache in CTRACE_CACHE: ${fs.readdirSync(cacheDir).join(', ')}`);
+    const file = path.join(cacheDir, kept[0]);
+    assert.ok(fs.statSync(file).size > 10_000);
+    const written = fs.statSync(file).mtimeMs;
     const again = runAgent(fixture('messages.js'), { env: { CTRACE_CACHE: cacheDir }, dir: fs.mkdtempSync(path.join(os.tmpdir(), 'ctrace again ')) });
     assert.equal(again.status, 0, again.stderr);
     assert.deepEqual(fs.readdirSync(again.dir).filter((f) => f.endsWith('.v8cache')), [], 'the recording wrote its own cache');
-    assert.equal(fs.statSync(kept).mtimeMs, written, 'the kept cache was rewritten: V8 rejected it');
+    assert.equal(fs.statSync(file).mtimeMs, written, 'the kept cache was rewritten: V8 rejected it');
     assert.equal(again.stdout, first.stdout);
-    assert.deepEqual(
-      again.events.map((e) => e.kind).sort((a, b) => a - b),
-      first.events.map((e) => e.kind).sort((a, b) => a - b),
-    );
+    assert.deepEqual(kinds(again), kinds(first));
     fs.rmSync(again.dir, { recursive: true, force: true });
   } finally {
     fs.rmSync(cacheDir, { recursive: true, force: true });
+  }
+});
+
+test('two copies of the same agent build keep separate caches: frames are named after the copy that runs', () => {
+  // V8 before 12 names deserialised code after the file its cache was made from: a copy using
+  // another copy's cache would not recognise its own frames (sites inside the agent, frames shown)
+  const cacheDir = fs.mkdtempSync(path.join(os.tmpdir(), 'ctrace shared '));
+  const copies = [0, 1].map((k) => {
+    const d = fs.mkdtempSync(path.join(os.tmpdir(), `ctrace copy${k} `));
+    for (const f of ['agent.js', 'agent-core.js']) fs.copyFileSync(path.join(ROOT, 'dist', f), path.join(d, f));
+    return d;
+  });
+  try {
+    const runs = copies.map((d) => {
+      const agent = path.join(d, 'agent.js');
+      const r = runAgent(fixture('messages.js'), { env: { CTRACE_CACHE: cacheDir, CTRACE_AGENT: agent, NODE_OPTIONS: `--require ${JSON.stringify(agent)}` } });
+      assert.equal(r.status, 0, r.stderr);
+      return r;
+    });
+    assert.equal(keptCaches(cacheDir, coreId(copies[0])).length, 2, fs.readdirSync(cacheDir).join(', '));
+    const strings = (r: (typeof runs)[number]) => r.events.flatMap((e) => Object.values(e.fields).filter((v): v is string => typeof v === 'string'));
+    for (const s of strings(runs[1])) assert.ok(!s.includes(copies[0]) && !s.includes('agent-core.js'), `the second copy recorded ${s}`);
+    assert.ok(strings(runs[1]).some((s) => s.includes(fixture('messages.js'))), 'no site in the user program at all');
+    assert.deepEqual(kinds(runs[1]), kinds(runs[0]));
+  } finally {
+    for (const d of [cacheDir, ...copies]) fs.rmSync(d, { recursive: true, force: true });
   }
 });
