@@ -52,6 +52,7 @@ function once(script, args, traced, decode = false) {
   const ms = Number(process.hrtime.bigint() - t0) / 1e6;
   if (r.status !== 0) throw new Error(`${script} failed: ${r.stderr}`);
   const cpu = Number(/cpu ([\d.]+)/.exec(r.stderr)?.[1] ?? NaN);
+  const user = Number(/user ([\d.]+)/.exec(r.stderr)?.[1] ?? NaN);
   let events = 0;
   let bytes = 0;
   if (traced) {
@@ -59,7 +60,7 @@ function once(script, args, traced, decode = false) {
     if (decode) events = decodeDir(dir).events.length;
   }
   fs.rmSync(dir, { recursive: true, force: true });
-  return { ms, cpu, events, bytes };
+  return { ms, cpu, user, events, bytes };
 }
 
 function bench(label, script, args) {
@@ -67,6 +68,7 @@ function bench(label, script, args) {
   const traced = [];
   const ratios = [];
   const cpuRatios = [];
+  const userExtra = [];
   const cpuExtra = [];
   let events = 0;
   let bytes = 0;
@@ -79,6 +81,7 @@ function bench(label, script, args) {
     traced.push(t.ms);
     ratios.push(t.ms / p.ms);
     cpuRatios.push(t.cpu / p.cpu);
+    userExtra.push(t.user - p.user);
     cpuExtra.push(t.cpu - p.cpu);
     if (k === RUNS - 1) {
       events = t.events;
@@ -89,7 +92,8 @@ function bench(label, script, args) {
   console.log(
     `${label.padEnd(14)} untraced ${median(plain).toFixed(0)} ms, traced ${tm.toFixed(0)} ms, ratio ${median(ratios).toFixed(3)} (quartiles ${quartiles(ratios)}) ` +
       `(per-pair ratios ${ratios.map((r) => r.toFixed(2)).join(' ')}); ${events} events, ${(bytes / Math.max(1, events)).toFixed(2)} bytes/event, ` +
-      `${((events / tm) * 1000 / 1e6).toFixed(2)} M events/s; CPU time (all threads) ratio ${median(cpuRatios).toFixed(3)} (quartiles ${quartiles(cpuRatios)})`,
+      `${((events / tm) * 1000 / 1e6).toFixed(2)} M events/s; CPU time (all threads) ratio ${median(cpuRatios).toFixed(3)} (quartiles ${quartiles(cpuRatios)})` +
+      (userExtra.every(Number.isFinite) ? `; user CPU +${median(userExtra).toFixed(0)} ms` : ''),
   );
   return { events, extraCpuMs: median(cpuExtra), extraMs: median(traced) - median(plain) };
 }
