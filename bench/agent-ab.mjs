@@ -38,10 +38,11 @@ function once(agent, cache) {
   const ms = Number(process.hrtime.bigint() - t0) / 1e6;
   fs.rmSync(dir, { recursive: true, force: true });
   if (r.status !== 0) throw new Error(`${SCRIPT} failed: ${r.stderr}`);
-  return { ms, cpu: Number(/cpu ([\d.]+)/.exec(r.stderr)?.[1] ?? NaN), user: Number(/user ([\d.]+)/.exec(r.stderr)?.[1] ?? NaN) };
+  const num = (name) => Number(new RegExp(`${name} ([\\d.]+)`).exec(r.stderr)?.[1] ?? NaN);
+  return { ms, cpu: num('cpu'), user: num('user'), main: num('main') };
 }
 
-const runs = [undefined, ...agents].map(() => ({ ms: [], cpu: [], user: [] }));
+const runs = [undefined, ...agents].map(() => ({ ms: [], cpu: [], user: [], main: [] }));
 agents.forEach((a, i) => once(a, caches[i])); // writes each build's code cache
 for (let k = 0; k < PAIRS; k++) {
   [undefined, ...agents].forEach((a, i) => {
@@ -49,6 +50,7 @@ for (let k = 0; k < PAIRS; k++) {
     runs[i].ms.push(r.ms);
     runs[i].cpu.push(r.cpu);
     runs[i].user.push(r.user);
+    runs[i].main.push(r.main);
   });
 }
 console.log(`message-heavy (4 workers x ${ROUNDS} round trips), node ${process.version}, ${PAIRS} rounds of untraced + ${agents.length} agent(s), load ${os.loadavg().map((l) => l.toFixed(1)).join(' ')}`);
@@ -57,5 +59,7 @@ const base = runs[0];
   const wall = median(runs[i].ms);
   const cpu = median(runs[i].cpu);
   const user = median(runs[i].user);
-  console.log(`  ${name.padEnd(40)} wall ${wall.toFixed(0)} ms (x${(wall / median(base.ms)).toFixed(3)}), CPU ${cpu.toFixed(0)} ms (x${(cpu / median(base.cpu)).toFixed(3)}), user CPU ${user.toFixed(0)} ms (x${(user / median(base.user)).toFixed(3)}, +${(user - median(base.user)).toFixed(0)} ms)`);
+  const main = median(runs[i].main);
+  console.log(`  ${name.padEnd(40)} wall ${wall.toFixed(0)} ms (x${(wall / median(base.ms)).toFixed(3)}), CPU ${cpu.toFixed(0)} ms (x${(cpu / median(base.cpu)).toFixed(3)}), user CPU ${user.toFixed(0)} ms (x${(user / median(base.user)).toFixed(3)}, +${(user - median(base.user)).toFixed(0)} ms)` +
+      (Number.isFinite(main) ? `, main thread on CPU ${main.toFixed(0)} ms (+${(main - median(base.main)).toFixed(0)} ms)` : ''));
 });
