@@ -66,7 +66,7 @@ export function loadCore(coreFile: string, cacheFile: string, req: NodeJS.Requir
   fn.call(mod.exports, mod.exports, req, mod, coreFile, path.dirname(coreFile));
   if (cached === undefined) return { core: mod.exports, cache: 'absent', save: () => saveCache(script, cacheFile, undefined) };
   if (!script.cachedDataRejected) return { core: mod.exports, cache: 'used', save: undefined };
-  return { core: mod.exports, cache: 'rejected', save: () => saveCache(script, cacheFile, new Uint8Array(cached)) };
+  return { core: mod.exports, cache: 'rejected', save: () => saveCache(script, cacheFile, new Uint8Array(cached.buffer, cached.byteOffset, cached.length)) };
 }
 
 /** `replacing`: the rejected cache this load found, replaced unless another process has done so meanwhile. */

@@ -310,7 +310,7 @@ function matchNotifies(notifies: readonly Notify[], endedWaits: ReadonlyMap<stri
   const arrow = (n: Notify, w: EndedWait): void => {
     w.matched = true;
     n.matched++;
-    const wake: Wakeup = { lock: atomicsRefLabel(n.key), from: { pid: n.pid, threadId: n.threadId, ts: n.ts }, to: { pid: w.pid, threadId: w.threadId, ts: w.end } };
+    const wake = wakeOf(n, w);
     wakeups.push(wake);
     let list = arrows.get(n.key);
     if (!list) arrows.set(n.key, (list = []));
@@ -358,6 +358,11 @@ function matchNotifies(notifies: readonly Notify[], endedWaits: ReadonlyMap<stri
     }
   }
   swapPartners(notifies, endedWaits, unmatched, arrows, wakeups);
+}
+
+/** The arrow from a notify to the wait it woke. */
+function wakeOf(n: Notify, w: EndedWait): Wakeup {
+  return { lock: atomicsRefLabel(n.key), from: { pid: n.pid, threadId: n.threadId, ts: n.ts }, to: { pid: w.pid, threadId: w.threadId, ts: w.end } };
 }
 
 interface Arrow {
@@ -412,9 +417,9 @@ function swapPartners(notifies: readonly Notify[], endedWaits: ReadonlyMap<strin
       w.matched = true;
       const theirs = a.w;
       a.w = w;
-      a.wake.to = { pid: w.pid, threadId: w.threadId, ts: w.end };
+      a.wake.to = wakeOf(a.n, w).to;
       n.matched++;
-      const wake: Wakeup = { lock: atomicsRefLabel(n.key), from: { pid: n.pid, threadId: n.threadId, ts: n.ts }, to: { pid: theirs.pid, threadId: theirs.threadId, ts: theirs.end } };
+      const wake = wakeOf(n, theirs);
       wakeups.push(wake);
       const mine: Arrow = { n, w: theirs, wake, order: made.length };
       made.push(mine);
@@ -438,13 +443,7 @@ function lowerBound(n: number, at: (i: number) => boolean): number {
 
 /** The unmatched wait of another thread whose end is nearest `ts` (within SKEW_NS); ties: the earlier in the list. */
 function nearestUnmatched(list: readonly EndedWait[], idx: UnmatchedIndex, ts: number, self: string): EndedWait | undefined {
-  let lo = 0;
-  let hi = list.length;
-  while (lo < hi) {
-    const mid = (lo + hi) >>> 1;
-    if (list[mid].end < ts) lo = mid + 1;
-    else hi = mid;
-  }
+  const lo = lowerBound(list.length, (j) => list[j].end >= ts);
   // after: ends >= ts, distance grows with the index, so the first eligible one is the best
   let after: EndedWait | undefined;
   for (let i = idx.atOrAfter(lo); i < list.length; i = idx.atOrAfter(i + 1)) {
