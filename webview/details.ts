@@ -59,16 +59,25 @@ export function renderDetails(root: HTMLElement, model: TraceModel, i: number, a
   row('tid', String(tr.tid));
   if (tr.threadId >= 0) row('threadId', String(tr.threadId));
   row('thread', tr.name || tr.kind);
-  // a receipt on a structured-clone channel is recorded without a size: it has its send's
-  const sized = kind === EventKind.MessageReceive && !f.bytes ? sendOf(model, i) ?? f : f;
-  if (typeof sized.bytes === 'number') {
-    const parts = [fmtBytes(sized.bytes)];
-    if (typeof sized.transferredBytes === 'number' && sized.transferredBytes) parts.push(`${fmtBytes(sized.transferredBytes)} transferred`);
-    if (typeof sized.sharedBytes === 'number' && sized.sharedBytes) parts.push(`${fmtBytes(sized.sharedBytes)} shared`);
-    row('size', parts.join(', '));
+  // a message's size: on its receipt since format 2 (where the clone is read), on its send in
+  // format 1 (whose structured-clone receipts have none); what was transferred is on the send
+  const message = kind === EventKind.MessageSend || kind === EventKind.MessageReceive;
+  if (message) {
+    const other = kind === EventKind.MessageSend ? (f.bytes ? undefined : linkedFields(model, i, true)) : f.bytes ? undefined : linkedFields(model, i, false);
+    const send = kind === EventKind.MessageSend ? f : linkedFields(model, i, false);
+    const bytes = f.bytes || other?.bytes;
+    const shared = f.sharedBytes || other?.sharedBytes;
+    const moved = send?.transferredBytes;
+    if (typeof bytes === 'number') {
+      const parts = [fmtBytes(bytes)];
+      if (typeof moved === 'number' && moved) parts.push(`${fmtBytes(moved)} transferred`);
+      if (typeof shared === 'number' && shared) parts.push(`${fmtBytes(shared)} shared`);
+      row('size', parts.join(', '));
+    } else row('size', 'not known (sized where it is received, and no receipt was recorded)');
   }
   for (const [name, value] of Object.entries(f)) {
-    if (name === 'site' || name === 'stack' || name === 'bytes' || value === undefined) continue;
+    if (name === 'site' || name === 'stack' || value === undefined) continue;
+    if (message && (name === 'bytes' || name === 'sharedBytes' || name === 'transferredBytes')) continue;
     if (name === 'json' && kind === EventKind.Deadlock) continue;
     // fields that repeat the rows above say nothing new
     if ((name === 'pid' && value === tr.pid) || (name === 'tid' && value === tr.tid) || (name === 'threadId' && value === tr.threadId)) continue;
@@ -122,8 +131,9 @@ export function renderDetails(root: HTMLElement, model: TraceModel, i: number, a
 }
 
 /** The fields of the send a receipt pairs with, if the trace has it. */
-function sendOf(model: TraceModel, i: number): ReturnType<TraceModel['fields']> | undefined {
-  const link = model.linksOf(i).find((l) => !l.outgoing && l.type === FlowType.Message);
+/** The fields of the other end of message i: its (first) receipt if `outgoing`, else its send. */
+function linkedFields(model: TraceModel, i: number, outgoing: boolean): ReturnType<TraceModel['fields']> | undefined {
+  const link = model.linksOf(i).find((l) => l.outgoing === outgoing && l.type === FlowType.Message);
   return link === undefined ? undefined : model.fields(link.other);
 }
 

@@ -393,6 +393,7 @@ export class TraceModel {
       return;
     }
     this.error = undefined;
+    if (h.version !== this.decoder.version) this.decoder = new TraceDecoder(h.version);
     this.ingest(bytes, FILE_HEADER_BYTES, true);
   }
 

@@ -2,8 +2,9 @@
 // arrays and plain objects/arrays (close to V8's serialized size, within a few bytes per value),
 // with v8.serialize only for other objects (Map, Date, class instances...) or when the walk passes
 // its node budget. SharedArrayBuffers (and views on them) are counted apart: they are shared, not
-// copied. The walk reads properties as structured clone does; an accessor property on a plain
-// object therefore runs once more than untraced (documented limit); Proxies are never touched.
+// copied. Only received values are sized: the clone Node made (or IPC's parsed JSON) holds no
+// accessor and no Proxy, so the walk runs no user code. Walking the sender's value instead would run
+// its getters a second time.
 
 import { types } from 'node:util';
 
@@ -17,21 +18,16 @@ export class SizeEstimator {
   shared = 0;
   private nodes = 0;
   private fallback = false;
-  private cloned = false;
 
-  /**
-   * `cloned`: structured clone produced this value (a receipt), so it holds no Proxy anywhere and
-   * the walk skips the checks (a call into C++ each). A send is sized before Node's send, unchecked.
-   */
-  estimate(v: unknown, cloned = false): number {
+  /** The size of a received message (see above: never a value of the program's own). */
+  estimate(v: unknown): number {
     this.shared = 0;
     this.nodes = 0;
     this.fallback = false;
-    this.cloned = cloned;
     let n: number;
     // the common message, a plain object, without a recursive call per property, so walk() stays
     // cold (each hot function is optimised again in every thread); same reads, same figures
-    if (v !== null && typeof v === 'object' && (cloned || !types.isProxy(v)) && isPlain(v)) {
+    if (v !== null && typeof v === 'object' && isPlain(v)) {
       n = 3;
       this.nodes = 1;
       for (const key in v as Record<string, unknown>) {
@@ -69,8 +65,6 @@ export class SizeEstimator {
       this.fallback = true;
       return 0;
     }
-    // a Proxy's traps are user code: never run them (postMessage refuses proxies anyway)
-    if (!this.cloned && types.isProxy(v)) return 0;
     if (ArrayBuffer.isView(v)) {
       if (typeof SharedArrayBuffer !== 'undefined' && v.buffer instanceof SharedArrayBuffer) {
         this.shared += v.byteLength;

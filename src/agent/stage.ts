@@ -5,10 +5,10 @@
 // worker's stage lives in its tail's SharedArrayBuffer (tail.ts), so a terminated worker loses no
 // staged record either.
 
-import { EventKind, SCHEMA } from '../protocol/events';
-import type { StreamEncoder } from '../protocol/wire';
+import { EventKind, SCHEMA, WIRE_LAYOUTS } from '../protocol/events';
+import { FORMAT_VERSION, type StreamEncoder } from '../protocol/wire';
 
-/** Slots per staged record: record kind, timestamp, then up to 7 unsigned fields. */
+/** Slots per staged record: record kind, timestamp, then up to 7 slots (the fields, unsigned, then a send's chain of open sends). */
 export const STRIDE = 9;
 /** Records staged before they are encoded. */
 export const CAPACITY = 128;
@@ -26,8 +26,10 @@ export class Stage {
   ) {}
 }
 
-const SEND_FIELDS = SCHEMA[EventKind.MessageSend].length;
-const RECEIVE_FIELDS = SCHEMA[EventKind.MessageReceive].length;
+/** Fields on the wire (a send's size is on its receipt): staged in wire order from slot 2 on. */
+const wireFields = (kind: number) => (WIRE_LAYOUTS[FORMAT_VERSION][kind] ?? SCHEMA[kind]).length;
+export const SEND_FIELDS = wireFields(EventKind.MessageSend);
+export const RECEIVE_FIELDS = wireFields(EventKind.MessageReceive);
 
 /** StreamEncoder's private state, written here directly (as tail.ts reads it; documented there). */
 interface EncoderInternals {
@@ -37,8 +39,8 @@ interface EncoderInternals {
   maxTs: number;
 }
 
-/** Bytes one staged record takes at most: kind, a delta below 2^30, 7 fields of up to 10 bytes. */
-const MAX_RECORD_BYTES = 1 + 5 + 7 * 10;
+/** Bytes one staged record takes at most: kind, a delta below 2^30, 5 fields of up to 10 bytes. */
+const MAX_RECORD_BYTES = 1 + 5 + Math.max(SEND_FIELDS, RECEIVE_FIELDS) * 10;
 
 /**
  * Encodes the first n staged records: the same bytes as enc.begin(kind, ts) then one enc.u() per

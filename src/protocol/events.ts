@@ -29,8 +29,8 @@ export const enum EventKind {
   WorkerTerminate = 11, // workerThreadId, site, stack
   WorkerExit = 12, // workerThreadId, code
   // --- messages ---
-  MessageSend = 13, // channelKind, channel, seq, bytes, transferredBytes, sharedBytes, site
-  MessageReceive = 14, // channelKind, channel, seq, bytes
+  MessageSend = 13, // channelKind, channel, seq, bytes, transferredBytes, sharedBytes, site (bytes and sharedBytes: format 1 only)
+  MessageReceive = 14, // channelKind, channel, seq, bytes, sharedBytes (sharedBytes: since format 2)
   // --- crashes ---
   Crash = 15, // crashKind, name, message, stack, site, targetPid, targetThreadId
   // --- locks and waits (issue: locks) ---
@@ -113,7 +113,7 @@ export const SCHEMA: Readonly<Record<number, readonly (readonly [string, FieldTy
   [EventKind.WorkerTerminate]: [['workerThreadId', 'u'], ['site', 's'], ['stack', 's']],
   [EventKind.WorkerExit]: [['workerThreadId', 'u'], ['code', 'i']],
   [EventKind.MessageSend]: [['channelKind', 'u'], ['channel', 's'], ['seq', 'u'], ['bytes', 'u'], ['transferredBytes', 'u'], ['sharedBytes', 'u'], ['site', 's']],
-  [EventKind.MessageReceive]: [['channelKind', 'u'], ['channel', 's'], ['seq', 'u'], ['bytes', 'u']],
+  [EventKind.MessageReceive]: [['channelKind', 'u'], ['channel', 's'], ['seq', 'u'], ['bytes', 'u'], ['sharedBytes', 'u']],
   [EventKind.Crash]: [['crashKind', 'u'], ['name', 's'], ['message', 's'], ['stack', 's'], ['site', 's'], ['targetPid', 'u'], ['targetThreadId', 'i']],
   [EventKind.AtomicsWaitBegin]: [['lock', 's'], ['index', 'u'], ['expected', 'i'], ['timeoutMs', 'i'], ['async', 'u'], ['waitId', 'u'], ['site', 's'], ['stack', 's']],
   [EventKind.AtomicsWaitEnd]: [['waitId', 'u'], ['result', 'u']],
@@ -129,6 +129,18 @@ export const SCHEMA: Readonly<Record<number, readonly (readonly [string, FieldTy
   [EventKind.Mark]: [['name', 's'], ['detail', 's']],
   [EventKind.ThreadUsage]: [['pid', 'u'], ['threadId', 'i'], ['eluActiveNs', 'u'], ['eluIdleNs', 'u'], ['cpu', 'u'], ['userNs', 'u'], ['systemNs', 'u']],
   [EventKind.ProcessUsage]: [['pid', 'u'], ['userNs', 'u'], ['systemNs', 'u'], ['voluntary', 'u'], ['involuntary', 'u'], ['maxRssBytes', 'u']],
+};
+
+/**
+ * The kinds whose records do not carry every SCHEMA field, per format version: the positions in
+ * SCHEMA[kind] of the fields on the wire, in wire order. A field not on the wire decodes as 0.
+ * Format 2 sizes a message where it is received (its receiver holds the clone, which runs no user
+ * code when read), so a send no longer carries `bytes` and `sharedBytes` and a receipt gained
+ * `sharedBytes`; format 1's receipts lack it.
+ */
+export const WIRE_LAYOUTS: Readonly<Record<number, Readonly<Record<number, readonly number[]>>>> = {
+  1: { [EventKind.MessageReceive]: [0, 1, 2, 3] },
+  2: { [EventKind.MessageSend]: [0, 1, 2, 4, 6] },
 };
 
 export const KIND_NAMES: Readonly<Record<number, string>> = {

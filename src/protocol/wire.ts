@@ -6,9 +6,10 @@
 // of a file still being written, or cut short, takes every complete chunk and stops at the first
 // partial one; a bad CRC means corruption, not truncation.
 
-import { SCHEMA, FieldType } from './events';
+import { SCHEMA, WIRE_LAYOUTS, FieldType } from './events';
 
-export const FORMAT_VERSION = 1;
+/** 2: a message's size is on its receipt, not its send (WIRE_LAYOUTS in events.ts); readers read 1 too. */
+export const FORMAT_VERSION = 2;
 export const MAGIC = 'CTRACE';
 export const FILE_HEADER_BYTES = 16;
 export const CHUNK_HEADER_BYTES = 12;
@@ -335,12 +336,16 @@ export class StreamEncoder {
   }
 }
 
-/** Writes one record whose field values come as an array (convenient off the hot path). */
-export function encodeRecord(enc: StreamEncoder, kind: number, ts: number, values: Record<string, number | string | undefined | null>): void {
+/**
+ * Writes one record whose field values come by name (convenient off the hot path), laid out as
+ * format `version` lays out its kind (tests write older versions' files with it).
+ */
+export function encodeRecord(enc: StreamEncoder, kind: number, ts: number, values: Record<string, number | string | undefined | null>, version = FORMAT_VERSION): void {
   const schema = SCHEMA[kind];
   if (!schema) throw new Error(`unknown event kind ${kind}`);
   enc.begin(kind, ts);
-  for (const [name, type] of schema) {
+  const wire = WIRE_LAYOUTS[version]?.[kind];
+  for (const [name, type] of wire ? wire.map((f) => schema[f]) : schema) {
     const v = values[name];
     if (type === 's') enc.s(v == null ? undefined : String(v));
     else if (type === 'u') enc.u(typeof v === 'number' ? v : 0);
@@ -415,10 +420,17 @@ export type RecordSink = (kind: number, ts: number, pid: number, tid: number, th
  * they arrive.
  */
 export class TraceDecoder {
+  /** positions of the wire fields of the kinds that do not carry all of SCHEMA, in this file's version */
+  private readonly layouts: Readonly<Record<number, readonly number[]>>;
   private readonly tables = new Map<string, string[]>();
   readonly meta: Record<string, unknown> = {};
   private readonly values: number[] = new Array(16).fill(0);
   unknownKinds = 0;
+
+  /** `version`: the file's format version (its header's). */
+  constructor(readonly version = FORMAT_VERSION) {
+    this.layouts = WIRE_LAYOUTS[version] ?? {};
+  }
 
   table(pid: number, threadId: number): string[] {
     const key = pid + ':' + threadId;
@@ -463,7 +475,12 @@ export class TraceDecoder {
         this.unknownKinds++;
         return;
       }
-      for (let f = 0; f < schema.length; f++) values[f] = schema[f][1] === 'i' ? r.ivar() : r.uvar();
+      const wire = this.layouts[kind];
+      if (wire === undefined) for (let f = 0; f < schema.length; f++) values[f] = schema[f][1] === 'i' ? r.ivar() : r.uvar();
+      else {
+        for (let f = 0; f < schema.length; f++) values[f] = 0;
+        for (let k = 0; k < wire.length; k++) values[wire[k]] = schema[wire[k]][1] === 'i' ? r.ivar() : r.uvar();
+      }
       sink(kind, ts, pid, tid, threadId, values, strings);
     }
   }

@@ -91,7 +91,7 @@ export function decodeTrace(bytes: Uint8Array, path?: string): LoadedTrace {
   }
 
   const chunks = chunksOf(bytes, name);
-  const dec = new TraceDecoder();
+  const dec = new TraceDecoder(head.version);
   const events: TraceEvent[] = [];
   for (const c of chunks.refs) {
     try {

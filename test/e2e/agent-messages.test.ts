@@ -3,6 +3,7 @@
 // its receivers), sizes, transferred and shared bytes, and the program printing exactly what it
 // prints untraced. Runs under Node 20, 22 and 24.
 import { test } from 'node:test';
+import fs from 'node:fs';
 import assert from 'node:assert/strict';
 import { EventKind, ChannelKind, type TraceEvent } from '../../src/protocol/events';
 import { runAgent, fixture, ofKind, dump } from '../support/agent-run';
@@ -38,15 +39,17 @@ for (const major of [20, 22, 24]) {
       byKey.set(key(s), s);
     }
     const received = new Map<string, number>();
+    const receiptOf = new Map<string, TraceEvent>();
     for (const rcv of recvs) {
       const s = byKey.get(key(rcv));
       assert.ok(s, `receipt ${key(rcv)} has no send`);
       assert.equal(s.fields.channelKind, rcv.fields.channelKind);
       assert.ok(rcv.ts >= s.ts, `receipt before send on ${key(rcv)}`);
-      // an IPC receipt is sized where it lands; a structured-clone receipt has its send's size (0 in the record)
-      if (s.fields.channelKind === ChannelKind.Process) assert.equal(rcv.fields.bytes, s.fields.bytes, `size on both ends of ${key(rcv)}`);
-      else assert.equal(rcv.fields.bytes, 0, `receipt ${key(rcv)} left to its send's size`);
-      assert.ok(Number(s.fields.bytes) > 0, `send ${key(s)} has a size`);
+      // a message is sized where it lands (format 2): the receipt has the size, the send none
+      assert.ok(Number(rcv.fields.bytes) > 0, `receipt ${key(rcv)} has a size`);
+      assert.equal(s.fields.bytes, 0, `send ${key(s)} carries no size`);
+      if (!receiptOf.has(key(rcv))) receiptOf.set(key(rcv), rcv);
+      else assert.equal(rcv.fields.bytes, receiptOf.get(key(rcv))!.fields.bytes, `every receiver of broadcast ${key(rcv)} sizes it alike`);
       received.set(key(rcv), (received.get(key(rcv)) ?? 0) + 1);
     }
     // every send was received: broadcasts twice (two other channels of that name), the rest once
@@ -60,10 +63,11 @@ for (const major of [20, 22, 24]) {
     const down = sends.filter((s) => s.fields.channel === `w:${mainPid}:1:down`);
     assert.equal(down.length, 6);
     assert.deepEqual(down.map((s) => s.fields.seq), [1, 2, 3, 4, 5, 6]);
+    const size = (s: TraceEvent) => receiptOf.get(key(s))!.fields;
     assert.deepEqual(down[3].fields.transferredBytes, 16); // the ArrayBuffer moved, not copied
-    assert.ok(Number(down[3].fields.bytes) >= 3 && Number(down[3].fields.bytes) < 60);
-    assert.equal(down[4].fields.sharedBytes, 8); // the SharedArrayBuffer
-    assert.equal(down[0].fields.bytes, 6); // 'text'
+    assert.ok(Number(size(down[3]).bytes) >= 3 && Number(size(down[3]).bytes) < 60);
+    assert.equal(size(down[4]).sharedBytes, 8); // the SharedArrayBuffer
+    assert.equal(size(down[0]).bytes, 6); // 'text'
     for (const s of down) assert.match(String(s.fields.site), /messages\.js:\d+:\d+$/);
     // the moved port's channel keeps counting in the worker
     const moved = recvs.filter((e) => e.threadId === 1 && e.fields.channelKind === ChannelKind.Port);
@@ -71,6 +75,33 @@ for (const major of [20, 22, 24]) {
     const ipc = sends.filter((s) => s.fields.channelKind === ChannelKind.Process && s.pid === mainPid);
     const childPid = ofKind(r.events, EventKind.SpawnRunning)[0].fields.childPid;
     assert.deepEqual(ipc.map((s) => s.fields.channel), [`ipc:${childPid}:down`, `ipc:${childPid}:down`, `ipc:${childPid}:down`]);
+  });
+}
+
+const GETTERS = fixture('getters.js');
+
+for (const major of [20, 22, 24]) {
+  test(`Node ${major}: a message's getters run as often as untraced, and a send made inside a send pairs with its own receipt`, () => {
+    const node = nodeBinary(major);
+    const r = runAgent(GETTERS, { node });
+    assert.equal(r.status, 0, r.stderr);
+    assert.equal(r.stdout, runAgent(GETTERS, { node, traced: false }).stdout);
+    assert.match(r.stdout, /^getter calls \{"w1":1,"w2":1,"w2-inner":1,"w3":1,"p1":1,"c1":1,"c2":1,"c2-inner":1\}$/m);
+    const lines = fs.readFileSync(GETTERS, 'utf8').split('\n');
+    const lineOf = (tag: string) => lines.findIndex((l) => l.endsWith(`// send:${tag}`)) + 1;
+    const arrived = (who: string) => new RegExp(`^${who} (.*)$`, 'm').exec(r.stdout)![1].split(', ');
+    const [worker, port] = arrived('worker').join(',').split(',/,').map((s) => s.split(','));
+    const sends = new Map(ofKind(r.events, EventKind.MessageSend).map((e) => [key(e), e]));
+    const recvs = ofKind(r.events, EventKind.MessageReceive);
+    const mainPid = ofKind(r.events, EventKind.ProcessStart).find((e) => e.fields.spawnRef === undefined)!.pid;
+    // per channel, the receipts in the order they arrived, named by the line of the send each one is paired with
+    const pairedLines = (pick: (e: TraceEvent) => boolean) =>
+      recvs.filter(pick).sort((a, b) => Number(a.fields.seq) - Number(b.fields.seq)).map((e) => Number(/:(\d+):\d+$/.exec(String(sends.get(key(e))?.fields.site))?.[1]));
+    const all = dump(r.events.filter((e) => e.kind === EventKind.MessageSend || e.kind === EventKind.MessageReceive));
+    assert.deepEqual(pairedLines((e) => e.fields.channelKind === ChannelKind.Worker && e.threadId === 1), ['hand-over', ...worker].map(lineOf), all);
+    assert.deepEqual(pairedLines((e) => e.fields.channelKind === ChannelKind.Port), port.map((t) => lineOf(t === 'end' ? 'p-end' : t)), all);
+    assert.deepEqual(pairedLines((e) => e.fields.channelKind === ChannelKind.Process && e.pid !== mainPid), arrived('child').map((t) => lineOf(t === 'end' ? 'c-end' : t)), all);
+    assert.deepEqual(worker, ['w1', 'w2-inner', 'w2', 'w3']);
   });
 }
 

@@ -4,8 +4,8 @@
 import test from 'node:test';
 import assert from 'node:assert/strict';
 import { StreamEncoder } from '../../src/protocol/wire';
-import { EventKind, SCHEMA } from '../../src/protocol/events';
-import { CAPACITY, STRIDE, encodeOne, encodeStaged } from '../../src/agent/stage';
+import { EventKind } from '../../src/protocol/events';
+import { CAPACITY, STRIDE, SEND_FIELDS, RECEIVE_FIELDS, encodeOne, encodeStaged } from '../../src/agent/stage';
 
 const VALUES = [0, 1, 127, 128, 300, 2 ** 31 - 1, 2 ** 31, 2 ** 40 + 3, 2 ** 53 - 1];
 
@@ -26,7 +26,7 @@ test('encodeStaged() writes the same bytes as begin() + u(), across batches and 
     slots[p] = kind;
     slots[p + 1] = ts;
     ref.begin(kind, ts);
-    for (let f = 0; f < SCHEMA[kind].length; f++) {
+    for (let f = 0, fields = kind === EventKind.MessageSend ? SEND_FIELDS : RECEIVE_FIELDS; f < fields; f++) {
       const v = rnd() < 0.3 ? VALUES[Math.floor(rnd() * VALUES.length)] : Math.floor(rnd() * 1000);
       slots[p + 2 + f] = v;
       ref.u(v);
@@ -51,42 +51,60 @@ test('encodeStaged() writes the same bytes as begin() + u(), across batches and 
   assert.ok(bytes > 5000 * 5, `${bytes} bytes written`);
 });
 
-test('a send left open for its size: sized after Node accepts it, never lost or overrun when user code inside the send records more', async () => {
+test('a send made inside a send on its channel (a getter the clone runs) takes the place Node delivers it in, across a full stage; a refused one gives its place back', async () => {
   const fs = await import('node:fs');
   const os = await import('node:os');
   const path = await import('node:path');
   const { ThreadStream } = await import('../../src/agent/stream');
-  const { MessageHooks, chan } = await import('../../src/agent/hooks/messages');
+  const { MessageHooks, chan, INFO } = await import('../../src/agent/hooks/messages');
   const { decodeDir } = await import('../support/agent-run');
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'ctrace-stage-'));
   try {
     const ctx = new ThreadStream(dir, 4242, 4242, 0, true);
     const hooks = new MessageHooks(ctx);
-    const info = chan(1, 'w:4242:1:down', 'w:4242:1:up');
-    const value = { i: 1, s: 'xyz' };
-    let ts = 1e12;
-    const post = (v: unknown, inner?: () => void) => {
-      const t = (ts += 1000);
-      const staged = hooks.send(info, v, undefined, post, t, true);
-      inner?.(); // what the clone may run: a getter that sends again
-      hooks.sent(staged, t, v);
+    // Node's postMessage as far as order goes: the clone reads every property (running getters,
+    // which may send), then the message is queued, or the clone is refused
+    const delivered: string[] = [];
+    const orig = function (this: unknown, v: Record<string, unknown>) {
+      const copy = { ...v };
+      if (copy.refuse) throw new Error('DataCloneError');
+      delivered.push(String(copy.tag));
     };
-    // fill the stage to one below its capacity, then a send that fills it while another send runs
-    // inside it: the full stage is encoded first (the open record with no size yet), nothing is
-    // written past the stage, and the outer send's late size goes nowhere
-    for (let k = 0; k < CAPACITY - 1; k++) post(value);
-    post(value, () => post({ inner: true }));
-    for (let k = 0; k < 10; k++) post(value);
+    const port = { [INFO]: chan(1, 'w:4242:1:down', 'w:4242:1:up') };
+    const traced = hooks.tracedPost(orig) as (this: unknown, v: unknown) => void;
+    const called: string[] = [];
+    const post = (v: Record<string, unknown>) => {
+      if (!v.refuse) called.push(String(v.tag));
+      traced.call(port, v);
+    };
+    let k = 0;
+    // past the first sends (general path, site captured) into the written-out one
+    for (; k < 20; k++) post({ tag: `p${k}` });
+    post({ tag: 'outer', get g() { post({ tag: 'inner' }); return 1; } });
+    post({ tag: 'o2', get g() { post({ tag: 'mid', get h() { post({ tag: 'deep' }); return 2; } }); return 1; } });
+    post({
+      tag: 'o3',
+      get g() {
+        post({ tag: 'x1' });
+        try {
+          post({ refuse: true, get a() { post({ tag: 'x2' }); return 1; } });
+        } catch {
+          // refused, as the program expects
+        }
+        return 0;
+      },
+    });
+    // a send inside a send when that fills the stage: the open one is encoded with its place moved
+    while (ctx.stage.n < CAPACITY - 1) post({ tag: `q${k++}` });
+    post({ tag: 'edge', get g() { post({ tag: 'edge-inner' }); return 1; } });
+    for (let j = 0; j < 5; j++) post({ tag: `r${j}` });
     ctx.flush();
+    assert.deepEqual(delivered.slice(20, 28), ['inner', 'outer', 'deep', 'mid', 'o2', 'x1', 'x2', 'o3']);
     const sends = decodeDir(dir).events.filter((e) => e.kind === EventKind.MessageSend);
-    assert.equal(sends.length, CAPACITY + 11);
-    assert.deepEqual(sends.map((e) => e.fields.seq), sends.map((_, k) => k + 1));
-    const sizes = sends.map((e) => e.fields.bytes);
-    const sized = 3 + (2 + 1 + 9) + (2 + 1 + 2 + 3); // { i: 1, s: 'xyz' } as the estimator counts it
-    assert.deepEqual(sizes.slice(0, CAPACITY - 1), new Array(CAPACITY - 1).fill(sized));
-    assert.equal(sizes[CAPACITY - 1], 0, 'the open record was encoded before its size came');
-    assert.ok(Number(sizes[CAPACITY]) > 0, 'the inner send is sized');
-    assert.deepEqual(sizes.slice(CAPACITY + 1), new Array(10).fill(sized));
+    assert.equal(sends.length, called.length, 'the refused send left no record');
+    // records in the order the sends were called; each one's seq is its place in delivery
+    const bySeq = new Map(sends.map((e, i) => [Number(e.fields.seq), called[i]]));
+    assert.deepEqual(delivered.map((_, i) => bySeq.get(i + 1)), delivered);
   } finally {
     fs.rmSync(dir, { recursive: true, force: true });
   }

@@ -5,21 +5,21 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { ChannelKind, CrashKind, EventKind, ThreadKind } from '../../src/protocol/events';
-import { encodeRecord, fileHeader, metaChunk, StreamEncoder } from '../../src/protocol/wire';
+import { encodeRecord, fileHeader, FORMAT_VERSION, metaChunk, StreamEncoder } from '../../src/protocol/wire';
 import { decodeTrace } from '../../src/recorder/reader';
 import { buildModel } from '../../src/recorder/model';
 import { summarize, oneLine } from '../../src/recorder/summary';
 
 type Values = Record<string, number | string | undefined>;
 
-function makeTrace() {
+function makeTrace(version = FORMAT_VERSION) {
   const streams = new Map<string, StreamEncoder>();
-  const parts: Uint8Array[] = [fileHeader(), metaChunk({ formatVersion: 1, t0: 1000, cwd: '/app', command: ['node', 'main.js'], schedMode: 'off' })];
+  const parts: Uint8Array[] = [fileHeader(version), metaChunk({ formatVersion: 1, t0: 1000, cwd: '/app', command: ['node', 'main.js'], schedMode: 'off' })];
   const rec = (pid: number, tid: number, threadId: number, kind: number, ts: number, v: Values) => {
     const key = `${pid}:${threadId}`;
     let enc = streams.get(key);
     if (!enc) streams.set(key, (enc = new StreamEncoder(pid, tid, threadId)));
-    encodeRecord(enc, kind, ts, v);
+    encodeRecord(enc, kind, ts, v, version);
   };
   // parent 100 (main thread), worker 1 (tid 102)
   rec(100, 100, 0, EventKind.ProcessStart, 1100, { pid: 100, ppid: 99, argv: JSON.stringify(['/usr/bin/node', '/app/main.js']), cwd: '/app', nodeVersion: 'v20.20.2' });
@@ -91,6 +91,17 @@ test('processes form a tree through spawns, shells included, and unrecorded exit
   assert.equal(shellSpawn.childProcess, 201);
   assert.deepEqual(shellSpawn.site, { file: '/app/main.js', line: 20, column: 1 });
   assert.equal(m.spawns.find((s) => s.spawnId === 9)!.error?.code, 'ENOENT');
+});
+
+test('a message has its size whichever end carries it: the receipt since format 2, the send in format 1', () => {
+  for (const version of [1, FORMAT_VERSION]) {
+    const m = buildModel(makeTrace(version));
+    const sizes = m.messages.map((p) => [p.channel, p.seq, p.bytes, p.send?.fields.bytes]).sort();
+    assert.deepEqual(sizes, [['b:jobs', 0, 8, 8], ['ipc:201', 0, 20, 20], ['p:100:1', 0, 12, 12], ['w:100:1', 0, 30, 30], ['w:100:1', 1, 30, 30]].sort(), `format ${version}`);
+  }
+  // the current format really leaves the send without it
+  const raw = makeTrace().events.filter((e) => e.kind === EventKind.MessageSend);
+  assert.ok(raw.length === 5 && raw.every((e) => e.fields.bytes === 0));
 });
 
 test('workers link to their thread streams, messages pair by channel and seq', () => {

@@ -7,7 +7,7 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { EventKind } from '../../src/protocol/events';
-import { ChunkType, encodeRecord, fileHeader, indexChunk, metaChunk, scanChunks, StreamEncoder, type IndexEntry } from '../../src/protocol/wire';
+import { ChunkType, encodeRecord, fileHeader, FORMAT_VERSION, indexChunk, metaChunk, scanChunks, StreamEncoder, type IndexEntry } from '../../src/protocol/wire';
 import { decodeTrace, readTrace, TraceReadError } from '../../src/recorder/reader';
 
 const concat = concatBytes;
@@ -81,7 +81,7 @@ test('not a trace, empty, and newer-version files are refused with what to do', 
   assert.throws(() => decodeTrace(new Uint8Array(0), 'e.ctrace'), (e: TraceReadError) => e.reason === 'empty' && /e\.ctrace is empty/.test(e.message) && /Record it again/.test(e.message));
   const newer = twoStreams(false).slice();
   newer.set(fileHeader(7), 0);
-  assert.throws(() => decodeTrace(newer, 'n.ctrace'), (e: TraceReadError) => e.reason === 'version' && /format 7/.test(e.message) && /reads format 1 at most\. Update Concurrency Timeline/.test(e.message));
+  assert.throws(() => decodeTrace(newer, 'n.ctrace'), (e: TraceReadError) => e.reason === 'version' && /format 7/.test(e.message) && new RegExp(`reads format ${FORMAT_VERSION} at most\\. Update Concurrency Timeline`).test(e.message));
 });
 
 test('readTrace refuses a file too big for the memory it may use, before reading it', async () => {

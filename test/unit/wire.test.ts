@@ -11,7 +11,7 @@ function decodeAll(bytes: Uint8Array) {
   const dec = new TraceDecoder();
   const got: { kind: number; ts: number; threadId: number; fields: unknown[] }[] = [];
   for (const c of scan.chunks) dec.chunk(bytes, c, (kind, ts, _pid, _tid, threadId, values, strings) => {
-    got.push({ kind, ts, threadId, fields: kind === EventKind.MessageSend ? [values[0], strings[values[1]], values[2], values[3], strings[values[6]]] : values.slice(0, 2) });
+    got.push({ kind, ts, threadId, fields: kind === EventKind.MessageSend ? [values[0], strings[values[1]], values[2], values[3], strings[values[6]]] : kind === EventKind.MessageReceive ? [values[0], strings[values[1]], ...values.slice(2, 5)] : values.slice(0, 2) });
   });
   return { scan, got };
 }
@@ -21,16 +21,41 @@ test('records round-trip through chunks, with strings interned per stream', () =
   const base = 1_700_000_000_123_456;
   for (let n = 0; n < 1000; n++) {
     encodeRecord(enc, EventKind.MessageSend, base + n * 1500, { channelKind: 1, channel: 'w:100:2:up', seq: n, bytes: 40 + n, site: '/a b/app.js:10:5' });
+    encodeRecord(enc, EventKind.MessageReceive, base + n * 1500 + 700, { channelKind: 1, channel: 'w:100:2:up', seq: n, bytes: 40 + n, sharedBytes: n % 2 });
   }
   const file = concat([fileHeader(), enc.flush()]);
   assert.equal(checkFileHeader(file).ok, true);
   const { scan, got } = decodeAll(file);
   assert.equal(scan.chunks.length, 2);
   assert.equal(scan.truncatedBytes, 0);
-  assert.equal(got.length, 1000);
-  assert.deepEqual(got[999], { kind: EventKind.MessageSend, ts: base + 999 * 1500, threadId: 2, fields: [1, 'w:100:2:up', 999, 1039, '/a b/app.js:10:5'] });
+  assert.equal(got.length, 2000);
+  // since format 2 a send carries no size (it reads 0) and its receipt does
+  assert.deepEqual(got[1998], { kind: EventKind.MessageSend, ts: base + 999 * 1500, threadId: 2, fields: [1, 'w:100:2:up', 999, 0, '/a b/app.js:10:5'] });
+  assert.deepEqual(got[1999], { kind: EventKind.MessageReceive, ts: base + 999 * 1500 + 700, threadId: 2, fields: [1, 'w:100:2:up', 999, 1039, 1] });
   // compact: well under 16 bytes per record for this message-heavy shape
-  assert.ok(file.length / 1000 < 12, `bytes/event ${file.length / 1000}`);
+  assert.ok(file.length / 2000 < 12, `bytes/event ${file.length / 2000}`);
+});
+
+test('a format 1 file reads with its own layout: the size on the send, receipts without sharedBytes', () => {
+  const enc = new StreamEncoder(100, 101, 2);
+  const base = 1_700_000_000_123_456;
+  for (let n = 0; n < 300; n++) {
+    encodeRecord(enc, EventKind.MessageSend, base + n * 1500, { channelKind: 1, channel: 'w:100:2:up', seq: n, bytes: 40 + n, sharedBytes: 8, site: '/a b/app.js:10:5' }, 1);
+    encodeRecord(enc, EventKind.MessageReceive, base + n * 1500 + 700, { channelKind: 1, channel: 'w:100:2:up', seq: n, bytes: 0, sharedBytes: 5 }, 1);
+    encodeRecord(enc, EventKind.Mark, base + n * 1500 + 800, { name: 'm', detail: String(n) }, 1);
+  }
+  const file = concat([fileHeader(1), enc.flush()]);
+  const head = checkFileHeader(file);
+  assert.deepEqual(head, { ok: true, version: 1 });
+  const dec = new TraceDecoder(1);
+  const got: unknown[][] = [];
+  for (const c of scanChunks(file).chunks) dec.chunk(file, c, (kind, _ts, _pid, _tid, _threadId, values, strings) => got.push([kind, ...values.slice(0, kind === EventKind.MessageSend ? 7 : kind === EventKind.MessageReceive ? 5 : 0).map((v, k) => (k === 1 || (kind === EventKind.MessageSend && k === 6) ? strings[v] : v)), kind === EventKind.Mark ? strings[values[1]] : '']));
+  assert.equal(got.length, 900);
+  assert.deepEqual(got.slice(-3), [
+    [EventKind.MessageSend, 1, 'w:100:2:up', 299, 339, 0, 8, '/a b/app.js:10:5', ''],
+    [EventKind.MessageReceive, 1, 'w:100:2:up', 299, 0, 0, ''], // format 1 wrote no sharedBytes on a receipt
+    [EventKind.Mark, '299'],
+  ]);
 });
 
 test('a truncated file yields every complete chunk; a flipped byte is reported as corruption', () => {

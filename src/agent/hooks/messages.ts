@@ -41,6 +41,9 @@ export interface Chan {
   sendId: number;
   recvId: number;
   siteId: number;
+  /** the innermost send on this channel still inside Node's send: its stage count (0 = none) and time */
+  open: number;
+  openTs: number;
 }
 
 interface ChanState {
@@ -55,7 +58,7 @@ type Traced = { [INFO]?: Chan };
 type Envelope = { [K]: number; v: unknown; t?: Traced[]; s?: ChanState[]; c?: string; q?: number };
 
 export function chan(kind: number, sendCh: string | undefined, recvCh: string | undefined, sendSeq = 0, recvSeq = 0): Chan {
-  return { kind, sendCh, sendSeq, recvCh, recvSeq, sends: 0, sendId: 0, recvId: 0, siteId: 0 };
+  return { kind, sendCh, sendSeq, recvCh, recvSeq, sends: 0, sendId: 0, recvId: 0, siteId: 0, open: 0, openTs: 0 };
 }
 
 function isEnvelope(v: unknown): v is Envelope {
@@ -87,14 +90,13 @@ export class MessageHooks {
 
   /**
    * Records a send at `ts`, before Node's send (a worker terminated the moment its message arrives
-   * must not lose the record). Returns the stage count that sent() and takeBack() need, 0 if nothing
-   * was recorded. A channel captures its call site on its first sends and then rarely.
-   * `cloned`: Node sends the value by structured clone with no transfer list, so the record is left
-   * open and sent() sizes the value once Node has accepted it: a value structured clone accepted
-   * holds no Proxy, so the walk needs no Proxy check (a call into C++ per object). Otherwise (IPC,
-   * a transfer list, whose buffers the send detaches) the value is sized here, checked.
+   * must not lose the record), and leaves it open in the stage until the caller's closeSend(): user
+   * code that Node runs inside the send (a getter the clone reads) may send again on the channel
+   * (adopt()). Returns the stage count that takeBack() needs, 0 if nothing was recorded. The size is
+   * not taken here: the receiver sizes the message it got (walking the user's value here would run
+   * its getters again). A channel captures its call site on its first sends and then rarely.
    */
-  send(info: Chan, value: unknown, transfer: unknown, wrapper: Function, ts: number, cloned: boolean): number {
+  send(info: Chan, transfer: unknown, wrapper: Function, ts: number): number {
     const ctx = this.ctx;
     if (ctx.busy) return 0;
     try {
@@ -106,19 +108,18 @@ export class MessageHooks {
         info.siteId = site === undefined ? 0 : ctx.intern(site);
       }
       if (info.sendId === 0 && info.sendCh !== undefined) info.sendId = ctx.intern(info.sendCh);
-      const later = cloned && transfer === undefined;
-      const size = this.size;
-      const bytes = later ? 0 : size.estimate(value);
+      const seq = info.open === 0 ? ++info.sendSeq : this.adopt(info);
       const S = ctx.stage.slots;
       const f = ctx.stageRecord(EventKind.MessageSend, ts);
       S[f] = info.kind;
       S[f + 1] = info.sendId;
-      S[f + 2] = ++info.sendSeq;
-      S[f + 3] = bytes;
-      S[f + 4] = transfer === undefined ? 0 : transferredBytes(transfer);
-      S[f + 5] = later ? 0 : size.shared;
-      S[f + 6] = info.siteId;
-      ctx.staged(later);
+      S[f + 2] = seq;
+      S[f + 3] = transfer === undefined ? 0 : transferredBytes(transfer);
+      S[f + 4] = info.siteId;
+      // the send this one is made inside, on the same channel (adopt() follows the chain)
+      S[f + 5] = info.open;
+      S[f + 6] = info.openTs;
+      ctx.staged(true);
       return ctx.stage.n;
     } catch {
       return 0; // never throw into the program
@@ -126,21 +127,32 @@ export class MessageHooks {
   }
 
   /**
-   * Node accepted the send send() left open (`cloned`): sizes the value into its record, if the
-   * record is still staged (user code run by the clone, a getter, may have filled the stage), then
-   * lets the stage encode if it is full, or arms the flush timer.
+   * A send made while sends on the same channel are inside Node's send (user code the clone ran, a
+   * getter, sending again): Node delivers it before them, so it takes the sequence number of the
+   * innermost and each of them moves up one; FIFO pairing then matches every receipt with its own
+   * send. If one of them has already left the stage (its batch was encoded), nothing is moved and
+   * the send counts as the channel's next (its pairing crosses with the open send's).
    */
-  sent(staged: number, ts: number, value: unknown): void {
-    const ctx = this.ctx;
+  private adopt(info: Chan): number {
+    const st = this.ctx.stage;
+    const S = st.slots;
+    for (let k = info.open, t = info.openTs; k !== 0; ) {
+      const q = (k - 1) * STRIDE;
+      if (k > st.n || S[q] !== EventKind.MessageSend || S[q + 1] !== t || S[q + 3] !== info.sendId) return ++info.sendSeq;
+      k = S[q + 7];
+      t = S[q + 8];
+    }
+    const seq = S[(info.open - 1) * STRIDE + 4];
+    for (let k = info.open; k !== 0; k = S[(k - 1) * STRIDE + 7]) S[(k - 1) * STRIDE + 4]++;
+    info.sendSeq++;
+    return seq;
+  }
+
+  /** Node's send returned: the record send() left open may be encoded with its batch. */
+  closeSend(staged: number): void {
+    if (staged === 0) return;
     try {
-      const S = ctx.stage.slots;
-      const p = (staged - 1) * STRIDE;
-      if (staged >= 1 && staged <= ctx.stage.n && S[p] === EventKind.MessageSend && S[p + 1] === ts) {
-        const size = this.size;
-        S[p + 5] = size.estimate(value, true);
-        S[p + 7] = size.shared;
-      }
-      ctx.afterStaged();
+      this.ctx.afterStaged();
     } catch {
       // never throw into the program
     }
@@ -148,18 +160,27 @@ export class MessageHooks {
 
   /**
    * Node's send threw (DataCloneError, a closed channel): it delivered nothing, and a recorded send
-   * would pair every later receipt on the channel with the wrong send. Takes the record back while it
-   * is still the last one staged (if another record came in between or its batch was just encoded,
-   * it stays).
+   * would pair every later receipt on the channel with the wrong send. Takes the record out of the
+   * stage and moves the open sends around it back down (adopt() moved them up). If its batch was just
+   * encoded, it stays. Called after the wrapper has restored the channel's open send.
    */
   takeBack(info: Chan, staged: number, ts: number): void {
     try {
       const st = this.ctx.stage;
       const S = st.slots;
       const p = (staged - 1) * STRIDE;
-      if (staged < 1 || st.n !== staged || S[p] !== EventKind.MessageSend || S[p + 1] !== ts || S[p + 4] !== info.sendSeq) return;
-      st.n = staged - 1;
-      st.published[0] = staged - 1;
+      if (staged < 1 || staged > st.n || S[p] !== EventKind.MessageSend || S[p + 1] !== ts || S[p + 3] !== info.sendId) return;
+      const seq = S[p + 4];
+      for (let k = info.open, t = info.openTs; k !== 0; ) {
+        const q = (k - 1) * STRIDE;
+        if (k > st.n || S[q] !== EventKind.MessageSend || S[q + 1] !== t) break;
+        if (S[q + 4] > seq) S[q + 4]--;
+        k = S[q + 7];
+        t = S[q + 8];
+      }
+      // the records after it were made inside its send, and are closed
+      S.copyWithin(p, p + STRIDE, st.n * STRIDE);
+      st.published[0] = --st.n;
       info.sendSeq--;
     } catch {
       // never throw into the program
@@ -167,10 +188,10 @@ export class MessageHooks {
   }
 
   /**
-   * A receipt. `bytes`: 0 on the structured-clone channels, whose receipt has its send's size (the
-   * readers take it from the send: the same clone on both ends); an IPC receipt is sized by its caller.
+   * A receipt, with the size of what arrived (`bytes`, `shared`: sizeOf()). The received value is
+   * the clone Node made (or parsed JSON on IPC): reading it runs no user code.
    */
-  receive(kind: number, channel: string | undefined, seq: number, bytes: number, channelId = 0): void {
+  receive(kind: number, channel: string | undefined, seq: number, bytes: number, shared: number, channelId = 0): void {
     const ctx = this.ctx;
     if (ctx.busy) return;
     try {
@@ -182,9 +203,20 @@ export class MessageHooks {
       S[f + 1] = id;
       S[f + 2] = seq;
       S[f + 3] = bytes;
+      S[f + 4] = shared;
       ctx.staged();
     } catch {
       // never throw into the program
+    }
+  }
+
+  /** The size of a received value; the SharedArrayBuffer bytes in it are then in `size.shared`. */
+  private sizeOf(v: unknown): number {
+    try {
+      return this.size.estimate(v);
+    } catch {
+      this.size.shared = 0;
+      return 0;
     }
   }
 
@@ -193,8 +225,12 @@ export class MessageHooks {
     if (isEnvelope(value)) value = this.unwrap(value);
     const info = port[INFO];
     if (info !== undefined && info.recvCh !== undefined) {
-      if (info.recvId === 0) info.recvId = this.ctx.intern(info.recvCh);
-      this.receive(info.kind, info.recvCh, ++info.recvSeq, 0, info.recvId);
+      const seq = ++info.recvSeq;
+      if (!this.ctx.busy) {
+        if (info.recvId === 0) info.recvId = this.ctx.intern(info.recvCh);
+        const bytes = this.sizeOf(value);
+        this.receive(info.kind, info.recvCh, seq, bytes, this.size.shared, info.recvId);
+      }
     }
     return value;
   }
@@ -207,8 +243,9 @@ export class MessageHooks {
           const p = e.t[k];
           if (p && s) p[INFO] = chan(s.kind, s.sendCh, s.recvCh, s.sendSeq, s.recvSeq);
         }
-      } else if (e[K] === BROADCAST) {
-        this.receive(ChannelKind.Broadcast, e.c, e.q ?? 0, 0);
+      } else if (e[K] === BROADCAST && !this.ctx.busy) {
+        const bytes = this.sizeOf(e.v);
+        this.receive(ChannelKind.Broadcast, e.c, e.q ?? 0, bytes, this.size.shared);
       }
     } catch {
       // never throw into the program
@@ -237,15 +274,14 @@ export class MessageHooks {
   /**
    * The postMessage of traced ports (a Worker's sends come here too, through its public port), around
    * Node's `orig`. The common send (no transfer list, a channel past its first sends, whose call site
-   * is known) is recorded here written out: clock, stage slots, size after Node's send, as send() and
-   * sent() do. V8 optimises every hot function on its own in each thread and again inlined into its
-   * caller, so one function instead of six saves each thread most of that compilation
-   * (docs/capture.md). Everything else goes through post(), the general path.
+   * is known, no other send on it open) is recorded here written out, as send() and closeSend() do.
+   * V8 optimises every hot function on its own in each thread and again inlined into its caller, so
+   * one function instead of several saves each thread most of that compilation (docs/capture.md).
+   * Everything else goes through post(), the general path.
    */
   tracedPost(orig: Function): Function {
     const self = this;
     const ctx = this.ctx;
-    const size = this.size;
     const postMessage = function postMessage(this: Traced, value: unknown, transfer?: unknown) {
       const info = this[INFO];
       const n = arguments.length;
@@ -256,7 +292,7 @@ export class MessageHooks {
       }
       const st = ctx.stage;
       const k = info.sends;
-      if (transfer !== undefined || k < 8 || (k & 255) === 0 || ctx.busy || st.n >= st.cap) return self.post(this, orig, info, value, transfer, n, postMessage);
+      if (transfer !== undefined || k < 8 || (k & 255) === 0 || info.open !== 0 || ctx.busy || st.n >= st.cap) return self.post(this, orig, info, value, transfer, n, postMessage);
       info.sends = k + 1;
       const t = hrtime();
       const ts = t[0] * 1e9 + t[1];
@@ -268,24 +304,23 @@ export class MessageHooks {
       S[p + 3] = info.sendId;
       S[p + 4] = ++info.sendSeq;
       S[p + 5] = 0;
-      S[p + 6] = 0;
+      S[p + 6] = info.siteId;
       S[p + 7] = 0;
-      S[p + 8] = info.siteId;
+      S[p + 8] = 0;
       const staged = ++st.n;
       st.published[0] = staged;
+      info.open = staged;
+      info.openTs = ts;
       let r;
       try {
         r = n === 1 ? orig.call(this, value) : orig.call(this, value, transfer);
       } catch (e) {
+        info.open = 0;
         self.takeBack(info, staged, ts);
         throw e;
       }
+      info.open = 0;
       try {
-        // still ours unless user code run by the clone (a getter) filled the stage meanwhile: sent()
-        if (staged <= st.n && S[p] === EventKind.MessageSend && S[p + 1] === ts) {
-          S[p + 5] = size.estimate(value, true);
-          S[p + 7] = size.shared;
-        }
         if (st.n >= st.cap || !ctx.armed) ctx.afterStaged();
       } catch {
         // never throw into the program
@@ -296,18 +331,28 @@ export class MessageHooks {
     return postMessage;
   }
 
-  /** tracedPost()'s general path: a transfer list, a site to capture, a full stage. */
+  /** tracedPost()'s general path: a transfer list, a site to capture, a send inside a send, a full stage. */
   private post(target: Traced, orig: Function, info: Chan, value: unknown, transfer: unknown, n: number, wrapper: Function): unknown {
     const ts = nowNs();
-    const staged = this.send(info, value, transfer, wrapper, ts, true);
+    const staged = this.send(info, transfer, wrapper, ts);
+    const open = info.open;
+    const openTs = info.openTs;
+    if (staged !== 0) {
+      info.open = staged;
+      info.openTs = ts;
+    }
     let r;
     try {
       r = n === 1 ? orig.call(target, value) : orig.call(target, this.outgoing(value, transfer), transfer);
     } catch (e) {
+      info.open = open;
+      info.openTs = openTs;
       this.takeBack(info, staged, ts);
       throw e;
     }
-    if (transfer === undefined) this.sent(staged, ts, value);
+    info.open = open;
+    info.openTs = openTs;
+    this.closeSend(staged);
     return r;
   }
 
@@ -315,6 +360,7 @@ export class MessageHooks {
   install(): void {
     const self = this;
     const ctx = this.ctx;
+    const size = this.size;
     const pid = process.pid;
     const tag = `${pid}:${ctx.threadId}`;
     const MP = wt.MessagePort.prototype as unknown as Record<string | symbol, Function> & Traced;
@@ -335,9 +381,10 @@ export class MessageHooks {
           if (info !== undefined && info.recvCh !== undefined) {
             try {
               const st = ctx.stage;
-              if (info.recvId === 0 || ctx.busy || st.n >= st.cap) self.received(this, undefined);
+              if (info.recvId === 0 || ctx.busy || st.n >= st.cap) self.received(this, value);
               else {
                 const t = hrtime();
+                const bytes = size.estimate(value);
                 const S = st.slots;
                 const p = st.n * STRIDE;
                 S[p] = EventKind.MessageReceive;
@@ -345,7 +392,8 @@ export class MessageHooks {
                 S[p + 2] = info.kind;
                 S[p + 3] = info.recvId;
                 S[p + 4] = ++info.recvSeq;
-                S[p + 5] = 0;
+                S[p + 5] = bytes;
+                S[p + 6] = size.shared;
                 const n = ++st.n;
                 st.published[0] = n;
                 if (n >= st.cap || !ctx.armed) ctx.afterStaged();
@@ -395,7 +443,7 @@ export class MessageHooks {
       let info = this[INFO];
       if (info === undefined) info = this[INFO] = chan(ChannelKind.Broadcast, `b:${tag}:${++self.broadcasts}`, undefined);
       const ts = self.now();
-      const staged = self.send(info, value, undefined, postMessage, ts, true);
+      const staged = self.send(info, undefined, postMessage, ts);
       const env: Envelope = { [K]: BROADCAST, v: value, c: info.sendCh, q: info.sendSeq };
       let r;
       try {
@@ -404,7 +452,7 @@ export class MessageHooks {
         self.takeBack(info, staged, ts);
         throw e;
       }
-      self.sent(staged, ts, value);
+      self.closeSend(staged);
       return r;
     };
 
@@ -435,18 +483,10 @@ export class MessageHooks {
     this.wrapIpcSend(child as unknown as { send: Function } & Traced, `ipc:${child.pid}:down`, `ipc:${child.pid}:up`);
   }
 
-  /** An IPC message as the receiver got it (parsed JSON or deserialized: no Proxy in it). */
-  private ipcSize(msg: unknown): number {
-    try {
-      return this.size.estimate(msg, true);
-    } catch {
-      return 0;
-    }
-  }
-
+  /** An IPC message as the receiver got it (parsed JSON or deserialized). */
   onIpcMessage(target: object, msg: unknown): void {
     const info = (target as Traced)[INFO];
-    if (info !== undefined && info.recvCh !== undefined && !this.ctx.busy) this.receive(ChannelKind.Process, info.recvCh, ++info.recvSeq, this.ipcSize(msg));
+    if (info !== undefined && info.recvCh !== undefined && !this.ctx.busy) this.receive(ChannelKind.Process, info.recvCh, ++info.recvSeq, this.sizeOf(msg), 0);
   }
 
   private wrapIpcSend(target: { send: Function } & Traced, sendCh: string, recvCh: string): void {
@@ -457,13 +497,26 @@ export class MessageHooks {
     const send = function send(this: unknown, message: unknown) {
       if (isInternalIpc(message)) return Reflect.apply(orig, this, arguments);
       const ts = self.now();
-      const staged = self.send(info, message, undefined, send, ts, false);
+      const staged = self.send(info, undefined, send, ts);
+      const open = info.open;
+      const openTs = info.openTs;
+      if (staged !== 0) {
+        info.open = staged;
+        info.openTs = ts;
+      }
+      let r;
       try {
-        return Reflect.apply(orig, this, arguments);
+        r = Reflect.apply(orig, this, arguments);
       } catch (e) {
+        info.open = open;
+        info.openTs = openTs;
         self.takeBack(info, staged, ts);
         throw e;
       }
+      info.open = open;
+      info.openTs = openTs;
+      self.closeSend(staged);
+      return r;
     };
     Object.defineProperty(send, 'length', { value: orig.length });
     target.send = send;
