@@ -6,6 +6,7 @@ import { spawn, spawnSync } from 'node:child_process';
 import fs from 'node:fs';
 import path from 'node:path';
 import { built, CLI, NODE, program, record as recordWith, ROOT, tmpDir, FAST } from './record-helpers';
+import { FORMAT_VERSION } from '../../src/protocol/wire';
 import { readTrace } from '../../src/recorder/reader';
 import { summarize } from '../../src/recorder/summary';
 
@@ -196,11 +197,11 @@ test('summary prints people\'s text, --json the documented object; unreadable fi
   assert.match(bad2.stderr, /^ctrace: .*corrupt\.ctrace is corrupt at byte \d+ \((checksum mismatch|bad chunk header.*)\): the file was damaged after it was written\./);
   const newer = path.join(dir, 'newer.ctrace');
   const bumped = new Uint8Array(bytes.buffer, bytes.byteOffset, bytes.byteLength).slice();
-  bumped[8] = 2;
+  bumped[8] = FORMAT_VERSION + 1;
   fs.writeFileSync(newer, bumped);
   const bad3 = ctrace(['summary', newer]);
   assert.equal(bad3.status, 1);
-  assert.match(bad3.stderr, /newer\.ctrace was written in trace format 2, and this version of Concurrency Timeline reads format 1 at most\. Update Concurrency Timeline to open it\./);
+  assert.match(bad3.stderr, new RegExp(`newer\\.ctrace was written in trace format ${FORMAT_VERSION + 1}, and this version of Concurrency Timeline reads format ${FORMAT_VERSION} at most\\. Update Concurrency Timeline to open it\\.`));
   const missing = ctrace(['summary']);
   assert.equal(missing.status, 2);
 });
