@@ -54,3 +54,9 @@ test('perf script lines: switches in/out/preempt, comm with the record’s own i
   assert.equal(parsePerfLine(' 8658/8658    643.605287097: PERF_RECORD_FORK(8658:8667):(8658:8658)'), undefined);
   assert.equal(parsePerfLine('garbage'), undefined);
 });
+
+test('the page size statm counts in is the one getconf reports, read without running it', { skip: process.platform !== 'linux' && 'Linux only' }, async () => {
+  const { execFileSync } = await import('node:child_process');
+  const { pageSize } = await import('../../src/recorder/sched/proc-sampler');
+  assert.equal(pageSize(), Number(execFileSync('getconf', ['PAGESIZE'], { encoding: 'utf8' }).trim()));
+});

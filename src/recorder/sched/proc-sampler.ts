@@ -13,7 +13,6 @@
 // previous sweep, so consumers can attribute the new CPU to the last interval, not the whole spell.
 
 import fs from 'node:fs';
-import { execFileSync } from 'node:child_process';
 import { EventKind, ThreadState } from '../../protocol/events';
 import type { EmitRecord } from './index';
 import { parseChildren, parseStat, parseStatmResidentPages, parseStatusSwitches } from './proc-parse';
@@ -71,12 +70,30 @@ export interface ProcSamplerStats {
 }
 
 let pageSizeCache = 0;
-function pageSize(): number {
+/**
+ * The kernel's page size (statm counts pages), from the auxiliary vector the kernel gave this
+ * process (AT_PAGESZ), as getconf itself reads it: running `getconf PAGESIZE` cost every recording
+ * a process spawn, ~5 ms before the program could start.
+ */
+export function pageSize(): number {
   if (!pageSizeCache) {
+    pageSizeCache = 4096;
     try {
-      pageSizeCache = Number(execFileSync('getconf', ['PAGESIZE'], { encoding: 'utf8', stdio: ['ignore', 'pipe', 'ignore'] }).trim()) || 4096;
+      const aux = fs.readFileSync('/proc/self/auxv');
+      const word = ['x64', 'arm64', 'ppc64', 's390x', 'riscv64', 'loong64'].includes(process.arch) ? 8 : 4;
+      const read = (at: number) => (word === 8 ? Number(aux.readBigUInt64LE(at)) : aux.readUInt32LE(at));
+      for (let at = 0; at + 2 * word <= aux.length; at += 2 * word) {
+        const type = read(at);
+        if (type === 0) break; // AT_NULL
+        if (type === 6) {
+          // AT_PAGESZ
+          const v = read(at + word);
+          if (v > 0 && (v & (v - 1)) === 0) pageSizeCache = v;
+          break;
+        }
+      }
     } catch {
-      pageSizeCache = 4096;
+      // not Linux, or /proc hidden: statm's pages are then most likely 4 KiB
     }
   }
   return pageSizeCache;
