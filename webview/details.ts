@@ -73,7 +73,7 @@ export function renderDetails(root: HTMLElement, model: TraceModel, i: number, a
       if (typeof moved === 'number' && moved) parts.push(`${fmtBytes(moved)} transferred`);
       if (typeof shared === 'number' && shared) parts.push(`${fmtBytes(shared)} shared`);
       row('size', parts.join(', '));
-    } else row('size', 'not known (sized where it is received, and no receipt was recorded)');
+    } else row('size', `not known (sized where it is received, and no receipt was recorded)${typeof moved === 'number' && moved ? `; ${fmtBytes(moved)} transferred` : ''}`);
   }
   for (const [name, value] of Object.entries(f)) {
     if (name === 'site' || name === 'stack' || value === undefined) continue;

@@ -8,6 +8,10 @@
 
 import { types } from 'node:util';
 
+// for…in also visits what a program added to Object.prototype as enumerable (a getter there would be
+// user code): own keys only, as structured clone reads them (~5 ns a key)
+const hasOwn = Object.hasOwn;
+
 // node:v8 is loaded on first need: every thread pays for each module the agent loads at start
 let serialize: ((v: unknown) => Buffer) | undefined;
 
@@ -31,6 +35,7 @@ export class SizeEstimator {
       n = 3;
       this.nodes = 1;
       for (const key in v as Record<string, unknown>) {
+        if (!hasOwn(v, key)) continue;
         const x = (v as Record<string, unknown>)[key];
         n += 2 + key.length + (typeof x === 'string' ? 2 + x.length : typeof x === 'number' ? 9 : this.walk(x, 1));
       }
@@ -85,7 +90,7 @@ export class SizeEstimator {
     const proto = Object.getPrototypeOf(v);
     if (proto === Object.prototype || proto === null) {
       let n = 3;
-      for (const key in v as Record<string, unknown>) n += 2 + key.length + this.walk((v as Record<string, unknown>)[key], depth + 1);
+      for (const key in v as Record<string, unknown>) if (hasOwn(v, key)) n += 2 + key.length + this.walk((v as Record<string, unknown>)[key], depth + 1);
       return n;
     }
     this.fallback = true;

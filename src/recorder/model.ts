@@ -399,14 +399,8 @@ export function buildModel(trace: Trace): TraceModel {
   for (const m of messages) {
     if (!m.send || !m.receives.length) continue;
     m.latencyNs = m.receives[0].ts - m.send.ts;
-    // since format 2 a message is sized where it lands: its send gets the size of its first receipt
-    // here, so that everything reading sends (insights, comparisons) sees what format 1 wrote there
-    if (!m.bytes) {
-      const r = m.receives[0].fields;
-      m.bytes = num(m.receives[0], 'bytes');
-      m.send.fields.bytes = m.bytes;
-      if (!m.send.fields.sharedBytes) m.send.fields.sharedBytes = typeof r.sharedBytes === 'number' ? r.sharedBytes : 0;
-    }
+    // since format 2 a message is sized where it lands (format 1 sized the send)
+    if (!m.bytes) m.bytes = num(m.receives[0], 'bytes');
   }
 
   return {

@@ -109,3 +109,44 @@ test('a send made inside a send on its channel (a getter the clone runs) takes t
     fs.rmSync(dir, { recursive: true, force: true });
   }
 });
+
+test('a refused send inside a send, at a full stage: its record stays rather than two sends sharing a number', async () => {
+  const fs = await import('node:fs');
+  const os = await import('node:os');
+  const path = await import('node:path');
+  const { ThreadStream } = await import('../../src/agent/stream');
+  const { MessageHooks, chan, INFO } = await import('../../src/agent/hooks/messages');
+  const { decodeDir } = await import('../support/agent-run');
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'ctrace-stage-'));
+  try {
+    const ctx = new ThreadStream(dir, 4243, 4243, 0, true);
+    const hooks = new MessageHooks(ctx);
+    const orig = function (this: unknown, v: Record<string, unknown>) {
+      const copy = { ...v };
+      if (copy.refuse) throw new Error('DataCloneError');
+    };
+    const port = { [INFO]: chan(1, 'w:4243:1:down', 'w:4243:1:up') };
+    const traced = hooks.tracedPost(orig) as (this: unknown, v: unknown) => void;
+    const post = (v: Record<string, unknown>) => traced.call(port, v);
+    for (let k = 0; k < 20; k++) post({ k });
+    while (ctx.stage.n < CAPACITY - 1) post({});
+    // the outer send fills the stage; the inner one moves it up, then its batch is encoded
+    post({
+      get g() {
+        try {
+          post({ refuse: true });
+        } catch {
+          // refused
+        }
+        return 1;
+      },
+    });
+    for (let k = 0; k < 3; k++) post({ k });
+    ctx.flush();
+    const seqs = decodeDir(dir).events.filter((e) => e.kind === EventKind.MessageSend).map((e) => Number(e.fields.seq));
+    assert.equal(new Set(seqs).size, seqs.length, `every send has its own number: ${seqs.slice(-6).join(' ')}`);
+    assert.equal(Math.max(...seqs), seqs.length);
+  } finally {
+    fs.rmSync(dir, { recursive: true, force: true });
+  }
+});

@@ -65,3 +65,24 @@ test('a receipt with no recorded send is ignored, not paired with the wrong send
   ]).messages;
   assert.deepEqual([m.totals.count, m.totals.received, m.totals.latency], [1, 0, null]);
 });
+
+test('format 2 (the size on the receipt, none on the send) gives the same figures as format 1 (on the send)', () => {
+  // format 1 as the agent wrote it: worker receipts without a size; the IPC send left out (format 2
+  // cannot size a message nobody received)
+  const v1 = [
+    ...trace.filter((e) => e.fields.channelKind === W),
+    ev(EventKind.MessageReceive, 402, 100, 1, { channelKind: W, channel: 'w:100:1', seq: 3, bytes: 0 }),
+    ev(EventKind.MessageReceive, 503, 100, 1, { channelKind: W, channel: 'w:100:1', seq: 4, bytes: 0 }),
+  ].map((e) => (e.kind === EventKind.MessageReceive ? { ...e, fields: { ...e.fields, bytes: 0 } } : e));
+  const sizeOf = new Map(v1.filter((e) => e.kind === EventKind.MessageSend).map((e) => [e.fields.seq, e.fields]));
+  const v2 = v1.map((e) =>
+    e.kind === EventKind.MessageSend
+      ? { ...e, fields: { ...e.fields, bytes: 0, sharedBytes: 0 } }
+      : { ...e, fields: { ...e.fields, bytes: sizeOf.get(e.fields.seq)!.bytes, sharedBytes: sizeOf.get(e.fields.seq)!.sharedBytes ?? 0 } },
+  );
+  const a = computeInsights(v1).messages;
+  const b = computeInsights(v2).messages;
+  assert.equal(a.totals.copiedBytes, 10 + 102400 + 10 + 50 + 40);
+  assert.deepEqual([a.totals.sharedBytes, a.largeCopyCount], [1024, 1]);
+  assert.deepEqual(b, a);
+});

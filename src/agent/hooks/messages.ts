@@ -161,8 +161,10 @@ export class MessageHooks {
   /**
    * Node's send threw (DataCloneError, a closed channel): it delivered nothing, and a recorded send
    * would pair every later receipt on the channel with the wrong send. Takes the record out of the
-   * stage and moves the open sends around it back down (adopt() moved them up). If its batch was just
-   * encoded, it stays. Called after the wrapper has restored the channel's open send.
+   * stage and moves the open sends around it back down (adopt() moved them up), when those are all
+   * the channel's sends after it. Otherwise (its batch or one of theirs was encoded meanwhile, a
+   * broadcast sent inside a refused broadcast) it stays: one pair crossing beats two sends with one
+   * number. Called after the wrapper has restored the channel's open send.
    */
   takeBack(info: Chan, staged: number, ts: number): void {
     try {
@@ -171,13 +173,16 @@ export class MessageHooks {
       const p = (staged - 1) * STRIDE;
       if (staged < 1 || staged > st.n || S[p] !== EventKind.MessageSend || S[p + 1] !== ts || S[p + 3] !== info.sendId) return;
       const seq = S[p + 4];
+      let above = 0;
       for (let k = info.open, t = info.openTs; k !== 0; ) {
         const q = (k - 1) * STRIDE;
-        if (k > st.n || S[q] !== EventKind.MessageSend || S[q + 1] !== t) break;
-        if (S[q + 4] > seq) S[q + 4]--;
+        if (k > st.n || S[q] !== EventKind.MessageSend || S[q + 1] !== t) return;
+        if (S[q + 4] > seq) above++;
         k = S[q + 7];
         t = S[q + 8];
       }
+      if (seq + above !== info.sendSeq) return;
+      for (let k = info.open; k !== 0; k = S[(k - 1) * STRIDE + 7]) if (S[(k - 1) * STRIDE + 4] > seq) S[(k - 1) * STRIDE + 4]--;
       // the records after it were made inside its send, and are closed
       S.copyWithin(p, p + STRIDE, st.n * STRIDE);
       st.published[0] = --st.n;
@@ -211,7 +216,7 @@ export class MessageHooks {
   }
 
   /** The size of a received value; the SharedArrayBuffer bytes in it are then in `size.shared`. */
-  private sizeOf(v: unknown): number {
+  sizeOf(v: unknown): number {
     try {
       return this.size.estimate(v);
     } catch {
@@ -384,14 +389,15 @@ export class MessageHooks {
               if (info.recvId === 0 || ctx.busy || st.n >= st.cap) self.received(this, value);
               else {
                 const t = hrtime();
-                const bytes = size.estimate(value);
+                const seq = ++info.recvSeq;
+                const bytes = self.sizeOf(value);
                 const S = st.slots;
                 const p = st.n * STRIDE;
                 S[p] = EventKind.MessageReceive;
                 S[p + 1] = t[0] * 1e9 + t[1];
                 S[p + 2] = info.kind;
                 S[p + 3] = info.recvId;
-                S[p + 4] = ++info.recvSeq;
+                S[p + 4] = seq;
                 S[p + 5] = bytes;
                 S[p + 6] = size.shared;
                 const n = ++st.n;

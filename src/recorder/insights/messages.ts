@@ -16,10 +16,11 @@ const MAX_CHANNELS = 50;
 /**
  * Bytes a send copied. The agent's `bytes` is the size of the whole message with SharedArrayBuffers
  * left out (they are shared) but transferred buffers counted (its size walk does not look at the
- * transfer list), so the transferred bytes come off here: they move, they are not copied.
+ * transfer list), so the transferred bytes come off here: they move, they are not copied. `bytes`:
+ * the message's size, on the send in format 1 and on its (first) receipt since format 2.
  */
-export function copiedBytes(send: TraceEvent): number {
-  return Math.max(0, num(send.fields.bytes) - num(send.fields.transferredBytes));
+export function copiedBytes(send: TraceEvent, bytes = num(send.fields.bytes)): number {
+  return Math.max(0, bytes - num(send.fields.transferredBytes));
 }
 
 function channelKindName(v: unknown): ChannelKindName {
@@ -45,13 +46,17 @@ class Acc {
   channelKind: ChannelKindName = 'worker';
   addSend(e: TraceEvent): void {
     this.count++;
-    this.copiedBytes += copiedBytes(e);
+    this.addSize(e, num(e.fields.bytes), num(e.fields.sharedBytes));
     this.transferredBytes += num(e.fields.transferredBytes);
-    this.sharedBytes += num(e.fields.sharedBytes);
     if (!this.first) {
       this.first = e;
       this.channelKind = channelKindName(e.fields.channelKind);
     }
+  }
+  /** A message's size: with its send (format 1), or when its first receipt comes (format 2: 0 on the send). */
+  addSize(send: TraceEvent, bytes: number, sharedBytes: number): void {
+    this.copiedBytes += copiedBytes(send, bytes);
+    this.sharedBytes += sharedBytes;
   }
   addLatency(send: TraceEvent, latencyMs: number): void {
     this.received++;
@@ -69,6 +74,8 @@ export function messageInsights(model: TraceModel): MessageInsights {
   const bySite = new Map<string, Acc>();
   const sends = new Map<string, TraceEvent>();
   const latencyOfSend = new Map<TraceEvent, number>();
+  /** sizes of sends that carry none (format 2), from their first receipt */
+  const sizeOfSend = new Map<TraceEvent, number>();
   const get = (m: Map<string, Acc>, k: string): Acc => {
     let a = m.get(k);
     if (!a) m.set(k, (a = new Acc()));
@@ -86,10 +93,20 @@ export function messageInsights(model: TraceModel): MessageInsights {
       const send = sends.get(ck + '\u0000' + num(e.fields.seq));
       if (!send) continue; // the send was not recorded (e.g. before the agent loaded)
       const latency = ms(Math.max(0, e.ts - send.ts));
-      if (!latencyOfSend.has(send)) latencyOfSend.set(send, latency);
+      const channel = get(byChannel, ck);
+      const site = get(bySite, num(send.fields.channelKind) + '\u0000' + siteKey(siteJson(send.fields.site)));
+      if (!latencyOfSend.has(send)) {
+        latencyOfSend.set(send, latency);
+        if (!num(send.fields.bytes) && num(e.fields.bytes)) {
+          const bytes = num(e.fields.bytes);
+          const shared = num(e.fields.sharedBytes);
+          sizeOfSend.set(send, bytes);
+          for (const a of [totals, channel, site]) a.addSize(send, bytes, shared);
+        }
+      }
       totals.addLatency(send, latency);
-      get(byChannel, ck).addLatency(send, latency);
-      get(bySite, num(send.fields.channelKind) + '\u0000' + siteKey(siteJson(send.fields.site))).addLatency(send, latency);
+      channel.addLatency(send, latency);
+      site.addLatency(send, latency);
     }
   }
 
@@ -106,7 +123,7 @@ export function messageInsights(model: TraceModel): MessageInsights {
   const large: LargeCopy[] = [];
   for (const e of model.events) {
     if (e.kind !== EventKind.MessageSend) continue;
-    const copied = copiedBytes(e);
+    const copied = copiedBytes(e, sizeOfSend.get(e));
     if (copied < LARGE_COPY_BYTES) continue;
     const kind = channelKindName(e.fields.channelKind);
     large.push({ channel: str(e.fields.channel) ?? '', channelKind: kind, copiedBytes: copied, latencyMs: latencyOfSend.get(e) ?? null, advice: advice(kind), evidence: evidence(e) });

@@ -13,6 +13,7 @@
 // previous sweep, so consumers can attribute the new CPU to the last interval, not the whole spell.
 
 import fs from 'node:fs';
+import os from 'node:os';
 import { EventKind, ThreadState } from '../../protocol/events';
 import type { EmitRecord } from './index';
 import { parseChildren, parseStat, parseStatmResidentPages, parseStatusSwitches } from './proc-parse';
@@ -80,8 +81,10 @@ export function pageSize(): number {
     pageSizeCache = 4096;
     try {
       const aux = fs.readFileSync('/proc/self/auxv');
-      const word = ['x64', 'arm64', 'ppc64', 's390x', 'riscv64', 'loong64'].includes(process.arch) ? 8 : 4;
-      const read = (at: number) => (word === 8 ? Number(aux.readBigUInt64LE(at)) : aux.readUInt32LE(at));
+      // pairs of native words: 8 bytes on 64-bit kernels, in the machine's byte order
+      const word = ['x64', 'arm64', 'ppc64', 's390x', 'riscv64', 'loong64', 'mips64el'].includes(process.arch) ? 8 : 4;
+      const le = os.endianness() === 'LE';
+      const read = (at: number) => (word === 8 ? Number(le ? aux.readBigUInt64LE(at) : aux.readBigUInt64BE(at)) : le ? aux.readUInt32LE(at) : aux.readUInt32BE(at));
       for (let at = 0; at + 2 * word <= aux.length; at += 2 * word) {
         const type = read(at);
         if (type === 0) break; // AT_NULL
