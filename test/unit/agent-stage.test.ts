@@ -110,7 +110,7 @@ test('a send made inside a send on its channel (a getter the clone runs) takes t
   }
 });
 
-test('a refused send inside a send, at a full stage: its record stays rather than two sends sharing a number', async () => {
+test('a refused send with a send inside it, when they cannot all be moved back (a full stage, a broadcast): its record stays rather than two sends sharing a number', async () => {
   const fs = await import('node:fs');
   const os = await import('node:os');
   const path = await import('node:path');
@@ -142,10 +142,30 @@ test('a refused send inside a send, at a full stage: its record stays rather tha
       },
     });
     for (let k = 0; k < 3; k++) post({ k });
+    // a broadcast (paired by the number in its envelope, so sends are never open) that is refused
+    // after a getter broadcast again: the inner one keeps its number, and so does the refused one
+    const bcInfo = chan(3, 'b:4243:0:1', undefined);
+    const broadcast = (refuse: boolean, inner?: () => void) => {
+      const ts = hooks.now();
+      const staged = hooks.send(bcInfo, undefined, broadcast, ts);
+      try {
+        inner?.();
+        if (refuse) throw new Error('DataCloneError');
+      } catch {
+        hooks.takeBack(bcInfo, staged, ts);
+        return;
+      }
+      hooks.closeSend(staged);
+    };
+    broadcast(false);
+    broadcast(true, () => broadcast(false));
+    broadcast(false);
     ctx.flush();
-    const seqs = decodeDir(dir).events.filter((e) => e.kind === EventKind.MessageSend).map((e) => Number(e.fields.seq));
+    const sends = decodeDir(dir).events.filter((e) => e.kind === EventKind.MessageSend);
+    const seqs = sends.filter((e) => e.fields.channelKind === 1).map((e) => Number(e.fields.seq));
     assert.equal(new Set(seqs).size, seqs.length, `every send has its own number: ${seqs.slice(-6).join(' ')}`);
     assert.equal(Math.max(...seqs), seqs.length);
+    assert.deepEqual(sends.filter((e) => e.fields.channelKind === 3).map((e) => e.fields.seq), [1, 2, 3, 4]);
   } finally {
     fs.rmSync(dir, { recursive: true, force: true });
   }
