@@ -51,7 +51,13 @@ test('encodeStaged() writes the same bytes as begin() + u(), across batches and 
   assert.ok(bytes > 5000 * 5, `${bytes} bytes written`);
 });
 
-test('a send made inside a send on its channel (a getter the clone runs) takes the place Node delivers it in, across a full stage; a refused one gives its place back', async () => {
+/**
+ * A thread's message hooks writing into a temporary folder, around a stand-in for Node's postMessage
+ * that keeps Node's order: the clone reads every property (running getters, which may send), then the
+ * message is delivered (`deliver`), or the clone is refused (`refuse: true`). `run` gets a traced post
+ * on one Worker channel; returns the send records written.
+ */
+async function withHooks(pid: number, run: (h: { post: (v: Record<string, unknown>) => void; hooks: import('../../src/agent/hooks/messages').MessageHooks; ctx: import('../../src/agent/stream').ThreadStream }) => void, deliver?: (v: Record<string, unknown>) => void) {
   const fs = await import('node:fs');
   const os = await import('node:os');
   const path = await import('node:path');
@@ -60,74 +66,67 @@ test('a send made inside a send on its channel (a getter the clone runs) takes t
   const { decodeDir } = await import('../support/agent-run');
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'ctrace-stage-'));
   try {
-    const ctx = new ThreadStream(dir, 4242, 4242, 0, true);
+    const ctx = new ThreadStream(dir, pid, pid, 0, true);
     const hooks = new MessageHooks(ctx);
-    // Node's postMessage as far as order goes: the clone reads every property (running getters,
-    // which may send), then the message is queued, or the clone is refused
-    const delivered: string[] = [];
     const orig = function (this: unknown, v: Record<string, unknown>) {
       const copy = { ...v };
       if (copy.refuse) throw new Error('DataCloneError');
-      delivered.push(String(copy.tag));
+      deliver?.(copy);
     };
-    const port = { [INFO]: chan(1, 'w:4242:1:down', 'w:4242:1:up') };
+    const port = { [INFO]: chan(1, `w:${pid}:1:down`, `w:${pid}:1:up`) };
     const traced = hooks.tracedPost(orig) as (this: unknown, v: unknown) => void;
-    const called: string[] = [];
-    const post = (v: Record<string, unknown>) => {
-      if (!v.refuse) called.push(String(v.tag));
-      traced.call(port, v);
-    };
-    let k = 0;
-    // past the first sends (general path, site captured) into the written-out one
-    for (; k < 20; k++) post({ tag: `p${k}` });
-    post({ tag: 'outer', get g() { post({ tag: 'inner' }); return 1; } });
-    post({ tag: 'o2', get g() { post({ tag: 'mid', get h() { post({ tag: 'deep' }); return 2; } }); return 1; } });
-    post({
-      tag: 'o3',
-      get g() {
-        post({ tag: 'x1' });
-        try {
-          post({ refuse: true, get a() { post({ tag: 'x2' }); return 1; } });
-        } catch {
-          // refused, as the program expects
-        }
-        return 0;
-      },
-    });
-    // a send inside a send when that fills the stage: the open one is encoded with its place moved
-    while (ctx.stage.n < CAPACITY - 1) post({ tag: `q${k++}` });
-    post({ tag: 'edge', get g() { post({ tag: 'edge-inner' }); return 1; } });
-    for (let j = 0; j < 5; j++) post({ tag: `r${j}` });
+    run({ post: (v) => traced.call(port, v), hooks, ctx });
     ctx.flush();
-    assert.deepEqual(delivered.slice(20, 28), ['inner', 'outer', 'deep', 'mid', 'o2', 'x1', 'x2', 'o3']);
-    const sends = decodeDir(dir).events.filter((e) => e.kind === EventKind.MessageSend);
-    assert.equal(sends.length, called.length, 'the refused send left no record');
-    // records in the order the sends were called; each one's seq is its place in delivery
-    const bySeq = new Map(sends.map((e, i) => [Number(e.fields.seq), called[i]]));
-    assert.deepEqual(delivered.map((_, i) => bySeq.get(i + 1)), delivered);
+    return decodeDir(dir).events.filter((e) => e.kind === EventKind.MessageSend);
   } finally {
     fs.rmSync(dir, { recursive: true, force: true });
   }
+}
+
+test('a send made inside a send on its channel (a getter the clone runs) takes the place Node delivers it in, across a full stage; a refused one gives its place back', async () => {
+  const delivered: string[] = [];
+  const called: string[] = [];
+  const sends = await withHooks(
+    4242,
+    ({ post: traced, ctx }) => {
+      const post = (v: Record<string, unknown>) => {
+        if (!v.refuse) called.push(String(v.tag));
+        traced(v);
+      };
+      let k = 0;
+      // past the first sends (general path, site captured) into the written-out one
+      for (; k < 20; k++) post({ tag: `p${k}` });
+      post({ tag: 'outer', get g() { post({ tag: 'inner' }); return 1; } });
+      post({ tag: 'o2', get g() { post({ tag: 'mid', get h() { post({ tag: 'deep' }); return 2; } }); return 1; } });
+      post({
+        tag: 'o3',
+        get g() {
+          post({ tag: 'x1' });
+          try {
+            post({ refuse: true, get a() { post({ tag: 'x2' }); return 1; } });
+          } catch {
+            // refused, as the program expects
+          }
+          return 0;
+        },
+      });
+      // a send inside a send when that fills the stage: the open one is encoded with its place moved
+      while (ctx.stage.n < CAPACITY - 1) post({ tag: `q${k++}` });
+      post({ tag: 'edge', get g() { post({ tag: 'edge-inner' }); return 1; } });
+      for (let j = 0; j < 5; j++) post({ tag: `r${j}` });
+    },
+    (copy) => delivered.push(String(copy.tag)),
+  );
+  assert.deepEqual(delivered.slice(20, 28), ['inner', 'outer', 'deep', 'mid', 'o2', 'x1', 'x2', 'o3']);
+  assert.equal(sends.length, called.length, 'the refused send left no record');
+  // records in the order the sends were called; each one's seq is its place in delivery
+  const bySeq = new Map(sends.map((e, i) => [Number(e.fields.seq), called[i]]));
+  assert.deepEqual(delivered.map((_, i) => bySeq.get(i + 1)), delivered);
 });
 
 test('a refused send with a send inside it, when they cannot all be moved back (a full stage, a broadcast): its record stays rather than two sends sharing a number', async () => {
-  const fs = await import('node:fs');
-  const os = await import('node:os');
-  const path = await import('node:path');
-  const { ThreadStream } = await import('../../src/agent/stream');
-  const { MessageHooks, chan, INFO } = await import('../../src/agent/hooks/messages');
-  const { decodeDir } = await import('../support/agent-run');
-  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'ctrace-stage-'));
-  try {
-    const ctx = new ThreadStream(dir, 4243, 4243, 0, true);
-    const hooks = new MessageHooks(ctx);
-    const orig = function (this: unknown, v: Record<string, unknown>) {
-      const copy = { ...v };
-      if (copy.refuse) throw new Error('DataCloneError');
-    };
-    const port = { [INFO]: chan(1, 'w:4243:1:down', 'w:4243:1:up') };
-    const traced = hooks.tracedPost(orig) as (this: unknown, v: unknown) => void;
-    const post = (v: Record<string, unknown>) => traced.call(port, v);
+  const { chan } = await import('../../src/agent/hooks/messages');
+  const sends = await withHooks(4243, ({ post, ctx, hooks }) => {
     for (let k = 0; k < 20; k++) post({ k });
     while (ctx.stage.n < CAPACITY - 1) post({});
     // the outer send fills the stage; the inner one moves it up, then its batch is encoded
@@ -160,13 +159,9 @@ test('a refused send with a send inside it, when they cannot all be moved back (
     broadcast(false);
     broadcast(true, () => broadcast(false));
     broadcast(false);
-    ctx.flush();
-    const sends = decodeDir(dir).events.filter((e) => e.kind === EventKind.MessageSend);
-    const seqs = sends.filter((e) => e.fields.channelKind === 1).map((e) => Number(e.fields.seq));
-    assert.equal(new Set(seqs).size, seqs.length, `every send has its own number: ${seqs.slice(-6).join(' ')}`);
-    assert.equal(Math.max(...seqs), seqs.length);
-    assert.deepEqual(sends.filter((e) => e.fields.channelKind === 3).map((e) => e.fields.seq), [1, 2, 3, 4]);
-  } finally {
-    fs.rmSync(dir, { recursive: true, force: true });
-  }
+  });
+  const seqs = sends.filter((e) => e.fields.channelKind === 1).map((e) => Number(e.fields.seq));
+  assert.equal(new Set(seqs).size, seqs.length, `every send has its own number: ${seqs.slice(-6).join(' ')}`);
+  assert.equal(Math.max(...seqs), seqs.length);
+  assert.deepEqual(sends.filter((e) => e.fields.channelKind === 3).map((e) => e.fields.seq), [1, 2, 3, 4]);
 });

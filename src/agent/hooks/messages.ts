@@ -338,6 +338,14 @@ export class MessageHooks {
 
   /** tracedPost()'s general path: a transfer list, a site to capture, a send inside a send, a full stage. */
   private post(target: Traced, orig: Function, info: Chan, value: unknown, transfer: unknown, n: number, wrapper: Function): unknown {
+    return this.sendThrough(info, transfer, wrapper, orig, target, n === 1 ? [value] : [this.outgoing(value, transfer), transfer]);
+  }
+
+  /**
+   * A send through Node's `orig`, recorded (send()) and open on its channel while Node runs it, so a
+   * send made inside it takes its place (adopt()); taken back if Node throws.
+   */
+  private sendThrough(info: Chan, transfer: unknown, wrapper: Function, orig: Function, target: unknown, args: ArrayLike<unknown>): unknown {
     const ts = nowNs();
     const staged = this.send(info, transfer, wrapper, ts);
     const open = info.open;
@@ -348,7 +356,7 @@ export class MessageHooks {
     }
     let r;
     try {
-      r = n === 1 ? orig.call(target, value) : orig.call(target, this.outgoing(value, transfer), transfer);
+      r = Reflect.apply(orig, target, args);
     } catch (e) {
       info.open = open;
       info.openTs = openTs;
@@ -502,27 +510,7 @@ export class MessageHooks {
     const orig = target.send;
     const send = function send(this: unknown, message: unknown) {
       if (isInternalIpc(message)) return Reflect.apply(orig, this, arguments);
-      const ts = self.now();
-      const staged = self.send(info, undefined, send, ts);
-      const open = info.open;
-      const openTs = info.openTs;
-      if (staged !== 0) {
-        info.open = staged;
-        info.openTs = ts;
-      }
-      let r;
-      try {
-        r = Reflect.apply(orig, this, arguments);
-      } catch (e) {
-        info.open = open;
-        info.openTs = openTs;
-        self.takeBack(info, staged, ts);
-        throw e;
-      }
-      info.open = open;
-      info.openTs = openTs;
-      self.closeSend(staged);
-      return r;
+      return self.sendThrough(info, undefined, send, orig, this, arguments);
     };
     Object.defineProperty(send, 'length', { value: orig.length });
     target.send = send;
