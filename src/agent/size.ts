@@ -1,20 +1,44 @@
 // Cheap size estimates for a message, without serializing it: a walk over strings, numbers, typed
-// arrays and plain objects/arrays (close to V8's serialized size, within a few bytes per value),
-// with v8.serialize only for other objects (Map, Date, class instances...) or when the walk passes
-// its node budget. SharedArrayBuffers (and views on them) are counted apart: they are shared, not
-// copied. Only received values are sized: the clone Node made (or IPC's parsed JSON) holds no
-// accessor and no Proxy, so the walk runs no user code. Walking the sender's value instead would run
-// its getters a second time.
+// arrays, Maps, Sets, Errors and plain objects/arrays (close to V8's serialized size, within a few
+// bytes per value), with v8.serialize only for other objects (Date and RegExp are cheap to walk, boxed
+// primitives are not) or when the walk passes its budget. SharedArrayBuffers (and views on them) are
+// counted apart: they are shared, not copied.
+//
+// Only received values are sized: the clone Node made (or IPC's parsed JSON) holds no accessor and no
+// Proxy. The walk still must not reach user code through what a program may patch after the agent
+// loaded: prototypes (an array's hole reads Array.prototype; `byteLength` and `buffer` are
+// prototype getters; `instanceof` calls Symbol.hasInstance) and globals (Object.getPrototypeOf,
+// ArrayBuffer.isView). So it reads own properties only and uses the functions and getters captured
+// below, when the agent loads, before the program's code runs.
 
 import { types } from 'node:util';
 
-// for…in also visits what a program added to Object.prototype as enumerable (a getter there would be
-// user code): own keys only, as structured clone reads them (~5 ns a key)
 const hasOwn = Object.hasOwn;
+const getPrototypeOf = Object.getPrototypeOf;
+const isArray = Array.isArray;
+const ObjectPrototype = Object.prototype;
+const { isArrayBuffer, isSharedArrayBuffer, isArrayBufferView, isDataView, isMap, isSet, isNativeError, isDate } = types;
+const uncurry = (f: Function | undefined) => Function.prototype.call.bind(f as Function) as (self: unknown, ...args: unknown[]) => unknown;
+const getter = (o: object, name: string) => uncurry(Object.getOwnPropertyDescriptor(o, name)?.get);
+const TypedArrayPrototype = getPrototypeOf(Uint8Array.prototype) as object;
+const typedByteLength = getter(TypedArrayPrototype, 'byteLength') as (v: unknown) => number;
+const typedBuffer = getter(TypedArrayPrototype, 'buffer');
+const viewByteLength = getter(DataView.prototype, 'byteLength') as (v: unknown) => number;
+const viewBuffer = getter(DataView.prototype, 'buffer');
+const bufferByteLength = getter(ArrayBuffer.prototype, 'byteLength') as (v: unknown) => number;
+const sharedByteLength = typeof SharedArrayBuffer === 'function' ? (getter(SharedArrayBuffer.prototype, 'byteLength') as (v: unknown) => number) : () => 0;
+const mapSize = getter(Map.prototype, 'size') as (v: unknown) => number;
+const setSize = getter(Set.prototype, 'size') as (v: unknown) => number;
+const mapForEach = uncurry(Map.prototype.forEach);
+const setForEach = uncurry(Set.prototype.forEach);
 
-// node:v8 is loaded on first need: every thread pays for each module the agent loads at start
+// node:v8 is loaded on first need (every thread pays for each module the agent loads at start),
+// through process.getBuiltinModule where Node has it (20.16+): require() would go through
+// Module._load, which a program may have patched
+const getBuiltinModule = (process as { getBuiltinModule?: (id: string) => unknown }).getBuiltinModule;
 let serialize: ((v: unknown) => Buffer) | undefined;
 
+/** Objects, array elements, object keys and collection entries one estimate visits at most. */
 const BUDGET = 256;
 
 export class SizeEstimator {
@@ -36,13 +60,17 @@ export class SizeEstimator {
       this.nodes = 1;
       for (const key in v as Record<string, unknown>) {
         if (!hasOwn(v, key)) continue;
+        if (++this.nodes > BUDGET) {
+          this.fallback = true;
+          break;
+        }
         const x = (v as Record<string, unknown>)[key];
         n += 2 + key.length + (typeof x === 'string' ? 2 + x.length : typeof x === 'number' ? 9 : this.walk(x, 1));
       }
     } else n = this.walk(v, 0);
     if (!this.fallback) return n;
     try {
-      serialize ??= (require('node:v8') as typeof import('node:v8')).serialize;
+      serialize ??= ((getBuiltinModule ? getBuiltinModule('node:v8') : require('node:v8')) as typeof import('node:v8')).serialize;
       return serialize(v).length;
     } catch {
       return n; // holds ports or other uncloneables: the walk's figure
@@ -70,52 +98,88 @@ export class SizeEstimator {
       this.fallback = true;
       return 0;
     }
-    if (ArrayBuffer.isView(v)) {
-      if (typeof SharedArrayBuffer !== 'undefined' && v.buffer instanceof SharedArrayBuffer) {
-        this.shared += v.byteLength;
+    if (isArrayBufferView(v)) {
+      const view = isDataView(v);
+      const bytes = view ? viewByteLength(v) : typedByteLength(v);
+      if (isSharedArrayBuffer(view ? viewBuffer(v) : typedBuffer(v))) {
+        this.shared += bytes;
         return 8;
       }
-      return 8 + v.byteLength;
+      return 8 + bytes;
     }
-    if (v instanceof ArrayBuffer) return 5 + v.byteLength;
-    if (typeof SharedArrayBuffer !== 'undefined' && v instanceof SharedArrayBuffer) {
-      this.shared += v.byteLength;
+    if (isArrayBuffer(v)) return 5 + bufferByteLength(v);
+    if (isSharedArrayBuffer(v)) {
+      this.shared += sharedByteLength(v);
       return 5;
     }
-    if (Array.isArray(v)) {
+    if (isArray(v)) {
+      // a length, not a count: a sparse array of length 2^32 - 1 holds one element
+      const length = v.length;
+      if ((this.nodes += length) > BUDGET) {
+        this.fallback = true;
+        return 0;
+      }
       let n = 3;
-      for (let k = 0; k < v.length; k++) n += this.walk(v[k], depth + 1);
+      for (let k = 0; k < length; k++) n += hasOwn(v, k) ? this.walk(v[k], depth + 1) : 1;
       return n;
     }
-    const proto = Object.getPrototypeOf(v);
-    if (proto === Object.prototype || proto === null) {
+    if (isPlain(v)) {
       let n = 3;
-      for (const key in v as Record<string, unknown>) if (hasOwn(v, key)) n += 2 + key.length + this.walk((v as Record<string, unknown>)[key], depth + 1);
+      for (const key in v as Record<string, unknown>) {
+        if (!hasOwn(v, key)) continue;
+        if (++this.nodes > BUDGET) {
+          this.fallback = true;
+          return 0;
+        }
+        n += 2 + key.length + this.walk((v as Record<string, unknown>)[key], depth + 1);
+      }
       return n;
     }
+    if (isMap(v) || isSet(v)) {
+      const map = isMap(v);
+      if ((this.nodes += map ? mapSize(v) : setSize(v)) > BUDGET) {
+        this.fallback = true;
+        return 0;
+      }
+      let n = 5;
+      if (map) mapForEach(v, (value: unknown, key: unknown) => (n += this.walk(key, depth + 1) + this.walk(value, depth + 1)));
+      else setForEach(v, (value: unknown) => (n += this.walk(value, depth + 1)));
+      return n;
+    }
+    // a received Error's message and stack are its own data properties (its name is not: V8's
+    // serializer would read it through the prototype, which a program may have patched)
+    if (isNativeError(v)) return 16 + ownString(v, 'message') + ownString(v, 'stack');
+    if (isDate(v)) return 9;
     this.fallback = true;
     return 0;
   }
 }
 
 function isPlain(v: object): boolean {
-  const proto = Object.getPrototypeOf(v);
-  return proto === Object.prototype || proto === null;
+  const proto = getPrototypeOf(v);
+  return proto === ObjectPrototype || proto === null;
+}
+
+function ownString(v: object, key: string): number {
+  const d = hasOwn(v, key) ? (v as Record<string, unknown>)[key] : undefined;
+  return typeof d === 'string' ? 2 + d.length : 0;
 }
 
 /** Bytes moved (not copied) by a transfer list: ArrayBuffers and the buffers of views. */
 export function transferredBytes(transfer: unknown): number {
-  if (!Array.isArray(transfer)) {
+  if (!isArray(transfer)) {
     // postMessage(value, { transfer: [...] })
     const t = transfer !== null && typeof transfer === 'object' && !types.isProxy(transfer) ? (transfer as { transfer?: unknown }).transfer : undefined;
-    if (!Array.isArray(t)) return 0;
+    if (!isArray(t)) return 0;
     transfer = t;
   }
   let n = 0;
-  for (const x of transfer as unknown[]) {
+  const list = transfer as unknown[];
+  for (let k = 0; k < list.length; k++) {
+    const x = list[k];
     if (x === null || typeof x !== 'object' || types.isProxy(x)) continue;
-    if (x instanceof ArrayBuffer) n += x.byteLength;
-    else if (ArrayBuffer.isView(x)) n += x.buffer.byteLength;
+    const b = isArrayBufferView(x) ? (isDataView(x) ? viewBuffer(x) : typedBuffer(x)) : x;
+    if (isArrayBuffer(b)) n += bufferByteLength(b);
   }
   return n;
 }
