@@ -15,7 +15,9 @@ const bundles = [
   // not, so the wrappers keep the names the program sees (fn.name) and a debugger shows readable code.
   // dist/agent.js is the loader NODE_OPTIONS preloads; it loads dist/agent-core.js through V8's code
   // cache, named after the core's content hash (CTRACE_CORE_ID): so the core is built first.
-  { entryPoints: ['src/agent/start.ts'], outfile: 'dist/agent-core.js', platform: 'node', format: 'cjs', target: 'node18', minifyWhitespace: true, minifySyntax: true },
+  // Short lines: an uncaught error that Node's send throws through a wrapper (a value it cannot
+  // clone) is printed under the line V8 places it on, a wrapper's, which must not be the whole core.
+  { entryPoints: ['src/agent/start.ts'], outfile: 'dist/agent-core.js', platform: 'node', format: 'cjs', target: 'node18', minifyWhitespace: true, minifySyntax: true, lineLimit: 100 },
   { entryPoints: ['src/agent/index.ts'], outfile: 'dist/agent.js', platform: 'node', format: 'cjs', target: 'node18', minifyWhitespace: true, minifySyntax: true, coreId: true },
   { entryPoints: ['src/cli/main.ts'], outfile: 'dist/cli.js', platform: 'node', format: 'cjs', target: 'node20', banner: { js: '#!/usr/bin/env node' } },
   { entryPoints: ['src/extension/extension.ts'], outfile: 'dist/extension.js', platform: 'node', format: 'cjs', target: 'node20', external: ['vscode'], minify: production },

@@ -30,3 +30,16 @@ for (const major of [20, 22, 24]) {
     }
   });
 }
+
+test('an uncaught DataCloneError: same exit, same stack; the line V8 shows above it, in the agent, is one short line', () => {
+  const traced = runAgent(STACKS, { args: ['uncloneable'] });
+  const plain = runAgent(STACKS, { args: ['uncloneable'], traced: false });
+  assert.equal(traced.status, plain.status);
+  assert.equal(traced.stdout, plain.stdout);
+  const stack = (s: string) => s.slice(s.indexOf('DOMException [DataCloneError]'));
+  assert.ok(stack(plain.stderr).startsWith('DOMException [DataCloneError]: f() {} could not be cloned.'));
+  assert.equal(stack(traced.stderr), stack(plain.stderr));
+  // V8 places a native send's error at its JS caller, the wrapper: that line, not the whole core
+  const header = traced.stderr.slice(0, traced.stderr.indexOf('DOMException'));
+  assert.ok(header.split('\n').every((l) => l.length <= 200), header);
+});
