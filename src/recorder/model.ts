@@ -354,11 +354,12 @@ export function buildModel(trace: Trace): TraceModel {
   }
 
   linkProcesses(procs, spawns, meta);
-  // Processes whose agent never wrote an exit were ended from outside (SIGKILL, or the recorder
-  // stopped before they finished); their parent's spawn, or the recorder itself for the root, saw how.
+  // Processes whose agent never wrote an exit died of a signal (the agent leaves signals alone:
+  // docs/capture.md) or were ended from outside (SIGKILL, or the recorder stopped before they
+  // finished); their parent's spawn, or the recorder itself for the root, saw how. A signal other
+  // than SIGKILL is `signal`, as the program would have died of it untraced; the rest is `killed`.
   for (const p of procs.values()) {
     if (p.cause !== null) continue;
-    p.cause = 'killed';
     const s = p.spawn && p.spawn.childPid === p.pid ? p.spawn : undefined;
     if (s?.exitTs !== undefined) {
       p.endTs = s.exitTs;
@@ -369,6 +370,7 @@ export function buildModel(trace: Trace): TraceModel {
       p.signal = meta.exitSignal ?? null;
       p.endTs = meta.t1;
     }
+    p.cause = p.signal && p.signal !== 'SIGKILL' ? 'signal' : 'killed';
   }
 
   for (const w of workers.values()) {

@@ -1,10 +1,14 @@
 // Process and thread lifecycle: ProcessStart/ThreadStart at load, crashes (uncaught exception,
 // unhandled rejection), and the final ThreadExit/ProcessExit on every exit path Node lets us see.
 // We wrap process.emit rather than adding an 'exit' listener so our final records come after every
-// user 'exit' handler (which may still send messages); process.exit is wrapped only to learn the
-// cause. SIGINT/SIGTERM without a user handler kill the process with no handler running, so the
-// main thread listens for them and, if no user listener exists when one arrives, flushes and
-// re-raises the signal so the process still dies by it (notes/node-runtime.md §7).
+// user 'exit' handler (which may still send messages); process.exit is wrapped to learn the cause,
+// and to write the final records when an 'exit' handler calls it (Node then ends the process at once).
+// SIGINT/SIGTERM are left alone: a listener, even one that re-raises the signal, would change what
+// the program does (the signal would wait for the event loop: synchronous work would go on, and a
+// loop with nothing left to do would exit 0; libraries that count signal listeners, such as
+// signal-exit, would stop re-raising). A process that dies of a signal therefore writes no exit
+// record; the recorder takes the signal from the parent's view, and what the thread had not written
+// in its last 50 ms is lost, as on SIGKILL (docs/capture.md, exit paths).
 
 import { EventKind, CrashKind, type ExitCause } from '../../protocol/events';
 import type { ThreadStream } from '../stream';
@@ -77,9 +81,16 @@ export function installLifecycle(ctx: ThreadStream, hooks: LifecycleHooks): void
     }
   };
 
+  /** 'exit' is being emitted: a process.exit() now ends the process inside the handler */
+  let emittingExit = false;
   const origExit = process.exit;
   const exit = function exit(this: unknown, code?: number | string | null) {
     exitCalled = true;
+    if (emittingExit) {
+      // Node sets exitCode from a valid code and ends the process without returning here
+      const n = code === undefined || code === null ? exitCodeNow(0) : typeof code === 'number' || (typeof code === 'string' && /^-?\d+$/.test(code)) ? Number(code) : undefined;
+      if (n !== undefined && Number.isInteger(n)) finish(n, undefined, 'exit');
+    }
     return Reflect.apply(origExit, this, arguments);
   } as typeof process.exit;
   process.exit = exit;
@@ -88,11 +99,22 @@ export function installLifecycle(ctx: ThreadStream, hooks: LifecycleHooks): void
   const onMessage = hooks.onProcessMessage;
   process.emit = function emit(this: NodeJS.Process, event: string | symbol) {
     if (event === 'exit') {
+      let threw = true;
+      emittingExit = true;
       try {
-        return Reflect.apply(origEmit, this, arguments);
+        const r = Reflect.apply(origEmit, this, arguments);
+        threw = false;
+        return r;
       } finally {
-        const code = typeof arguments[1] === 'number' ? arguments[1] : Number(process.exitCode ?? 0) || 0;
-        finish(code, undefined, exitCalled ? 'exit' : fatal && code !== 0 ? fatal : 'normal');
+        emittingExit = false;
+        // the code Node exits with: exitCode as the handlers left it, else the one emitted; a throw
+        // from a handler is an uncaught exception, which Node ends with 1
+        const emitted = typeof arguments[1] === 'number' ? arguments[1] : 0;
+        if (threw && process.listenerCount('uncaughtException') === 0) finish(1, undefined, 'uncaught');
+        else {
+          const code = exitCodeNow(emitted);
+          finish(code, undefined, exitCalled ? 'exit' : fatal && code !== 0 ? fatal : 'normal');
+        }
       }
     }
     if (event === 'message' && onMessage !== undefined) onMessage(arguments[1]);
@@ -121,24 +143,16 @@ export function installLifecycle(ctx: ThreadStream, hooks: LifecycleHooks): void
     }
   });
 
-  if (ctx.isMainThread) {
-    for (const sig of ['SIGINT', 'SIGTERM'] as const) {
-      const onSignal = () => {
-        // the user's own listener (added after ours) decides what the signal does: just flush
-        if (process.listenerCount(sig) > 1) {
-          ctx.flush();
-          return;
-        }
-        finish(128 + (sig === 'SIGINT' ? 2 : 15), sig, 'signal');
-        process.removeListener(sig, onSignal);
-        process.kill(process.pid, sig);
-      };
-      try {
-        process.on(sig, onSignal);
-      } catch {
-        // signals unsupported here (e.g. some Windows setups)
-      }
-    }
+}
+
+/** process.exitCode as an integer, if the program set one Node accepts; else `otherwise`. */
+function exitCodeNow(otherwise: number): number {
+  try {
+    const c = process.exitCode as unknown;
+    const n = typeof c === 'number' ? c : typeof c === 'string' && /^-?\d+$/.test(c) ? Number(c) : NaN;
+    return Number.isInteger(n) ? n : otherwise;
+  } catch {
+    return otherwise;
   }
 }
 
