@@ -62,6 +62,8 @@ export function startRecording(opts: RecordOptions): Recording {
   const deadlocks: DeadlockReport[] = [];
   const detector = new DeadlockDetector();
   const ended = new Set<number>();
+  /** children the program started (SpawnRunning): one may not have written anything yet */
+  const spawned = new Set<number>();
   const counts = new LiveCounts();
   const log = (line: string) => {
     logs.push(line);
@@ -86,6 +88,7 @@ export function startRecording(opts: RecordOptions): Recording {
         counts.add(e);
         if (e.kind === EventKind.ProcessStart) safe(() => sched.addProcess(Number(e.fields.pid) || e.pid));
         else if (e.kind === EventKind.ProcessExit) ended.add(e.pid);
+        else if (e.kind === EventKind.SpawnRunning && Number(e.fields.childPid) > 0) spawned.add(Number(e.fields.childPid));
         safe(() => onReports(detector.add(e)));
       },
       log,
@@ -140,7 +143,7 @@ export function startRecording(opts: RecordOptions): Recording {
   });
 
   const done: Promise<RecordingResult> = exitPromise.then(async (ex) => {
-    await waitForDescendants(collector, (pid) => pid !== child.pid && !ended.has(pid));
+    await waitForDescendants(collector, spawned, (pid) => pid !== child.pid && !ended.has(pid));
     clearInterval(pollTimer);
     clearInterval(checkTimer);
     safe(() => collector.poll());
@@ -225,11 +228,19 @@ function checkOutput(output: string): void {
  * (a shell's last command, a child outliving its parent). Keep collecting while any process that
  * has a stream is alive, up to a grace period, so their last events land in the trace.
  */
-async function waitForDescendants(collector: Collector, mayStillWrite: (pid: number) => boolean): Promise<void> {
+/**
+ * Waits, at most DESCENDANT_GRACE_MS, for the traced processes still running after the program's own
+ * process ended (detached children, orphans), and for children it started that have written nothing
+ * yet (a detached child may start its agent after its parent is gone).
+ */
+async function waitForDescendants(collector: Collector, spawned: ReadonlySet<number>, mayStillWrite: (pid: number) => boolean): Promise<void> {
   const until = Date.now() + DESCENDANT_GRACE_MS;
   for (;;) {
     collector.poll();
-    const alive = collector.pids().filter((pid) => mayStillWrite(pid) && pid !== process.pid && isAlive(pid));
+    const writing = collector.pids();
+    const known = new Set(writing);
+    const unheard = [...spawned].filter((pid) => !known.has(pid));
+    const alive = [...writing, ...unheard].filter((pid) => mayStillWrite(pid) && pid !== process.pid && isAlive(pid));
     if (alive.length === 0 || Date.now() >= until) return;
     await delay(POLL_MS);
   }

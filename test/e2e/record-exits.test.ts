@@ -117,3 +117,13 @@ test('any command that starts Node can be recorded: `npm test` and the node it r
   assert.deepEqual([t.exitCode, t.cause], [4, 'normal']);
   assert.match(npm.command, /npm/);
 });
+
+test('a detached child that starts after its parent has ended is still in the trace', async () => {
+  const dir = tmpDir();
+  const child = program('late.js', 'setTimeout(() => {}, 100);', dir);
+  const main = program('main.js', `require('child_process').spawn(process.execPath, [${JSON.stringify(child)}], { detached: true, stdio: 'ignore' }).unref();`, dir);
+  const r = await record([NODE, main], { cwd: dir });
+  assert.equal(r.run.status, 0, r.run.stderr);
+  assert.equal(r.summary.counts.spawns, 1);
+  assert.deepEqual(r.model.processes.map((p) => [p.command, p.cause]), [['node main.js', 'normal'], ['node late.js', 'normal']]);
+});
