@@ -1,4 +1,6 @@
 // What every ctrace command shares: exit codes, the help text and error printing.
+import fs from 'node:fs';
+import path from 'node:path';
 
 export const EXIT_USAGE = 2;
 /** --fail-on matched (a deadlock or a crash happened) */
@@ -28,6 +30,20 @@ The program's stdio passes through untouched and ctrace exits with its exit code
 (128 + the signal number when a signal ended it). Ctrl-C reaches the program and the
 trace is still written. See docs/cli.md.
 `;
+
+/** Whether an output path names one of the input files (writing it would destroy the input). */
+export function sameFile(output: string, inputs: readonly string[]): string | undefined {
+  const key = (f: string) => {
+    try {
+      const st = fs.statSync(f);
+      return `${st.dev}:${st.ino}`;
+    } catch {
+      return path.resolve(f);
+    }
+  };
+  const o = key(output);
+  return inputs.find((f) => key(f) === o);
+}
 
 export function fail(message: string, code: number): number {
   process.stderr.write(`ctrace: ${message}\n`);

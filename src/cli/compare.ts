@@ -7,7 +7,7 @@ import type { CompareMessage } from '../protocol/messages';
 import { TraceReadError } from '../recorder/reader';
 import { compareFiles, formatComparison, formatInsightNotes } from '../recorder/insights';
 import { standaloneComparePage } from '../recorder/compare-page';
-import { EXIT_USAGE, fail } from './common';
+import { EXIT_USAGE, fail, sameFile } from './common';
 
 const USAGE = 'Usage: ctrace compare A.ctrace B.ctrace [--json] [-o compare.html]';
 
@@ -28,6 +28,8 @@ export async function runCompare(argv: string[]): Promise<number> {
     else files.push(a);
   }
   if (files.length !== 2) return fail(`compare: give two trace files (you gave ${files.length}). ${USAGE}`, EXIT_USAGE);
+  const clash = out === undefined ? undefined : sameFile(out, files);
+  if (clash !== undefined) return fail(`compare: -o ${out} is the trace ${clash} itself; give the page another name`, EXIT_USAGE);
 
   let message: CompareMessage;
   try {

@@ -25,7 +25,8 @@ export function parseRecordArgs(argv: string[]): RecordArgs | string {
   const out: RecordArgs = { failOn: new Set(), capture: {}, verbose: false, command: [] };
   for (let i = 0; i < argv.length; i++) {
     const a = argv[i];
-    const value = (): string | undefined => argv[++i];
+    // an option's value, never the `--` that starts the command
+    const value = (): string | undefined => (argv[i + 1] === '--' ? undefined : argv[++i]);
     if (a === '--') {
       out.command = argv.slice(i + 1);
       break;

@@ -6,9 +6,11 @@ import { checkFileHeader } from '../protocol/wire';
 import type { Insights } from '../protocol/insights';
 import { computeInsights, readTrace, TraceReadError } from '../recorder/index';
 import { standaloneViewPage } from '../recorder/view-page';
-import { EXIT_USAGE, fail } from './common';
+import { EXIT_USAGE, fail, sameFile } from './common';
 
 const USAGE = 'Usage: ctrace view FILE.ctrace [-o out.html]';
+/** base64 makes 4 characters of 3 bytes, and V8's strings stop at 2^29 - 24 characters: keep well under */
+const MAX_PAGE_TRACE_BYTES = 256 * 2 ** 20;
 
 export async function runView(argv: string[]): Promise<number> {
   let out: string | undefined;
@@ -26,6 +28,8 @@ export async function runView(argv: string[]): Promise<number> {
   }
   if (files.length !== 1) return fail(`view: give one trace file (you gave ${files.length}). ${USAGE}`, EXIT_USAGE);
   const file = files[0];
+  const target = out ?? file.replace(/\.ctrace$/i, '') + '.html';
+  if (sameFile(target, [file])) return fail(`view: ${target} is the trace itself; give the page another name with -o`, EXIT_USAGE);
   let bytes: Uint8Array;
   // too big to decode into objects means too big for insights too: the page then shows the timeline only
   let insights: Insights | undefined;
@@ -38,10 +42,18 @@ export async function runView(argv: string[]): Promise<number> {
     // readTrace decodes every event into objects and refuses files too big for that; the page needs
     // only the bytes (the browser decodes them compactly), so a big but valid file still gets a page.
     if (!(e instanceof TraceReadError && e.reason === 'too-big')) return fail(`view: ${(e as Error).message}`, 1);
-    bytes = new Uint8Array(fs.readFileSync(file));
+    // the page holds the file as base64 text: V8's longest string caps what one page can carry
+    const size = fs.statSync(file).size;
+    if (size > MAX_PAGE_TRACE_BYTES) {
+      return fail(`view: ${file} is ${Math.round(size / 2 ** 20)} MB, too big for a standalone page (${MAX_PAGE_TRACE_BYTES / 2 ** 20} MB at most). Open it in VS Code (Concurrency: Open Trace...), which reads it without copying it into a page.`, 1);
+    }
+    try {
+      bytes = new Uint8Array(fs.readFileSync(file));
+    } catch (err) {
+      return fail(`view: cannot read ${file} (${(err as NodeJS.ErrnoException).code ?? (err as Error).message})`, 1);
+    }
     if (!checkFileHeader(bytes).ok) return fail(`view: ${file} is not a Concurrency Timeline trace (it does not start with "CTRACE").`, 1);
   }
-  const target = out ?? file.replace(/\.ctrace$/i, '') + '.html';
   let html: string;
   try {
     html = standaloneViewPage(path.basename(file), bytes, insights);

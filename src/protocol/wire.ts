@@ -395,13 +395,20 @@ export function scanChunks(bytes: Uint8Array, start = FILE_HEADER_BYTES, verify 
     }
   }
   while (p + CHUNK_HEADER_BYTES <= end) {
+    // the trailer where a chunk would start: a file cut inside its last 16 bytes (the index before
+    // them is whole), or bytes appended after a complete trace
+    if (indexAt === undefined && startsTrailer(bytes, p, end)) return { chunks, truncatedBytes: end - p, indexAt };
     const len = readU32le(bytes, p);
     const type = bytes[p + 8];
     if (len > MAX_CHUNK_BYTES || type < ChunkType.Events || type > ChunkType.Index) {
       return { chunks, truncatedBytes: 0, corruptAt: p, corruptReason: `bad chunk header (type ${type}, length ${len})`, indexAt };
     }
     const ps = p + CHUNK_HEADER_BYTES;
-    if (ps + len > end) break;
+    if (ps + len > end) {
+      // a file with its trailer was closed whole: a chunk running past its end has a damaged length
+      if (indexAt !== undefined) return { chunks, truncatedBytes: 0, corruptAt: p, corruptReason: `chunk length ${len} runs past the end of a file that was closed whole`, indexAt };
+      break;
+    }
     if (verify && crc32(bytes, ps, ps + len) !== readU32le(bytes, p + 4)) {
       return { chunks, truncatedBytes: 0, corruptAt: p, corruptReason: 'checksum mismatch', indexAt };
     }
@@ -409,6 +416,13 @@ export function scanChunks(bytes: Uint8Array, start = FILE_HEADER_BYTES, verify 
     p = ps + len;
   }
   return { chunks, truncatedBytes: end - p, indexAt };
+}
+
+/** Whether the bytes from `p` are the trailer's magic (as much of it as there is before `end`). */
+function startsTrailer(bytes: Uint8Array, p: number, end: number): boolean {
+  const n = Math.min(TRAILER_MAGIC.length, end - p);
+  for (let i = 0; i < n; i++) if (bytes[p + i] !== TRAILER_MAGIC.charCodeAt(i)) return false;
+  return n > 0;
 }
 
 /** Called once per record; `values` is reused between calls (copy what you keep). */

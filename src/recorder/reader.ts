@@ -46,8 +46,13 @@ function mb(n: number): string {
 export async function readTrace(path: string, opts: ReadOptions = {}): Promise<LoadedTrace> {
   let size: number;
   try {
-    size = (await fs.promises.stat(path)).size;
+    const st = await fs.promises.stat(path);
+    if (st.isDirectory()) throw new TraceReadError(`${path} is a directory: give the path of a .ctrace file in it`, 'io');
+    // a FIFO or a device would be read until whoever writes it stops, or forever
+    if (!st.isFile()) throw new TraceReadError(`${path} is not a regular file (a pipe, socket or device): save the trace to a file and open that`, 'io');
+    size = st.size;
   } catch (e) {
+    if (e instanceof TraceReadError) throw e;
     const code = (e as NodeJS.ErrnoException).code;
     if (code === 'ENOENT') throw new TraceReadError(`${path}: no such file. Check the path, or record one with: ctrace record -- node app.js`, 'io');
     throw new TraceReadError(`${path}: cannot read it (${code ?? (e as Error).message})`, 'io');
@@ -81,6 +86,9 @@ export function decodeTrace(bytes: Uint8Array, path?: string): LoadedTrace {
   const head = checkFileHeader(bytes);
   if (!head.ok) {
     if (bytes.length === 0) throw new TraceReadError(`${name} is empty: the recording wrote nothing (it was stopped before it started?). Record it again.`, 'empty');
+    if (head.reason === 'version' && (head.version ?? 0) < 1) {
+      throw new TraceReadError(`${name} is corrupt: its header says format version ${head.version}, which no version of Concurrency Timeline writes. The file was damaged; record it again.`, 'corrupt');
+    }
     if (head.reason === 'short' || head.reason === 'magic') {
       throw new TraceReadError(`${name} is not a Concurrency Timeline trace (it does not start with "CTRACE"). Open a .ctrace file written by ctrace record.`, 'magic');
     }

@@ -164,6 +164,21 @@ test('bad input gets a clear message and its own exit code, and no trace', () =>
   }
 });
 
+test('view and compare refuse to write their page over a trace they read', () => {
+  const dir = tmpDir();
+  const a = path.join(dir, 'a.ctrace');
+  const b = path.join(dir, 'b.ctrace');
+  fs.writeFileSync(a, 'trace a');
+  fs.writeFileSync(b, 'trace b');
+  const v = ctrace(['view', a, '-o', path.join(dir, '.', 'a.ctrace')]);
+  assert.equal(v.status, 2, v.stderr);
+  assert.match(v.stderr, /view: .*a\.ctrace is the trace itself; give the page another name with -o/);
+  const c = ctrace(['compare', a, b, '-o', b]);
+  assert.equal(c.status, 2, c.stderr);
+  assert.match(c.stderr, /compare: -o .*b\.ctrace is the trace .*b\.ctrace itself; give the page another name/);
+  assert.deepEqual([fs.readFileSync(a, 'utf8'), fs.readFileSync(b, 'utf8')], ['trace a', 'trace b']);
+});
+
 test('summary prints people\'s text, --json the documented object; unreadable files say why', async () => {
   const dir = tmpDir();
   const r = await record([NODE, path.join(ROOT, 'examples', 'workers', 'main.js')], { dir });

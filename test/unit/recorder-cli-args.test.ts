@@ -19,6 +19,8 @@ test('options before --, the command after it (or from the first non-option word
 test('bad arguments say what is wrong', () => {
   assert.equal(parseRecordArgs([]), 'no command given: put the program after --, e.g. ctrace record -- node app.js');
   assert.equal(parseRecordArgs(['-o']), '-o needs a file name');
+  assert.equal(parseRecordArgs(['-o', '--', 'node', 'app.js']), '-o needs a file name');
+  assert.equal(parseRecordArgs(['--interval', '--', 'node']), '--interval needs a number of milliseconds, got ""');
   assert.equal(parseRecordArgs(['--interval', 'soon', '--', 'node']), '--interval needs a number of milliseconds, got "soon"');
   assert.equal(parseRecordArgs(['--fail-on', 'crash,oops', '--', 'node']), '--fail-on: unknown condition "oops" (use deadlock, crash)');
   assert.equal(parseRecordArgs(['--what', '--', 'node']), 'unknown option --what');

@@ -101,3 +101,37 @@ test('readTrace refuses a file too big for the memory it may use, before reading
     fs.rmSync(dir, { recursive: true, force: true });
   }
 });
+
+test('a closed file cut inside its trailer, or with bytes after it, keeps every chunk; a chunk length damaged in a closed file is corruption, not a cut', () => {
+  const whole = twoStreams(true);
+  for (let cut = 1; cut < 16; cut++) {
+    const t = decodeTrace(whole.subarray(0, whole.length - cut), 'cut.ctrace');
+    assert.equal(t.events.length, 24, `${cut} bytes cut`);
+    assert.equal(t.truncated, true, `${cut} bytes cut`);
+  }
+  const extra = concat([whole, new TextEncoder().encode('garbage after the end')]);
+  assert.equal(decodeTrace(extra, 'extra.ctrace').events.length, 24);
+  // a length one bit longer: the chunk now runs past the end of a file whose trailer says it was closed whole
+  const chunks = scanChunks(whole).chunks;
+  const last = chunks[chunks.length - 2]; // the final Meta, before the index
+  const damaged = whole.slice();
+  damaged[last.offset + 3] ^= 0x01;
+  assert.throws(() => decodeTrace(damaged, 'len.ctrace'), (e: TraceReadError) => e.reason === 'corrupt' && /len\.ctrace is corrupt at byte \d+ \(chunk length \d+ runs past the end of a file that was closed whole\)/.test(e.message));
+});
+
+test('a header that says format 0 is corruption; a directory or a pipe is refused with what to give instead', async () => {
+  const zero = twoStreams(false).slice();
+  zero.set(fileHeader(0), 0);
+  assert.throws(() => decodeTrace(zero, 'z.ctrace'), (e: TraceReadError) => e.reason === 'corrupt' && /format version 0/.test(e.message));
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'ctrace-reader-'));
+  try {
+    await assert.rejects(readTrace(dir), (e: TraceReadError) => e.reason === 'io' && /is a directory: give the path of a \.ctrace file/.test(e.message));
+    if (process.platform !== 'win32') {
+      const fifo = path.join(dir, 'pipe.ctrace');
+      (await import('node:child_process')).execFileSync('mkfifo', [fifo]);
+      await assert.rejects(readTrace(fifo), (e: TraceReadError) => e.reason === 'io' && /not a regular file/.test(e.message));
+    }
+  } finally {
+    fs.rmSync(dir, { recursive: true, force: true });
+  }
+});
