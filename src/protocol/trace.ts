@@ -122,6 +122,10 @@ export interface TraceSummary {
   /** what schedMode holds and why, in words (e.g. which figures are per process) */
   schedNote?: string;
   durationMs?: number;
+  /** present (true) when the file ends in the middle of a chunk: the recording was cut short */
+  truncated?: boolean;
+  /** present (true) when the file has no index: the recorder did not finish it (killed, or still recording) */
+  incomplete?: boolean;
   processes: SummaryProcess[];
   threads: SummaryThread[];
   counts: { spawns: number; workers: number; messagesSent: number; messagesReceived: number; crashes: number; events?: number };

@@ -10,7 +10,7 @@ import { applySchedTotals } from './sched';
 import { buildModel, type TraceModel } from './model';
 import type { LoadedTrace } from './types';
 
-type Trace = Pick<LoadedTrace, 'meta' | 'events'>;
+type Trace = Pick<LoadedTrace, 'meta' | 'events'> & Partial<Pick<LoadedTrace, 'truncated' | 'incomplete'>>;
 
 export function summarize(trace: Trace, model: TraceModel = buildModel(trace)): TraceSummary {
   const processes: SummaryProcess[] = model.processes.map((p) => ({
@@ -66,6 +66,8 @@ export function summarize(trace: Trace, model: TraceModel = buildModel(trace)): 
     schedMode: meta.schedMode ?? 'off',
     ...(meta.schedNote ? { schedNote: meta.schedNote } : {}),
     ...(meta.t0 !== undefined && meta.t1 !== undefined ? { durationMs: Math.round((meta.t1 - meta.t0) / 1e4) / 100 } : {}),
+    ...(trace.truncated ? { truncated: true } : {}),
+    ...(trace.incomplete ? { incomplete: true } : {}),
     processes,
     threads,
     counts: {

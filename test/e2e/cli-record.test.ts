@@ -203,6 +203,8 @@ test('summary prints people\'s text, --json the documented object; unreadable fi
   const partial = ctrace(['summary', cut]);
   assert.equal(partial.status, 0, partial.stderr);
   assert.match(partial.stdout, /note: the file ends in the middle of a chunk \(recording cut short\)/);
+  const partialJson = JSON.parse(ctrace(['summary', cut, '--json']).stdout);
+  assert.deepEqual([partialJson.truncated, partialJson.incomplete, 'truncated' in s, 'incomplete' in s], [true, true, false, false]);
   const corrupt = path.join(dir, 'corrupt.ctrace');
   const flipped = new Uint8Array(bytes.buffer, bytes.byteOffset, bytes.byteLength).slice();
   flipped[200] ^= 0xff;
