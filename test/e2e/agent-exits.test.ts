@@ -73,6 +73,10 @@ for (const major of [20, 22, 24]) {
     assert.equal(ofKind(e.events, EventKind.SpawnCall).length, 1, 'the spawn made in the handler');
     assert.equal(ofKind(e.events, EventKind.SpawnExit).length, 1);
     assert.deepEqual(mainExit(run('exitcode-in-exit', node)), { code: 9, signal: undefined, cause: 'normal' });
+    // run() compares stdout with the untraced run: a getter the crash record read would print
+    const g = run('throw-getters', node);
+    assert.equal(g.stdout, '');
+    assert.deepEqual(ofKind(g.events, EventKind.Crash).map((c) => [c.fields.name, c.fields.message]), [['Error', '']]);
     const t = run('throw-in-exit', node);
     assert.equal(t.status, 1);
     assert.deepEqual(mainExit(t), { code: 1, signal: undefined, cause: 'uncaught' });

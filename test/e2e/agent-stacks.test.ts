@@ -43,3 +43,14 @@ test('an uncaught DataCloneError: same exit, same stack; the line V8 shows above
   const header = traced.stderr.slice(0, traced.stderr.indexOf('DOMException'));
   assert.ok(header.split('\n').every((l) => l.length <= 200), header);
 });
+
+test('wrapped APIs keep what the program relies on: promisify custom forms of exec and execFile, the terminate callback', () => {
+  const file = fixture('api-shapes.js');
+  const traced = runAgent(file);
+  const plain = runAgent(file, { traced: false });
+  assert.equal(traced.stdout, plain.stdout);
+  assert.equal(traced.stderr.replace(/\(node:\d+\)/g, ''), plain.stderr.replace(/\(node:\d+\)/g, ''));
+  assert.equal(plain.stdout, 'custom forms function function\nexec {"stdout":"hi\\n","stderr":""}\nexecFile rejected 3 ""\nterminate callback null 1\n');
+  // the promisified calls are still recorded, under their API
+  assert.deepEqual(ofKind(traced.events, EventKind.SpawnCall).map((e) => e.fields.api), ['exec', 'execFile']);
+});

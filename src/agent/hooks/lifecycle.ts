@@ -12,7 +12,7 @@
 
 import { EventKind, CrashKind, type ExitCause } from '../../protocol/events';
 import type { ThreadStream } from '../stream';
-import { throwSite } from '../callsite';
+import { errorFields } from '../error-fields';
 
 export interface LifecycleHooks {
   /** called after the thread's final records, before the last flush (the main thread drains workers) */
@@ -126,14 +126,14 @@ export function installLifecycle(ctx: ThreadStream, hooks: LifecycleHooks): void
     try {
       const rejection = origin === 'unhandledRejection';
       if (process.listenerCount('uncaughtException') === 0) fatal = rejection ? 'rejection' : 'uncaught';
-      const e = err !== null && typeof err === 'object' ? (err as { name?: unknown; message?: unknown; stack?: unknown }) : undefined;
+      const f = errorFields(err);
       const enc = ctx.enc;
       enc.begin(EventKind.Crash, ctx.now());
       enc.u(rejection ? CrashKind.Rejection : CrashKind.Uncaught);
-      enc.s(e ? String(e.name ?? 'Error') : typeof err);
-      enc.s(e ? String(e.message ?? '') : safeString(err));
-      enc.s(e && typeof e.stack === 'string' ? e.stack : undefined);
-      enc.s(throwSite(err));
+      enc.s(f.name);
+      enc.s(f.message);
+      enc.s(f.stack);
+      enc.s(f.site);
       enc.u(process.pid);
       enc.i(ctx.threadId);
       ctx.recorded();
@@ -169,13 +169,5 @@ function safeCwd(): string | undefined {
     return process.cwd();
   } catch {
     return undefined;
-  }
-}
-
-function safeString(v: unknown): string {
-  try {
-    return String(v);
-  } catch {
-    return '';
   }
 }

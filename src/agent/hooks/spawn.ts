@@ -14,6 +14,8 @@ import { CARRIED_VARS, withPreload, type AgentEnv } from '../env';
 import { callSite } from '../callsite';
 import { childComing } from '../first-child';
 
+const PROMISIFY_CUSTOM = Symbol.for('nodejs.util.promisify.custom');
+
 const SPAWN = Symbol('ctrace.spawn');
 export const SPAWN_REF_VAR = 'CTRACE_SPAWN_REF';
 /**
@@ -88,6 +90,10 @@ export function installSpawnHooks(ctx: ThreadStream, env: AgentEnv, hooks: Spawn
     };
     Object.defineProperty(wrapped, 'name', { value: orig.name });
     Object.defineProperty(wrapped, 'length', { value: orig.length });
+    // util.promisify(exec) resolves to { stdout, stderr } through Node's own custom form, which calls
+    // the original: kept, tagged with the same API (ChildProcess.prototype.spawn, under every API, sees the child)
+    const custom = (orig as unknown as Record<symbol, unknown>)[PROMISIFY_CUSTOM];
+    if (typeof custom === 'function') Object.defineProperty(wrapped, PROMISIFY_CUSTOM, { value: tagApi(name, custom), configurable: true, enumerable: false, writable: false });
     return wrapped as unknown as F;
   };
   const mod = cp as unknown as Record<string, Function>;

@@ -10,7 +10,8 @@ import wt = require('node:worker_threads');
 import { EventKind, CrashKind } from '../../protocol/events';
 import type { ThreadStream } from '../stream';
 import { CARRIED_VARS, withPreload, type AgentEnv } from '../env';
-import { callSite, throwSite } from '../callsite';
+import { callSite } from '../callsite';
+import { errorFields } from '../error-fields';
 import { claimTail, tailFinished, TAIL_BYTES, TAIL_CHANNEL_PREFIX, TAIL_KEY, type TailRegistration } from '../tail';
 import type { MessageHooks } from './messages';
 import { childComing } from '../first-child';
@@ -236,7 +237,8 @@ export function installWorkerHooks(ctx: ThreadStream, env: AgentEnv, tails: Tail
       }
     }
 
-    override terminate(): Promise<number> {
+    // the deprecated callback form too (Node calls it and warns): every argument goes through
+    override terminate(...args: unknown[]): Promise<number> {
       try {
         const where = callSite(Worker.prototype.terminate);
         const enc = ctx.enc;
@@ -248,7 +250,7 @@ export function installWorkerHooks(ctx: ThreadStream, env: AgentEnv, tails: Tail
       } catch {
         // never throw into the program
       }
-      return super.terminate();
+      return Reflect.apply(OrigWorker.prototype.terminate, this, args) as Promise<number>;
     }
 
   };
@@ -280,13 +282,13 @@ export function installWorkerHooks(ctx: ThreadStream, env: AgentEnv, tails: Tail
         tails.exited(id, typeof arg === 'number' ? arg : 0);
         return;
       } else {
-        const e = arg !== null && typeof arg === 'object' ? (arg as { name?: unknown; message?: unknown; stack?: unknown }) : undefined;
+        const f = errorFields(arg);
         enc.begin(EventKind.Crash, ts);
         enc.u(CrashKind.WorkerError);
-        enc.s(e ? String(e.name ?? 'Error') : typeof arg);
-        enc.s(e ? String(e.message ?? '') : String(arg));
-        enc.s(e && typeof e.stack === 'string' ? e.stack : undefined);
-        enc.s(throwSite(arg));
+        enc.s(f.name);
+        enc.s(f.message);
+        enc.s(f.stack);
+        enc.s(f.site);
         enc.u(process.pid);
         enc.i(id);
       }
