@@ -13,7 +13,7 @@ import { hideAgentFrames } from './hide-frames';
 import { setAgentFile } from './callsite';
 import { WorkerTail } from './tail';
 import { installLifecycle, recordStart } from './hooks/lifecycle';
-import { MessageHooks } from './hooks/messages';
+import { MessageHooks, installUnwrapOnly } from './hooks/messages';
 import { installSpawnHooks, SPAWN_REF_VAR, writePidFile } from './hooks/spawn';
 import { installWorkerHooks, registerTail, takeTailBuffer, takeWorkerInfo, TailRegistry } from './hooks/workers';
 import { installLockHooks } from './hooks/locks';
@@ -48,8 +48,12 @@ export function start(files: AgentFiles): void {
   g[LOADED] = true;
   const env = readEnv(process.env, files.preload);
   if (!env) return;
-  // the ESM loader-hooks thread (module.register) runs preloads too; it is not the user's
-  if (!wt.isMainThread && wt.parentPort === null) return;
+  // the ESM loader-hooks thread (module.register) runs preloads too; it is not traced, but what
+  // traced threads send it must arrive as the program sent it
+  if (!wt.isMainThread && wt.parentPort === null) {
+    installUnwrapOnly();
+    return;
+  }
 
   setAgentFile(files.core);
   hideAgentFrames(files.core);

@@ -125,3 +125,14 @@ test('a send Node refuses (DataCloneError) is not counted: the sends after it st
   assert.deepEqual(sends.map((e) => e.fields.channelKind).sort(), [ChannelKind.Worker, ChannelKind.Worker, ChannelKind.Port, ChannelKind.Broadcast].sort());
   assert.deepEqual(list(recvs), list(sends), dump(r.events.filter((e) => e.kind === EventKind.MessageSend || e.kind === EventKind.MessageReceive)));
 });
+
+for (const major of [20, 22, 24]) {
+  test(`Node ${major}: what traced threads send to the loader-hooks thread (module.register) arrives as sent`, () => {
+    const node = nodeBinary(major);
+    const main = fixture('loader-thread/main.mjs');
+    const r = runAgent(main, { node });
+    assert.equal(r.status, 0, r.stderr);
+    assert.equal(r.stdout, runAgent(main, { node, traced: false }).stdout);
+    assert.equal(r.stdout, 'hooks got ["x"]\nhooks bc {"y":2}\nmain got ack bc done\n');
+  });
+}

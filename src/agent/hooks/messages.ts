@@ -532,3 +532,29 @@ function replaceGlobal(name: string, orig: unknown, replacement: unknown): void 
     // leave the global alone
   }
 }
+
+/**
+ * A thread the agent does not trace (the ESM loader-hooks thread of module.register) can still get
+ * messages from traced threads: a port moved to it, a BroadcastChannel it listens on. Those may come
+ * in the agent's envelope, which is taken off here, so the program there gets its own values.
+ */
+export function installUnwrapOnly(): void {
+  try {
+    const MP = wt.MessagePort.prototype as unknown as Record<symbol, Function>;
+    const kHD = Symbol.for('nodejs.internal.kHybridDispatch');
+    const origHD = MP[kHD];
+    if (typeof origHD === 'function') {
+      MP[kHD] = function (this: unknown, value: unknown, type: string, ev: unknown) {
+        return origHD.call(this, type === 'message' && isEnvelope(value) ? value.v : value, type, ev);
+      };
+    }
+    const origRecv = wt.receiveMessageOnPort;
+    const receiveMessageOnPort = function receiveMessageOnPort(this: unknown) {
+      const r = Reflect.apply(origRecv, this, arguments) as { message: unknown } | undefined;
+      return r !== undefined && isEnvelope(r.message) ? { message: r.message.v } : r;
+    };
+    (wt as { receiveMessageOnPort: unknown }).receiveMessageOnPort = receiveMessageOnPort;
+  } catch {
+    // leave the thread as it is
+  }
+}
