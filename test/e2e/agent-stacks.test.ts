@@ -50,7 +50,7 @@ test('wrapped APIs keep what the program relies on: promisify custom forms of ex
   const plain = runAgent(file, { traced: false });
   assert.equal(traced.stdout, plain.stdout);
   assert.equal(traced.stderr.replace(/\(node:\d+\)/g, ''), plain.stderr.replace(/\(node:\d+\)/g, ''));
-  assert.equal(plain.stdout, 'custom forms function function\nexec {"stdout":"hi\\n","stderr":""}\nexecFile rejected 3 ""\nterminate callback null 1\n');
+  assert.equal(plain.stdout, 'custom forms function function\narity 1 1 3 3\nexec {"stdout":"hi\\n","stderr":""}\nexecFile rejected 3 ""\nterminate callback null 1\n');
   // the promisified calls are still recorded, under their API
   assert.deepEqual(ofKind(traced.events, EventKind.SpawnCall).map((e) => e.fields.api), ['exec', 'execFile']);
 });

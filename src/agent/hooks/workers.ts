@@ -254,6 +254,13 @@ export function installWorkerHooks(ctx: ThreadStream, env: AgentEnv, tails: Tail
     }
 
   };
+  // the same arity as Node's, for code that looks (Worker(filename, options = {}), terminate(callback))
+  try {
+    Object.defineProperty(Worker, 'length', { value: OrigWorker.length });
+    Object.defineProperty(Worker.prototype.terminate, 'length', { value: OrigWorker.prototype.terminate.length });
+  } catch {
+    // leave them
+  }
   // emit runs for every message the worker sends up: no rest parameter, no spread (no array per call)
   const baseEmit = OrigWorker.prototype.emit;
   Object.defineProperty(Worker.prototype, 'emit', {

@@ -43,6 +43,7 @@ export function installWorkerNames(): void {
     }
   }
   Object.defineProperty(Worker, 'name', { value: 'Worker' });
+  Object.defineProperty(Worker, 'length', { value: Base.length });
   (wt as { Worker: unknown }).Worker = Worker;
   try {
     module.syncBuiltinESMExports();
