@@ -154,6 +154,12 @@ export async function runRecord(argv: string[]): Promise<number> {
   const c = result.counts!;
   process.stderr.write(`ctrace: trace written to ${result.tracePath} (${result.events} events, ${result.bytes} bytes)\n`);
   process.stderr.write(`ctrace: ${countsLine({ ...c, deadlocks: result.deadlocks.length, durationMs: result.durationMs })}\n`);
+  if (c.processes === 0) {
+    process.stderr.write(
+      `ctrace: note: no Node.js process was traced. ${args.command[0]} is not Node and started none, or Node did not load the agent ` +
+        `(NODE_OPTIONS replaced rather than extended, or --permission without write access to the trace's session folder).\n`,
+    );
+  }
   const reasons: string[] = [];
   if (args.failOn.has('deadlock') && result.deadlocks.length) reasons.push(`${result.deadlocks.length} deadlock(s)`);
   if (args.failOn.has('crash') && c.crashes > 0) reasons.push(`${c.crashes} crash(es)`);

@@ -32,6 +32,14 @@ test('stdin, stdout and stderr pass through untouched, in order, and the exit co
   assert.match(own[1], /^ctrace: 1 process, 1 thread, 0 messages, 0 crashes, [\d.]+ ms$/);
 });
 
+test('a command that traced no Node process gets a note saying why that may be', async () => {
+  const r = await record(['sh', '-c', 'echo not node']);
+  assert.equal(r.run.status, 0, r.run.stderr);
+  assert.equal(r.run.stdout, 'not node\n');
+  assert.match(r.run.stderr, /^ctrace: 0 processes, /m);
+  assert.match(r.run.stderr, /^ctrace: note: no Node\.js process was traced\. sh is not Node and started none, or Node did not load the agent/m);
+});
+
 test('Ctrl-C (SIGINT to ctrace) reaches the program and the trace is still written', async () => {
   const dir = tmpDir();
   const file = program('wait.js', `console.log('ready'); setInterval(() => {}, 1000);`, dir);
