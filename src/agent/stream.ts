@@ -46,6 +46,8 @@ export class ThreadStream implements AgentContext {
   busy = false;
   private isEnded = false;
   private fd = -1;
+  /** dev:ino of the file the kept descriptor was opened on */
+  private fileId = '';
   private written = 0;
   private lastFlush: number;
   /** the last now() (hot hooks read the clock themselves and store it here too) */
@@ -68,7 +70,7 @@ export class ThreadStream implements AgentContext {
     // A worker opens its file for each flush: a terminated worker runs no code that could close it,
     // and a program that starts thousands of workers must not run out of descriptors because of us.
     try {
-      if (isMainThread) this.fd = fs.openSync(this.file, 'a');
+      if (isMainThread) this.keep(fs.openSync(this.file, 'a'));
       else fs.closeSync(fs.openSync(this.file, 'a'));
     } catch {
       this.broken = true;
@@ -156,6 +158,35 @@ export class ThreadStream implements AgentContext {
     if (tail !== undefined && tail.attached) tail.publish();
   }
 
+  /** The main thread keeps its file open; which file that descriptor is, to notice if it changes. */
+  private keep(fd: number): void {
+    this.fd = fd;
+    const st = fs.fstatSync(fd);
+    this.fileId = `${st.dev}:${st.ino}`;
+  }
+
+  /**
+   * Whether the kept descriptor is still our file. A program may close descriptors it did not open
+   * (a daemon closing 3..n) and get the same number for a file of its own: writing there would put
+   * our records into its file. If so, the number is the program's now: let go of it (never close
+   * it) and keep a new one. One fstat per flush (~2 µs, at most every 50 ms or 32 KB).
+   */
+  private stillOurs(): boolean {
+    try {
+      const st = fs.fstatSync(this.fd);
+      if (`${st.dev}:${st.ino}` === this.fileId) return true;
+    } catch {
+      // closed
+    }
+    this.fd = -1;
+    try {
+      this.keep(fs.openSync(this.file, 'a'));
+      return true;
+    } catch {
+      return false;
+    }
+  }
+
   now(): number {
     const t = nowNs();
     this.lastNow = t;
@@ -203,7 +234,7 @@ export class ThreadStream implements AgentContext {
       }
       try {
         if (!this.broken && bytes.length > 0) {
-          const fd = this.fd >= 0 ? this.fd : fs.openSync(this.file, 'a');
+          const fd = this.fd >= 0 && this.stillOurs() ? this.fd : fs.openSync(this.file, 'a');
           try {
             let off = 0;
             while (off < bytes.length) off += fs.writeSync(fd, bytes, off, bytes.length - off);

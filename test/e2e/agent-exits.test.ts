@@ -73,6 +73,10 @@ for (const major of [20, 22, 24]) {
     assert.equal(ofKind(e.events, EventKind.SpawnCall).length, 1, 'the spawn made in the handler');
     assert.equal(ofKind(e.events, EventKind.SpawnExit).length, 1);
     assert.deepEqual(mainExit(run('exitcode-in-exit', node)), { code: 9, signal: undefined, cause: 'normal' });
+    // the program's own file gets only its own bytes; the agent's records still reach the trace
+    const f = run('close-fds', node);
+    assert.equal(f.stdout, 'own file bytes 6\n');
+    assert.deepEqual(mainExit(f), { code: 0, signal: undefined, cause: 'normal' });
     // run() compares stdout with the untraced run: a getter the crash record read would print
     const g = run('throw-getters', node);
     assert.equal(g.stdout, '');
