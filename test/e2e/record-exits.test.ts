@@ -3,6 +3,8 @@
 // lacking NODE_OPTIONS, an ESM main, nested workers.
 import { test, before } from 'node:test';
 import assert from 'node:assert/strict';
+import fs from 'node:fs';
+import path from 'node:path';
 import { built, program, record as recordWith, NODE, unpaired, tmpDir, FAST } from './record-helpers';
 
 const record = (command: string[], opts: Parameters<typeof recordWith>[1] = {}) => recordWith(command, { ...opts, flags: [...FAST, ...(opts.flags ?? [])] });
@@ -126,4 +128,25 @@ test('a detached child that starts after its parent has ended is still in the tr
   assert.equal(r.run.status, 0, r.run.stderr);
   assert.equal(r.summary.counts.spawns, 1);
   assert.deepEqual(r.model.processes.map((p) => [p.command, p.cause]), [['node main.js', 'normal'], ['node late.js', 'normal']]);
+});
+
+test('a program that changes the recording\'s variables still has its workers and children traced, and no files of ours in its folder', async () => {
+  const dir = tmpDir();
+  const mine = path.join(dir, 'mine');
+  fs.mkdirSync(mine);
+  const child = program('child.js', 'setTimeout(() => {}, 10);', dir);
+  const main = program(
+    'main.js',
+    `process.env.CTRACE_DIR = ${JSON.stringify(mine)}; delete process.env.CTRACE_CAPTURE;
+const { Worker } = require('worker_threads');
+const w = new Worker('require("worker_threads").parentPort.postMessage(1)', { eval: true });
+w.on('message', () => {});
+w.on('exit', () => require('child_process').fork(${JSON.stringify(child)}, { env: { ...process.env } }).on('exit', () => console.log(require('fs').readdirSync(${JSON.stringify(mine)}).length)));`,
+    dir,
+  );
+  const r = await record([NODE, main], { cwd: dir });
+  assert.equal(r.run.status, 0, r.run.stderr);
+  assert.equal(r.run.stdout, '0\n');
+  assert.deepEqual([r.summary.processes.length, r.summary.counts.workers, r.summary.counts.messagesSent, r.summary.counts.messagesReceived], [2, 1, 1, 1]);
+  assert.equal(r.summary.threads.filter((t) => t.kind === 'worker').length, 1);
 });

@@ -38,12 +38,15 @@ export interface SpawnHooks {
 }
 
 export function installSpawnHooks(ctx: ThreadStream, env: AgentEnv, hooks: SpawnHooks): void {
+  // the recording's variables as they were when this thread started: a child gets these even if the
+  // program changed or removed them since (its records would go elsewhere, or nowhere)
   const carried: [string, string][] = [];
   for (const k of CARRIED_VARS) {
     const v = process.env[k];
     if (v !== undefined) carried.push([k, v]);
   }
   if (!process.env.CTRACE_AGENT) carried.push(['CTRACE_AGENT', env.agentPath]);
+  const carriedValue = new Map(carried);
 
   const fixEnvPairs = (pairs: string[], ref: string) => {
     childComing();
@@ -58,6 +61,7 @@ export function installSpawnHooks(ctx: ThreadStream, env: AgentEnv, hooks: Spawn
         hasNodeOptions = true;
         pairs[k] = 'NODE_OPTIONS=' + withPreload(p.slice(eq + 1), env.preload);
       } else if (name === SPAWN_REF_VAR) pairs[k] = `${SPAWN_REF_VAR}=${ref}`;
+      else if (carriedValue.has(name)) pairs[k] = `${name}=${carriedValue.get(name)}`;
       else if (name === PIDFILE_VAR) pairs.splice(k--, 1);
     }
     if (!hasNodeOptions) pairs.push('NODE_OPTIONS=' + env.preload);
@@ -69,7 +73,7 @@ export function installSpawnHooks(ctx: ThreadStream, env: AgentEnv, hooks: Spawn
     childComing();
     const out: NodeJS.ProcessEnv = { ...(e ?? process.env) };
     out.NODE_OPTIONS = withPreload(out.NODE_OPTIONS, env.preload);
-    for (const [k, v] of carried) if (out[k] === undefined) out[k] = v;
+    for (const [k, v] of carried) out[k] = v;
     out[SPAWN_REF_VAR] = ref;
     if (pidFile) out[PIDFILE_VAR] = '1';
     else delete out[PIDFILE_VAR];

@@ -190,17 +190,25 @@ export function installWorkerHooks(ctx: ThreadStream, env: AgentEnv, tails: Tail
           // a custom env: the worker re-reads NODE_OPTIONS from it, so put ours there
           const copy: Record<string, string | undefined> = { ...(e as Record<string, string | undefined>) };
           copy.NODE_OPTIONS = withPreload(copy.NODE_OPTIONS, env.preload);
-          for (const [k, v] of carried) if (copy[k] === undefined) copy[k] = v;
+          for (const [k, v] of carried) copy[k] = v;
           copy[WORKER_INFO_VAR] = info;
           opts = { ...options, env: copy };
         } else if (e === undefined) {
-          // the worker copies process.env during construction: add our variable just for that
-          const had = Object.prototype.hasOwnProperty.call(process.env, WORKER_INFO_VAR);
-          const before = process.env[WORKER_INFO_VAR];
-          process.env[WORKER_INFO_VAR] = info;
+          // the worker copies process.env during construction: add our variable, and the recording's
+          // as they were at start (the program may have changed them), just for that
+          const saved: [string, boolean, string | undefined][] = [];
+          const put = (k: string, v: string) => {
+            saved.push([k, Object.prototype.hasOwnProperty.call(process.env, k), process.env[k]]);
+            process.env[k] = v;
+          };
+          put(WORKER_INFO_VAR, info);
+          for (const [k, v] of carried) if (process.env[k] !== v) put(k, v);
           restoreEnv = () => {
-            if (had) process.env[WORKER_INFO_VAR] = before;
-            else delete process.env[WORKER_INFO_VAR];
+            for (let i = saved.length - 1; i >= 0; i--) {
+              const [k, had, before] = saved[i];
+              if (had) process.env[k] = before;
+              else delete process.env[k];
+            }
           };
         }
         where = callSite(new.target);
