@@ -49,6 +49,21 @@ export function procTotalsWanted(env: NodeJS.ProcessEnv = process.env): boolean 
 /** The variables a child needs so the agent reaches it even when the user gave it its own env. */
 export const CARRIED_VARS = ['CTRACE_DIR', 'CTRACE_AGENT', 'CTRACE_CAPTURE', 'CTRACE_CACHE'] as const;
 
+/**
+ * The recording's variables as they are now (call it when the thread starts): its children and
+ * workers get these even if the program later changes or removes them (their records would go
+ * elsewhere, or nowhere).
+ */
+export function carriedVars(agentPath: string): [string, string][] {
+  const carried: [string, string][] = [];
+  for (const k of CARRIED_VARS) {
+    const v = process.env[k];
+    if (v !== undefined) carried.push([k, v]);
+  }
+  if (!process.env.CTRACE_AGENT) carried.push(['CTRACE_AGENT', agentPath]);
+  return carried;
+}
+
 /** NODE_OPTIONS with our preload added (once), keeping whatever the user put there. */
 export function withPreload(nodeOptions: string | undefined, preload: string): string {
   if (!nodeOptions) return preload;

@@ -225,22 +225,15 @@ function checkOutput(output: string): void {
 
 /**
  * The program's own process has exited, but processes it started may still be running and writing
- * (a shell's last command, a child outliving its parent). Keep collecting while any process that
- * has a stream is alive, up to a grace period, so their last events land in the trace.
- */
-/**
- * Waits, at most DESCENDANT_GRACE_MS, for the traced processes still running after the program's own
- * process ended (detached children, orphans), and for children it started that have written nothing
- * yet (a detached child may start its agent after its parent is gone).
+ * (a shell's last command, a child outliving its parent), or not have written yet (a detached child
+ * whose agent starts after its parent is gone). Keep collecting while any process that has a stream,
+ * or that the program started, is alive, up to a grace period, so their events land in the trace.
  */
 async function waitForDescendants(collector: Collector, spawned: ReadonlySet<number>, mayStillWrite: (pid: number) => boolean): Promise<void> {
   const until = Date.now() + DESCENDANT_GRACE_MS;
   for (;;) {
     collector.poll();
-    const writing = collector.pids();
-    const known = new Set(writing);
-    const unheard = [...spawned].filter((pid) => !known.has(pid));
-    const alive = [...writing, ...unheard].filter((pid) => mayStillWrite(pid) && pid !== process.pid && isAlive(pid));
+    const alive = [...new Set([...collector.pids(), ...spawned])].filter((pid) => mayStillWrite(pid) && pid !== process.pid && isAlive(pid));
     if (alive.length === 0 || Date.now() >= until) return;
     await delay(POLL_MS);
   }

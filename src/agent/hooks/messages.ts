@@ -134,18 +134,31 @@ export class MessageHooks {
    * the send counts as the channel's next (its pairing crosses with the open send's).
    */
   private adopt(info: Chan): number {
+    const open = this.openSends(info);
+    if (open === undefined) return ++info.sendSeq;
+    const S = this.ctx.stage.slots;
+    const seq = S[open[0] + 4];
+    for (const q of open) S[q + 4]++;
+    info.sendSeq++;
+    return seq;
+  }
+
+  /**
+   * The slots of the channel's open sends, innermost first, followed through the chain send()
+   * writes; undefined if one of them has left the stage (its batch was encoded). Rare paths only.
+   */
+  private openSends(info: Chan): number[] | undefined {
     const st = this.ctx.stage;
     const S = st.slots;
+    const open: number[] = [];
     for (let k = info.open, t = info.openTs; k !== 0; ) {
       const q = (k - 1) * STRIDE;
-      if (k > st.n || S[q] !== EventKind.MessageSend || S[q + 1] !== t || S[q + 3] !== info.sendId) return ++info.sendSeq;
+      if (k > st.n || S[q] !== EventKind.MessageSend || S[q + 1] !== t || S[q + 3] !== info.sendId) return undefined;
+      open.push(q);
       k = S[q + 7];
       t = S[q + 8];
     }
-    const seq = S[(info.open - 1) * STRIDE + 4];
-    for (let k = info.open; k !== 0; k = S[(k - 1) * STRIDE + 7]) S[(k - 1) * STRIDE + 4]++;
-    info.sendSeq++;
-    return seq;
+    return open;
   }
 
   /** Node's send returned: the record send() left open may be encoded with its batch. */
@@ -173,16 +186,9 @@ export class MessageHooks {
       const p = (staged - 1) * STRIDE;
       if (staged < 1 || staged > st.n || S[p] !== EventKind.MessageSend || S[p + 1] !== ts || S[p + 3] !== info.sendId) return;
       const seq = S[p + 4];
-      let above = 0;
-      for (let k = info.open, t = info.openTs; k !== 0; ) {
-        const q = (k - 1) * STRIDE;
-        if (k > st.n || S[q] !== EventKind.MessageSend || S[q + 1] !== t) return;
-        if (S[q + 4] > seq) above++;
-        k = S[q + 7];
-        t = S[q + 8];
-      }
-      if (seq + above !== info.sendSeq) return;
-      for (let k = info.open; k !== 0; k = S[(k - 1) * STRIDE + 7]) if (S[(k - 1) * STRIDE + 4] > seq) S[(k - 1) * STRIDE + 4]--;
+      const above = this.openSends(info)?.filter((q) => S[q + 4] > seq);
+      if (above === undefined || seq + above.length !== info.sendSeq) return;
+      for (const q of above) S[q + 4]--;
       // the records after it were made inside its send, and are closed
       S.copyWithin(p, p + STRIDE, st.n * STRIDE);
       st.published[0] = --st.n;

@@ -10,7 +10,7 @@ import path = require('node:path');
 import util = require('node:util');
 import { EventKind, CrashKind } from '../../protocol/events';
 import type { ThreadStream } from '../stream';
-import { CARRIED_VARS, withPreload, type AgentEnv } from '../env';
+import { carriedVars, withPreload, type AgentEnv } from '../env';
 import { callSite } from '../callsite';
 import { childComing } from '../first-child';
 
@@ -38,14 +38,7 @@ export interface SpawnHooks {
 }
 
 export function installSpawnHooks(ctx: ThreadStream, env: AgentEnv, hooks: SpawnHooks): void {
-  // the recording's variables as they were when this thread started: a child gets these even if the
-  // program changed or removed them since (its records would go elsewhere, or nowhere)
-  const carried: [string, string][] = [];
-  for (const k of CARRIED_VARS) {
-    const v = process.env[k];
-    if (v !== undefined) carried.push([k, v]);
-  }
-  if (!process.env.CTRACE_AGENT) carried.push(['CTRACE_AGENT', env.agentPath]);
+  const carried = carriedVars(env.agentPath);
   const carriedValue = new Map(carried);
 
   const fixEnvPairs = (pairs: string[], ref: string) => {

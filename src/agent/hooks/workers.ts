@@ -9,7 +9,7 @@ import path = require('node:path');
 import wt = require('node:worker_threads');
 import { EventKind, CrashKind } from '../../protocol/events';
 import type { ThreadStream } from '../stream';
-import { CARRIED_VARS, withPreload, type AgentEnv } from '../env';
+import { carriedVars, withPreload, type AgentEnv } from '../env';
 import { callSite } from '../callsite';
 import { errorFields } from '../error-fields';
 import { claimTail, tailFinished, TAIL_BYTES, TAIL_CHANNEL_PREFIX, TAIL_KEY, type TailRegistration } from '../tail';
@@ -160,12 +160,7 @@ function unsetTailKey(): void {
 
 export function installWorkerHooks(ctx: ThreadStream, env: AgentEnv, tails: TailRegistry, messages: MessageHooks | undefined): void {
   const OrigWorker = wt.Worker;
-  const carried: [string, string][] = [];
-  for (const k of CARRIED_VARS) {
-    const v = process.env[k];
-    if (v !== undefined) carried.push([k, v]);
-  }
-  if (!process.env.CTRACE_AGENT) carried.push(['CTRACE_AGENT', env.agentPath]);
+  const carried = carriedVars(env.agentPath);
 
   // the threadId getter returns -1 once the worker has exited: remember it at creation
   const ids = new WeakMap<object, number>();
