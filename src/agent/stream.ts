@@ -225,7 +225,7 @@ export class ThreadStream implements AgentContext {
     this.busy = true;
     try {
       if (!nativeCrc && this.written + this.encoder.pendingBytes >= NATIVE_CRC_BYTES) nativeCrc = useNativeCrc();
-      const bytes = this.encoder.flush();
+      const bytes = this.encoder.flushView(); // written below, before the next flush
       this.lastFlush = this.lastNow || this.now();
       const tail = this.tail;
       if (tail !== undefined) {

@@ -204,14 +204,14 @@ export function claimTail(
       // the string ids they use are in the strings chunk above (the worker publishes each new one)
       const enc = new StreamEncoder(pid, tid, threadId);
       encodeStaged(enc, staged, staged.length / STRIDE);
-      out.bytes(enc.flush());
+      out.bytes(enc.flushView());
     }
   }
   if (exitRecord && !exited) {
     const enc = new StreamEncoder(pid, tid, threadId);
     enc.begin(4 /* EventKind.ThreadExit */, exitRecord.ts);
     enc.i(exitRecord.code);
-    out.bytes(enc.flush());
+    out.bytes(enc.flushView());
   }
   return out.pos > 0 ? out.take() : undefined;
 }

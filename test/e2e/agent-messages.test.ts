@@ -104,6 +104,21 @@ for (const major of [20, 22, 24]) {
   });
 }
 
+test('a busy channel captures its send site at first and then every 50 ms at most; a slow one at every send', () => {
+  const script = fixture('send-sites.js');
+  const r = runAgent(script);
+  assert.equal(r.status, 0, r.stderr);
+  assert.equal(r.stdout, 'received 304\n');
+  const lines = fs.readFileSync(script, 'utf8').split('\n');
+  const lineOf = (tag: string) => lines.findIndex((l) => l.endsWith(`// send:${tag}`)) + 1;
+  const sends = ofKind(r.events, EventKind.MessageSend).filter((e) => e.fields.channelKind === ChannelKind.Port);
+  const siteLines = sends.sort((a, b) => Number(a.fields.seq) - Number(b.fields.seq)).map((e) => Number(/:(\d+):\d+$/.exec(String(e.fields.site))?.[1]));
+  assert.equal(siteLines.length, 304);
+  assert.deepEqual(new Set(siteLines.slice(0, 300)), new Set([lineOf('burst')]));
+  // each of the slow sends has its own line (counting sends, the 257th was the only one after the 8th)
+  assert.deepEqual(siteLines.slice(300), Array(4).fill(lineOf('slow')));
+});
+
 test('CTRACE_CAPTURE without messages records no message and changes nothing', () => {
   const r = runAgent(MESSAGES, { capture: 'locks' });
   assert.equal(r.status, 0, r.stderr);

@@ -27,6 +27,14 @@ import { hrtime, nowNs } from '../clock';
 export const INFO = Symbol('ctrace.channel');
 const K = '\u0000ctrace';
 const PORT_MOVE = 1;
+/**
+ * A channel captures the call site of its first 8 sends and then of a send at most every 50 ms; the
+ * others carry its last captured site. A capture costs ~3-9 µs, and the hot send path must stay free
+ * of it: by count (every 256th send) a busy channel captured hundreds of times a second and made the
+ * capture path hot enough for V8 to optimise in every thread; by time, a channel that sends less
+ * than 20 times a second has every send's own site.
+ */
+const SITE_NS = 50e6;
 const BROADCAST = 2;
 
 /** One end of a channel in this thread. Counters are per direction. */
@@ -37,6 +45,8 @@ export interface Chan {
   recvCh: string | undefined;
   recvSeq: number;
   sends: number;
+  /** when this channel last captured its call site (SITE_NS) */
+  siteTs: number;
   /** string-table ids in this thread's stream (0 = not interned yet): saves a Map lookup per event */
   sendId: number;
   recvId: number;
@@ -58,7 +68,7 @@ type Traced = { [INFO]?: Chan };
 type Envelope = { [K]: number; v: unknown; t?: Traced[]; s?: ChanState[]; c?: string; q?: number };
 
 export function chan(kind: number, sendCh: string | undefined, recvCh: string | undefined, sendSeq = 0, recvSeq = 0): Chan {
-  return { kind, sendCh, sendSeq, recvCh, recvSeq, sends: 0, sendId: 0, recvId: 0, siteId: 0, open: 0, openTs: 0 };
+  return { kind, sendCh, sendSeq, recvCh, recvSeq, sends: 0, siteTs: 0, sendId: 0, recvId: 0, siteId: 0, open: 0, openTs: 0 };
 }
 
 function isEnvelope(v: unknown): v is Envelope {
@@ -94,16 +104,15 @@ export class MessageHooks {
    * code that Node runs inside the send (a getter the clone reads) may send again on the channel
    * (adopt()). Returns the stage count that takeBack() needs, 0 if nothing was recorded. The size is
    * not taken here: the receiver sizes the message it got (walking the user's value here would run
-   * its getters again). A channel captures its call site on its first sends and then rarely.
+   * its getters again). A channel captures its call site on its first sends and then every SITE_NS.
    */
   send(info: Chan, transfer: unknown, wrapper: Function, ts: number): number {
     const ctx = this.ctx;
     if (ctx.busy) return 0;
     try {
       const n = info.sends++;
-      // the first sends of a channel, then every 256th: a site costs ~2-4 µs to capture; the
-      // others carry the channel's last captured site
-      if (n < 8 || (n & 255) === 0) {
+      if (n < 8 || ts - info.siteTs >= SITE_NS) {
+        info.siteTs = ts;
         const site = siteOnly(wrapper);
         info.siteId = site === undefined ? 0 : ctx.intern(site);
       }
@@ -284,8 +293,8 @@ export class MessageHooks {
 
   /**
    * The postMessage of traced ports (a Worker's sends come here too, through its public port), around
-   * Node's `orig`. The common send (no transfer list, a channel past its first sends, whose call site
-   * is known, no other send on it open) is recorded here written out, as send() and closeSend() do.
+   * Node's `orig`. The common send (no transfer list, a channel past its first sends whose site was
+   * captured less than SITE_NS ago, no other send on it open) is recorded here written out, as send() and closeSend() do.
    * V8 optimises every hot function on its own in each thread and again inlined into its caller, so
    * one function instead of several saves each thread most of that compilation (docs/capture.md).
    * Everything else goes through post(), the general path.
@@ -303,10 +312,10 @@ export class MessageHooks {
       }
       const st = ctx.stage;
       const k = info.sends;
-      if (transfer !== undefined || k < 8 || (k & 255) === 0 || info.open !== 0 || ctx.busy || st.n >= st.cap) return self.post(this, orig, info, value, transfer, n, postMessage);
-      info.sends = k + 1;
       const t = hrtime();
       const ts = t[0] * 1e9 + t[1];
+      if (transfer !== undefined || k < 8 || ts - info.siteTs >= SITE_NS || info.open !== 0 || ctx.busy || st.n >= st.cap) return self.post(this, orig, info, value, transfer, n, postMessage);
+      info.sends = k + 1;
       const S = st.slots;
       const p = st.n * STRIDE;
       S[p] = EventKind.MessageSend;
