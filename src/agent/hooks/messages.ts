@@ -27,6 +27,7 @@ import { hrtime, nowNs } from '../clock';
 export const INFO = Symbol('ctrace.channel');
 const K = '\u0000ctrace';
 const PORT_MOVE = 1;
+const BROADCAST = 2;
 /**
  * A channel captures the call site of its first 8 sends and then of a send at most every 50 ms; the
  * others carry its last captured site. A capture costs ~3-9 µs, and the hot send path must stay free
@@ -35,7 +36,6 @@ const PORT_MOVE = 1;
  * than 20 times a second has every send's own site.
  */
 const SITE_NS = 50e6;
-const BROADCAST = 2;
 
 /** One end of a channel in this thread. Counters are per direction. */
 export interface Chan {
@@ -294,7 +294,8 @@ export class MessageHooks {
   /**
    * The postMessage of traced ports (a Worker's sends come here too, through its public port), around
    * Node's `orig`. The common send (no transfer list, a channel past its first sends whose site was
-   * captured less than SITE_NS ago, no other send on it open) is recorded here written out, as send() and closeSend() do.
+   * captured less than SITE_NS ago, no other send on it open) is recorded here written out, as send()
+   * and closeSend() do.
    * V8 optimises every hot function on its own in each thread and again inlined into its caller, so
    * one function instead of several saves each thread most of that compilation (docs/capture.md).
    * Everything else goes through post(), the general path.
