@@ -14,6 +14,11 @@ import { WorkerTail } from './tail';
 import { nowNs } from './clock';
 import { CAPACITY, Stage, STRIDE, encodeOne, encodeStaged } from './stage';
 
+// node:fs as it was when the agent loaded: a program may replace fs.writeSync and the rest later (a
+// test's mock, a wrapper counting writes), and the agent's own writes must neither reach that code
+// nor run user code in the middle of a flush
+const { openSync, closeSync, fstatSync, writeSync } = fs;
+
 const FLUSH_BYTES = 32 * 1024;
 const FLUSH_NS = 50e6;
 const FLUSH_MS = 50;
@@ -56,6 +61,8 @@ export class ThreadStream implements AgentContext {
   armed = false;
   private ids = 0;
   private broken = false;
+  /** a flush is writing the encoder's reused buffer (flushView()): a flush inside it takes a copy */
+  private flushing = false;
   tail: WorkerTail | undefined;
 
   constructor(
@@ -70,8 +77,8 @@ export class ThreadStream implements AgentContext {
     // A worker opens its file for each flush: a terminated worker runs no code that could close it,
     // and a program that starts thousands of workers must not run out of descriptors because of us.
     try {
-      if (isMainThread) this.keep(fs.openSync(this.file, 'a'));
-      else fs.closeSync(fs.openSync(this.file, 'a'));
+      if (isMainThread) this.keep(openSync(this.file, 'a'));
+      else closeSync(openSync(this.file, 'a'));
     } catch {
       this.broken = true;
     }
@@ -161,7 +168,7 @@ export class ThreadStream implements AgentContext {
   /** The main thread keeps its file open; which file that descriptor is, to notice if it changes. */
   private keep(fd: number): void {
     this.fd = fd;
-    const st = fs.fstatSync(fd);
+    const st = fstatSync(fd);
     this.fileId = `${st.dev}:${st.ino}`;
   }
 
@@ -173,14 +180,14 @@ export class ThreadStream implements AgentContext {
    */
   private stillOurs(): boolean {
     try {
-      const st = fs.fstatSync(this.fd);
+      const st = fstatSync(this.fd);
       if (`${st.dev}:${st.ino}` === this.fileId) return true;
     } catch {
       // closed
     }
     this.fd = -1;
     try {
-      this.keep(fs.openSync(this.file, 'a'));
+      this.keep(openSync(this.file, 'a'));
       return true;
     } catch {
       return false;
@@ -222,10 +229,14 @@ export class ThreadStream implements AgentContext {
     if (this.stage.n !== 0) this.encodeStaged();
     if (this.encoder.pendingRecords === 0 && this.encoder.pendingBytes === 0) return;
     const wasBusy = this.busy;
+    const nested = this.flushing;
     this.busy = true;
+    this.flushing = true;
     try {
       if (!nativeCrc && this.written + this.encoder.pendingBytes >= NATIVE_CRC_BYTES) nativeCrc = useNativeCrc();
-      const bytes = this.encoder.flushView(); // written below, before the next flush
+      // the reused buffer is written below, before this thread flushes again, unless a flush starts
+      // inside this one (a hook that records while we write), which then takes its own copy
+      const bytes = nested ? this.encoder.flush() : this.encoder.flushView();
       this.lastFlush = this.lastNow || this.now();
       const tail = this.tail;
       if (tail !== undefined) {
@@ -234,13 +245,13 @@ export class ThreadStream implements AgentContext {
       }
       try {
         if (!this.broken && bytes.length > 0) {
-          const fd = this.fd >= 0 && this.stillOurs() ? this.fd : fs.openSync(this.file, 'a');
+          const fd = this.fd >= 0 && this.stillOurs() ? this.fd : openSync(this.file, 'a');
           try {
             let off = 0;
-            while (off < bytes.length) off += fs.writeSync(fd, bytes, off, bytes.length - off);
+            while (off < bytes.length) off += writeSync(fd, bytes, off, bytes.length - off);
             this.written += bytes.length;
           } finally {
-            if (fd !== this.fd) fs.closeSync(fd);
+            if (fd !== this.fd) closeSync(fd);
           }
         }
       } catch {
@@ -252,6 +263,7 @@ export class ThreadStream implements AgentContext {
       // never throw into the program
     } finally {
       this.busy = wasBusy;
+      this.flushing = nested;
     }
   }
 
