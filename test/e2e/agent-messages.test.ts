@@ -104,35 +104,40 @@ for (const major of [20, 22, 24]) {
   });
 }
 
-test('a busy channel captures its send site at first and then every 50 ms at most; a slow one at every send', () => {
-  const script = fixture('send-sites.js');
-  const r = runAgent(script);
-  assert.equal(r.status, 0, r.stderr);
-  assert.equal(r.stdout, 'received 304\n');
-  const lines = fs.readFileSync(script, 'utf8').split('\n');
-  const lineOf = (tag: string) => lines.findIndex((l) => l.endsWith(`// send:${tag}`)) + 1;
-  const sends = ofKind(r.events, EventKind.MessageSend).filter((e) => e.fields.channelKind === ChannelKind.Port);
-  const siteLines = sends.sort((a, b) => Number(a.fields.seq) - Number(b.fields.seq)).map((e) => Number(/:(\d+):\d+$/.exec(String(e.fields.site))?.[1]));
-  assert.equal(siteLines.length, 304);
-  const own = (k: number) => lineOf(k % 2 === 0 ? 'even' : 'odd');
-  assert.deepEqual(siteLines.slice(0, 8), [0, 1, 2, 3, 4, 5, 6, 7].map(own));
-  // the burst's later sends are not each captured (a 300-send burst spans few 50 ms windows, even on
-  // a slow machine): about half of them carry the other line's site
-  const stale = siteLines.slice(8, 300).filter((line, i) => line !== own(i + 8)).length;
-  assert.ok(stale >= 100, `${stale} of 292 burst sends carry another line's site`);
-  // each of the slow sends has its own line (counting sends, the 257th was the only one after the 8th)
-  assert.deepEqual(siteLines.slice(300), Array(4).fill(lineOf('slow')));
-});
+for (const major of [20, 22, 24]) {
+  test(`Node ${major}: a busy channel captures its send site at first and then every 50 ms at most; a slow one at every send`, () => {
+    const script = fixture('send-sites.js');
+    const r = runAgent(script, { node: nodeBinary(major) });
+    assert.equal(r.status, 0, r.stderr);
+    assert.equal(r.stdout, 'received 304\n');
+    const lines = fs.readFileSync(script, 'utf8').split('\n');
+    const lineOf = (tag: string) => lines.findIndex((l) => l.endsWith(`// send:${tag}`)) + 1;
+    const sends = ofKind(r.events, EventKind.MessageSend).filter((e) => e.fields.channelKind === ChannelKind.Port);
+    const siteLines = sends.sort((a, b) => Number(a.fields.seq) - Number(b.fields.seq)).map((e) => Number(/:(\d+):\d+$/.exec(String(e.fields.site))?.[1]));
+    assert.equal(siteLines.length, 304);
+    const own = (k: number) => lineOf(k % 2 === 0 ? 'even' : 'odd');
+    assert.deepEqual(siteLines.slice(0, 8), [0, 1, 2, 3, 4, 5, 6, 7].map(own));
+    // the burst's later sends are not each captured (a 300-send burst spans few 50 ms windows, even on
+    // a slow machine): about half of them carry the other line's site
+    const stale = siteLines.slice(8, 300).filter((line, i) => line !== own(i + 8)).length;
+    assert.ok(stale >= 100, `${stale} of 292 burst sends carry another line's site`);
+    // each of the slow sends has its own line (counting sends, the 257th was the only one after the 8th)
+    assert.deepEqual(siteLines.slice(300), Array(4).fill(lineOf('slow')));
+  });
+}
 
-test('a program that replaces node:fs functions never sees the agent\'s writes, and its trace stays whole', () => {
-  const script = fixture('patched-fs.js');
-  const r = runAgent(script); // decodes every thread's file and throws on a damaged chunk
-  assert.equal(r.status, 0, r.stderr);
-  assert.equal(r.stdout, runAgent(script, { traced: false }).stdout);
-  assert.equal(r.stdout, '{"openSync":1,"writeSync":1,"closeSync":1,"fstatSync":0}\n');
-  assert.equal(ofKind(r.events, EventKind.MessageSend).filter((e) => e.fields.channelKind === ChannelKind.Port).length, 20);
-  assert.equal(ofKind(r.events, EventKind.MessageReceive).filter((e) => e.fields.channelKind === ChannelKind.Port).length, 20);
-});
+for (const major of [20, 22, 24]) {
+  test(`Node ${major}: a program that replaces node:fs functions never sees the agent's writes, and its trace stays whole`, () => {
+    const node = nodeBinary(major);
+    const script = fixture('patched-fs.js');
+    const r = runAgent(script, { node }); // decodes every thread's file and throws on a damaged chunk
+    assert.equal(r.status, 0, r.stderr);
+    assert.equal(r.stdout, runAgent(script, { node, traced: false }).stdout);
+    assert.equal(r.stdout, '{"openSync":1,"writeSync":1,"closeSync":1,"fstatSync":0}\n');
+    assert.equal(ofKind(r.events, EventKind.MessageSend).filter((e) => e.fields.channelKind === ChannelKind.Port).length, 20);
+    assert.equal(ofKind(r.events, EventKind.MessageReceive).filter((e) => e.fields.channelKind === ChannelKind.Port).length, 20);
+  });
+}
 
 test('CTRACE_CAPTURE without messages records no message and changes nothing', () => {
   const r = runAgent(MESSAGES, { capture: 'locks' });
