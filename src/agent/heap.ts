@@ -1,6 +1,7 @@
 // JS heap per thread (issue 4): the recorder's /proc sampler sees RSS per process but not which
-// thread's heap grew, so each JS thread reports its own isolate's used heap about every 100 ms from an
-// unref'd timer (it never keeps the process or worker alive) and once more at exit. The summary keeps
+// thread's heap grew, so each JS thread reports its own isolate's used heap about every 100 ms, on
+// every second tick of its stream's unref'd interval (it never keeps the process or worker alive),
+// and once more at exit. The summary keeps
 // the peak (peakHeapUsedBytes); the timeline draws the series. In schedMode 'node' (nothing read
 // from outside the program) the same tick also records Node's CPU and event-loop figures (usage.ts)
 // and the main thread's sample carries the process's RSS.
@@ -11,32 +12,23 @@ import { procTotalsWanted, usageWanted } from './env';
 import { recordProcTotals } from './proc-totals';
 import { processRss, sampleUsage } from './usage';
 
-const HEAP_MS = 100;
+/** every second tick of the stream's 50 ms interval: ~100 ms */
+const HEAP_TICKS = 2;
 
 export class HeapSampler {
-  private timer: ReturnType<typeof setInterval> | undefined;
   private readonly usage = usageWanted();
   private readonly procTotals = procTotalsWanted();
 
   constructor(private readonly ctx: ThreadStream) {}
 
   start(): void {
-    try {
-      this.timer = setInterval(() => this.sample(), HEAP_MS);
-      this.timer.unref();
-    } catch {
-      this.timer = undefined;
-    }
+    this.ctx.tickEvery(HEAP_TICKS, () => this.sample());
   }
 
-  /** One MemorySample record; at exit `final` also stops the timer. Never throws. */
+  /** One MemorySample record (`final`: the thread's last, at exit). Never throws. */
   sample(final = false): void {
     const ctx = this.ctx;
     try {
-      if (final && this.timer !== undefined) {
-        clearInterval(this.timer);
-        this.timer = undefined;
-      }
       if (ctx.ended) return;
       // per isolate, so per thread. memoryUsage() also reads RSS (~7 µs a call, every 100 ms) but
       // spares every thread loading node:v8 at start (~0.3 ms) for getHeapStatistics()

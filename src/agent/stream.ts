@@ -2,8 +2,8 @@
 // a StreamEncoder (message records are staged first and encoded in batches: stage.ts) and written
 // to `${CTRACE_DIR}/<pid>-<threadId>.ctc` as whole framed chunks, one fs.writeSync per flush, so
 // the recorder tailing the file never sees half a chunk. Flushes happen when the buffer passes
-// FLUSH_BYTES, when a record comes FLUSH_NS after the last flush, on an unref'd timer armed while
-// records are pending, before blocking calls (ctx.flush) and at exit.
+// FLUSH_BYTES, when a record comes FLUSH_NS after the last flush, on each tick of the thread's
+// unref'd FLUSH_MS interval, before blocking calls (ctx.flush) and at exit.
 
 import fs = require('node:fs');
 import path = require('node:path');
@@ -57,8 +57,17 @@ export class ThreadStream implements AgentContext {
   private lastFlush: number;
   /** the last now() (hot hooks read the clock themselves and store it here too) */
   lastNow = 0;
-  /** the flush timer is armed (the message hooks' inline paths test it: messages.ts) */
-  armed = false;
+  /**
+   * One unref'd interval for the thread's life (it never keeps a thread alive): each tick flushes
+   * what is pending and runs what hooks asked for (tickEvery(): the heap sampler). It replaced a
+   * timer armed whenever records were pending: arming was a call on the message hot paths that ran
+   * first before V8 collected type feedback and then only every 50 ms, so V8 often optimised the
+   * wrappers without it and deoptimised them when it came (docs/capture.md); it also allocated a
+   * timer 20 times a second in every busy thread.
+   */
+  private ticker: ReturnType<typeof setInterval> | undefined;
+  private ticks = 0;
+  private readonly onTicks: { every: number; run: () => void }[] = [];
   private ids = 0;
   private broken = false;
   /** a flush is writing the encoder's reused buffer (flushView()): a flush inside it takes a copy */
@@ -83,6 +92,23 @@ export class ThreadStream implements AgentContext {
       this.broken = true;
     }
     this.lastFlush = this.now();
+    try {
+      this.ticker = setInterval(() => this.tick(), FLUSH_MS);
+      this.ticker.unref();
+    } catch {
+      this.ticker = undefined; // records then go out when FLUSH_BYTES or FLUSH_NS say, and at exit
+    }
+  }
+
+  /** Runs `run` on every `every`-th tick (every × FLUSH_MS); `run` must not throw. */
+  tickEvery(every: number, run: () => void): void {
+    this.onTicks.push({ every, run });
+  }
+
+  private tick(): void {
+    const n = ++this.ticks;
+    for (const t of this.onTicks) if (n % t.every === 0) t.run();
+    this.flush();
   }
 
   /** AgentContext's: records written through it come after every staged message record */
@@ -98,6 +124,10 @@ export class ThreadStream implements AgentContext {
   set ended(v: boolean) {
     this.isEnded = v;
     this.stage.cap = v ? 1 : CAPACITY;
+    if (v && this.ticker !== undefined) {
+      clearInterval(this.ticker);
+      this.ticker = undefined;
+    }
   }
 
   /** A string id for a staged record; published at once so a terminated worker's tail has it. */
@@ -134,10 +164,13 @@ export class ThreadStream implements AgentContext {
     if (!open) this.afterStaged();
   }
 
-  /** After a record is complete in the stage: encodes a full stage, or arms the flush timer. */
+  /**
+   * After a record is complete in the stage: encodes a full stage. The message hooks' inline paths
+   * call it after every record (V8 inlines it), so its one branch has type feedback whichever of
+   * them fills the stage.
+   */
   afterStaged(): void {
     if (this.stage.n >= this.stage.cap) this.closeStaged();
-    else if (!this.armed) this.arm();
   }
 
   /** Encodes the stage once it is full (at once after the thread's end: cap 1) and lets it flush. */
@@ -210,19 +243,6 @@ export class ThreadStream implements AgentContext {
       tail.publish();
     }
     if (this.isEnded || this.encoder.pendingBytes >= FLUSH_BYTES || this.lastNow - this.lastFlush >= FLUSH_NS) this.flush();
-    else if (!this.armed) this.arm();
-  }
-
-  private arm(): void {
-    try {
-      setTimeout(() => {
-        this.armed = false;
-        this.flush();
-      }, FLUSH_MS).unref();
-      this.armed = true;
-    } catch {
-      this.armed = false;
-    }
   }
 
   flush(): void {

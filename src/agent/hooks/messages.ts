@@ -315,7 +315,11 @@ export class MessageHooks {
       const k = info.sends;
       const t = hrtime();
       const ts = t[0] * 1e9 + t[1];
-      if (transfer !== undefined || k < 8 || ts - info.siteTs >= SITE_NS || info.open !== 0 || ctx.busy || st.n >= st.cap) return self.post(this, orig, info, value, transfer, n, postMessage);
+      // a channel's first 64 sends take the general path (only the first 8 capture their sites):
+      // the path must run after V8 has begun collecting this wrapper's type feedback, or V8
+      // optimises the wrapper with it unseen (Node 20: after 30-100 sends) and deoptimises it when
+      // the first site refresh comes, 50 ms later (k < 16 was still too few in a ping-pong)
+      if (transfer !== undefined || k < 64 || ts - info.siteTs >= SITE_NS || info.open !== 0 || ctx.busy || st.n >= st.cap) return self.post(this, orig, info, value, transfer, n, postMessage);
       info.sends = k + 1;
       const S = st.slots;
       const p = st.n * STRIDE;
@@ -342,7 +346,7 @@ export class MessageHooks {
       }
       info.open = 0;
       try {
-        if (st.n >= st.cap || !ctx.armed) ctx.afterStaged();
+        ctx.afterStaged(); // after every record: see the delivery wrapper
       } catch {
         // never throw into the program
       }
@@ -426,7 +430,11 @@ export class MessageHooks {
                 S[p + 6] = size.shared;
                 const n = ++st.n;
                 st.published[0] = n;
-                if (n >= st.cap || !ctx.armed) ctx.afterStaged();
+                // after every record (V8 inlines it): behind a test of its own here, the call went
+                // unseen until the stage first filled on this path, which in a thread whose sends
+                // and receipts alternate can be long after V8 optimised the wrapper, and then cost a
+                // deopt and a second compilation of it
+                ctx.afterStaged();
               }
             } catch {
               // never throw into the program
