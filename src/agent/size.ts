@@ -54,22 +54,11 @@ export class SizeEstimator {
     this.shared = 0;
     this.nodes = 0;
     this.fallback = false;
-    let n: number;
-    // the common message, a plain object, without a recursive call per property, so walk() stays
-    // cold (each hot function is optimised again in every thread); same reads, same figures
-    if (v !== null && typeof v === 'object' && isPlain(v)) {
-      n = 3;
-      this.nodes = 1;
-      for (const key in v as Record<string, unknown>) {
-        if (!hasOwn(v, key)) continue;
-        if (++this.nodes > BUDGET) {
-          this.fallback = true;
-          break;
-        }
-        const x = (v as Record<string, unknown>)[key];
-        n += 2 + key.length + (typeof x === 'string' ? 2 + x.length : typeof x === 'number' ? 9 : this.walk(x, 1));
-      }
-    } else n = this.walk(v, 0);
+    // estimate() is small and V8 inlines it into the delivery wrapper; walk() is too big to be
+    // inlined (over V8's 460 bytes of bytecode), so it is compiled once per thread, and the wrapper,
+    // which V8 compiles twice per thread (on its own and inside Node's emitMessage), stays small.
+    // With the walk of a plain object inlined, the wrapper was the agent's costliest compilation.
+    const n = this.walk(v, 0);
     if (!this.fallback) return n;
     try {
       serialize ??= ((getBuiltinModule ? getBuiltinModule('node:v8') : require('node:v8')) as typeof import('node:v8')).serialize;
@@ -100,6 +89,20 @@ export class SizeEstimator {
       this.fallback = true;
       return 0;
     }
+    // the common message first: a plain object, its strings and numbers without a call each
+    if (isPlain(v)) {
+      let n = 3;
+      for (const key in v as Record<string, unknown>) {
+        if (!hasOwn(v, key)) continue;
+        if (++this.nodes > BUDGET) {
+          this.fallback = true;
+          return 0;
+        }
+        const x = (v as Record<string, unknown>)[key];
+        n += 2 + key.length + (typeof x === 'string' ? 2 + x.length : typeof x === 'number' ? 9 : this.walk(x, depth + 1));
+      }
+      return n;
+    }
     if (isArrayBufferView(v)) {
       const view = isDataView(v);
       const bytes = view ? viewByteLength(v) : typedByteLength(v);
@@ -123,18 +126,6 @@ export class SizeEstimator {
       }
       let n = 3;
       for (let k = 0; k < length; k++) n += hasOwn(v, k) ? this.walk(v[k], depth + 1) : 1;
-      return n;
-    }
-    if (isPlain(v)) {
-      let n = 3;
-      for (const key in v as Record<string, unknown>) {
-        if (!hasOwn(v, key)) continue;
-        if (++this.nodes > BUDGET) {
-          this.fallback = true;
-          return 0;
-        }
-        n += 2 + key.length + this.walk((v as Record<string, unknown>)[key], depth + 1);
-      }
       return n;
     }
     if (isMap(v) || isSet(v)) {
