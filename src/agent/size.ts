@@ -55,9 +55,9 @@ export class SizeEstimator {
     this.nodes = 0;
     this.fallback = false;
     // estimate() is small and V8 inlines it into the delivery wrapper; walk() is too big to be
-    // inlined (over V8's 460 bytes of bytecode), so it is compiled once per thread, and the wrapper,
-    // which V8 compiles twice per thread (on its own and inside Node's emitMessage), stays small.
-    // With the walk of a plain object inlined, the wrapper was the agent's costliest compilation.
+    // inlined (over V8's 460 bytes of bytecode), so it is compiled once per thread and the wrapper
+    // stays small: with the walk of a plain object inlined, the wrapper was the agent's costliest
+    // compilation, in every thread.
     const n = this.walk(v, 0);
     if (!this.fallback) return n;
     try {
