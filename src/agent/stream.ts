@@ -18,6 +18,8 @@ import { CAPACITY, Stage, STRIDE, encodeOne, encodeStaged } from './stage';
 // test's mock, a wrapper counting writes), and the agent's own writes must neither reach that code
 // nor run user code in the middle of a flush
 const { openSync, closeSync, fstatSync, writeSync } = fs;
+// and the timers, for the same reason (fake timers: sinon's and Jest's replace the globals)
+const { setInterval: startInterval, clearInterval: stopInterval } = globalThis;
 
 const FLUSH_BYTES = 32 * 1024;
 const FLUSH_NS = 50e6;
@@ -93,7 +95,7 @@ export class ThreadStream implements AgentContext {
     }
     this.lastFlush = this.now();
     try {
-      this.ticker = setInterval(() => this.tick(), FLUSH_MS);
+      this.ticker = startInterval(() => this.tick(), FLUSH_MS);
       this.ticker.unref();
     } catch {
       this.ticker = undefined; // records then go out when FLUSH_BYTES or FLUSH_NS say, and at exit
@@ -125,7 +127,7 @@ export class ThreadStream implements AgentContext {
     this.isEnded = v;
     this.stage.cap = v ? 1 : CAPACITY;
     if (v && this.ticker !== undefined) {
-      clearInterval(this.ticker);
+      stopInterval(this.ticker);
       this.ticker = undefined;
     }
   }

@@ -139,6 +139,15 @@ for (const major of [20, 22, 24]) {
   });
 }
 
+test('a program that replaces the global timers (fake timers) never sees the agent use them', () => {
+  const script = fixture('fake-timers.js');
+  const r = runAgent(script);
+  assert.equal(r.status, 0, r.stderr);
+  assert.equal(r.stdout, runAgent(script, { traced: false }).stdout);
+  assert.equal(r.stdout, '{"setTimeout":0,"setInterval":0,"clearTimeout":0,"clearInterval":0}\n');
+  assert.equal(ofKind(r.events, EventKind.MessageReceive).filter((e) => e.fields.channelKind === ChannelKind.Port).length, 200);
+});
+
 test('CTRACE_CAPTURE without messages records no message and changes nothing', () => {
   const r = runAgent(MESSAGES, { capture: 'locks' });
   assert.equal(r.status, 0, r.stderr);
