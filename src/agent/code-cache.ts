@@ -10,7 +10,8 @@
 // V8, other V8 flags, a damaged file) is replaced the same way; any failure loads the core with
 // require(), as without the cache. Only the loader (dist/agent.js) holds this file.
 
-import fs = require('node:fs');
+import { existsSync, readAll, readFileSync, renameSync, writeAll } from './pristine';
+import { nowNs } from './clock';
 import path = require('node:path');
 import vm = require('node:vm');
 
@@ -23,6 +24,12 @@ export interface LoadedCore {
   /** writes the cache, once: undefined when V8 used the one found */
   save: (() => void) | undefined;
 }
+
+// the cache is written when the program starts its first child or worker, long after its code began:
+// through what the agent found at load (pristine.ts), not what the program may have replaced since
+const apply = Reflect.apply;
+const scriptCreateCachedData = vm.Script.prototype.createCachedData;
+const createCachedData = (script: vm.Script): Buffer => apply(scriptCreateCachedData, script, []) as Buffer;
 
 const WRAP_HEAD = '(function (exports, require, module, __filename, __dirname) { ';
 const WRAP_TAIL = '\n})';
@@ -47,16 +54,16 @@ function fnv1a(s: string): string {
 }
 
 export function loadCore(coreFile: string, cacheFile: string, req: NodeJS.Require): LoadedCore {
-  let cached: Buffer | undefined;
+  let cached: Uint8Array | undefined;
   try {
-    cached = fs.readFileSync(cacheFile);
+    cached = readAll(cacheFile);
   } catch {
     cached = undefined;
   }
   let script: vm.Script;
   let fn: Function;
   try {
-    const source = fs.readFileSync(coreFile, 'utf8');
+    const source = readFileSync(coreFile, 'utf8');
     script = new vm.Script(WRAP_HEAD + source + WRAP_TAIL, { filename: coreFile, cachedData: cached });
     fn = script.runInThisContext() as Function;
   } catch {
@@ -66,17 +73,17 @@ export function loadCore(coreFile: string, cacheFile: string, req: NodeJS.Requir
   fn.call(mod.exports, mod.exports, req, mod, coreFile, path.dirname(coreFile));
   if (cached === undefined) return { core: mod.exports, cache: 'absent', save: () => saveCache(script, cacheFile, undefined) };
   if (!script.cachedDataRejected) return { core: mod.exports, cache: 'used', save: undefined };
-  return { core: mod.exports, cache: 'rejected', save: () => saveCache(script, cacheFile, new Uint8Array(cached.buffer, cached.byteOffset, cached.length)) };
+  return { core: mod.exports, cache: 'rejected', save: () => saveCache(script, cacheFile, cached) };
 }
 
 /** `replacing`: the rejected cache this load found, replaced unless another process has done so meanwhile. */
 function saveCache(script: vm.Script, file: string, replacing: Uint8Array | undefined): void {
   try {
-    if (replacing === undefined ? fs.existsSync(file) : !sameFile(file, replacing)) return; // another process wrote it meanwhile
+    if (replacing === undefined ? existsSync(file) : !sameFile(file, replacing)) return; // another process wrote it meanwhile
     // not Math.random(): the program's own sequence (fixed by --random-seed) must not move
-    const tmp = `${file}.${process.pid}-${process.hrtime.bigint()}`;
-    fs.writeFileSync(tmp, new Uint8Array(script.createCachedData()));
-    fs.renameSync(tmp, file);
+    const tmp = `${file}.${process.pid}-${nowNs()}`;
+    writeAll(tmp, new Uint8Array(createCachedData(script)));
+    renameSync(tmp, file);
   } catch {
     // no cache: every load compiles, as without one
   }
@@ -84,7 +91,10 @@ function saveCache(script: vm.Script, file: string, replacing: Uint8Array | unde
 
 function sameFile(file: string, bytes: Uint8Array): boolean {
   try {
-    return fs.readFileSync(file).equals(bytes);
+    const found = readAll(file);
+    if (found.length !== bytes.length) return false;
+    for (let k = 0; k < found.length; k++) if (found[k] !== bytes[k]) return false;
+    return true;
   } catch {
     return false;
   }

@@ -7,6 +7,7 @@
 
 import { types } from 'node:util';
 import { throwSite } from './callsite';
+import { apply } from './pristine';
 
 const getPrototypeOf = Object.getPrototypeOf;
 const describe = Object.getOwnPropertyDescriptor;
@@ -43,7 +44,7 @@ function read(obj: object, key: string): unknown {
       const d = describe(o, key);
       if (d === undefined) continue;
       if ('value' in d) return d.value;
-      return d.get !== undefined && isNative(d.get) ? d.get.call(obj) : undefined;
+      return d.get !== undefined && isNative(d.get) ? apply(d.get, obj, []) : undefined;
     }
   } catch {
     // a getter of V8's that threw
@@ -53,7 +54,7 @@ function read(obj: object, key: string): unknown {
 
 function isNative(f: Function): boolean {
   try {
-    return fnToString.call(f).endsWith('{ [native code] }');
+    return apply(fnToString, f, []).endsWith('{ [native code] }');
   } catch {
     return false;
   }

@@ -4,6 +4,8 @@
 // put a filter in front of it that drops frames from this file and delegates the rest unchanged.
 // A user who installs their own Error.prepareStackTrace replaces the filter, which is their choice.
 
+import { apply } from './pristine';
+
 export function hideAgentFrames(agentFile: string): void {
   const E = Error as unknown as { prepareStackTrace?: (err: Error, frames: NodeJS.CallSite[]) => unknown };
   const original = E.prepareStackTrace;
@@ -16,7 +18,7 @@ export function hideAgentFrames(agentFile: string): void {
         break;
       }
     }
-    return original.call(this, err, keep);
+    return apply(original, this, [err, keep]);
   };
   Object.defineProperty(prepareStackTrace, 'name', { value: original.name });
   E.prepareStackTrace = prepareStackTrace;

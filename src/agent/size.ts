@@ -12,15 +12,12 @@
 // below, when the agent loads, before the program's code runs.
 
 import { types } from 'node:util';
+import { builtin, hasOwn, uncurry } from './pristine';
 
 const getPrototypeOf = Object.getPrototypeOf;
 const isArray = Array.isArray;
 const ObjectPrototype = Object.prototype;
 const { isArrayBuffer, isSharedArrayBuffer, isArrayBufferView, isDataView, isMap, isSet, isNativeError, isDate } = types;
-const uncurry = (f: Function | undefined) => Function.prototype.call.bind(f as Function) as (self: unknown, ...args: unknown[]) => unknown;
-// called bound, never as Object.hasOwn: TurboFan folds this one inside a for-in over the same
-// object (a receipt's walk of a small object: ~16 ns, against ~25 with Object.hasOwn)
-const hasOwn = uncurry(ObjectPrototype.hasOwnProperty) as (o: unknown, key: PropertyKey) => boolean;
 const getter = (o: object, name: string) => uncurry(Object.getOwnPropertyDescriptor(o, name)?.get);
 const TypedArrayPrototype = getPrototypeOf(Uint8Array.prototype) as object;
 const typedByteLength = getter(TypedArrayPrototype, 'byteLength') as (v: unknown) => number;
@@ -34,10 +31,8 @@ const setSize = getter(Set.prototype, 'size') as (v: unknown) => number;
 const mapForEach = uncurry(Map.prototype.forEach);
 const setForEach = uncurry(Set.prototype.forEach);
 
-// node:v8 is loaded on first need (every thread pays for each module the agent loads at start),
-// through process.getBuiltinModule where Node has it (20.16+): require() would go through
-// Module._load, which a program may have patched
-const getBuiltinModule = (process as { getBuiltinModule?: (id: string) => unknown }).getBuiltinModule;
+// node:v8 is loaded on first need (every thread pays for each module the agent loads at start: ~0.5
+// ms for this one in a worker), through builtin() (not Module._load, which a program may patch)
 let serialize: ((v: unknown) => Buffer) | undefined;
 
 /** Objects, array elements, object keys and collection entries one estimate visits at most. */
@@ -61,7 +56,7 @@ export class SizeEstimator {
     const n = this.walk(v, 0);
     if (!this.fallback) return n;
     try {
-      serialize ??= ((getBuiltinModule ? getBuiltinModule('node:v8') : require('node:v8')) as typeof import('node:v8')).serialize;
+      serialize ??= builtin<typeof import('node:v8')>('node:v8').serialize;
       return serialize(v).length;
     } catch {
       return n; // holds ports or other uncloneables: the walk's figure

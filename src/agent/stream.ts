@@ -5,25 +5,22 @@
 // FLUSH_BYTES, when a record comes FLUSH_NS after the last flush, on each tick of the thread's
 // unref'd FLUSH_MS interval, before blocking calls (ctx.flush) and at exit.
 
-import fs = require('node:fs');
 import path = require('node:path');
 import { StreamEncoder, useCrc32 } from '../protocol/wire';
 import type { AgentContext, CallSite } from './context';
 import { callSite } from './callsite';
 import { WorkerTail } from './tail';
 import { nowNs } from './clock';
+import { builtin, openSync, closeSync, fstatSync, writeSync, startInterval, stopInterval } from './pristine';
 import { CAPACITY, Stage, STRIDE, encodeOne, encodeStaged } from './stage';
-
-// node:fs as it was when the agent loaded: a program may replace fs.writeSync and the rest later (a
-// test's mock, a wrapper counting writes), and the agent's own writes must neither reach that code
-// nor run user code in the middle of a flush
-const { openSync, closeSync, fstatSync, writeSync } = fs;
-// and the timers, for the same reason (fake timers: sinon's and Jest's replace the globals)
-const { setInterval: startInterval, clearInterval: stopInterval } = globalThis;
 
 const FLUSH_BYTES = 32 * 1024;
 const FLUSH_NS = 50e6;
-const FLUSH_MS = 50;
+// an unusual duration: Node keeps one list of timers per whole-millisecond duration and, each time
+// a list fires, queues it behind other lists due at the same moment; an interval sharing the
+// program's list (50 ms, 100 ms) kept it alive and moved it back, so the program's own timers due
+// together fired in another order than untraced (found by QA: A-B became B-A)
+const FLUSH_MS = 47;
 
 const NATIVE_CRC_BYTES = 8 * 1024;
 let nativeCrc = false;
@@ -36,7 +33,7 @@ let nativeCrc = false;
  */
 function useNativeCrc(): boolean {
   try {
-    const crc32 = (require('node:zlib') as { crc32?: (data: Uint8Array) => number }).crc32;
+    const crc32 = builtin<{ crc32?: (data: Uint8Array) => number }>('node:zlib').crc32;
     if (typeof crc32 === 'function') useCrc32((bytes, start, end) => crc32(bytes.subarray(start, end)) >>> 0);
   } catch {
     // the encoder's own
@@ -57,6 +54,12 @@ export class ThreadStream implements AgentContext {
   private fileId = '';
   private written = 0;
   private lastFlush: number;
+  /**
+   * lastFlush + FLUSH_NS: a staged record from this time on is written at once, so a thread busy in
+   * synchronous code (no tick runs) still has its records more than 50 ms old on disk, as a
+   * SIGKILL would need
+   */
+  private flushBy: number;
   /** the last now() (hot hooks read the clock themselves and store it here too) */
   lastNow = 0;
   /**
@@ -94,6 +97,7 @@ export class ThreadStream implements AgentContext {
       this.broken = true;
     }
     this.lastFlush = this.now();
+    this.flushBy = this.lastFlush + FLUSH_NS;
     try {
       this.ticker = startInterval(() => this.tick(), FLUSH_MS);
       this.ticker.unref();
@@ -167,19 +171,25 @@ export class ThreadStream implements AgentContext {
   }
 
   /**
-   * After a record is complete in the stage: encodes a full stage. The message hooks' inline paths
-   * call it after every record (V8 inlines it), so its one branch has type feedback whichever of
-   * them fills the stage.
+   * After a record is complete in the stage: encodes a full stage, or writes what is pending when
+   * the record is FLUSH_NS after the last flush. The message hooks' inline paths call it after every
+   * record (V8 inlines it), so its one call has type feedback whichever of them fills the stage.
    */
   afterStaged(): void {
-    if (this.stage.n >= this.stage.cap) this.closeStaged();
+    const st = this.stage;
+    if (st.n >= st.cap || st.slots[(st.n - 1) * STRIDE + 1] >= this.flushBy) this.closeStaged();
   }
 
-  /** Encodes the stage once it is full (at once after the thread's end: cap 1) and lets it flush. */
+  /**
+   * Encodes the stage once it is full (at once after the thread's end: cap 1) and lets it flush; a
+   * stage that is not full is written out when its last record is due (flushBy).
+   */
   closeStaged(): void {
-    if (this.stage.n < this.stage.cap) return;
-    this.encodeStaged();
-    this.recorded();
+    const st = this.stage;
+    if (st.n >= st.cap) {
+      this.encodeStaged();
+      this.recorded();
+    } else if (st.n !== 0 && st.slots[(st.n - 1) * STRIDE + 1] >= this.flushBy) this.flush();
   }
 
   private encodeStaged(): void {
@@ -260,6 +270,7 @@ export class ThreadStream implements AgentContext {
       // inside this one (a hook that records while we write), which then takes its own copy
       const bytes = nested ? this.encoder.flush() : this.encoder.flushView();
       this.lastFlush = this.lastNow || this.now();
+      this.flushBy = this.lastFlush + FLUSH_NS;
       const tail = this.tail;
       if (tail !== undefined) {
         tail.attach();

@@ -15,9 +15,15 @@ import type { ThreadStream } from './stream';
 
 type CpuReader = () => { user: number; system: number };
 
+// process's readers as they were when the agent loaded (a program may replace them, or
+// Function.prototype.call, later: it must not see the agent's calls)
+const apply = Reflect.apply;
+const resourceUsage = process.resourceUsage;
+const rss = process.memoryUsage.rss;
+
 const threadCpu: CpuReader | undefined = (() => {
   const f = (process as unknown as { threadCpuUsage?: CpuReader }).threadCpuUsage;
-  return typeof f === 'function' ? () => f.call(process) : undefined;
+  return typeof f === 'function' ? () => apply(f, process, []) : undefined;
 })();
 
 /** Writes a ThreadUsage record (and in the main thread a ProcessUsage record). Never throws. */
@@ -28,7 +34,7 @@ export function sampleUsage(ctx: ThreadStream, isMain: boolean): void {
     // so threads that do not sample usage never load it (~0.4 ms each)
     const elu = (globalThis.performance as unknown as typeof import('node:perf_hooks').performance).eventLoopUtilization();
     const cpu = threadCpu !== undefined ? threadCpu() : undefined;
-    const r = isMain ? process.resourceUsage() : undefined;
+    const r = isMain ? resourceUsage() : undefined;
     const enc = ctx.enc;
     const ts = ctx.now();
     enc.begin(EventKind.ThreadUsage, ts);
@@ -57,7 +63,7 @@ export function sampleUsage(ctx: ThreadStream, isMain: boolean): void {
 /** Resident set size of the whole process, for the main thread's MemorySample. 0 if unknown. */
 export function processRss(): number {
   try {
-    return process.memoryUsage.rss();
+    return rss();
   } catch {
     return 0;
   }

@@ -13,6 +13,7 @@
 import { EventKind, CrashKind, type ExitCause } from '../../protocol/events';
 import type { ThreadStream } from '../stream';
 import { errorFields } from '../error-fields';
+import { apply } from '../pristine';
 
 export interface LifecycleHooks {
   /** called after the thread's final records, before the last flush (the main thread drains workers) */
@@ -91,7 +92,7 @@ export function installLifecycle(ctx: ThreadStream, hooks: LifecycleHooks): void
       const n = code === undefined || code === null ? exitCodeNow(0) : typeof code === 'number' || (typeof code === 'string' && /^-?\d+$/.test(code)) ? Number(code) : undefined;
       if (n !== undefined && Number.isInteger(n)) finish(n, undefined, 'exit');
     }
-    return Reflect.apply(origExit, this, arguments);
+    return apply(origExit, this, arguments);
   } as typeof process.exit;
   process.exit = exit;
 
@@ -102,7 +103,7 @@ export function installLifecycle(ctx: ThreadStream, hooks: LifecycleHooks): void
       let threw = true;
       emittingExit = true;
       try {
-        const r = Reflect.apply(origEmit, this, arguments);
+        const r = apply(origEmit, this, arguments);
         threw = false;
         return r;
       } finally {
@@ -118,7 +119,7 @@ export function installLifecycle(ctx: ThreadStream, hooks: LifecycleHooks): void
       }
     }
     if (event === 'message' && onMessage !== undefined) onMessage(arguments[1]);
-    return Reflect.apply(origEmit, this, arguments);
+    return apply(origEmit, this, arguments);
   } as typeof process.emit;
 
   // a monitor observes without changing whether the exception is fatal

@@ -23,6 +23,7 @@ import type { ThreadStream } from '../stream';
 import { siteOnly } from '../callsite';
 import { SizeEstimator, transferredBytes } from '../size';
 import { hrtime, nowNs } from '../clock';
+import { apply, uncurry } from '../pristine';
 
 export const INFO = Symbol('ctrace.channel');
 const K = '\u0000ctrace';
@@ -303,13 +304,14 @@ export class MessageHooks {
   tracedPost(orig: Function): Function {
     const self = this;
     const ctx = this.ctx;
+    const callOrig = uncurry(orig);
     const postMessage = function postMessage(this: Traced, value: unknown, transfer?: unknown) {
       const info = this[INFO];
       const n = arguments.length;
       if (info === undefined || info.sendCh === undefined || n === 0 || n > 2) {
         // Node's own ports, or a call Node must judge itself (no argument: it throws). Same argument
         // count as the caller's.
-        return n === 1 ? orig.call(this, value) : n === 2 ? orig.call(this, value, transfer) : Reflect.apply(orig, this, arguments);
+        return n === 1 ? callOrig(this, value) : n === 2 ? callOrig(this, value, transfer) : apply(orig, this, arguments);
       }
       const st = ctx.stage;
       const k = info.sends;
@@ -338,7 +340,7 @@ export class MessageHooks {
       info.openTs = ts;
       let r;
       try {
-        r = n === 1 ? orig.call(this, value) : orig.call(this, value, transfer);
+        r = n === 1 ? callOrig(this, value) : callOrig(this, value, transfer);
       } catch (e) {
         info.open = 0;
         self.takeBack(info, staged, ts);
@@ -376,7 +378,7 @@ export class MessageHooks {
     }
     let r;
     try {
-      r = Reflect.apply(orig, target, args);
+      r = apply(orig, target, args);
     } catch (e) {
       info.open = open;
       info.openTs = openTs;
@@ -405,6 +407,7 @@ export class MessageHooks {
     const kHD = Symbol.for('nodejs.internal.kHybridDispatch');
     const origHD = MP[kHD];
     if (typeof origHD === 'function') {
+      const callHD = uncurry(origHD);
       // stages the receipt itself, as tracedPost() does a send; received() is the general path
       MP[kHD] = function (this: Traced, value: unknown, type: string, ev: unknown) {
         if (type === 'message') {
@@ -441,13 +444,13 @@ export class MessageHooks {
             }
           }
         }
-        return origHD.call(this, value, type, ev);
+        return callHD(this, value, type, ev);
       };
     }
 
     const origRecv = wt.receiveMessageOnPort;
     const receiveMessageOnPort = function receiveMessageOnPort(this: unknown, port: wt.MessagePort | BroadcastChannel) {
-      const r = Reflect.apply(origRecv, this, arguments) as { message: unknown } | undefined;
+      const r = apply(origRecv, this, arguments) as { message: unknown } | undefined;
       if (r === undefined || port === null || typeof port !== 'object') return r;
       const p = port as unknown as Traced;
       if (p[INFO] === undefined && !isEnvelope(r.message)) return r;
@@ -477,7 +480,7 @@ export class MessageHooks {
     const BC = wt.BroadcastChannel.prototype as unknown as { postMessage: Function } & Traced;
     const origBcPost = BC.postMessage;
     BC.postMessage = function postMessage(this: Traced, value: unknown) {
-      if (arguments.length < 1 || ctx.busy) return Reflect.apply(origBcPost, this, arguments);
+      if (arguments.length < 1 || ctx.busy) return apply(origBcPost, this, arguments);
       let info = this[INFO];
       if (info === undefined) info = this[INFO] = chan(ChannelKind.Broadcast, `b:${tag}:${++self.broadcasts}`, undefined);
       const ts = self.now();
@@ -485,7 +488,7 @@ export class MessageHooks {
       const env: Envelope = { [K]: BROADCAST, v: value, c: info.sendCh, q: info.sendSeq };
       let r;
       try {
-        r = origBcPost.call(this, env);
+        r = apply(origBcPost, this, [env]);
       } catch (e) {
         self.takeBack(info, staged, ts);
         throw e;
@@ -533,7 +536,7 @@ export class MessageHooks {
     const self = this;
     const orig = target.send;
     const send = function send(this: unknown, message: unknown) {
-      if (isInternalIpc(message)) return Reflect.apply(orig, this, arguments);
+      if (isInternalIpc(message)) return apply(orig, this, arguments);
       return self.sendThrough(info, undefined, send, orig, this, arguments);
     };
     Object.defineProperty(send, 'length', { value: orig.length });
@@ -568,13 +571,14 @@ export function installUnwrapOnly(): void {
     const kHD = Symbol.for('nodejs.internal.kHybridDispatch');
     const origHD = MP[kHD];
     if (typeof origHD === 'function') {
+      const callHD = uncurry(origHD);
       MP[kHD] = function (this: unknown, value: unknown, type: string, ev: unknown) {
-        return origHD.call(this, type === 'message' && isEnvelope(value) ? value.v : value, type, ev);
+        return callHD(this, type === 'message' && isEnvelope(value) ? value.v : value, type, ev);
       };
     }
     const origRecv = wt.receiveMessageOnPort;
     const receiveMessageOnPort = function receiveMessageOnPort(this: unknown) {
-      const r = Reflect.apply(origRecv, this, arguments) as { message: unknown } | undefined;
+      const r = apply(origRecv, this, arguments) as { message: unknown } | undefined;
       return r !== undefined && isEnvelope(r.message) ? { message: r.message.v } : r;
     };
     (wt as { receiveMessageOnPort: unknown }).receiveMessageOnPort = receiveMessageOnPort;

@@ -5,7 +5,7 @@
 // exported async functions are wrapped only to learn which API the user called.
 
 import cp = require('node:child_process');
-import fs = require('node:fs');
+import { readFileSync, unlinkSync, writeAll } from '../pristine';
 import path = require('node:path');
 import util = require('node:util');
 import { EventKind, CrashKind } from '../../protocol/events';
@@ -13,6 +13,7 @@ import type { ThreadStream } from '../stream';
 import { carriedVars, withPreload, type AgentEnv } from '../env';
 import { callSite } from '../callsite';
 import { childComing } from '../first-child';
+import { apply } from '../pristine';
 
 const PROMISIFY_CUSTOM = Symbol.for('nodejs.util.promisify.custom');
 
@@ -77,10 +78,10 @@ export function installSpawnHooks(ctx: ThreadStream, env: AgentEnv, hooks: Spawn
   let api: string | undefined;
   const tagApi = <F extends Function>(name: string, orig: F): F => {
     const wrapped = function (this: unknown) {
-      if (api !== undefined) return Reflect.apply(orig, this, arguments);
+      if (api !== undefined) return apply(orig, this, arguments);
       api = name;
       try {
-        return Reflect.apply(orig, this, arguments);
+        return apply(orig, this, arguments);
       } finally {
         api = undefined;
       }
@@ -120,7 +121,7 @@ export function installSpawnHooks(ctx: ThreadStream, env: AgentEnv, hooks: Spawn
     } catch {
       // never throw into the program
     }
-    const result = Reflect.apply(origSpawn, this, arguments);
+    const result = apply(origSpawn, this, arguments);
     if (state !== undefined) {
       try {
         if (typeof this.pid === 'number') {
@@ -149,7 +150,7 @@ export function installSpawnHooks(ctx: ThreadStream, env: AgentEnv, hooks: Spawn
       const state = this[SPAWN];
       if (state !== undefined && state.pid > 0) recordChildExit(ctx, state, arguments[1], arguments[2]);
     } else if (event === 'message' && onChildMessage !== undefined) onChildMessage(this, arguments[1]);
-    return Reflect.apply(baseEmit, this, arguments);
+    return apply(baseEmit, this, arguments);
   };
 
   // ---- sync variants: no ChildProcess object, so env goes in through the options argument
@@ -186,7 +187,7 @@ export function installSpawnHooks(ctx: ThreadStream, env: AgentEnv, hooks: Spawn
       }
       let result: unknown;
       try {
-        result = Reflect.apply(orig, this, args);
+        result = apply(orig, this, args);
       } catch (err) {
         if (state !== undefined) syncDone(ctx, state, err, wrapped, env.dir);
         throw err;
@@ -211,7 +212,7 @@ function syncDone(ctx: ThreadStream, state: SpawnState, r: unknown, wrapper: Fun
     let pid = typeof res.pid === 'number' ? res.pid : 0;
     if (pid === 0) pid = readPidFile(pidFile);
     try {
-      fs.unlinkSync(pidFile);
+      unlinkSync(pidFile);
     } catch {
       // spawnSync children write none
     }
@@ -235,7 +236,7 @@ function syncDone(ctx: ThreadStream, state: SpawnState, r: unknown, wrapper: Fun
 
 function readPidFile(file: string): number {
   try {
-    return Number(fs.readFileSync(file, 'utf8')) || 0;
+    return Number(readFileSync(file, 'utf8')) || 0;
   } catch {
     return 0;
   }
@@ -247,7 +248,7 @@ export function writePidFile(dir: string, ref: string | undefined): void {
     if (process.env[PIDFILE_VAR] === undefined) return;
     delete process.env[PIDFILE_VAR];
     if (!ref) return;
-    fs.writeFileSync(path.join(dir, ref.replace(':', '-') + '.pid'), String(process.pid), { flag: 'wx' });
+    writeAll(path.join(dir, ref.replace(':', '-') + '.pid'), new TextEncoder().encode(String(process.pid)), 'wx');
   } catch {
     // another process of the same spawn wrote it first
   }

@@ -4,7 +4,7 @@
 // `Worker` is replaced by a subclass before any user code runs, so `import { Worker }` gets it too.
 // We override emit rather than adding listeners: an 'error' listener would make the error handled.
 
-import fs = require('node:fs');
+import { closeSync, openSync, statSync, writeSync } from '../pristine';
 import path = require('node:path');
 import wt = require('node:worker_threads');
 import { EventKind, CrashKind } from '../../protocol/events';
@@ -15,6 +15,7 @@ import { errorFields } from '../error-fields';
 import { claimTail, tailFinished, TAIL_BYTES, TAIL_CHANNEL_PREFIX, TAIL_KEY, type TailRegistration } from '../tail';
 import type { MessageHooks } from './messages';
 import { childComing } from '../first-child';
+import { apply, hasOwn } from '../pristine';
 
 export const WORKER_INFO_VAR = 'CTRACE_WORKER';
 
@@ -85,18 +86,18 @@ export class TailRegistry {
       const file = path.join(this.dir, `${process.pid}-${threadId}.ctc`);
       const size = () => {
         try {
-          return fs.statSync(file).size;
+          return statSync(file).size;
         } catch {
           return 0;
         }
       };
       const bytes = claimTail(sab, process.pid, threadId, size, code === undefined ? undefined : { ts: this.ctx.now(), code });
       if (bytes) {
-        const fd = fs.openSync(file, 'a');
+        const fd = openSync(file, 'a');
         try {
-          fs.writeSync(fd, bytes);
+          writeSync(fd, bytes);
         } finally {
-          fs.closeSync(fd);
+          closeSync(fd);
         }
       }
     } catch {
@@ -193,7 +194,7 @@ export function installWorkerHooks(ctx: ThreadStream, env: AgentEnv, tails: Tail
           // as they were at start (the program may have changed them), just for that
           const saved: [string, boolean, string | undefined][] = [];
           const put = (k: string, v: string) => {
-            saved.push([k, Object.prototype.hasOwnProperty.call(process.env, k), process.env[k]]);
+            saved.push([k, hasOwn(process.env, k), process.env[k]]);
             process.env[k] = v;
           };
           put(WORKER_INFO_VAR, info);
@@ -253,7 +254,7 @@ export function installWorkerHooks(ctx: ThreadStream, env: AgentEnv, tails: Tail
       } catch {
         // never throw into the program
       }
-      return Reflect.apply(OrigWorker.prototype.terminate, this, args) as Promise<number>;
+      return apply(OrigWorker.prototype.terminate, this, args) as Promise<number>;
     }
 
   };
@@ -271,7 +272,7 @@ export function installWorkerHooks(ctx: ThreadStream, env: AgentEnv, tails: Tail
     writable: true,
     value: function emit(this: InstanceType<typeof OrigWorker>, event: string | symbol): boolean {
       if (event === 'online' || event === 'exit' || event === 'error') onEvent(this, event, arguments[1]);
-      return Reflect.apply(baseEmit, this, arguments);
+      return apply(baseEmit, this, arguments);
     },
   });
 

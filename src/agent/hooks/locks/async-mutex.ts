@@ -23,6 +23,7 @@ import { pathToFileURL } from 'node:url';
 import { EventKind, LockKind } from '../../../protocol/events';
 import type { AgentContext, CallSite } from '../../context';
 import { lockSite } from './sites';
+import { apply } from '../../pristine';
 
 type SemProto = {
   acquire?: Function;
@@ -85,14 +86,14 @@ function patcher(ctx: AgentContext, dir: string): (exp: unknown) => void {
   /** Public entry points take the user's call site once, for the nested library calls below them. */
   const entry = (orig: Function): Function => {
     const wrapper = function (this: unknown): unknown {
-      if (entrySite !== undefined || ctx.busy) return Reflect.apply(orig, this, arguments);
+      if (entrySite !== undefined || ctx.busy) return apply(orig, this, arguments);
       try {
         entrySite = lockSite(wrapper, PKG_DIR);
       } catch {
         entrySite = undefined;
       }
       try {
-        return Reflect.apply(orig, this, arguments);
+        return apply(orig, this, arguments);
       } finally {
         entrySite = undefined;
       }
@@ -113,7 +114,7 @@ function patcher(ctx: AgentContext, dir: string): (exp: unknown) => void {
     const origDispatch = sp._dispatchItem;
 
     const acquire = function (this: object & { _queue?: Task[] }): unknown {
-      if (ctx.busy) return Reflect.apply(origAcquire, this, arguments);
+      if (ctx.busy) return apply(origAcquire, this, arguments);
       let req: { id: number; cs: CallSite; queued: boolean } | undefined;
       try {
         const cs = entrySite ?? lockSite(acquire, PKG_DIR);
@@ -126,7 +127,7 @@ function patcher(ctx: AgentContext, dir: string): (exp: unknown) => void {
       const queueBefore = Array.isArray(this._queue) ? this._queue.slice() : undefined;
       let p: unknown;
       try {
-        p = Reflect.apply(origAcquire, this, arguments);
+        p = apply(origAcquire, this, arguments);
       } finally {
         // not dispatched synchronously: the new task is the queue entry that was not there before
         if (pending !== undefined && req !== undefined && queueBefore && Array.isArray(this._queue)) {
@@ -158,7 +159,7 @@ function patcher(ctx: AgentContext, dir: string): (exp: unknown) => void {
         } catch {
           // never throw into the user's code
         }
-        return Reflect.apply(origDispatch, this, arguments);
+        return apply(origDispatch, this, arguments);
       };
     }
 
@@ -169,7 +170,7 @@ function patcher(ctx: AgentContext, dir: string): (exp: unknown) => void {
       } catch {
         // never throw into the user's code
       }
-      return Reflect.apply(origRelease, this, arguments);
+      return apply(origRelease, this, arguments);
     };
 
     for (const proto of [sp, Mut?.prototype]) {
@@ -228,7 +229,7 @@ function watchRequire(patch: (exp: unknown) => void): void {
   if (typeof orig !== 'function') return;
   let done = false;
   const _load = function (this: unknown, request: unknown): unknown {
-    const exp = Reflect.apply(orig, this, arguments);
+    const exp = apply(orig, this, arguments);
     if (!done && typeof request === 'string' && request.startsWith('async-mutex')) {
       try {
         if (request === 'async-mutex' || request.startsWith('async-mutex/')) {

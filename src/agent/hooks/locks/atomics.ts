@@ -12,6 +12,7 @@ import { EventKind, LockKind, WaitResult } from '../../../protocol/events';
 import type { AgentContext } from '../../context';
 import { sabName } from './sab-names';
 import { lockSite } from './sites';
+import { apply } from '../../pristine';
 
 type AnyAtomics = {
   wait(ta: unknown, index: unknown, value: unknown, timeout?: unknown): string;
@@ -31,7 +32,7 @@ const bufferOf = Object.getOwnPropertyDescriptor(Object.getPrototypeOf(Int8Array
 
 function sharedBuffer(ta: unknown): SharedArrayBuffer | undefined {
   try {
-    const b = bufferOf.call(ta);
+    const b = apply(bufferOf, ta, []);
     return b instanceof SharedArrayBuffer ? b : undefined;
   } catch {
     return undefined; // not a typed array: the original call throws its own error
@@ -175,7 +176,7 @@ export function installAtomicsHooks(ctx: AgentContext): void {
 
   A.wait = function wait(ta: unknown, index: unknown, value: unknown, timeout?: unknown): string {
     const sab = quiet() ? undefined : sharedBuffer(ta);
-    if (sab === undefined) return Reflect.apply(origWait, Atomics, arguments);
+    if (sab === undefined) return apply(origWait, Atomics, arguments);
     const id = waitBegin(wait, sab, index, value, timeout, 0);
     try {
       ctx.flush();
@@ -184,7 +185,7 @@ export function installAtomicsHooks(ctx: AgentContext): void {
     }
     let result: string;
     try {
-      result = Reflect.apply(origWait, Atomics, arguments);
+      result = apply(origWait, Atomics, arguments);
     } catch (e) {
       waitEnd(id, 'interrupted'); // e.g. a TypeError for a typed array Atomics.wait does not accept
       throw e;
@@ -196,9 +197,9 @@ export function installAtomicsHooks(ctx: AgentContext): void {
   if (typeof origWaitAsync === 'function') {
     A.waitAsync = function waitAsync(ta: unknown, index: unknown, value: unknown, timeout?: unknown) {
       const sab = quiet() ? undefined : sharedBuffer(ta);
-      if (sab === undefined) return Reflect.apply(origWaitAsync, Atomics, arguments);
+      if (sab === undefined) return apply(origWaitAsync, Atomics, arguments);
       const id = waitBegin(waitAsync, sab, index, value, timeout, 1);
-      const r = Reflect.apply(origWaitAsync, Atomics, arguments) as { async: boolean; value: unknown };
+      const r = apply(origWaitAsync, Atomics, arguments) as { async: boolean; value: unknown };
       try {
         if (r && r.async && r.value && typeof (r.value as Promise<unknown>).then === 'function') {
           // this promise never rejects, so observing it changes nothing the user sees
@@ -214,7 +215,7 @@ export function installAtomicsHooks(ctx: AgentContext): void {
   A.notify = function notify(ta: unknown, index: unknown, count?: unknown): number {
     // the time of the call, not of its return: a woken thread may record its wake-up before we do
     const ts = ctx.now();
-    const woken = Reflect.apply(origNotify, Atomics, arguments) as number;
+    const woken = apply(origNotify, Atomics, arguments) as number;
     // a notify that woke nobody is the uncontended unlock path: not worth a record
     if (woken > 0 && !quiet()) {
       const sab = sharedBuffer(ta);

@@ -8,6 +8,7 @@
 import { EventKind, LockKind } from '../../../protocol/events';
 import type { AgentContext } from '../../context';
 import { lockSite } from './sites';
+import { apply, slice } from '../../pristine';
 
 type Options = { mode?: unknown; ifAvailable?: unknown; steal?: unknown; signal?: { aborted?: boolean; addEventListener?: Function } };
 
@@ -45,8 +46,8 @@ export function installWebLocksHooks(ctx: AgentContext): void {
   proto.request = function request(this: unknown, name: unknown, optionsOrCallback?: unknown, maybeCallback?: unknown): unknown {
     const cbIndex = typeof optionsOrCallback === 'function' ? 1 : 2;
     const cb = cbIndex === 1 ? optionsOrCallback : maybeCallback;
-    if (typeof cb !== 'function' || ctx.busy) return Reflect.apply(origRequest, this, arguments);
-    let args: unknown[] = Array.prototype.slice.call(arguments);
+    if (typeof cb !== 'function' || ctx.busy) return apply(origRequest, this, arguments);
+    let args: unknown[] = apply(slice, arguments, []);
     try {
       const opts = (cbIndex === 2 && optionsOrCallback && typeof optionsOrCallback === 'object' ? optionsOrCallback : {}) as Options;
       // read only what reading twice cannot change: strings and own data properties (no getters)
@@ -74,12 +75,12 @@ export function installWebLocksHooks(ctx: AgentContext): void {
         granted = true;
         if (lock === null) {
           done(); // ifAvailable and not available: never held
-          return Reflect.apply(cb, this, arguments);
+          return apply(cb, this, arguments);
         }
         write(EventKind.LockAcquired, id, lockName, mode, cs.site, cs.stack, ctx.now() - requestedAt > 1e6 ? 1 : 0);
         let r: unknown;
         try {
-          r = Reflect.apply(cb, this, arguments);
+          r = apply(cb, this, arguments);
         } catch (e) {
           done();
           throw e;
@@ -96,8 +97,8 @@ export function installWebLocksHooks(ctx: AgentContext): void {
       };
       args[cbIndex] = wrapped;
     } catch {
-      args = Array.prototype.slice.call(arguments);
+      args = apply(slice, arguments, []);
     }
-    return Reflect.apply(origRequest, this, args);
+    return apply(origRequest, this, args);
   };
 }

@@ -7,6 +7,7 @@
 import module = require('node:module');
 import wt = require('node:worker_threads');
 import { NAMES_ENV, adoptNames, isShareEnv, namesForWorker } from './sab-names';
+import { hasOwn } from '../../pristine';
 
 type WorkerOptions = { workerData?: unknown; env?: unknown } & Record<string, unknown>;
 
@@ -21,7 +22,7 @@ export function installWorkerNames(): void {
         const names = options && typeof options === 'object' ? namesForWorker(options.workerData) : undefined;
         if (names !== undefined && options) {
           if (options.env === undefined || options.env === null) {
-            const had = Object.prototype.hasOwnProperty.call(process.env, NAMES_ENV);
+            const had = hasOwn(process.env, NAMES_ENV);
             const before = process.env[NAMES_ENV];
             process.env[NAMES_ENV] = names;
             restore = () => {
