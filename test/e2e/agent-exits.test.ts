@@ -174,3 +174,14 @@ test('40 workers, half terminated: no descriptor kept per worker, every worker h
   assert.equal(ofKind(traced.events, EventKind.ThreadExit).length, 41);
   assert.equal(ofKind(traced.events, EventKind.MessageSend).length, 40);
 });
+
+test('SIGKILL after a synchronous loop: the sends made more than 50 ms before it are on disk', () => {
+  const r = runAgent(fixture('kill-in-sync-loop.js'));
+  assert.equal(r.signal, 'SIGKILL');
+  const sent = Number(/^sent (\d+)$/m.exec(r.stdout)?.[1]);
+  assert.ok(sent >= 10, r.stdout);
+  // each send comes 60 ms after the one before, so each is written when it is made (the last one at
+  // once too, as it also comes more than 50 ms after the flush before it)
+  const sends = ofKind(r.events, EventKind.MessageSend).filter((e) => e.threadId === 0);
+  assert.ok(sends.length >= sent - 1, `${sends.length} of ${sent} sends on disk`);
+});
