@@ -10,7 +10,7 @@ import { EventKind } from '../protocol/events';
 import type { ThreadStream } from './stream';
 import { procTotalsWanted, usageWanted } from './env';
 import { recordProcTotals } from './proc-totals';
-import { processRss, sampleUsage } from './usage';
+import { prepareUsage, processRss, sampleUsage } from './usage';
 
 /** every second tick of the stream's 47 ms interval: ~94 ms */
 // as it was when the agent loaded: a program that replaces process.memoryUsage must not see our calls
@@ -21,7 +21,9 @@ export class HeapSampler {
   private readonly usage = usageWanted();
   private readonly procTotals = procTotalsWanted();
 
-  constructor(private readonly ctx: ThreadStream) {}
+  constructor(private readonly ctx: ThreadStream) {
+    if (this.usage) prepareUsage();
+  }
 
   start(): void {
     this.ctx.tickEvery(HEAP_TICKS, () => this.sample());

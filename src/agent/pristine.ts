@@ -6,9 +6,9 @@
 
 import fs = require('node:fs');
 
-// readFileSync with 'utf8' reads through Node's binding at once; given no encoding (a Buffer) it
-// opens and reads through fs.openSync and fs.readSync as the program has them, and writeFileSync
-// writes through fs.writeSync: the agent uses readFileSync only with 'utf8', and readAll()/writeAll()
+// fs.readFileSync opens and reads through fs.openSync and fs.readSync as the program has them (with
+// 'utf8' too, before Node 20.8 or so), and writeFileSync writes through fs.writeSync: the agent uses
+// readFileSync only while it loads, and readAll()/readAscii()/writeAll() after
 export const { openSync, closeSync, fstatSync, statSync, readSync, writeSync, readFileSync, existsSync, renameSync, unlinkSync } = fs;
 export const { setInterval: startInterval, clearInterval: stopInterval } = globalThis;
 
@@ -49,6 +49,15 @@ export function readAll(file: string): Uint8Array {
   } finally {
     closeSync(fd);
   }
+}
+
+const fromCharCode = String.fromCharCode;
+/** A small ASCII file (a /proc file, a pid file) as a string, read as readAll() reads. */
+export function readAscii(file: string): string {
+  const b = readAll(file);
+  let s = '';
+  for (let k = 0; k < b.length; k++) s += fromCharCode(b[k]);
+  return s;
 }
 
 /** Writes `bytes` to `file` (`flag` as fs.openSync takes it), with the functions above. Throws as fs does. */

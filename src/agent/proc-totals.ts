@@ -7,7 +7,7 @@
 // counters are cumulative, so the largest reading is the total). A worker ended by terminate()
 // runs no exit code and keeps the sampler's last figures.
 
-import { readFileSync } from './pristine';
+import { readAscii } from './pristine';
 import { EventKind, ThreadState } from '../protocol/events';
 import type { ThreadStream } from './stream';
 
@@ -16,7 +16,7 @@ const TICK_NS = 1e7; // USER_HZ is 100 on every Linux architecture Node supports
 export function recordProcTotals(ctx: ThreadStream): void {
   if (process.platform !== 'linux' || ctx.tid <= 0) return;
   try {
-    const stat = readFileSync('/proc/thread-self/stat', 'utf8'); // ASCII; 'utf8' reads in one call (pristine.ts)
+    const stat = readAscii('/proc/thread-self/stat');
     const close = stat.lastIndexOf(')');
     const name = stat.slice(stat.indexOf('(') + 1, close);
     const f = stat.slice(close + 2).split(' '); // f[0] is field 3 (state); utime is field 14
@@ -24,11 +24,11 @@ export function recordProcTotals(ctx: ThreadStream): void {
     const stime = Number(f[12]) * TICK_NS;
     let runNs = 0;
     try {
-      runNs = Number(readFileSync('/proc/thread-self/schedstat', 'utf8').split(' ')[0]) || 0;
+      runNs = Number(readAscii('/proc/thread-self/schedstat').split(' ')[0]) || 0;
     } catch {
       // schedstat needs CONFIG_SCHEDSTATS; utime + stime stand in
     }
-    const status = readFileSync('/proc/thread-self/status', 'utf8');
+    const status = readAscii('/proc/thread-self/status');
     const vol = Number(/^voluntary_ctxt_switches:\s*(\d+)/m.exec(status)?.[1] ?? 0);
     const invol = Number(/^nonvoluntary_ctxt_switches:\s*(\d+)/m.exec(status)?.[1] ?? 0);
     if (!(utime >= 0 && stime >= 0)) return;

@@ -60,6 +60,11 @@ export class ThreadStream implements AgentContext {
    * SIGKILL would need
    */
   private flushBy: number;
+  /**
+   * sends of this thread inside Node's send (their records are open in the stage: adopt() and
+   * takeBack() may still change them), during which the stage is not written out on time alone
+   */
+  sending = 0;
   /** the last now() (hot hooks read the clock themselves and store it here too) */
   lastNow = 0;
   /**
@@ -113,7 +118,9 @@ export class ThreadStream implements AgentContext {
 
   private tick(): void {
     const n = ++this.ticks;
-    for (const t of this.onTicks) if (n % t.every === 0) t.run();
+    const on = this.onTicks;
+    // indexed: for-of would go through Array.prototype[Symbol.iterator], which a program may replace
+    for (let k = 0; k < on.length; k++) if (n % on[k].every === 0) on[k].run();
     this.flush();
   }
 
@@ -177,7 +184,7 @@ export class ThreadStream implements AgentContext {
    */
   afterStaged(): void {
     const st = this.stage;
-    if (st.n >= st.cap || st.slots[(st.n - 1) * STRIDE + 1] >= this.flushBy) this.closeStaged();
+    if (st.n >= st.cap || (st.n !== 0 && st.slots[(st.n - 1) * STRIDE + 1] >= this.flushBy)) this.closeStaged();
   }
 
   /**
@@ -189,7 +196,7 @@ export class ThreadStream implements AgentContext {
     if (st.n >= st.cap) {
       this.encodeStaged();
       this.recorded();
-    } else if (st.n !== 0 && st.slots[(st.n - 1) * STRIDE + 1] >= this.flushBy) this.flush();
+    } else if (st.n !== 0 && this.sending === 0 && st.slots[(st.n - 1) * STRIDE + 1] >= this.flushBy) this.flush();
   }
 
   private encodeStaged(): void {

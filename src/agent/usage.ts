@@ -26,13 +26,30 @@ const threadCpu: CpuReader | undefined = (() => {
   return typeof f === 'function' ? () => apply(f, process, []) : undefined;
 })();
 
+type Elu = { active: number; idle: number };
+let eventLoopUtilization: (() => Elu) | undefined;
+/**
+ * Takes performance.eventLoopUtilization as it is now, in a thread that samples usage, at start:
+ * fake-timer libraries replace `performance` too, and their stand-in would stop the records. The
+ * global loads perf_hooks on first use, so threads that do not sample usage never load it (~0.4 ms).
+ */
+export function prepareUsage(): void {
+  try {
+    const perf = globalThis.performance as unknown as typeof import('node:perf_hooks').performance;
+    const elu = perf.eventLoopUtilization;
+    eventLoopUtilization = () => apply(elu, perf, []) as Elu;
+  } catch {
+    eventLoopUtilization = undefined;
+  }
+}
+
 /** Writes a ThreadUsage record (and in the main thread a ProcessUsage record). Never throws. */
 export function sampleUsage(ctx: ThreadStream, isMain: boolean): void {
   try {
     // read everything first: a throw between begin() and the last field would leave half a record
-    // ms as doubles, cumulative since the loop started; the global loads perf_hooks on first use,
-    // so threads that do not sample usage never load it (~0.4 ms each)
-    const elu = (globalThis.performance as unknown as typeof import('node:perf_hooks').performance).eventLoopUtilization();
+    // ms as doubles, cumulative since the loop started
+    if (eventLoopUtilization === undefined) return;
+    const elu = eventLoopUtilization();
     const cpu = threadCpu !== undefined ? threadCpu() : undefined;
     const r = isMain ? resourceUsage() : undefined;
     const enc = ctx.enc;

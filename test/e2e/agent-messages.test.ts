@@ -190,6 +190,20 @@ test('a send Node refuses (DataCloneError) is not counted: the sends after it st
   assert.deepEqual(list(recvs), list(sends), dump(r.events.filter((e) => e.kind === EventKind.MessageSend || e.kind === EventKind.MessageReceive)));
 });
 
+test('a send refused 60 ms after it began, with a send inside it: every receipt still pairs with its own send', () => {
+  const script = fixture('refused-after-idle.js');
+  const r = runAgent(script);
+  assert.equal(r.status, 0, r.stderr);
+  assert.equal(r.stdout, runAgent(script, { traced: false }).stdout);
+  assert.equal(r.stdout, 'refused DataCloneError\ngot first inner after\n');
+  const sends = ofKind(r.events, EventKind.MessageSend).filter((e) => e.fields.channelKind === ChannelKind.Port);
+  const recvs = ofKind(r.events, EventKind.MessageReceive).filter((e) => e.fields.channelKind === ChannelKind.Port);
+  const all = dump(r.events.filter((e) => e.kind === EventKind.MessageSend || e.kind === EventKind.MessageReceive));
+  // three sends recorded (the refused one taken back), paired in order with the three receipts
+  assert.deepEqual(sends.map(key).sort(), recvs.map(key).sort(), all);
+  assert.equal(sends.length, 3, all);
+});
+
 for (const major of [20, 22, 24]) {
   test(`Node ${major}: what traced threads send to the loader-hooks thread (module.register) arrives as sent`, () => {
     const node = nodeBinary(major);

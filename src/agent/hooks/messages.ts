@@ -338,14 +338,17 @@ export class MessageHooks {
       st.published[0] = staged;
       info.open = staged;
       info.openTs = ts;
+      ctx.sending++;
       let r;
       try {
         r = n === 1 ? callOrig(this, value) : callOrig(this, value, transfer);
       } catch (e) {
+        ctx.sending--;
         info.open = 0;
         self.takeBack(info, staged, ts);
         throw e;
       }
+      ctx.sending--;
       info.open = 0;
       try {
         ctx.afterStaged(); // after every record: see the delivery wrapper
@@ -376,15 +379,19 @@ export class MessageHooks {
       info.open = staged;
       info.openTs = ts;
     }
+    const ctx = this.ctx;
+    ctx.sending++;
     let r;
     try {
       r = apply(orig, target, args);
     } catch (e) {
+      ctx.sending--;
       info.open = open;
       info.openTs = openTs;
       this.takeBack(info, staged, ts);
       throw e;
     }
+    ctx.sending--;
     info.open = open;
     info.openTs = openTs;
     this.closeSend(staged);
@@ -487,12 +494,15 @@ export class MessageHooks {
       const staged = self.send(info, undefined, postMessage, ts);
       const env: Envelope = { [K]: BROADCAST, v: value, c: info.sendCh, q: info.sendSeq };
       let r;
+      ctx.sending++;
       try {
         r = apply(origBcPost, this, [env]);
       } catch (e) {
+        ctx.sending--;
         self.takeBack(info, staged, ts);
         throw e;
       }
+      ctx.sending--;
       self.closeSend(staged);
       return r;
     };

@@ -5,7 +5,7 @@
 // exported async functions are wrapped only to learn which API the user called.
 
 import cp = require('node:child_process');
-import { readFileSync, unlinkSync, writeAll } from '../pristine';
+import { readAscii, unlinkSync, writeAll } from '../pristine';
 import path = require('node:path');
 import util = require('node:util');
 import { EventKind, CrashKind } from '../../protocol/events';
@@ -236,7 +236,7 @@ function syncDone(ctx: ThreadStream, state: SpawnState, r: unknown, wrapper: Fun
 
 function readPidFile(file: string): number {
   try {
-    return Number(readFileSync(file, 'utf8')) || 0;
+    return Number(readAscii(file)) || 0;
   } catch {
     return 0;
   }
