@@ -6,7 +6,7 @@ import { spawn, spawnSync } from 'node:child_process';
 import fs from 'node:fs';
 import path from 'node:path';
 import { built, CLI, NODE, program, record as recordWith, ROOT, tmpDir, FAST } from './record-helpers';
-import { FORMAT_VERSION } from '../../src/protocol/wire';
+import { FORMAT_VERSION, scanChunks } from '../../src/protocol/wire';
 import { readTrace } from '../../src/recorder/reader';
 import { summarize } from '../../src/recorder/summary';
 
@@ -207,7 +207,10 @@ test('summary prints people\'s text, --json the documented object; unreadable fi
   assert.match(bad.stderr, /notes\.txt is not a Concurrency Timeline trace/);
   const cut = path.join(dir, 'cut.ctrace');
   const bytes = fs.readFileSync(r.tracePath);
-  fs.writeFileSync(cut, new Uint8Array(bytes.buffer, bytes.byteOffset, Math.floor(bytes.length * 0.6)));
+  // cut inside a chunk (60% of the way, moved past a chunk boundary if it falls on one)
+  let at = Math.floor(bytes.length * 0.6);
+  while (scanChunks(new Uint8Array(bytes.buffer, bytes.byteOffset, at)).truncatedBytes === 0) at++;
+  fs.writeFileSync(cut, new Uint8Array(bytes.buffer, bytes.byteOffset, at));
   const partial = ctrace(['summary', cut]);
   assert.equal(partial.status, 0, partial.stderr);
   assert.match(partial.stdout, /note: the file ends in the middle of a chunk \(recording cut short\)/);
