@@ -10,7 +10,7 @@
 // V8, other V8 flags, a damaged file) is replaced the same way; any failure loads the core with
 // require(), as without the cache. Only the loader (dist/agent.js) holds this file.
 
-import { existsSync, readAll, readFileSync, renameSync, writeAll } from './pristine';
+import { apply, existsSync, readAll, readFileSync, renameSync, writeAll } from './pristine';
 import { nowNs } from './clock';
 import path = require('node:path');
 import vm = require('node:vm');
@@ -27,7 +27,6 @@ export interface LoadedCore {
 
 // the cache is written when the program starts its first child or worker, long after its code began:
 // through what the agent found at load (pristine.ts), not what the program may have replaced since
-const apply = Reflect.apply;
 const scriptCreateCachedData = vm.Script.prototype.createCachedData;
 const createCachedData = (script: vm.Script): Buffer => apply(scriptCreateCachedData, script, []) as Buffer;
 

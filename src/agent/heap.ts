@@ -13,9 +13,9 @@ import { recordProcTotals } from './proc-totals';
 import { prepareUsage, processRss, sampleUsage } from './usage';
 
 /** every second tick of the stream's 47 ms interval: ~94 ms */
+const HEAP_TICKS = 2;
 // as it was when the agent loaded: a program that replaces process.memoryUsage must not see our calls
 const memoryUsage = process.memoryUsage;
-const HEAP_TICKS = 2;
 
 export class HeapSampler {
   private readonly usage = usageWanted();

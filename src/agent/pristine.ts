@@ -60,12 +60,17 @@ export function readAscii(file: string): string {
   return s;
 }
 
+/** Writes all of `bytes` to an open descriptor (writeSync may write part). Throws as fs does. */
+export function writeFully(fd: number, bytes: Uint8Array): void {
+  let off = 0;
+  while (off < bytes.length) off += writeSync(fd, bytes, off, bytes.length - off);
+}
+
 /** Writes `bytes` to `file` (`flag` as fs.openSync takes it), with the functions above. Throws as fs does. */
 export function writeAll(file: string, bytes: Uint8Array, flag = 'w'): void {
   const fd = openSync(file, flag);
   try {
-    let off = 0;
-    while (off < bytes.length) off += writeSync(fd, bytes, off, bytes.length - off);
+    writeFully(fd, bytes);
   } finally {
     closeSync(fd);
   }

@@ -11,7 +11,7 @@ import type { AgentContext, CallSite } from './context';
 import { callSite } from './callsite';
 import { WorkerTail } from './tail';
 import { nowNs } from './clock';
-import { builtin, openSync, closeSync, fstatSync, writeSync, startInterval, stopInterval } from './pristine';
+import { builtin, openSync, closeSync, fstatSync, writeFully, startInterval, stopInterval } from './pristine';
 import { CAPACITY, Stage, STRIDE, encodeOne, encodeStaged } from './stage';
 
 const FLUSH_BYTES = 32 * 1024;
@@ -183,8 +183,13 @@ export class ThreadStream implements AgentContext {
    * record (V8 inlines it), so its one call has type feedback whichever of them fills the stage.
    */
   afterStaged(): void {
+    if (this.stage.n >= this.stage.cap || this.due()) this.closeStaged();
+  }
+
+  /** The last staged record is FLUSH_NS after the last flush (flushBy). */
+  private due(): boolean {
     const st = this.stage;
-    if (st.n >= st.cap || (st.n !== 0 && st.slots[(st.n - 1) * STRIDE + 1] >= this.flushBy)) this.closeStaged();
+    return st.n !== 0 && st.slots[(st.n - 1) * STRIDE + 1] >= this.flushBy;
   }
 
   /**
@@ -196,7 +201,7 @@ export class ThreadStream implements AgentContext {
     if (st.n >= st.cap) {
       this.encodeStaged();
       this.recorded();
-    } else if (st.n !== 0 && this.sending === 0 && st.slots[(st.n - 1) * STRIDE + 1] >= this.flushBy) this.flush();
+    } else if (this.sending === 0 && this.due()) this.flush();
   }
 
   private encodeStaged(): void {
@@ -287,8 +292,7 @@ export class ThreadStream implements AgentContext {
         if (!this.broken && bytes.length > 0) {
           const fd = this.fd >= 0 && this.stillOurs() ? this.fd : openSync(this.file, 'a');
           try {
-            let off = 0;
-            while (off < bytes.length) off += writeSync(fd, bytes, off, bytes.length - off);
+            writeFully(fd, bytes);
             this.written += bytes.length;
           } finally {
             if (fd !== this.fd) closeSync(fd);

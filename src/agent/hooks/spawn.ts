@@ -5,7 +5,7 @@
 // exported async functions are wrapped only to learn which API the user called.
 
 import cp = require('node:child_process');
-import { readAscii, unlinkSync, writeAll } from '../pristine';
+import { apply, readAscii, unlinkSync, writeAll } from '../pristine';
 import path = require('node:path');
 import util = require('node:util');
 import { EventKind, CrashKind } from '../../protocol/events';
@@ -13,7 +13,6 @@ import type { ThreadStream } from '../stream';
 import { carriedVars, withPreload, type AgentEnv } from '../env';
 import { callSite } from '../callsite';
 import { childComing } from '../first-child';
-import { apply } from '../pristine';
 
 const PROMISIFY_CUSTOM = Symbol.for('nodejs.util.promisify.custom');
 

@@ -4,7 +4,7 @@
 // `Worker` is replaced by a subclass before any user code runs, so `import { Worker }` gets it too.
 // We override emit rather than adding listeners: an 'error' listener would make the error handled.
 
-import { closeSync, openSync, statSync, writeSync } from '../pristine';
+import { apply, hasOwn, statSync, writeAll } from '../pristine';
 import path = require('node:path');
 import wt = require('node:worker_threads');
 import { EventKind, CrashKind } from '../../protocol/events';
@@ -15,7 +15,6 @@ import { errorFields } from '../error-fields';
 import { claimTail, tailFinished, TAIL_BYTES, TAIL_CHANNEL_PREFIX, TAIL_KEY, type TailRegistration } from '../tail';
 import type { MessageHooks } from './messages';
 import { childComing } from '../first-child';
-import { apply, hasOwn } from '../pristine';
 
 export const WORKER_INFO_VAR = 'CTRACE_WORKER';
 
@@ -92,14 +91,7 @@ export class TailRegistry {
         }
       };
       const bytes = claimTail(sab, process.pid, threadId, size, code === undefined ? undefined : { ts: this.ctx.now(), code });
-      if (bytes) {
-        const fd = openSync(file, 'a');
-        try {
-          writeSync(fd, bytes);
-        } finally {
-          closeSync(fd);
-        }
-      }
+      if (bytes) writeAll(file, bytes, 'a');
     } catch {
       // never throw into the program
     } finally {
