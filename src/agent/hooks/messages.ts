@@ -22,7 +22,7 @@ import { STRIDE } from '../stage';
 import type { ThreadStream } from '../stream';
 import { siteOnly } from '../callsite';
 import { SizeEstimator, transferredBytes } from '../size';
-import { hrtime, nowNs } from '../clock';
+import { nowNs } from '../clock';
 import { apply, uncurry } from '../pristine';
 
 export const INFO = Symbol('ctrace.channel');
@@ -315,8 +315,7 @@ export class MessageHooks {
       }
       const st = ctx.stage;
       const k = info.sends;
-      const t = hrtime();
-      const ts = t[0] * 1e9 + t[1];
+      const ts = nowNs();
       // a channel's first 64 sends take the general path (only the first 8 capture their sites):
       // the path must run after V8 has begun collecting this wrapper's type feedback, or V8
       // optimises the wrapper with it unseen (Node 20: after 30-100 sends) and deoptimises it when
@@ -426,13 +425,13 @@ export class MessageHooks {
               const st = ctx.stage;
               if (info.recvId === 0 || ctx.busy || st.n >= st.cap) self.received(this, value);
               else {
-                const t = hrtime();
+                const ts = nowNs();
                 const seq = ++info.recvSeq;
                 const bytes = self.sizeOf(value);
                 const S = st.slots;
                 const p = st.n * STRIDE;
                 S[p] = EventKind.MessageReceive;
-                S[p + 1] = t[0] * 1e9 + t[1];
+                S[p + 1] = ts;
                 S[p + 2] = info.kind;
                 S[p + 3] = info.recvId;
                 S[p + 4] = seq;
