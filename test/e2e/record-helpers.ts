@@ -2,13 +2,13 @@
 // from dist/agent.js) on a real program and reads back what it wrote.
 import { spawnSync, type SpawnSyncReturns } from 'node:child_process';
 import fs from 'node:fs';
-import os from 'node:os';
 import path from 'node:path';
 import { buildModel, type TraceModel } from '../../src/recorder/model';
 import { readTrace } from '../../src/recorder/reader';
 import { summarize } from '../../src/recorder/summary';
 import type { LoadedTrace, TraceSummary } from '../../src/recorder/types';
 import { EventKind } from '../../src/protocol/events';
+import { tempDir } from '../support/temp';
 
 export const ROOT = path.resolve(__dirname, '..', '..');
 export const CLI = path.join(ROOT, 'dist', 'cli.js');
@@ -18,8 +18,9 @@ export function built(): boolean {
   return fs.existsSync(CLI) && fs.existsSync(path.join(ROOT, 'dist', 'agent.js'));
 }
 
+/** A temp folder, removed when the test file's process exits (test/support/temp.ts). */
 export function tmpDir(prefix = 'ctrace-e2e-'): string {
-  return fs.mkdtempSync(path.join(os.tmpdir(), prefix));
+  return tempDir(prefix);
 }
 
 export interface Recorded {

@@ -4,7 +4,6 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import * as fs from 'node:fs';
-import * as os from 'node:os';
 import * as path from 'node:path';
 import { buildRecordOptions, nativeTypeStripping, parseNodeVersion, targetLabel, type TraceSettings } from '../../src/extension/args';
 import { isNodeLaunch, parseEnvFile, resolveLaunchConfig, splitArgs, substitute } from '../../src/extension/launchConfig';
@@ -12,6 +11,7 @@ import { entryFiles, packageCandidates } from '../../src/extension/entryPoints';
 import { newTracePath, pruneTraces, traceFileName } from '../../src/extension/traceStore';
 import { findTsRunner } from '../../src/extension/tsRunner';
 import { checkNode } from '../../src/extension/nodeCheck';
+import { tempDir } from '../support/temp';
 
 const settings: TraceSettings = {
   nodePath: '',
@@ -44,7 +44,7 @@ test('a TypeScript file gets its runner before the file', () => {
 });
 
 test('findTsRunner prefers the nearest tsx, then ts-node, then native stripping', () => {
-  const root = fs.mkdtempSync(path.join(os.tmpdir(), 'ct-tsrun-'));
+  const root = tempDir('ct-tsrun-');
   const pkg = path.join(root, 'pkg');
   fs.mkdirSync(path.join(pkg, 'src'), { recursive: true });
   assert.equal(findTsRunner(path.join(pkg, 'src', 'a.ts'), root, 'v20.1.0'), undefined);
@@ -139,7 +139,7 @@ test('the quick pick offers main, bin and scripts, and entry-looking files', () 
 });
 
 test('each run gets its own trace file and only our oldest traces are pruned', () => {
-  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'ct-store-'));
+  const dir = tempDir('ct-store-');
   const when = new Date(2026, 0, 2, 3, 4, 5);
   assert.equal(traceFileName('npm run build:prod', when), 'npm_run_build_prod-20260102-030405.ctrace');
   const a = newTracePath(dir, 'main.js', when);
@@ -164,7 +164,7 @@ test('each run gets its own trace file and only our oldest traces are pruned', (
 test('checkNode explains a missing, a wrong and a too-old executable', async () => {
   const missing = await checkNode('/no/such/node');
   assert.ok(!missing.ok && /was not found: "\/no\/such\/node".*concurrencyTimeline\.nodePath/.test(missing.message));
-  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'ct-node-'));
+  const dir = tempDir('ct-node-');
   const old = path.join(dir, 'node');
   fs.writeFileSync(old, '#!/bin/sh\necho v18.19.0\n', { mode: 0o755 });
   const r = await checkNode(old);

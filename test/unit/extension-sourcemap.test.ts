@@ -4,13 +4,13 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import * as fs from 'node:fs';
-import * as os from 'node:os';
 import * as path from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { buildSync } from 'esbuild';
 import ts from 'typescript';
 import { decodeVlq, SourceMap } from '../../src/extension/sourceMap';
 import { resolveSite, sourceMappingUrl } from '../../src/extension/sourceLocation';
+import { tempDir } from '../support/temp';
 
 const TS_SOURCE = [
   'interface Job { id: number; name: string }', // 1
@@ -28,7 +28,7 @@ const TS_SOURCE = [
 ].join('\n');
 
 function tmp(): string {
-  return fs.mkdtempSync(path.join(os.tmpdir(), 'ct-srcmap-'));
+  return tempDir('ct-srcmap-');
 }
 
 /** 1-based line and column of a marker text in generated code. */
