@@ -21,6 +21,8 @@ const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..', '.
 const CODE_SERVER = process.env.CODE_SERVER || path.join(ROOT, '.code-server/node_modules/.bin/code-server');
 const CHROMIUM = process.env.CHROMIUM || '/usr/bin/chromium';
 const RUN_DIR = path.join(ROOT, '.tmp', `ext-run-${Date.now()}`);
+// each run keeps its logs and failure screenshots in .tmp/ext-run-<time>; the last 5 runs' are kept
+pruneRuns(path.join(ROOT, '.tmp'), 5);
 const EXT_ID = 'concurrency-timeline.concurrency-timeline';
 const T0 = Date.now();
 // EXT_PHASES=exthost (comma-separated: dev, exthost, vsix) runs a subset while working on one part.
@@ -511,3 +513,13 @@ try {
 log(`logs: ${RUN_DIR}`);
 console.log(`RESULT: ${passed} passed, ${failed} failed`);
 process.exit(failed ? 1 : 0);
+
+function pruneRuns(dir, keep) {
+  let runs = [];
+  try {
+    runs = fs.readdirSync(dir).filter((n) => /^ext-run-\d+$/.test(n)).sort((a, b) => Number(b.slice(8)) - Number(a.slice(8)));
+  } catch {
+    return; // no .tmp yet
+  }
+  for (const old of runs.slice(keep)) fs.rmSync(path.join(dir, old), { recursive: true, force: true });
+}
