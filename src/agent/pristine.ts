@@ -19,6 +19,30 @@ export const uncurry = (f: Function | undefined) => Function.prototype.call.bind
 // walk of a received object: ~16 ns, against ~25 with Object.hasOwn)
 export const hasOwn = uncurry(Object.prototype.hasOwnProperty) as (o: unknown, key: PropertyKey) => boolean;
 export const slice = Array.prototype.slice;
+const { setPrototypeOf, defineProperty, getOwnPropertyDescriptor } = Object;
+
+/**
+ * o's own data property `key`, read without running anything of the program's: undefined when it
+ * is missing, inherited or a getter (Node reads those itself; a second read would run a getter twice).
+ * `o` must not be a Proxy (its traps would run).
+ */
+export function ownData(o: object, key: string): unknown {
+  const d = getOwnPropertyDescriptor(o, key);
+  return d === undefined ? undefined : d.value;
+}
+
+/**
+ * The program's options object `base` with our `key` (a spawn's or a worker's env): its own
+ * properties copied, as the spread Node itself makes of some options (exec's), and `base` as the
+ * copy's prototype, so options it inherits (a class's getters, a prototype's defaults) are still read
+ * through, as Node reads `base`. A plain spread dropped those.
+ */
+export function optionsWith<T extends object>(base: T, key: string, value: unknown): T {
+  const o = { ...base };
+  setPrototypeOf(o, base);
+  defineProperty(o, key, { value, writable: true, enumerable: true, configurable: true });
+  return o;
+}
 
 const getBuiltinModule = (process as { getBuiltinModule?: (id: string) => unknown }).getBuiltinModule;
 /**

@@ -12,7 +12,7 @@
 // below, when the agent loads, before the program's code runs.
 
 import { types } from 'node:util';
-import { builtin, hasOwn, uncurry } from './pristine';
+import { builtin, hasOwn, ownData, uncurry } from './pristine';
 
 const getPrototypeOf = Object.getPrototypeOf;
 const isArray = Array.isArray;
@@ -157,7 +157,7 @@ function ownString(v: object, key: string): number {
 export function transferredBytes(transfer: unknown): number {
   if (!isArray(transfer)) {
     // postMessage(value, { transfer: [...] })
-    const t = transfer !== null && typeof transfer === 'object' && !types.isProxy(transfer) ? (transfer as { transfer?: unknown }).transfer : undefined;
+    const t = transfer !== null && typeof transfer === 'object' && !types.isProxy(transfer) ? ownData(transfer, 'transfer') : undefined;
     if (!isArray(t)) return 0;
     transfer = t;
   }

@@ -4,7 +4,7 @@
 import { test } from 'node:test';
 import fs from 'node:fs';
 import assert from 'node:assert/strict';
-import { EventKind } from '../../src/protocol/events';
+import { ChannelKind, EventKind } from '../../src/protocol/events';
 import { runAgent, fixture, ofKind } from '../support/agent-run';
 import { nodeBinary } from '../support/node-versions';
 
@@ -60,4 +60,42 @@ test('wrapped APIs keep what the program relies on: promisify custom forms of ex
   assert.equal(plain.stdout, 'custom forms function function\narity 1 1 3 3\nexec {"stdout":"hi\\n","stderr":""}\nexecFile rejected 3 ""\nterminate callback null 1\n');
   // the promisified calls are still recorded, under their API
   assert.deepEqual(ofKind(traced.events, EventKind.SpawnCall).map((e) => e.fields.api), ['exec', 'execFile']);
+});
+
+test("the program's options, env objects, channels and getters are used as untraced: inherited options and variables, a sealed channel, detached methods, getters Node reads once", () => {
+  const file = fixture('options-and-this.js');
+  const traced = runAgent(file);
+  const plain = runAgent(file, { traced: false });
+  assert.equal(
+    plain.stdout,
+    [
+      'execSync PATH set=yes EXTRA=x',
+      'spawnSync PATH set=yes EXTRA=x',
+      'worker env A=1',
+      'sealed channel delivered hi',
+      'detached postMessage: TypeError Illegal invocation',
+      'BroadcastChannel postMessage on undefined: TypeError ERR_INVALID_THIS',
+      'transfer getter ran 1 time(s), buffer detached: true',
+      'cmd getter ran 1 time(s)',
+      '',
+    ].join('\n'),
+  );
+  assert.equal(traced.stdout, plain.stdout);
+  assert.equal(traced.stderr, plain.stderr);
+  assert.equal(traced.status, plain.status);
+  // and they were traced: the worker, the sealed channel's message, the IPC send
+  assert.equal(ofKind(traced.events, EventKind.WorkerOnline).length, 1);
+  const sent = ofKind(traced.events, EventKind.MessageSend).map((e) => e.fields.channelKind);
+  assert.ok(sent.includes(ChannelKind.Broadcast) && sent.includes(ChannelKind.Process), JSON.stringify(sent));
+});
+
+test('an uncaught error thrown by a getter while Node clones a message: V8 shows the getter\'s line above it, as untraced', () => {
+  const file = fixture('options-and-this.js');
+  const traced = runAgent(file, { args: ['getter-throw'] });
+  const plain = runAgent(file, { args: ['getter-throw'], traced: false });
+  assert.equal(traced.status, 1);
+  assert.equal(traced.status, plain.status);
+  const head = (s: string) => s.split('\n').slice(0, 7).join('\n'); // the source line, the caret, the error, its top frames
+  assert.match(head(plain.stderr), /options-and-this\.js:\d+\n.*thrown by a getter[\s\S]*at get x/);
+  assert.equal(head(traced.stderr), head(plain.stderr));
 });

@@ -23,7 +23,7 @@ import type { ThreadStream } from '../stream';
 import { siteOnly } from '../callsite';
 import { SizeEstimator, transferredBytes } from '../size';
 import { nowNs } from '../clock';
-import { apply, uncurry } from '../pristine';
+import { apply, ownData, uncurry } from '../pristine';
 
 export const INFO = Symbol('ctrace.channel');
 const K = '\u0000ctrace';
@@ -37,6 +37,8 @@ const BROADCAST = 2;
  * than 20 times a second has every send's own site.
  */
 const SITE_NS = 50e6;
+const weakGet = uncurry(WeakMap.prototype.get) as <V>(map: WeakMap<object, V>, key: object) => V | undefined;
+const weakSet = uncurry(WeakMap.prototype.set) as <V>(map: WeakMap<object, V>, key: object, value: V) => void;
 
 /** One end of a channel in this thread. Counters are per direction. */
 export interface Chan {
@@ -76,9 +78,10 @@ function isEnvelope(v: unknown): v is Envelope {
   return v !== null && typeof v === 'object' && (v as Record<string, unknown>)[K] !== undefined;
 }
 
+/** Node's own IPC messages are plain objects; `cmd` is read as data, so a program's getter runs only when Node reads it. */
 function isInternalIpc(m: unknown): boolean {
-  if (m === null || typeof m !== 'object') return false;
-  const cmd = (m as { cmd?: unknown }).cmd;
+  if (m === null || typeof m !== 'object' || types.isProxy(m)) return false;
+  const cmd = ownData(m, 'cmd');
   return typeof cmd === 'string' && cmd.length > 5 && cmd.startsWith('NODE_');
 }
 
@@ -277,7 +280,8 @@ export class MessageHooks {
   /** The value to post: the user's, or a port-move envelope when traced ports are transferred. */
   outgoing(value: unknown, transfer: unknown): unknown {
     if (transfer === null || typeof transfer !== 'object' || types.isProxy(transfer)) return value;
-    const list = Array.isArray(transfer) ? transfer : (transfer as { transfer?: unknown }).transfer;
+    // the options form's list read as data: a getter there is Node's to run, once
+    const list = Array.isArray(transfer) ? transfer : ownData(transfer, 'transfer');
     if (!Array.isArray(list) || list.length === 0) return value;
     let t: Traced[] | undefined;
     let s: ChanState[] | undefined;
@@ -306,7 +310,8 @@ export class MessageHooks {
     const ctx = this.ctx;
     const callOrig = uncurry(orig);
     const postMessage = function postMessage(this: Traced, value: unknown, transfer?: unknown) {
-      const info = this[INFO];
+      // called on no port at all (a detached method): Node throws its own TypeError
+      const info = this != null ? this[INFO] : undefined;
       const n = arguments.length;
       if (info === undefined || info.sendCh === undefined || n === 0 || n > 2) {
         // Node's own ports, or a call Node must judge itself (no argument: it throws). Same argument
@@ -339,16 +344,18 @@ export class MessageHooks {
       info.openTs = ts;
       ctx.sending++;
       let r;
+      let sent = false;
       try {
         r = n === 1 ? callOrig(this, value) : callOrig(this, value, transfer);
-      } catch (e) {
+        sent = true;
+      } finally {
+        // Node refused the message (it threw): take the record back. In `finally`, not a catch that
+        // rethrows, so the error leaves from where Node threw it (an uncaught error's header shows
+        // that place: a rethrow here made it a line of the agent)
         ctx.sending--;
         info.open = 0;
-        self.takeBack(info, staged, ts);
-        throw e;
+        if (!sent) self.takeBack(info, staged, ts);
       }
-      ctx.sending--;
-      info.open = 0;
       try {
         ctx.afterStaged(); // after every record: see the delivery wrapper
       } catch {
@@ -381,18 +388,17 @@ export class MessageHooks {
     const ctx = this.ctx;
     ctx.sending++;
     let r;
+    let sent = false;
     try {
       r = apply(orig, target, args);
-    } catch (e) {
+      sent = true;
+    } finally {
+      // refused: taken back (in `finally`, as in tracedPost(), so the error keeps Node's throw site)
       ctx.sending--;
       info.open = open;
       info.openTs = openTs;
-      this.takeBack(info, staged, ts);
-      throw e;
+      if (!sent) this.takeBack(info, staged, ts);
     }
-    ctx.sending--;
-    info.open = open;
-    info.openTs = openTs;
     this.closeSend(staged);
     return r;
   }
@@ -485,23 +491,26 @@ export class MessageHooks {
     // BroadcastChannel: envelope carrying the sender's channel and sequence
     const BC = wt.BroadcastChannel.prototype as unknown as { postMessage: Function } & Traced;
     const origBcPost = BC.postMessage;
-    BC.postMessage = function postMessage(this: Traced, value: unknown) {
-      if (arguments.length < 1 || ctx.busy) return apply(origBcPost, this, arguments);
-      let info = this[INFO];
-      if (info === undefined) info = this[INFO] = chan(ChannelKind.Broadcast, `b:${tag}:${++self.broadcasts}`, undefined);
+    // a channel's identity is kept beside it, not on it: a sealed or frozen channel still posts
+    const broadcasts = new WeakMap<object, Chan>();
+    BC.postMessage = function postMessage(this: unknown, value: unknown) {
+      // no argument, or not a channel at all: Node's own error, thrown by Node
+      if (arguments.length < 1 || ctx.busy || this === null || typeof this !== 'object') return apply(origBcPost, this, arguments);
+      let info = weakGet(broadcasts, this);
+      if (info === undefined) weakSet(broadcasts, this, (info = chan(ChannelKind.Broadcast, `b:${tag}:${++self.broadcasts}`, undefined)));
       const ts = self.now();
       const staged = self.send(info, undefined, postMessage, ts);
       const env: Envelope = { [K]: BROADCAST, v: value, c: info.sendCh, q: info.sendSeq };
       let r;
+      let sent = false;
       ctx.sending++;
       try {
         r = apply(origBcPost, this, [env]);
-      } catch (e) {
+        sent = true;
+      } finally {
         ctx.sending--;
-        self.takeBack(info, staged, ts);
-        throw e;
+        if (!sent) self.takeBack(info, staged, ts);
       }
-      ctx.sending--;
       self.closeSend(staged);
       return r;
     };

@@ -5,7 +5,7 @@
 // exported async functions are wrapped only to learn which API the user called.
 
 import cp = require('node:child_process');
-import { apply, readAscii, unlinkSync, writeAll } from '../pristine';
+import { apply, readAscii, unlinkSync, optionsWith, writeAll } from '../pristine';
 import path = require('node:path');
 import util = require('node:util');
 import { EventKind, CrashKind } from '../../protocol/events';
@@ -64,7 +64,11 @@ export function installSpawnHooks(ctx: ThreadStream, env: AgentEnv, hooks: Spawn
 
   const fixEnvObject = (e: NodeJS.ProcessEnv | undefined, ref: string, pidFile: boolean): NodeJS.ProcessEnv => {
     childComing();
-    const out: NodeJS.ProcessEnv = { ...(e ?? process.env) };
+    // every enumerable key, inherited ones too: Node reads a spawn's env with for-in ("prototype
+    // values are intentionally included"), and a spread would drop, say, PATH from { __proto__: process.env }
+    const src = e ?? process.env;
+    const out: NodeJS.ProcessEnv = {};
+    for (const k in src) out[k] = src[k];
     out.NODE_OPTIONS = withPreload(out.NODE_OPTIONS, env.preload);
     for (const [k, v] of carried) out[k] = v;
     out[SPAWN_REF_VAR] = ref;
@@ -166,9 +170,8 @@ export function installSpawnHooks(ctx: ThreadStream, env: AgentEnv, hooks: Spawn
           const at = name !== 'execSync' && (Array.isArray(args[1]) || (args[1] == null && args.length > 2)) ? 2 : 1;
           const given = args[at];
           if (given == null || (typeof given === 'object' && !Array.isArray(given))) {
-            const opts = { ...((given as object) ?? {}) } as { env?: NodeJS.ProcessEnv };
-            opts.env = fixEnvObject(opts.env, ref, name !== 'spawnSync');
-            args[at] = opts;
+            const fixed = fixEnvObject(given == null ? undefined : (given as { env?: NodeJS.ProcessEnv }).env, ref, name !== 'spawnSync');
+            args[at] = given == null ? { env: fixed } : optionsWith(given as object, 'env', fixed);
           }
           const where = callSite(wrapped);
           const enc = ctx.enc;

@@ -4,7 +4,7 @@
 // `Worker` is replaced by a subclass before any user code runs, so `import { Worker }` gets it too.
 // We override emit rather than adding listeners: an 'error' listener would make the error handled.
 
-import { apply, hasOwn, statSync, writeAll } from '../pristine';
+import { apply, hasOwn, statSync, optionsWith, writeAll } from '../pristine';
 import path = require('node:path');
 import wt = require('node:worker_threads');
 import { EventKind, CrashKind } from '../../protocol/events';
@@ -180,7 +180,7 @@ export function installWorkerHooks(ctx: ThreadStream, env: AgentEnv, tails: Tail
           copy.NODE_OPTIONS = withPreload(copy.NODE_OPTIONS, env.preload);
           for (const [k, v] of carried) copy[k] = v;
           copy[WORKER_INFO_VAR] = info;
-          opts = { ...options, env: copy };
+          opts = optionsWith(options as wt.WorkerOptions, 'env', copy);
         } else if (e === undefined) {
           // the worker copies process.env during construction: add our variable, and the recording's
           // as they were at start (the program may have changed them), just for that

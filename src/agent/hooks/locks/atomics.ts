@@ -183,14 +183,14 @@ export function installAtomicsHooks(ctx: AgentContext): void {
     } catch {
       // a failed flush must not stop the user's wait
     }
-    let result: string;
+    let result: string | undefined;
     try {
-      result = apply(origWait, Atomics, arguments);
-    } catch (e) {
-      waitEnd(id, 'interrupted'); // e.g. a TypeError for a typed array Atomics.wait does not accept
-      throw e;
+      result = apply(origWait, Atomics, arguments) as string;
+    } finally {
+      // undefined: it threw (e.g. a TypeError for a typed array Atomics.wait does not accept); in
+      // `finally`, so the error keeps the place Node reports it from
+      waitEnd(id, result ?? 'interrupted');
     }
-    waitEnd(id, result);
     return result;
   };
 

@@ -79,11 +79,12 @@ export function installWebLocksHooks(ctx: AgentContext): void {
         }
         write(EventKind.LockAcquired, id, lockName, mode, cs.site, cs.stack, ctx.now() - requestedAt > 1e6 ? 1 : 0);
         let r: unknown;
+        let returned = false;
         try {
           r = apply(cb, this, arguments);
-        } catch (e) {
-          done();
-          throw e;
+          returned = true;
+        } finally {
+          if (!returned) done(); // the callback threw: in `finally`, so its error keeps its own throw site
         }
         if (r !== null && (typeof r === 'object' || typeof r === 'function') && typeof (r as { then?: unknown }).then === 'function') {
           // the lock manager itself awaits this value, so observing it does not change handling
