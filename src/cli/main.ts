@@ -54,6 +54,10 @@ process.stdout.on('error', (e: NodeJS.ErrnoException) => {
   throw e;
 });
 
+// ctrace's own lines on stderr (`2>&1 | head`, `| grep -q`): a closed pipe must not change the exit
+// code, which is the program's
+process.stderr.on('error', () => {});
+
 main(process.argv.slice(2)).then(
   (code) => {
     process.exitCode = code;

@@ -58,6 +58,8 @@ export function parseRecordArgs(argv: string[]): RecordArgs | string {
       const v = a.includes('=') ? a.slice(11) : value();
       const ms = Number(v);
       if (!v || !Number.isFinite(ms) || ms <= 0) return `--interval needs a number of milliseconds, got "${v ?? ''}"`;
+      // the samplers' floor (sched/index.ts): below it the capture would only be switched off
+      if (ms < 1) return `--interval must be at least 1 ms, got ${v}`;
       out.capture.sampleIntervalMs = ms;
     } else if (a.startsWith('-')) return `unknown option ${a}`;
     else {
@@ -85,6 +87,25 @@ export function defaultOutput(command: string[], date = new Date()): string {
 }
 
 /**
+ * The default name made unique: recordings started in the same second (a loop, two terminals) get
+ * `-2`, `-3`, ... The file is created empty here (exclusively), so two recorders never share one.
+ * Undefined when it cannot be created: startRecording() then says why.
+ */
+export function reserveName(name: string): string | undefined {
+  const stem = name.replace(/\.ctrace$/, '');
+  for (let k = 1; k < 1000; k++) {
+    const candidate = k === 1 ? name : `${stem}-${k}.ctrace`;
+    try {
+      fs.closeSync(fs.openSync(candidate, 'wx'));
+      return candidate;
+    } catch (e) {
+      if ((e as NodeJS.ErrnoException).code !== 'EEXIST') return undefined;
+    }
+  }
+  return undefined;
+}
+
+/**
  * True when this process is in the foreground process group of its controlling terminal, i.e. a
  * Ctrl-C typed there reaches the program too. Linux: /proc/self/stat's pgrp and tpgid; elsewhere we
  * cannot tell and say no (ctrace then forwards SIGINT itself).
@@ -103,12 +124,14 @@ export function inTerminalForeground(): boolean {
 export async function runRecord(argv: string[]): Promise<number> {
   const args = parseRecordArgs(argv);
   if (typeof args === 'string') return fail(`record: ${args}. ${USAGE}`, EXIT_USAGE);
-  const output = args.output ?? defaultOutput(args.command);
+  const reserved = args.output === undefined ? reserveName(defaultOutput(args.command)) : undefined;
+  const output = args.output ?? reserved ?? defaultOutput(args.command);
 
   let rec;
   try {
     rec = startRecording({ command: args.command[0], args: args.command.slice(1), output, capture: args.capture, stdio: 'inherit' });
   } catch (e) {
+    if (reserved !== undefined) fs.rmSync(reserved, { force: true });
     if (e instanceof LaunchError) {
       const code = e.reason === 'not-found' ? EXIT_NOT_FOUND : e.reason === 'not-executable' ? EXIT_NOT_EXECUTABLE : e.reason === 'usage' ? EXIT_USAGE : 1;
       return fail(e.message, code);
@@ -147,12 +170,21 @@ export async function runRecord(argv: string[]): Promise<number> {
   const signals: NodeJS.Signals[] = ['SIGINT', 'SIGTERM', 'SIGHUP'];
   for (const s of signals) process.on(s, onSignal);
 
-  const result = await rec.done;
-  for (const s of signals) process.off(s, onSignal);
+  let result;
+  try {
+    result = await rec.done;
+  } finally {
+    for (const s of signals) process.off(s, onSignal);
+  }
 
   let code = result.signal ? 128 + (os.constants.signals[result.signal] ?? 0) : (result.exitCode ?? 1);
   const c = result.counts!;
-  process.stderr.write(`ctrace: trace written to ${result.tracePath} (${result.events} events, ${result.bytes} bytes)\n`);
+  if (result.writeError !== undefined) {
+    process.stderr.write(
+      `ctrace: error: could not write the whole trace to ${result.tracePath}: ${result.writeError}. It holds the first ${result.bytes} bytes ` +
+        `and opens as a truncated trace; free some space or record to another disk with -o.\n`,
+    );
+  } else process.stderr.write(`ctrace: trace written to ${result.tracePath} (${result.events} events, ${result.bytes} bytes)\n`);
   process.stderr.write(`ctrace: ${countsLine({ ...c, deadlocks: result.deadlocks.length, durationMs: result.durationMs })}\n`);
   if (c.processes === 0) {
     process.stderr.write(

@@ -168,6 +168,10 @@ export async function startTracing(ctx: vscode.ExtensionContext, target: TraceTa
         const secs = ((Date.now() - t0) / 1000).toFixed(1);
         log(`${label} ${how} after ${secs} s: ${result.events} events, ${result.bytes} bytes -> ${result.tracePath}`);
         pty.finish(`${label} ${how} after ${secs} s; ${result.events} events recorded. Trace saved: ${result.tracePath}`);
+        if (result.writeError !== undefined) {
+          log(`could not write the whole trace: ${result.writeError}; it holds the first ${result.bytes} bytes`);
+          void vscode.window.showErrorMessage(`The trace of ${label} could not be written to the end (${result.writeError}): it holds what was recorded before. Free some space and trace again.`);
+        }
         const failedEarly = Date.now() - t0 < 3000 && (result.signal || (result.exitCode ?? 0) !== 0);
         if (failedEarly) {
           void vscode.window

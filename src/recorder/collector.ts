@@ -55,6 +55,11 @@ export class Collector {
   private open = 0;
   events = 0;
   closed = false;
+  /**
+   * Why the trace could not be written further (ENOSPC: the disk is full), or undefined. The file then
+   * ends at the last whole chunk, which readers open as a truncated trace; nothing more is written.
+   */
+  writeError: string | undefined;
 
   /** Opens (creates or truncates) the output; throws the fs error when it cannot be written. */
   constructor(readonly output: string, readonly sessionDir: string, private readonly sink: CollectorSink) {
@@ -187,8 +192,7 @@ export class Collector {
         this.sink.log(`a chunk of stream ${t.pid}-${t.threadId} does not decode (${(e as Error).message}); copied as is`);
       }
     } else return; // agents write no index chunks; anything else is not ours to copy
-    this.events += type === ChunkType.Events ? count : 0;
-    this.writeChunk(bytes.slice(), type as ChunkType, t.pid, t.threadId, minTs, maxTs, count);
+    if (this.writeChunk(bytes.slice(), type as ChunkType, t.pid, t.threadId, minTs, maxTs, count) && type === ChunkType.Events) this.events += count;
   }
 
   private flushOwn(): void {
@@ -205,16 +209,34 @@ export class Collector {
     }
   }
 
-  private writeChunk(bytes: Uint8Array, type: ChunkType, pid: number, threadId: number, minTs: number, maxTs: number, events: number): void {
-    this.index.push({ offset: this.offset, type, pid, threadId, minTs, maxTs, events });
-    this.write(bytes);
+  private writeChunk(bytes: Uint8Array, type: ChunkType, pid: number, threadId: number, minTs: number, maxTs: number, events: number): boolean {
+    const offset = this.offset;
+    if (!this.write(bytes)) return false;
+    this.index.push({ offset, type, pid, threadId, minTs, maxTs, events });
+    return true;
   }
 
-  private write(bytes: Uint8Array): void {
+  /** Appends whole chunks; after a failed write nothing more (see writeError). */
+  private write(bytes: Uint8Array): boolean {
+    if (this.writeError !== undefined) return false;
     let done = 0;
-    while (done < bytes.length) done += fs.writeSync(this.fd, bytes, done, bytes.length - done, this.offset + done);
+    try {
+      while (done < bytes.length) done += fs.writeSync(this.fd, bytes, done, bytes.length - done, this.offset + done);
+    } catch (e) {
+      const err = e as NodeJS.ErrnoException;
+      this.writeError = err.code === 'ENOSPC' ? 'no space left on the device (ENOSPC)' : `${err.code ?? err.message}`;
+      this.sink.log(`cannot write ${this.output}: ${this.writeError}; the trace ends at byte ${this.offset}`);
+      // the part of the chunk that went out is cut off: the file ends with whole chunks
+      try {
+        fs.ftruncateSync(this.fd, this.offset);
+      } catch {
+        // a reader stops at the partial chunk anyway
+      }
+      return false;
+    }
     this.offset += bytes.length;
     this.sink.append(bytes);
+    return true;
   }
 
   /** Last poll, final Meta, index and trailer; closes every fd and removes the session dir. */
@@ -226,7 +248,11 @@ export class Collector {
     this.write(indexChunk(this.index, this.offset));
     this.closed = true;
     for (const t of this.tails.values()) this.close(t);
-    fs.closeSync(this.fd);
+    try {
+      fs.closeSync(this.fd);
+    } catch {
+      // a close that reports a deferred write error: writeError has it, or the next reader will
+    }
     fs.rmSync(this.sessionDir, { recursive: true, force: true });
   }
 

@@ -71,12 +71,20 @@ export async function readTrace(path: string, opts: ReadOptions = {}): Promise<L
 }
 
 function checkFits(path: string, size: number, opts: ReadOptions): void {
+  const heap = v8.getHeapStatistics();
+  const heapRoom = heap.heap_size_limit - heap.used_heap_size;
   const limit = opts.memoryLimitBytes ?? availableMemoryBytes();
   const need = size * MEMORY_PER_FILE_BYTE;
   if (size > bufferConstants.MAX_LENGTH || need > limit) {
+    // which limit it is: the JS heap's (Node's default caps it well below the machine's memory) or the machine's
+    const system = os.freemem() + os.totalmem() * 0.1;
+    const byHeap = opts.memoryLimitBytes === undefined && heapRoom < system && need <= system;
+    const advice = byHeap
+      ? `The machine has the memory but Node's heap is capped at ${mb(heap.heap_size_limit)}: raise it, e.g. NODE_OPTIONS=--max-old-space-size=${Math.ceil((need * 1.25) / (1024 * 1024))} ctrace summary ${path}`
+      : 'Close other programs or open it on a machine with more memory';
     throw new TraceReadError(
       `${path}: this trace is ${mb(size)} and opening it needs about ${mb(need)} of memory, but only ${mb(limit)} is available. ` +
-        `Close other programs or open it on a machine with more memory; for the future, record a shorter run.`,
+        `${advice}; for the future, record a shorter run.`,
       'too-big',
     );
   }

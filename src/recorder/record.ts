@@ -8,7 +8,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { EventKind, type TraceEvent } from '../protocol/events';
 import type { DeadlockReport, TraceMeta } from '../protocol/trace';
-import { FORMAT_VERSION } from '../protocol/wire';
+import { FORMAT_VERSION, MAGIC } from '../protocol/wire';
 import { agentCacheDir } from './agent-cache';
 import { agentPath } from './agent-path';
 import { Collector } from './collector';
@@ -52,8 +52,17 @@ export function startRecording(opts: RecordOptions): Recording {
   checkOutput(output);
   const capture = opts.capture ?? {};
 
-  const sessionDir = fs.mkdtempSync(path.join(os.tmpdir(), 'ctrace-'));
-  fs.chmodSync(sessionDir, 0o700);
+  let sessionDir: string;
+  try {
+    sessionDir = fs.mkdtempSync(path.join(os.tmpdir(), 'ctrace-'));
+    fs.chmodSync(sessionDir, 0o700);
+  } catch (e) {
+    // the agents write there while the program runs (TMPDIR, or the system's temporary folder)
+    throw new LaunchError(
+      `cannot create the recording's session folder in ${os.tmpdir()}: ${(e as NodeJS.ErrnoException).code ?? (e as Error).message}. Set TMPDIR to an existing folder you can write to`,
+      'output',
+    );
+  }
 
   const appendListeners: ((b: Uint8Array) => void)[] = [];
   const deadlockListeners: ((r: DeadlockReport) => void)[] = [];
@@ -143,9 +152,13 @@ export function startRecording(opts: RecordOptions): Recording {
   });
 
   const done: Promise<RecordingResult> = exitPromise.then(async (ex) => {
-    await waitForDescendants(collector, spawned, (pid) => pid !== child.pid && !ended.has(pid));
-    clearInterval(pollTimer);
-    clearInterval(checkTimer);
+    try {
+      await safeAsync(() => waitForDescendants(collector, spawned, (pid) => pid !== child.pid && !ended.has(pid)));
+    } finally {
+      // whatever failed above, nothing may keep the recorder alive once the program is gone
+      clearInterval(pollTimer);
+      clearInterval(checkTimer);
+    }
     safe(() => collector.poll());
     // a sampler that cannot stop must not keep the trace from being finished
     await Promise.race([safeAsync(() => sched.stop()), delay(SCHED_STOP_TIMEOUT_MS, true)]);
@@ -154,7 +167,17 @@ export function startRecording(opts: RecordOptions): Recording {
     // the capture may have fallen back (perf failed to attach): the final Meta says what was recorded
     collector.finish({ t1, complete: true, exitCode: ex.code, exitSignal: ex.signal, schedMode: sched.mode, schedNote: sched.note });
     const durationMs = Math.round((t1 - t0) / 1e4) / 100;
-    return { tracePath: output, exitCode: ex.code, signal: ex.signal, events: collector.events, bytes: collector.bytes, deadlocks, counts: counts.counts(), durationMs };
+    return {
+      tracePath: output,
+      exitCode: ex.code,
+      signal: ex.signal,
+      events: collector.events,
+      bytes: collector.bytes,
+      deadlocks,
+      counts: counts.counts(),
+      durationMs,
+      ...(collector.writeError !== undefined ? { writeError: collector.writeError } : {}),
+    };
   });
 
   let stopping: Promise<RecordingResult> | undefined;
@@ -220,6 +243,27 @@ function checkOutput(output: string): void {
   } catch (e) {
     const what = (e as Error).message === 'EISDIR' ? `${output} is a directory` : 'permission denied';
     throw new LaunchError(`cannot write the trace to ${output}: ${what}. Choose another path with -o`, 'output');
+  }
+  // an earlier trace may be replaced; any other file (a mistyped -o naming a source file) may not
+  if (!isEmptyOrTrace(output)) {
+    throw new LaunchError(`${output} exists and is not a trace: not overwriting it. Choose another path with -o, or remove the file first`, 'output');
+  }
+}
+
+function isEmptyOrTrace(file: string): boolean {
+  let fd: number;
+  try {
+    fd = fs.openSync(file, 'r');
+  } catch {
+    return true; // not there (or unreadable, which the access check above has let through: a device)
+  }
+  try {
+    if (!fs.fstatSync(fd).isFile()) return true; // /dev/null and the like
+    const head = new Uint8Array(MAGIC.length);
+    const n = fs.readSync(fd, head, 0, head.length, 0);
+    return n === 0 || String.fromCharCode(...head.subarray(0, n)) === MAGIC.slice(0, n);
+  } finally {
+    fs.closeSync(fd);
   }
 }
 

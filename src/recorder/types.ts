@@ -62,6 +62,8 @@ export interface RecordingResult {
   counts?: RecordingCounts;
   /** from the recording's start to its end */
   durationMs?: number;
+  /** the trace could not be written to the end (a full disk): why; the file holds what came before */
+  writeError?: string;
 }
 
 export interface Recording {

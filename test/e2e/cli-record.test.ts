@@ -172,6 +172,42 @@ test('bad input gets a clear message and its own exit code, and no trace', () =>
   }
 });
 
+test('record never overwrites a file that is not a trace, and replaces an earlier trace', () => {
+  const dir = tmpDir();
+  const script = program('hello.js', 'console.log("hi")', dir);
+  const victim = program('victim.js', 'const precious = 1;\n', dir);
+  const r = ctrace(['record', ...FAST, '-o', victim, '--', NODE, script]);
+  assert.equal(r.status, 1);
+  assert.match(r.stderr, /victim\.js exists and is not a trace: not overwriting it\. Choose another path with -o, or remove the file first\n$/);
+  assert.equal(r.stdout, '', 'the program did not run');
+  assert.equal(fs.readFileSync(victim, 'utf8'), 'const precious = 1;\n');
+  const out = path.join(dir, 'again.ctrace');
+  for (let k = 0; k < 2; k++) {
+    const again = ctrace(['record', ...FAST, '-o', out, '--', NODE, script]);
+    assert.equal(again.status, 0, again.stderr);
+  }
+});
+
+test("ctrace's own exit code stays the program's when its stderr is closed early, and a missing TMPDIR is explained", () => {
+  const piped = spawnSync('bash', ['-c', `"${NODE}" "${CLI}" record --no-sched -o "${path.join(tmpDir(), 'p.ctrace')}" -- "${NODE}" -e "process.exit(6)" 2>&1 | true; echo "\${PIPESTATUS[0]}"`], { encoding: 'utf8' });
+  assert.equal(piped.stdout.trim(), '6', piped.stderr);
+  const dir = tmpDir();
+  const r = spawnSync(NODE, [CLI, 'record', ...FAST, '-o', path.join(dir, 't.ctrace'), '--', NODE, '-e', '0'], { env: { ...process.env, TMPDIR: path.join(dir, 'no-such-dir') }, encoding: 'utf8' });
+  assert.equal(r.status, 1);
+  assert.match(r.stderr, /^ctrace: cannot create the recording's session folder in .*no-such-dir: ENOENT\. Set TMPDIR to an existing folder you can write to\n$/);
+});
+
+const devFull = process.platform === 'linux' && process.getuid?.() === 0 && fs.existsSync('/dev/full');
+test('a full disk: ctrace says so, keeps the program\'s exit code, and ends', { skip: !devFull && 'needs /dev/full and root' }, () => {
+  const dir = tmpDir();
+  const script = program('busy.js', 'for (let k = 0; k < 50; k++) console.log(k); process.exitCode = 4;', dir);
+  const r = spawnSync(NODE, [CLI, 'record', ...FAST, '-o', '/dev/full', '--', NODE, script], { encoding: 'utf8', timeout: 30_000 });
+  assert.equal(r.signal, null, 'ctrace ended on its own');
+  assert.equal(r.status, 4);
+  assert.match(r.stderr, /^ctrace: error: could not write the whole trace to \/dev\/full: no space left on the device \(ENOSPC\)\. It holds the first 0 bytes and opens as a truncated trace; free some space or record to another disk with -o\.\n/);
+  assert.doesNotMatch(r.stderr, /at Collector|Error: ENOSPC/);
+});
+
 test('view and compare refuse to write their page over a trace they read', () => {
   const dir = tmpDir();
   const a = path.join(dir, 'a.ctrace');

@@ -1,7 +1,10 @@
 // `ctrace record` argument parsing and the default trace name.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { defaultOutput, parseRecordArgs } from '../../src/cli/record';
+import fs from 'node:fs';
+import path from 'node:path';
+import { defaultOutput, parseRecordArgs, reserveName } from '../../src/cli/record';
+import { tempDir } from '../support/temp';
 
 test('options before --, the command after it (or from the first non-option word)', () => {
   const a = parseRecordArgs(['-o', 'x.ctrace', '--fail-on', 'crash,deadlock', '--no-sched', '--interval', '5', '--no-messages', '--no-locks', '--', 'node', '--inspect', 'app.js', '-o', 'y']);
@@ -24,6 +27,17 @@ test('bad arguments say what is wrong', () => {
   assert.equal(parseRecordArgs(['--interval', 'soon', '--', 'node']), '--interval needs a number of milliseconds, got "soon"');
   assert.equal(parseRecordArgs(['--fail-on', 'crash,oops', '--', 'node']), '--fail-on: unknown condition "oops" (use deadlock, crash)');
   assert.equal(parseRecordArgs(['--what', '--', 'node']), 'unknown option --what');
+  assert.equal(parseRecordArgs(['--interval', '0.5', '--', 'node']), '--interval must be at least 1 ms, got 0.5');
+});
+
+test('a default name is reserved: recordings started in the same second get -2, -3 (never one file for two)', () => {
+  const dir = tempDir('ctrace-names-');
+  const name = path.join(dir, 'app-20261205-045849.ctrace');
+  assert.equal(reserveName(name), name);
+  assert.equal(reserveName(name), path.join(dir, 'app-20261205-045849-2.ctrace'));
+  assert.equal(reserveName(name), path.join(dir, 'app-20261205-045849-3.ctrace'));
+  assert.deepEqual(fs.readdirSync(dir).sort(), ['app-20261205-045849-2.ctrace', 'app-20261205-045849-3.ctrace', 'app-20261205-045849.ctrace']);
+  assert.equal(reserveName(path.join(dir, 'missing', 'x.ctrace')), undefined, 'a folder that does not exist: startRecording says why');
 });
 
 test('the default name comes from the script, or the command and its first word', () => {
