@@ -137,6 +137,10 @@ function chunksOf(bytes: Uint8Array, name: string): Chunks {
   const fromIndex = chunksFromIndex(bytes);
   if (fromIndex) return { refs: fromIndex, truncated: false, incomplete: false };
   const scan = scanChunks(bytes);
+  if (scan.corruptAt !== undefined && damagedIndexOnly(bytes, scan.corruptAt)) {
+    // the index only speeds opening up: every data chunk before it is whole, so open them, as a file without one
+    return { refs: scan.chunks.filter((c) => c.type !== ChunkType.Index), truncated: false, incomplete: true };
+  }
   if (scan.corruptAt !== undefined) {
     throw new TraceReadError(
       `${name} is corrupt at byte ${scan.corruptAt} (${scan.corruptReason}): the file was damaged after it was written. ` +
@@ -146,6 +150,15 @@ function chunksOf(bytes: Uint8Array, name: string): Chunks {
   }
   const refs = scan.chunks.filter((c) => c.type !== ChunkType.Index);
   return { refs, truncated: scan.truncatedBytes > 0, incomplete: scan.indexAt === undefined };
+}
+
+/**
+ * Whether the damage at `at` is the closing index's or the trailer's alone: an index chunk whose
+ * length ends it exactly where the trailer begins, or a spot inside the trailer.
+ */
+function damagedIndexOnly(bytes: Uint8Array, at: number): boolean {
+  if (at >= bytes.length - TRAILER_BYTES) return true;
+  return bytes[at + 8] === ChunkType.Index && at + CHUNK_HEADER_BYTES + readU32le(bytes, at) + TRAILER_BYTES === bytes.length;
 }
 
 /**

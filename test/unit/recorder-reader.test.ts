@@ -76,6 +76,18 @@ test('an index pointing at damaged bytes falls back to a scan, which reports the
   });
 });
 
+test('damage to the closing index or the trailer alone loses nothing: the data chunks open as a file without an index', () => {
+  const whole = twoStreams(true);
+  const index = scanChunks(whole).chunks.find((c) => c.type === ChunkType.Index)!;
+  for (const at of [index.payloadStart + 2, whole.length - 12, whole.length - 3]) {
+    const file = whole.slice();
+    file[at] ^= 0xff;
+    const t = decodeTrace(file, 'x.ctrace');
+    assert.equal(t.events.length, 24, `byte ${at}`);
+    assert.equal(t.meta.complete, true);
+  }
+});
+
 test('not a trace, empty, and newer-version files are refused with what to do', () => {
   assert.throws(() => decodeTrace(new TextEncoder().encode('{"hello": "this is JSON, not a trace"}'), 'a.json'), /^TraceReadError: a\.json is not a Concurrency Timeline trace \(it does not start with "CTRACE"\)\. Open a \.ctrace file/);
   assert.throws(() => decodeTrace(new Uint8Array(0), 'e.ctrace'), (e: TraceReadError) => e.reason === 'empty' && /e\.ctrace is empty/.test(e.message) && /Record it again/.test(e.message));
