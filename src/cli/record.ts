@@ -31,6 +31,7 @@ export function parseRecordArgs(argv: string[]): RecordArgs | string {
       out.command = argv.slice(i + 1);
       break;
     }
+    if (a === '--help' || a === '-h') return 'help';
     if (a === '-o' || a === '--output') {
       const v = value();
       if (!v) return `${a} needs a file name`;
@@ -123,6 +124,10 @@ export function inTerminalForeground(): boolean {
 
 export async function runRecord(argv: string[]): Promise<number> {
   const args = parseRecordArgs(argv);
+  if (args === 'help') {
+    process.stdout.write(`${USAGE}\nOptions and exit codes: docs/cli.md, or ctrace help\n`);
+    return 0;
+  }
   if (typeof args === 'string') return fail(`record: ${args}. ${USAGE}`, EXIT_USAGE);
   const reserved = args.output === undefined ? reserveName(defaultOutput(args.command)) : undefined;
   const output = args.output ?? reserved ?? defaultOutput(args.command);

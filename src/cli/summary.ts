@@ -7,6 +7,10 @@ export async function runSummary(argv: string[]): Promise<number> {
   let json = false;
   const files: string[] = [];
   for (const a of argv) {
+    if (a === '--help' || a === '-h') {
+      process.stdout.write('Usage: ctrace summary FILE [--json]\n');
+      return 0;
+    }
     if (a === '--json') json = true;
     else if (a.startsWith('-') && a !== '-') return fail(`summary: unknown option ${a}. Usage: ctrace summary FILE [--json]`, EXIT_USAGE);
     else files.push(a);

@@ -10,7 +10,7 @@ import { constants as bufferConstants } from 'node:buffer';
 import type { TraceEvent } from '../protocol/events';
 import { fieldsOf } from './fields';
 import type { TraceMeta } from '../protocol/trace';
-import { checkFileHeader, ChunkType, FORMAT_VERSION, readIndex, readU32le, scanChunks, TraceDecoder, CHUNK_HEADER_BYTES, FILE_HEADER_BYTES, TRAILER_BYTES, type ChunkRef } from '../protocol/wire';
+import { checkFileHeader, ChunkType, FORMAT_VERSION, MAGIC, readIndex, readU32le, scanChunks, TraceDecoder, CHUNK_HEADER_BYTES, FILE_HEADER_BYTES, TRAILER_BYTES, type ChunkRef } from '../protocol/wire';
 import type { LoadedTrace } from './types';
 
 export class TraceReadError extends Error {
@@ -90,14 +90,35 @@ function checkFits(path: string, size: number, opts: ReadOptions): void {
   }
 }
 
+function startsWithMagic(bytes: Uint8Array): boolean {
+  if (bytes.length < MAGIC.length) return false;
+  for (let i = 0; i < MAGIC.length; i++) if (bytes[i] !== MAGIC.charCodeAt(i)) return false;
+  return true;
+}
+
+/** A Meta field the readers use with methods, dropped when a damaged or hand-edited file gives another type. */
+function sane(meta: TraceMeta): TraceMeta {
+  const m = meta as unknown as Record<string, unknown>;
+  if (m.command !== undefined && !(Array.isArray(m.command) && m.command.every((a) => typeof a === 'string'))) delete m.command;
+  if (m.cwd !== undefined && typeof m.cwd !== 'string') delete m.cwd;
+  return meta;
+}
+
 /** Decodes trace bytes already in memory (the webview host and tests use this directly). */
 export function decodeTrace(bytes: Uint8Array, path?: string): LoadedTrace {
   const name = path ?? 'trace';
   const head = checkFileHeader(bytes);
   if (!head.ok) {
     if (bytes.length === 0) throw new TraceReadError(`${name} is empty: the recording wrote nothing (it was stopped before it started?). Record it again.`, 'empty');
+    if (bytes.length >= 8 && startsWithMagic(bytes) && (bytes[6] !== 0x0d || bytes[7] !== 0x0a)) {
+      // the header's "\r\n" is there to catch this: a copy that rewrote line endings changed the whole file
+      throw new TraceReadError(`${name} was changed by a copy that rewrote line endings (a text-mode transfer): its header's \\r\\n is gone. Copy the original file again in binary mode.`, 'corrupt');
+    }
     if (head.reason === 'version' && (head.version ?? 0) < 1) {
       throw new TraceReadError(`${name} is corrupt: its header says format version ${head.version}, which no version of Concurrency Timeline writes. The file was damaged; record it again.`, 'corrupt');
+    }
+    if (head.reason === 'short' && startsWithMagic(bytes)) {
+      throw new TraceReadError(`${name} is cut short inside its ${FILE_HEADER_BYTES}-byte header (${bytes.length} bytes): the recording was stopped as it began, or the copy is incomplete. Record it again.`, 'corrupt');
     }
     if (head.reason === 'short' || head.reason === 'magic') {
       throw new TraceReadError(`${name} is not a Concurrency Timeline trace (it does not start with "CTRACE"). Open a .ctrace file written by ctrace record.`, 'magic');
@@ -123,7 +144,7 @@ export function decodeTrace(bytes: Uint8Array, path?: string): LoadedTrace {
   // Streams arrive interleaved chunk by chunk; readers want one timeline. Array sort is stable, so
   // records with equal timestamps keep their order within a stream.
   events.sort((a, b) => a.ts - b.ts);
-  return { path, bytes, meta: dec.meta as TraceMeta, events, truncated: chunks.truncated, incomplete: chunks.incomplete };
+  return { path, bytes, meta: sane(dec.meta as TraceMeta), events, truncated: chunks.truncated, incomplete: chunks.incomplete };
 }
 
 interface Chunks {

@@ -28,6 +28,8 @@ test('bad arguments say what is wrong', () => {
   assert.equal(parseRecordArgs(['--fail-on', 'crash,oops', '--', 'node']), '--fail-on: unknown condition "oops" (use deadlock, crash)');
   assert.equal(parseRecordArgs(['--what', '--', 'node']), 'unknown option --what');
   assert.equal(parseRecordArgs(['--interval', '0.5', '--', 'node']), '--interval must be at least 1 ms, got 0.5');
+  assert.equal(parseRecordArgs(['--help']), 'help');
+  assert.equal(parseRecordArgs(['-h', '--', 'node']), 'help');
 });
 
 test('a default name is reserved: recordings started in the same second get -2, -3 (never one file for two)', () => {

@@ -88,6 +88,19 @@ test('damage to the closing index or the trailer alone loses nothing: the data c
   }
 });
 
+test('a header cut short, a text-mode copy and a hand-edited Meta each get their own message, or are read around', () => {
+  const whole = twoStreams(true);
+  assert.throws(() => decodeTrace(whole.subarray(0, 10), 'cut.ctrace'), /^TraceReadError: cut\.ctrace is cut short inside its 16-byte header \(10 bytes\)/);
+  // "\r\n" -> "\n", as a text-mode transfer does
+  const mangled = concat([whole.subarray(0, 6), whole.subarray(7)]);
+  assert.throws(() => decodeTrace(mangled, 'copied.ctrace'), /copied\.ctrace was changed by a copy that rewrote line endings \(a text-mode transfer\)/);
+  const edited = concat([twoStreams(false), metaChunk({ command: 'notarray' as unknown as string[], cwd: 5 as unknown as string })]);
+  const t = decodeTrace(edited, 'edited.ctrace');
+  assert.equal(t.events.length, 24);
+  assert.equal(t.meta.command, undefined, 'a command that is not a list of strings is dropped');
+  assert.equal(t.meta.cwd, undefined);
+});
+
 test('not a trace, empty, and newer-version files are refused with what to do', () => {
   assert.throws(() => decodeTrace(new TextEncoder().encode('{"hello": "this is JSON, not a trace"}'), 'a.json'), /^TraceReadError: a\.json is not a Concurrency Timeline trace \(it does not start with "CTRACE"\)\. Open a \.ctrace file/);
   assert.throws(() => decodeTrace(new Uint8Array(0), 'e.ctrace'), (e: TraceReadError) => e.reason === 'empty' && /e\.ctrace is empty/.test(e.message) && /Record it again/.test(e.message));
