@@ -32,10 +32,19 @@ export function ownData(o: object, key: string): unknown {
 }
 
 /**
- * The program's options object `base` with our `key` (a spawn's or a worker's env): its own
- * properties copied, as the spread Node itself makes of some options (exec's), and `base` as the
- * copy's prototype, so options it inherits (a class's getters, a prototype's defaults) are still read
- * through, as Node reads `base`. A plain spread dropped those.
+ * A copy of the program's options as Node's spawns make it before reading them: own properties only,
+ * no prototype (an inherited `env`, even one on Object.prototype, is not an option there).
+ */
+export function ownCopy<T extends object>(o: T): T {
+  const copy = { ...o };
+  setPrototypeOf(copy, null);
+  return copy;
+}
+
+/**
+ * The program's Worker options `base` with our `key` (the worker's env): its own properties copied,
+ * and `base` as the copy's prototype, so options it inherits (a class's getters, a prototype's
+ * defaults) are still read through, as Node's Worker reads `base`. A plain spread dropped those.
  */
 export function optionsWith<T extends object>(base: T, key: string, value: unknown): T {
   const o = { ...base };

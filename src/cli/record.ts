@@ -185,10 +185,9 @@ export async function runRecord(argv: string[]): Promise<number> {
   let code = result.signal ? 128 + (os.constants.signals[result.signal] ?? 0) : (result.exitCode ?? 1);
   const c = result.counts!;
   if (result.writeError !== undefined) {
-    process.stderr.write(
-      `ctrace: error: could not write the whole trace to ${result.tracePath}: ${result.writeError}. It holds the first ${result.bytes} bytes ` +
-        `and opens as a truncated trace; free some space or record to another disk with -o.\n`,
-    );
+    const kept = result.bytes > 0 ? `It holds the first ${result.bytes} bytes, which open as a trace cut short` : 'Nothing was written';
+    const advice = /ENOSPC/.test(result.writeError) ? 'free some space or record to another disk with -o' : 'record to a regular file with -o';
+    process.stderr.write(`ctrace: error: could not write the whole trace to ${result.tracePath}: ${result.writeError}. ${kept}; ${advice}.\n`);
   } else process.stderr.write(`ctrace: trace written to ${result.tracePath} (${result.events} events, ${result.bytes} bytes)\n`);
   process.stderr.write(`ctrace: ${countsLine({ ...c, deadlocks: result.deadlocks.length, durationMs: result.durationMs })}\n`);
   if (c.processes === 0) {

@@ -78,6 +78,7 @@ export class Collector {
   /** Writes a record into the collector's own stream (flushed on the next poll). */
   emit(kind: number, ts: number, values: Record<string, number | string | undefined>): void {
     if (this.closed || !SCHEMA[kind]) return;
+    if (this.writeError !== undefined) return; // it would never reach the file
     encodeRecord(this.own, kind, ts, values);
     this.events++;
   }

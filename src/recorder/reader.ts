@@ -158,7 +158,7 @@ function chunksOf(bytes: Uint8Array, name: string): Chunks {
   const fromIndex = chunksFromIndex(bytes);
   if (fromIndex) return { refs: fromIndex, truncated: false, incomplete: false };
   const scan = scanChunks(bytes);
-  if (scan.corruptAt !== undefined && damagedIndexOnly(bytes, scan.corruptAt)) {
+  if (scan.corruptAt !== undefined && damagedIndexOnly(bytes, scan.corruptAt, scan.chunks)) {
     // the index only speeds opening up: every data chunk before it is whole, so open them, as a file without one
     return { refs: scan.chunks.filter((c) => c.type !== ChunkType.Index), truncated: false, incomplete: true };
   }
@@ -175,10 +175,11 @@ function chunksOf(bytes: Uint8Array, name: string): Chunks {
 
 /**
  * Whether the damage at `at` is the closing index's or the trailer's alone: an index chunk whose
- * length ends it exactly where the trailer begins, or a spot inside the trailer.
+ * length ends it exactly where the trailer begins, or a spot inside the trailer after a whole index.
  */
-function damagedIndexOnly(bytes: Uint8Array, at: number): boolean {
-  if (at >= bytes.length - TRAILER_BYTES) return true;
+function damagedIndexOnly(bytes: Uint8Array, at: number, whole: readonly ChunkRef[]): boolean {
+  // inside the trailer: only if the index before it came through whole
+  if (at >= bytes.length - TRAILER_BYTES) return whole.length > 0 && whole[whole.length - 1].type === ChunkType.Index;
   return bytes[at + 8] === ChunkType.Index && at + CHUNK_HEADER_BYTES + readU32le(bytes, at) + TRAILER_BYTES === bytes.length;
 }
 

@@ -251,14 +251,19 @@ function checkOutput(output: string): void {
 }
 
 function isEmptyOrTrace(file: string): boolean {
+  try {
+    // /dev/null, a pipe (opening a FIFO to read would wait for a writer): not a file to protect
+    if (!fs.statSync(file).isFile()) return true;
+  } catch {
+    return true; // not there
+  }
   let fd: number;
   try {
     fd = fs.openSync(file, 'r');
   } catch {
-    return true; // not there (or unreadable, which the access check above has let through: a device)
+    return true; // unreadable: the access check above let it through
   }
   try {
-    if (!fs.fstatSync(fd).isFile()) return true; // /dev/null and the like
     const head = new Uint8Array(MAGIC.length);
     const n = fs.readSync(fd, head, 0, head.length, 0);
     return n === 0 || String.fromCharCode(...head.subarray(0, n)) === MAGIC.slice(0, n);

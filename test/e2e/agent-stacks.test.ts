@@ -71,6 +71,8 @@ test("the program's options, env objects, channels and getters are used as untra
     [
       'execSync PATH set=yes EXTRA=x',
       'spawnSync PATH set=yes EXTRA=x',
+      'inherited option env FOO=',
+      '__proto__ variables: 1',
       'worker env A=1',
       'sealed channel delivered hi',
       'detached postMessage: TypeError Illegal invocation',

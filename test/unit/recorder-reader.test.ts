@@ -86,6 +86,9 @@ test('damage to the closing index or the trailer alone loses nothing: the data c
     assert.equal(t.events.length, 24, `byte ${at}`);
     assert.equal(t.meta.complete, true);
   }
+  // but a file with no index, ending in a few stray bytes, is not a damaged index
+  const stray = concat([twoStreams(false), new Uint8Array(12)]);
+  assert.throws(() => decodeTrace(stray, 'stray.ctrace'), (e: TraceReadError) => e.reason === 'corrupt');
 });
 
 test('a header cut short, a text-mode copy and a hand-edited Meta each get their own message, or are read around', () => {

@@ -5,7 +5,7 @@
 // exported async functions are wrapped only to learn which API the user called.
 
 import cp = require('node:child_process');
-import { apply, readAscii, unlinkSync, optionsWith, writeAll } from '../pristine';
+import { apply, ownCopy, readAscii, unlinkSync, writeAll } from '../pristine';
 import path = require('node:path');
 import util = require('node:util');
 import { EventKind, CrashKind } from '../../protocol/events';
@@ -67,7 +67,8 @@ export function installSpawnHooks(ctx: ThreadStream, env: AgentEnv, hooks: Spawn
     // every enumerable key, inherited ones too: Node reads a spawn's env with for-in ("prototype
     // values are intentionally included"), and a spread would drop, say, PATH from { __proto__: process.env }
     const src = e ?? process.env;
-    const out: NodeJS.ProcessEnv = {};
+    // no prototype: a variable named __proto__ is copied, not taken for the setter
+    const out = ownCopy({}) as NodeJS.ProcessEnv;
     for (const k in src) out[k] = src[k];
     out.NODE_OPTIONS = withPreload(out.NODE_OPTIONS, env.preload);
     for (const [k, v] of carried) out[k] = v;
@@ -170,8 +171,11 @@ export function installSpawnHooks(ctx: ThreadStream, env: AgentEnv, hooks: Spawn
           const at = name !== 'execSync' && (Array.isArray(args[1]) || (args[1] == null && args.length > 2)) ? 2 : 1;
           const given = args[at];
           if (given == null || (typeof given === 'object' && !Array.isArray(given))) {
-            const fixed = fixEnvObject(given == null ? undefined : (given as { env?: NodeJS.ProcessEnv }).env, ref, name !== 'spawnSync');
-            args[at] = given == null ? { env: fixed } : optionsWith(given as object, 'env', fixed);
+            // Node copies a spawn's options (own properties, no prototype) and reads them there:
+            // so does this, once, and the env comes from the copy
+            const opts = ownCopy((given ?? {}) as { env?: NodeJS.ProcessEnv });
+            opts.env = fixEnvObject(opts.env, ref, name !== 'spawnSync');
+            args[at] = opts;
           }
           const where = callSite(wrapped);
           const enc = ctx.enc;
