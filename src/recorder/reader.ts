@@ -80,7 +80,7 @@ function checkFits(path: string, size: number, opts: ReadOptions): void {
     const system = os.freemem() + os.totalmem() * 0.1;
     const byHeap = opts.memoryLimitBytes === undefined && heapRoom < system && need <= system;
     const advice = byHeap
-      ? `The machine has the memory but Node's heap is capped at ${mb(heap.heap_size_limit)}: raise it, e.g. NODE_OPTIONS=--max-old-space-size=${Math.ceil((need * 1.25) / (1024 * 1024))} ctrace summary ${path}`
+      ? `The machine has the memory but Node's heap is capped at ${mb(heap.heap_size_limit)}: raise it for the command that opens the trace, e.g. NODE_OPTIONS=--max-old-space-size=${Math.ceil((need * 1.25) / (1024 * 1024))}`
       : 'Close other programs or open it on a machine with more memory';
     throw new TraceReadError(
       `${path}: this trace is ${mb(size)} and opening it needs about ${mb(need)} of memory, but only ${mb(limit)} is available. ` +
