@@ -12,12 +12,12 @@
 
 import { EventKind } from '../protocol/events';
 import type { ThreadStream } from './stream';
+import { apply } from './pristine';
 
 type CpuReader = () => { user: number; system: number };
 
 // process's readers as they were when the agent loaded (a program may replace them, or
 // Function.prototype.call, later: it must not see the agent's calls)
-const apply = Reflect.apply;
 const resourceUsage = process.resourceUsage;
 const rss = process.memoryUsage.rss;
 

@@ -91,9 +91,16 @@ export function fileHeader(version = FORMAT_VERSION): Uint8Array {
 
 export type HeaderCheck = { ok: true; version: number } | { ok: false; reason: 'short' | 'magic' | 'version'; version?: number };
 
+/** The bytes begin with MAGIC (a header cut short may still). */
+export function startsWithMagic(bytes: Uint8Array): boolean {
+  if (bytes.length < MAGIC.length) return false;
+  for (let i = 0; i < MAGIC.length; i++) if (bytes[i] !== MAGIC.charCodeAt(i)) return false;
+  return true;
+}
+
 export function checkFileHeader(bytes: Uint8Array): HeaderCheck {
   if (bytes.length < FILE_HEADER_BYTES) return { ok: false, reason: 'short' };
-  for (let i = 0; i < MAGIC.length; i++) if (bytes[i] !== MAGIC.charCodeAt(i)) return { ok: false, reason: 'magic' };
+  if (!startsWithMagic(bytes)) return { ok: false, reason: 'magic' };
   const version = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength).getUint32(8, true);
   if (version > FORMAT_VERSION || version < 1) return { ok: false, reason: 'version', version };
   return { ok: true, version };

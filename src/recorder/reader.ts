@@ -10,7 +10,7 @@ import { constants as bufferConstants } from 'node:buffer';
 import type { TraceEvent } from '../protocol/events';
 import { fieldsOf } from './fields';
 import type { TraceMeta } from '../protocol/trace';
-import { checkFileHeader, ChunkType, FORMAT_VERSION, MAGIC, readIndex, readU32le, scanChunks, TraceDecoder, CHUNK_HEADER_BYTES, FILE_HEADER_BYTES, TRAILER_BYTES, type ChunkRef } from '../protocol/wire';
+import { checkFileHeader, ChunkType, FORMAT_VERSION, readIndex, readU32le, scanChunks, startsWithMagic, TraceDecoder, CHUNK_HEADER_BYTES, FILE_HEADER_BYTES, TRAILER_BYTES, type ChunkRef } from '../protocol/wire';
 import type { LoadedTrace } from './types';
 
 export class TraceReadError extends Error {
@@ -71,12 +71,12 @@ export async function readTrace(path: string, opts: ReadOptions = {}): Promise<L
 }
 
 function checkFits(path: string, size: number, opts: ReadOptions): void {
-  const heap = v8.getHeapStatistics();
-  const heapRoom = heap.heap_size_limit - heap.used_heap_size;
   const limit = opts.memoryLimitBytes ?? availableMemoryBytes();
   const need = size * MEMORY_PER_FILE_BYTE;
   if (size > bufferConstants.MAX_LENGTH || need > limit) {
     // which limit it is: the JS heap's (Node's default caps it well below the machine's memory) or the machine's
+    const heap = v8.getHeapStatistics();
+    const heapRoom = heap.heap_size_limit - heap.used_heap_size;
     const system = os.freemem() + os.totalmem() * 0.1;
     const byHeap = opts.memoryLimitBytes === undefined && heapRoom < system && need <= system;
     const advice = byHeap
@@ -88,12 +88,6 @@ function checkFits(path: string, size: number, opts: ReadOptions): void {
       'too-big',
     );
   }
-}
-
-function startsWithMagic(bytes: Uint8Array): boolean {
-  if (bytes.length < MAGIC.length) return false;
-  for (let i = 0; i < MAGIC.length; i++) if (bytes[i] !== MAGIC.charCodeAt(i)) return false;
-  return true;
 }
 
 /** A Meta field the readers use with methods, dropped when a damaged or hand-edited file gives another type. */

@@ -152,13 +152,10 @@ export function startRecording(opts: RecordOptions): Recording {
   });
 
   const done: Promise<RecordingResult> = exitPromise.then(async (ex) => {
-    try {
-      await safeAsync(() => waitForDescendants(collector, spawned, (pid) => pid !== child.pid && !ended.has(pid)));
-    } finally {
-      // whatever failed above, nothing may keep the recorder alive once the program is gone
-      clearInterval(pollTimer);
-      clearInterval(checkTimer);
-    }
+    // safely: a failure here (a full disk while polling) must not leave the timers keeping ctrace alive
+    await safeAsync(() => waitForDescendants(collector, spawned, (pid) => pid !== child.pid && !ended.has(pid)));
+    clearInterval(pollTimer);
+    clearInterval(checkTimer);
     safe(() => collector.poll());
     // a sampler that cannot stop must not keep the trace from being finished
     await Promise.race([safeAsync(() => sched.stop()), delay(SCHED_STOP_TIMEOUT_MS, true)]);
@@ -167,17 +164,7 @@ export function startRecording(opts: RecordOptions): Recording {
     // the capture may have fallen back (perf failed to attach): the final Meta says what was recorded
     collector.finish({ t1, complete: true, exitCode: ex.code, exitSignal: ex.signal, schedMode: sched.mode, schedNote: sched.note });
     const durationMs = Math.round((t1 - t0) / 1e4) / 100;
-    return {
-      tracePath: output,
-      exitCode: ex.code,
-      signal: ex.signal,
-      events: collector.events,
-      bytes: collector.bytes,
-      deadlocks,
-      counts: counts.counts(),
-      durationMs,
-      ...(collector.writeError !== undefined ? { writeError: collector.writeError } : {}),
-    };
+    return { tracePath: output, exitCode: ex.code, signal: ex.signal, events: collector.events, bytes: collector.bytes, deadlocks, counts: counts.counts(), durationMs, writeError: collector.writeError };
   });
 
   let stopping: Promise<RecordingResult> | undefined;

@@ -492,12 +492,12 @@ export class MessageHooks {
     const BC = wt.BroadcastChannel.prototype as unknown as { postMessage: Function } & Traced;
     const origBcPost = BC.postMessage;
     // a channel's identity is kept beside it, not on it: a sealed or frozen channel still posts
-    const broadcasts = new WeakMap<object, Chan>();
+    const broadcastChans = new WeakMap<object, Chan>();
     BC.postMessage = function postMessage(this: unknown, value: unknown) {
       // no argument, or not a channel at all: Node's own error, thrown by Node
       if (arguments.length < 1 || ctx.busy || this === null || typeof this !== 'object') return apply(origBcPost, this, arguments);
-      let info = weakGet(broadcasts, this);
-      if (info === undefined) weakSet(broadcasts, this, (info = chan(ChannelKind.Broadcast, `b:${tag}:${++self.broadcasts}`, undefined)));
+      let info = weakGet(broadcastChans, this);
+      if (info === undefined) weakSet(broadcastChans, this, (info = chan(ChannelKind.Broadcast, `b:${tag}:${++self.broadcasts}`, undefined)));
       const ts = self.now();
       const staged = self.send(info, undefined, postMessage, ts);
       const env: Envelope = { [K]: BROADCAST, v: value, c: info.sendCh, q: info.sendSeq };
