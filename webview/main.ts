@@ -3,6 +3,7 @@
 // the accessible track list, the details pane, search, filters, range statistics and live follow.
 import { EventKind, KIND_NAMES } from '../src/protocol/events';
 import type { HostToView } from '../src/protocol/messages';
+import { checkedLostRecords, lostRecordsNote } from '../src/protocol/session';
 import { renderDetails } from './details';
 import { fmtDur } from './format';
 import { createHost } from './host';
@@ -206,9 +207,11 @@ function showBanner(text: string): void {
 }
 
 function reportProblems(): void {
+  const lost = checkedLostRecords(model.meta.lostRecords);
   if (model.error) showBanner(model.error);
   else if (model.warnings.length) showBanner(model.warnings.join(' '));
   else if (model.truncatedBytes && !model.live) showBanner(`The trace ends in the middle of a chunk (${model.truncatedBytes} bytes cut off): the recording was cut short. Everything before that is shown.`);
+  else if (lost.length) showBanner(lostRecordsNote(lost));
   else banner.hidden = true;
 }
 

@@ -13,6 +13,7 @@ import { WorkerTail } from './tail';
 import { nowNs } from './clock';
 import { builtin, openSync, closeSync, fstatSync, writeFully, startInterval, stopInterval } from './pristine';
 import { CAPACITY, Stage, STRIDE, encodeOne, encodeStaged } from './stage';
+import { lostMarkerName, streamFileName } from '../protocol/session';
 
 const FLUSH_BYTES = 32 * 1024;
 const FLUSH_NS = 50e6;
@@ -39,6 +40,30 @@ function useNativeCrc(): boolean {
     // the encoder's own
   }
   return true;
+}
+
+/**
+ * Tells the recorder that a thread's records stop here: an empty marker beside its stream file
+ * (protocol/session.ts), named with the error's code. On a full disk a new name still fits where
+ * bytes no longer do. Never throws.
+ */
+export function markLost(streamFile: string, pid: number, threadId: number, e: unknown): void {
+  try {
+    closeSync(openSync(path.join(path.dirname(streamFile), lostMarkerName(pid, threadId, errnoCode(e))), 'w'));
+  } catch {
+    // nothing more can be done from here
+  }
+}
+
+/** The error's code if it looks like one (ENOSPC), else EIO: it becomes part of a file name. */
+function errnoCode(e: unknown): string {
+  const code = e !== null && typeof e === 'object' ? (e as { code?: unknown }).code : undefined;
+  if (typeof code !== 'string' || code.length === 0 || code.length > 32) return 'EIO';
+  for (let k = 0; k < code.length; k++) {
+    const c = code[k];
+    if (!((c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') || c === '_')) return 'EIO';
+  }
+  return code;
 }
 
 export class ThreadStream implements AgentContext {
@@ -92,14 +117,15 @@ export class ThreadStream implements AgentContext {
     readonly isMainThread: boolean,
   ) {
     this.encoder = new StreamEncoder(pid, tid, threadId);
-    this.file = path.join(dir, `${pid}-${threadId}.ctc`);
+    this.file = path.join(dir, streamFileName(pid, threadId));
     // A worker opens its file for each flush: a terminated worker runs no code that could close it,
     // and a program that starts thousands of workers must not run out of descriptors because of us.
     try {
       if (isMainThread) this.keep(openSync(this.file, 'a'));
       else closeSync(openSync(this.file, 'a'));
-    } catch {
+    } catch (e) {
       this.broken = true;
+      markLost(this.file, pid, threadId, e);
     }
     this.lastFlush = this.now();
     this.flushBy = this.lastFlush + FLUSH_NS;
@@ -298,8 +324,11 @@ export class ThreadStream implements AgentContext {
             if (fd !== this.fd) closeSync(fd);
           }
         }
-      } catch {
+      } catch (e) {
+        // a full disk: what is written stays (whole chunks, or a cut one the collector stops at),
+        // nothing more is, and the recorder is told
         this.broken = true;
+        markLost(this.file, this.pid, this.threadId, e);
       } finally {
         if (tail !== undefined) tail.endFlush();
       }

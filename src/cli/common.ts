@@ -14,9 +14,13 @@ usage:
   ctrace record [options] -- <command> [args...]   run the command and record it into a .ctrace
       -o, --output FILE      where the trace goes (default: <program>-<date>-<time>.ctrace here)
       --fail-on LIST         exit ${EXIT_FAIL_ON} if any of these happened: deadlock, crash (comma-separated)
-      --no-sched             do not sample scheduling and memory
-      --no-perf              sample switch counts from /proc instead of recording each switch with perf
-                             (perf costs a switch-heavy program up to ~80% more CPU; see docs/scheduling.md)
+      --sched MODE           how scheduling, CPU and memory are captured: auto (default: counts on Linux,
+                             node elsewhere), switches (every context switch, with perf; costs programs
+                             that switch often real CPU), counts (/proc), node (Node's own figures), off
+                             (see docs/scheduling.md)
+      --switches             the same as --sched switches
+      --no-sched             the same as --sched off
+      --no-perf              the same as --sched counts (kept for older scripts)
       --interval MS          sampling interval for scheduling and memory (default: the sampler's)
       --no-messages          do not record messages
       --no-locks             do not record locks and waits

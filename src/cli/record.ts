@@ -5,7 +5,7 @@
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { AgentMissingError, countsLine, formatDeadlock, LaunchError, startRecording } from '../recorder';
+import { AgentMissingError, countsLine, formatDeadlock, LaunchError, lostRecordsNote, startRecording } from '../recorder';
 import type { CaptureOptions } from '../recorder';
 import { EXIT_FAIL_ON, EXIT_NOT_EXECUTABLE, EXIT_NOT_FOUND, EXIT_USAGE, fail } from './common';
 
@@ -189,6 +189,7 @@ export async function runRecord(argv: string[]): Promise<number> {
     const advice = /ENOSPC/.test(result.writeError) ? 'free some space or record to another disk with -o' : 'record to a regular file with -o';
     process.stderr.write(`ctrace: error: could not write the whole trace to ${result.tracePath}: ${result.writeError}. ${kept}; ${advice}.\n`);
   } else process.stderr.write(`ctrace: trace written to ${result.tracePath} (${result.events} events, ${result.bytes} bytes)\n`);
+  if (result.lostRecords?.length) process.stderr.write(`ctrace: warning: ${lostRecordsNote(result.lostRecords)}\n`);
   process.stderr.write(`ctrace: ${countsLine({ ...c, deadlocks: result.deadlocks.length, durationMs: result.durationMs })}\n`);
   if (c.processes === 0) {
     process.stderr.write(

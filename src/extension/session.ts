@@ -172,6 +172,11 @@ export async function startTracing(ctx: vscode.ExtensionContext, target: TraceTa
           log(`could not write the whole trace: ${result.writeError}; it holds the first ${result.bytes} bytes`);
           void vscode.window.showErrorMessage(`The trace of ${label} could not be written to the end (${result.writeError}): it holds what was recorded before. Free some space and trace again.`);
         }
+        if (result.lostRecords?.length) {
+          const note = recorder.lostRecordsNote(result.lostRecords);
+          log(note);
+          void vscode.window.showWarningMessage(`The trace of ${label} is missing records. ${note}`);
+        }
         const failedEarly = Date.now() - t0 < 3000 && (result.signal || (result.exitCode ?? 0) !== 0);
         if (failedEarly) {
           void vscode.window

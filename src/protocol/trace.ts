@@ -3,6 +3,7 @@
 
 import type { ExitCause } from './events';
 import type { Insights } from './insights';
+import type { LostRecords } from './session';
 
 export type SchedMode = 'switches' | 'counts' | 'node' | 'off';
 
@@ -30,6 +31,8 @@ export interface TraceMeta {
   exitSignal?: string | null;
   /** set on the final Meta chunk, so readers know the file is complete */
   complete?: boolean;
+  /** final Meta: threads whose agent could not write all of their records (a full disk) */
+  lostRecords?: LostRecords[];
 }
 
 export interface SiteJson {
@@ -126,6 +129,8 @@ export interface TraceSummary {
   truncated?: boolean;
   /** present (true) when the file has no index: the recorder did not finish it (killed, or still recording) */
   incomplete?: boolean;
+  /** present when threads could not write all of their records (a full disk): which, and why */
+  lostRecords?: LostRecords[];
   processes: SummaryProcess[];
   threads: SummaryThread[];
   counts: { spawns: number; workers: number; messagesSent: number; messagesReceived: number; crashes: number; events?: number };

@@ -9,9 +9,8 @@ import path from 'node:path';
 import { SCHEMA, type TraceEvent } from '../protocol/events';
 import type { TraceMeta } from '../protocol/trace';
 import { fieldsOf } from './fields';
+import { LOST_MARKER, STREAM_FILE, type LostRecords } from '../protocol/session';
 import { ChunkType, encodeRecord, fileHeader, indexChunk, metaChunk, scanChunks, StreamEncoder, TraceDecoder, type IndexEntry } from '../protocol/wire';
-
-const STREAM_FILE = /^(\d+)-(\d+)\.ctc$/;
 
 /**
  * Stream files kept open at once. A program that starts thousands of workers over its life would
@@ -55,6 +54,8 @@ export class Collector {
   private open = 0;
   events = 0;
   closed = false;
+  /** threads whose agent left a marker that its writes failed (session.ts), by marker name */
+  private readonly lost = new Map<string, LostRecords>();
   /**
    * Why the trace could not be written further (ENOSPC: the disk is full), or undefined. The file then
    * ends at the last whole chunk, which readers open as a truncated trace; nothing more is written.
@@ -101,7 +102,10 @@ export class Collector {
       let t = this.tails.get(name);
       if (!t) {
         const m = STREAM_FILE.exec(name);
-        if (!m) continue;
+        if (!m) {
+          this.noteLost(name);
+          continue;
+        }
         t = { fd: -1, path: path.join(this.sessionDir, name), lastData: this.polls, offset: 0, pending: new Uint8Array(0), pid: Number(m[1]), threadId: Number(m[2]), broken: false };
         this.tails.set(name, t);
       }
@@ -111,6 +115,19 @@ export class Collector {
     }
     if (this.open > MAX_OPEN_STREAMS) this.closeIdle();
     this.flushOwn();
+  }
+
+  private noteLost(name: string): void {
+    const m = LOST_MARKER.exec(name);
+    if (!m || this.lost.has(name)) return;
+    const lost = { pid: Number(m[1]), threadId: Number(m[2]), reason: m[3] };
+    this.lost.set(name, lost);
+    this.sink.log(`thread ${lost.threadId} of process ${lost.pid} could not write its records (${lost.reason}); the trace misses what came after`);
+  }
+
+  /** Threads that could not write all of their records (their agents said so), in the order seen. */
+  get lostRecords(): LostRecords[] {
+    return [...this.lost.values()];
   }
 
   /** Opens a closed stream file if it has grown (or was never opened); false if nothing to read. */
@@ -240,12 +257,13 @@ export class Collector {
     return true;
   }
 
-  /** Last poll, final Meta, index and trailer; closes every fd and removes the session dir. */
+  /** Last poll, final Meta (with the threads that lost records), index and trailer; closes every fd and removes the session dir. */
   finish(finalMeta: TraceMeta): void {
     if (this.closed) return;
     this.poll(true);
     this.flushOwn();
-    this.writeChunk(metaChunk(finalMeta), ChunkType.Meta, 0, 0, 0, 0, 0);
+    const meta = this.lost.size ? { ...finalMeta, lostRecords: this.lostRecords } : finalMeta;
+    this.writeChunk(metaChunk(meta), ChunkType.Meta, 0, 0, 0, 0, 0);
     this.write(indexChunk(this.index, this.offset));
     this.closed = true;
     for (const t of this.tails.values()) this.close(t);

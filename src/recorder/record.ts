@@ -164,7 +164,7 @@ export function startRecording(opts: RecordOptions): Recording {
     // the capture may have fallen back (perf failed to attach): the final Meta says what was recorded
     collector.finish({ t1, complete: true, exitCode: ex.code, exitSignal: ex.signal, schedMode: sched.mode, schedNote: sched.note });
     const durationMs = Math.round((t1 - t0) / 1e4) / 100;
-    return { tracePath: output, exitCode: ex.code, signal: ex.signal, events: collector.events, bytes: collector.bytes, deadlocks, counts: counts.counts(), durationMs, writeError: collector.writeError };
+    return { tracePath: output, exitCode: ex.code, signal: ex.signal, events: collector.events, bytes: collector.bytes, deadlocks, counts: counts.counts(), durationMs, writeError: collector.writeError, lostRecords: collector.lostRecords };
   });
 
   let stopping: Promise<RecordingResult> | undefined;

@@ -3,6 +3,7 @@
 
 import { EventKind } from '../protocol/events';
 import type { SummaryCrash, SummaryProcess, SummaryThread, TraceSummary } from '../protocol/trace';
+import { checkedLostRecords, lostRecordsNote } from '../protocol/session';
 import { FORMAT_VERSION } from '../protocol/wire';
 import { analyzeLocks } from './locks';
 import { computeInsights } from './insights';
@@ -61,6 +62,7 @@ export function summarize(trace: Trace, model: TraceModel = buildModel(trace)): 
   }
 
   const { meta } = trace;
+  const lost = checkedLostRecords(meta.lostRecords);
   const summary: TraceSummary = {
     formatVersion: meta.formatVersion ?? FORMAT_VERSION,
     schedMode: meta.schedMode ?? 'off',
@@ -68,6 +70,7 @@ export function summarize(trace: Trace, model: TraceModel = buildModel(trace)): 
     ...(meta.t0 !== undefined && meta.t1 !== undefined ? { durationMs: Math.round((meta.t1 - meta.t0) / 1e4) / 100 } : {}),
     ...(trace.truncated ? { truncated: true } : {}),
     ...(trace.incomplete ? { incomplete: true } : {}),
+    ...(lost.length ? { lostRecords: lost } : {}),
     processes,
     threads,
     counts: {
@@ -135,6 +138,7 @@ export function formatSummary(
   if (meta.command) lines.push(`recorded: ${meta.command.join(' ')}`);
   if (meta.truncated) lines.push('note: the file ends in the middle of a chunk (recording cut short); everything complete before that is shown');
   else if (meta.incomplete) lines.push('note: the file has no closing index (still being written, or the recorder was stopped hard)');
+  if (s.lostRecords?.length) lines.push(`note: ${lostRecordsNote(s.lostRecords)}`);
   lines.push(oneLine(s));
   lines.push(`scheduling: ${s.schedMode ?? 'off'}${s.schedMode === 'node' && s.schedNote ? ` (${s.schedNote})` : ''}`);
   lines.push('', 'processes:');

@@ -4,6 +4,7 @@
 import type { TraceEvent } from '../protocol/events';
 import type { DeadlockReport, SchedMode, TraceMeta, TraceSummary } from '../protocol/trace';
 import type { RecordingCounts } from './live-counts';
+import type { LostRecords } from '../protocol/session';
 
 /**
  * Which scheduling capture to use (docs/scheduling.md): 'auto' picks the best this machine allows;
@@ -64,6 +65,8 @@ export interface RecordingResult {
   durationMs?: number;
   /** the trace could not be written to the end (a full disk): why; the file holds what came before */
   writeError?: string;
+  /** threads whose agent could not write all of their records (a full TMPDIR): the trace misses the rest */
+  lostRecords?: LostRecords[];
 }
 
 export interface Recording {

@@ -217,6 +217,33 @@ test('a full disk: ctrace says so, keeps the program\'s exit code, and ends', { 
   assert.doesNotMatch(r.stderr, /at Collector|Error: ENOSPC/);
 });
 
+test('agents that cannot write their records (a file size limit) are named in a warning and in the trace; the program runs on', { skip: process.platform === 'win32' && 'needs sh and ulimit' }, async () => {
+  // ulimit -f applies to the program's processes only (ctrace's own trace file is written by ctrace):
+  // each thread's stream file stops growing after a few KB, as on a full TMPDIR
+  const script = program(
+    'pingpong.js',
+    `const { Worker, isMainThread, parentPort } = require('worker_threads');
+if (isMainThread) {
+  const w = new Worker(__filename);
+  let n = 0;
+  w.on('message', () => { if (++n < 3000) w.postMessage({ n, s: 'xxxxxxxxxx' }); else { w.terminate(); console.log('done', n); } });
+  w.postMessage({ n, s: 'x' });
+} else parentPort.on('message', (m) => parentPort.postMessage(m));`,
+  );
+  const r = await record(['sh', '-c', `ulimit -f 16 && exec "$0" "$1"`, NODE, script]);
+  assert.equal(r.run.status, 0, r.run.stderr);
+  assert.equal(r.run.stdout, 'done 3000\n');
+  assert.match(r.run.stderr, /^ctrace: warning: 2 threads could not write all of their records, because a file size limit was reached \(EFBIG: ulimit -f\): the trace holds what they wrote before that and misses the rest\. To record everything, raise the limit/m);
+  const lost = r.summary.lostRecords ?? [];
+  assert.deepEqual(lost.map((l) => [l.threadId, l.reason]).sort(), [[0, 'EFBIG'], [1, 'EFBIG']]);
+  assert.ok(lost.every((l) => l.pid === r.summary.processes[0]?.pid), JSON.stringify(lost));
+  // what the threads wrote before the limit is there, and the rest is missing, not damaged
+  assert.ok(r.summary.counts.messagesSent > 0 && r.summary.counts.messagesSent < 6000, `${r.summary.counts.messagesSent} sends`);
+  assert.equal(r.trace.truncated, false);
+  const text = ctrace(['summary', r.tracePath]);
+  assert.match(text.stdout, /^note: 2 threads could not write all of their records/m);
+});
+
 test('view and compare refuse to write their page over a trace they read', () => {
   const dir = tmpDir();
   const a = path.join(dir, 'a.ctrace');

@@ -5,6 +5,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { defaultOutput, parseRecordArgs, reserveName } from '../../src/cli/record';
 import { tempDir } from '../support/temp';
+import { HELP } from '../../src/cli/common';
 
 test('options before --, the command after it (or from the first non-option word)', () => {
   const a = parseRecordArgs(['-o', 'x.ctrace', '--fail-on', 'crash,deadlock', '--no-sched', '--interval', '5', '--no-messages', '--no-locks', '--', 'node', '--inspect', 'app.js', '-o', 'y']);
@@ -48,4 +49,15 @@ test('the default name comes from the script, or the command and its first word'
   assert.equal(defaultOutput(['/usr/bin/node', '--inspect', 'examples/workers/main.js'], d), 'workers-main-20261125-040509.ctrace');
   assert.equal(defaultOutput(['npm', 'test'], d), 'npm-test-20261125-040509.ctrace');
   assert.equal(defaultOutput(['./run.sh', '--fast'], d), 'run.sh-20261125-040509.ctrace');
+});
+
+test('ctrace help lists every option record takes, and record takes every option help lists', () => {
+  const helpRecord = HELP.slice(HELP.indexOf('ctrace record'), HELP.indexOf('ctrace summary'));
+  const listed = [...helpRecord.matchAll(/^\s+(?:-\w, )?(--[a-z-]+)/gm)].map((m) => m[1]);
+  assert.deepEqual(listed.sort(), ['--fail-on', '--interval', '--no-locks', '--no-messages', '--no-perf', '--no-sched', '--output', '--sched', '--switches', '--verbose']);
+  const values: Record<string, string> = { '--output': 'x.ctrace', '--fail-on': 'crash', '--sched': 'counts', '--interval': '5' };
+  for (const option of listed) {
+    const parsed = parseRecordArgs([option, ...(values[option] ? [values[option]] : []), '--', 'node', 'app.js']);
+    assert.ok(typeof parsed !== 'string', `${option}: ${parsed}`);
+  }
 });

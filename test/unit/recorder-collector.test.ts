@@ -10,6 +10,7 @@ import { EventKind } from '../../src/protocol/events';
 import { encodeRecord, scanChunks, StreamEncoder } from '../../src/protocol/wire';
 import { Collector } from '../../src/recorder/collector';
 import { readTrace } from '../../src/recorder/reader';
+import { formatSummary, summarize } from '../../src/recorder/summary';
 
 function setup() {
   const root = fs.mkdtempSync(path.join(os.tmpdir(), 'ctrace-collector-'));
@@ -85,5 +86,27 @@ test('600 streams, written over several polls, all arrive whole and the live byt
   assert.equal(at, onDisk.length);
   assert.deepEqual(live, onDisk);
   assert.notEqual(scanChunks(live).indexAt, undefined);
+  fs.rmSync(root, { recursive: true, force: true });
+});
+
+test('an agent\'s lost-records marker lands in the final Meta and the summary; other names and hand-edited entries are ignored', async () => {
+  const { root, session, col } = setup();
+  const enc = new StreamEncoder(42, 43, 0);
+  encodeRecord(enc, EventKind.Mark, 100, { name: 'before the disk filled', detail: '' });
+  fs.writeFileSync(path.join(session, '42-0.ctc'), enc.flush());
+  fs.writeFileSync(path.join(session, '42-3.lost-ENOSPC'), '');
+  fs.writeFileSync(path.join(session, '42-4.lost-no such code'), '');
+  fs.writeFileSync(path.join(session, 'notes.txt'), 'not ours');
+  col.poll();
+  assert.deepEqual(col.lostRecords, [{ pid: 42, threadId: 3, reason: 'ENOSPC' }]);
+  col.finish({ t1: 400, complete: true });
+  const t = await readTrace(path.join(root, 'out.ctrace'));
+  assert.deepEqual(t.meta.lostRecords, [{ pid: 42, threadId: 3, reason: 'ENOSPC' }]);
+  const s = summarize(t);
+  assert.deepEqual(s.lostRecords, [{ pid: 42, threadId: 3, reason: 'ENOSPC' }]);
+  assert.match(formatSummary(s), /^note: Thread 3 of process 42 could not write all of its records, because the disk of the temporary folder was full \(ENOSPC\): .*set TMPDIR to a folder on a disk with room/m);
+  // a Meta edited by hand: entries that are not records are dropped, a non-list is no list
+  assert.deepEqual(summarize({ meta: { lostRecords: [{ pid: 1, threadId: 'x', reason: 'E' }, null, { pid: 2, threadId: 0, reason: 'EIO' }] as never }, events: [] }).lostRecords, [{ pid: 2, threadId: 0, reason: 'EIO' }]);
+  assert.equal(summarize({ meta: { lostRecords: 'all' as never }, events: [] }).lostRecords, undefined);
   fs.rmSync(root, { recursive: true, force: true });
 });

@@ -8,7 +8,8 @@ import { apply, hasOwn, statSync, optionsWith, writeAll } from '../pristine';
 import path = require('node:path');
 import wt = require('node:worker_threads');
 import { EventKind, CrashKind } from '../../protocol/events';
-import type { ThreadStream } from '../stream';
+import { markLost, type ThreadStream } from '../stream';
+import { streamFileName } from '../../protocol/session';
 import { carriedVars, withPreload, type AgentEnv } from '../env';
 import { callSite } from '../callsite';
 import { errorFields } from '../error-fields';
@@ -82,7 +83,7 @@ export class TailRegistry {
     const wasBusy = this.ctx.busy;
     this.ctx.busy = true;
     try {
-      const file = path.join(this.dir, `${process.pid}-${threadId}.ctc`);
+      const file = path.join(this.dir, streamFileName(process.pid, threadId));
       const size = () => {
         try {
           return statSync(file).size;
@@ -91,7 +92,13 @@ export class TailRegistry {
         }
       };
       const bytes = claimTail(sab, process.pid, threadId, size, code === undefined ? undefined : { ts: this.ctx.now(), code });
-      if (bytes) writeAll(file, bytes, 'a');
+      if (bytes) {
+        try {
+          writeAll(file, bytes, 'a');
+        } catch (e) {
+          markLost(file, process.pid, threadId, e);
+        }
+      }
     } catch {
       // never throw into the program
     } finally {

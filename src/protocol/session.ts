@@ -1,0 +1,44 @@
+// The private session folder that the agents and the collector share while a program runs
+// (docs/trace-format.md, "The session folder"): one stream file per JS thread, and an empty marker
+// for each thread whose writes failed. Pure, no imports: the agent, the recorder and the webview use it.
+
+/** A thread's stream of framed chunks. */
+export const streamFileName = (pid: number, threadId: number): string => `${pid}-${threadId}.ctc`;
+export const STREAM_FILE = /^(\d+)-(\d+)\.ctc$/;
+
+/**
+ * A thread could not write its stream: the error's code (ENOSPC when the disk is full) is in the
+ * name, and the file is empty, because on a full disk a new name still fits where bytes no longer do.
+ */
+export const lostMarkerName = (pid: number, threadId: number, code: string): string => `${pid}-${threadId}.lost-${code}`;
+export const LOST_MARKER = /^(\d+)-(\d+)\.lost-([A-Z0-9_]{1,32})$/;
+
+/** A thread whose records stop early because its agent could not write them (final Meta, summary). */
+export interface LostRecords {
+  pid: number;
+  threadId: number;
+  /** the errno code of the failed write: ENOSPC (disk full), EFBIG (file size limit), EIO, ... */
+  reason: string;
+}
+
+/** A Meta's lostRecords, each entry checked (a hand-edited Meta must not crash a reader). */
+export function checkedLostRecords(list: unknown): LostRecords[] {
+  if (!Array.isArray(list)) return [];
+  return list.filter(
+    (l): l is LostRecords => l !== null && typeof l === 'object' && Number.isInteger(l.pid) && Number.isInteger(l.threadId) && typeof l.reason === 'string',
+  );
+}
+
+/** One sentence for people, wherever a trace with lost records is shown. */
+export function lostRecordsNote(lost: readonly LostRecords[]): string {
+  const one = lost.length === 1;
+  const who = one ? `Thread ${lost[0].threadId} of process ${lost[0].pid}` : `${lost.length} threads`;
+  const [its, it] = one ? ['its', 'it'] : ['their', 'they'];
+  const reasons = [...new Set(lost.map((l) => l.reason))];
+  const [why, advice] = reasons.includes('ENOSPC')
+    ? ['the disk of the temporary folder was full (ENOSPC)', 'set TMPDIR to a folder on a disk with room']
+    : reasons.includes('EFBIG')
+      ? ['a file size limit was reached (EFBIG: ulimit -f)', 'raise the limit (ulimit -f unlimited)']
+      : [`their writes failed (${reasons.join(', ')})`, 'check the temporary folder (TMPDIR)'];
+  return `${who} could not write all of ${its} records, because ${why}: the trace holds what ${it} wrote before that and misses the rest. To record everything, ${advice} and record again.`;
+}
