@@ -31,6 +31,8 @@ export interface TraceMeta {
   exitSignal?: string | null;
   /** set on the final Meta chunk, so readers know the file is complete */
   complete?: boolean;
+  /** final Meta: pids of the program's processes still running when the recording ended (a detached child) */
+  stillRunning?: number[];
   /** final Meta: threads whose agent could not write all of their records (a full disk) */
   lostRecords?: LostRecords[];
 }
@@ -47,10 +49,13 @@ export interface SummaryProcess {
   command: string;
   exitCode: number | null;
   signal: string | null;
+  /** null only with stillRunning */
   cause: ExitCause | null;
   startTs?: number;
   endTs?: number;
   nodeVersion?: string;
+  /** present (true) when it was still running when the recording ended: no exit code, signal or cause */
+  stillRunning?: boolean;
   peakRssBytes?: number;
   /** whole-process totals: the sum over its threads, or in schedMode 'node' what the OS reports per process */
   cpuMs?: number;

@@ -28,6 +28,8 @@ export interface ProcessNode {
   spawn?: SpawnNode;
   /** "<parentPid>:<spawnId>" from the agent, inherited through shells (ProcessStart.spawnRef) */
   spawnRef?: string;
+  /** still running when the recording ended (the final Meta's stillRunning): no end, no cause */
+  running?: boolean;
 }
 
 export interface ThreadNode {
@@ -357,10 +359,16 @@ export function buildModel(trace: Trace): TraceModel {
   // Processes whose agent never wrote an exit died of a signal (the agent leaves signals alone:
   // docs/capture.md) or were ended from outside (SIGKILL, or the recorder stopped before they
   // finished); their parent's spawn, or the recorder itself for the root, saw how. A signal other
-  // than SIGKILL is `signal`, as the program would have died of it untraced; the rest is `killed`.
+  // than SIGKILL is `signal`, as the program would have died of it untraced; the rest is `killed`,
+  // except those the recorder saw still running at its end.
+  const running = new Set(Array.isArray(meta.stillRunning) ? meta.stillRunning : []);
   for (const p of procs.values()) {
     if (p.cause !== null) continue;
     const s = p.spawn && p.spawn.childPid === p.pid ? p.spawn : undefined;
+    if (s?.exitTs === undefined && running.has(p.pid)) {
+      p.running = true;
+      continue;
+    }
     if (s?.exitTs !== undefined) {
       p.endTs = s.exitTs;
       p.exitCode = s.signal ? null : (s.exitCode ?? null);

@@ -161,8 +161,10 @@ export function startRecording(opts: RecordOptions): Recording {
     await Promise.race([safeAsync(() => sched.stop()), delay(SCHED_STOP_TIMEOUT_MS, true)]);
     safe(() => onReports(detector.check(now())));
     const t1 = now();
+    // descendants that outlived the grace period (a detached child): running, not killed
+    const stillRunning = [...new Set([...collector.pids(), ...spawned])].filter((pid) => pid !== child.pid && !ended.has(pid) && pid !== process.pid && isAlive(pid)).sort((a, b) => a - b);
     // the capture may have fallen back (perf failed to attach): the final Meta says what was recorded
-    collector.finish({ t1, complete: true, exitCode: ex.code, exitSignal: ex.signal, schedMode: sched.mode, schedNote: sched.note });
+    collector.finish({ t1, complete: true, exitCode: ex.code, exitSignal: ex.signal, schedMode: sched.mode, schedNote: sched.note, ...(stillRunning.length ? { stillRunning } : {}) });
     const durationMs = Math.round((t1 - t0) / 1e4) / 100;
     return { tracePath: output, exitCode: ex.code, signal: ex.signal, events: collector.events, bytes: collector.bytes, deadlocks, counts: counts.counts(), durationMs, writeError: collector.writeError, lostRecords: collector.lostRecords };
   });

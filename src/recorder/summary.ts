@@ -24,6 +24,7 @@ export function summarize(trace: Trace, model: TraceModel = buildModel(trace)): 
     startTs: p.startTs,
     ...(p.endTs !== undefined ? { endTs: p.endTs } : {}),
     ...(p.nodeVersion ? { nodeVersion: p.nodeVersion } : {}),
+    ...(p.running ? { stillRunning: true } : {}),
   }));
   const threads: SummaryThread[] = model.threads.map((t) => ({ pid: t.pid, tid: t.tid, threadId: t.threadId, name: t.name, kind: t.kind }));
 
@@ -151,7 +152,8 @@ export function formatSummary(
     if (!children.has(parent)) children.set(parent, []);
     children.get(parent)!.push(p);
   }
-  const end = (p: SummaryProcess) => (p.signal ? `signal ${p.signal}` : `exit ${p.exitCode ?? '?'}`) + (p.cause && p.cause !== 'normal' ? ` (${p.cause})` : '');
+  const end = (p: SummaryProcess) =>
+    p.stillRunning ? 'still running when the recording ended' : (p.signal ? `signal ${p.signal}` : `exit ${p.exitCode ?? '?'}`) + (p.cause && p.cause !== 'normal' ? ` (${p.cause})` : '');
   const walk = (parent: number, depth: number) => {
     for (const p of children.get(parent) ?? []) {
       const rss = p.peakRssBytes ? `, peak RSS ${Math.round(p.peakRssBytes / 1048576)} MB` : '';

@@ -130,6 +130,31 @@ test('a detached child that starts after its parent has ended is still in the tr
   assert.deepEqual(r.model.processes.map((p) => [p.command, p.cause]), [['node main.js', 'normal'], ['node late.js', 'normal']]);
 });
 
+test('a detached child still running when the recording ends is summarized as running, not killed', async () => {
+  const dir = tmpDir();
+  // runs well past the recorder's one-second grace for descendants, then ends by itself
+  const child = program('daemon.js', 'setTimeout(() => {}, 8000);', dir);
+  const main = program('main.js', `require('child_process').spawn(process.execPath, [${JSON.stringify(child)}], { detached: true, stdio: 'ignore' }).unref();`, dir);
+  const r = await record([NODE, main], { cwd: dir });
+  const daemon = r.summary.processes.find((p) => p.command === 'node daemon.js');
+  try {
+    assert.equal(r.run.status, 0, r.run.stderr);
+    assert.ok(daemon, JSON.stringify(r.summary.processes));
+    assert.deepEqual([daemon.cause, daemon.exitCode, daemon.signal, daemon.stillRunning, daemon.endTs], [null, null, null, true, undefined]);
+    assert.deepEqual(r.trace.meta.stillRunning, [daemon.pid]);
+    // the program itself ended as usual
+    assert.deepEqual(r.summary.processes.filter((p) => p !== daemon).map((p) => [p.command, p.cause, p.stillRunning]), [['node main.js', 'normal', undefined]]);
+  } finally {
+    if (daemon) {
+      try {
+        process.kill(daemon.pid, 'SIGKILL');
+      } catch {
+        // it has ended
+      }
+    }
+  }
+});
+
 test('a program that changes the recording\'s variables still has its workers and children traced, and no files of ours in its folder', async () => {
   const dir = tmpDir();
   const mine = path.join(dir, 'mine');
