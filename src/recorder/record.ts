@@ -18,6 +18,7 @@ import { DeadlockDetector } from './locks';
 import { createSchedCapture, type SchedCapture } from './sched';
 import type { CaptureOptions, Recording, RecordingResult, RecordOptions } from './types';
 import { RECORDER_VERSION } from './version';
+import { isAlive, makeSessionDir, sweepStaleSessions } from './session-dir';
 
 const POLL_MS = 20;
 const DEADLOCK_CHECK_MS = 200;
@@ -52,10 +53,11 @@ export function startRecording(opts: RecordOptions): Recording {
   checkOutput(output);
   const capture = opts.capture ?? {};
 
+  // folders left by recorders that were killed (SIGKILL): cheap, one readdir of TMPDIR
+  sweepStaleSessions();
   let sessionDir: string;
   try {
-    sessionDir = fs.mkdtempSync(path.join(os.tmpdir(), 'ctrace-'));
-    fs.chmodSync(sessionDir, 0o700);
+    sessionDir = makeSessionDir();
   } catch (e) {
     // the agents write there while the program runs (TMPDIR, or the system's temporary folder)
     throw new LaunchError(
@@ -274,15 +276,6 @@ async function waitForDescendants(collector: Collector, spawned: ReadonlySet<num
     const alive = [...new Set([...collector.pids(), ...spawned])].filter((pid) => mayStillWrite(pid) && pid !== process.pid && isAlive(pid));
     if (alive.length === 0 || Date.now() >= until) return;
     await delay(POLL_MS);
-  }
-}
-
-function isAlive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch (e) {
-    return (e as NodeJS.ErrnoException).code === 'EPERM';
   }
 }
 

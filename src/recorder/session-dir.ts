@@ -1,0 +1,71 @@
+// The recording's private session folder in TMPDIR, where the agents write while the program runs
+// (docs/trace-format.md). Its name carries the recorder's pid, so a folder left behind by a
+// recorder that was killed (SIGKILL leaves no chance to remove it) can be told from one in use and
+// is removed when the next recording starts.
+
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+
+const PREFIX = 'ctrace-session-';
+const NAME = /^ctrace-session-(\d+)-[A-Za-z0-9]{6}$/;
+/**
+ * A left-behind folder is removed only once nothing has been written into it for this long: its
+ * program may outlive the killed recorder and still be writing, and a recorder in another pid
+ * namespace (a container sharing /tmp) may look dead from here.
+ */
+export const STALE_MS = 10 * 60_000;
+
+/** Creates the session folder (mode 0700) for this recorder. Throws the fs error. */
+export function makeSessionDir(tmp = os.tmpdir()): string {
+  const dir = fs.mkdtempSync(path.join(tmp, `${PREFIX}${process.pid}-`));
+  fs.chmodSync(dir, 0o700);
+  return dir;
+}
+
+/**
+ * Removes session folders of this user whose recorder is gone and that nothing has written to for
+ * STALE_MS. Returns the folders removed. Never throws: a folder it cannot judge or remove stays.
+ */
+export function sweepStaleSessions(tmp = os.tmpdir(), now = Date.now()): string[] {
+  const removed: string[] = [];
+  let names: string[];
+  try {
+    names = fs.readdirSync(tmp);
+  } catch {
+    return removed;
+  }
+  const uid = process.getuid?.();
+  for (const name of names) {
+    const m = NAME.exec(name);
+    if (!m || Number(m[1]) === process.pid || isAlive(Number(m[1]))) continue;
+    const dir = path.join(tmp, name);
+    try {
+      const st = fs.lstatSync(dir);
+      if (!st.isDirectory() || (uid !== undefined && st.uid !== uid)) continue;
+      if (now - newestWrite(dir, st.mtimeMs) < STALE_MS) continue;
+      fs.rmSync(dir, { recursive: true, force: true });
+      removed.push(dir);
+    } catch {
+      // not ours to judge, or already gone
+    }
+  }
+  return removed;
+}
+
+/** The latest mtime of the folder and the files in it (streams grow without touching the folder). */
+function newestWrite(dir: string, dirMtime: number): number {
+  let newest = dirMtime;
+  for (const f of fs.readdirSync(dir)) newest = Math.max(newest, fs.lstatSync(path.join(dir, f)).mtimeMs);
+  return newest;
+}
+
+/** Whether a process exists (EPERM: it does, and is someone else's). */
+export function isAlive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (e) {
+    return (e as NodeJS.ErrnoException).code === 'EPERM';
+  }
+}

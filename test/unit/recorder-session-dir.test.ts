@@ -1,0 +1,53 @@
+// The session folder: private, named with the recorder's pid, and left-behind folders of killed
+// recorders removed once stale, while folders in use, recent ones, and anything not ours stay.
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { spawnSync } from 'node:child_process';
+import fs from 'node:fs';
+import path from 'node:path';
+import { makeSessionDir, STALE_MS, sweepStaleSessions } from '../../src/recorder/session-dir';
+import { tempDir } from '../support/temp';
+
+/** A pid that was just used and is gone. */
+function deadPid(): number {
+  const r = spawnSync(process.execPath, ['-e', 'process.stdout.write(String(process.pid))'], { encoding: 'utf8' });
+  return Number(r.stdout);
+}
+
+test('only stale folders of recorders that are gone are removed', () => {
+  const tmp = tempDir('ctrace-sessiondir-');
+  const mine = makeSessionDir(tmp);
+  assert.equal(fs.statSync(mine).mode & 0o777, 0o700);
+  assert.match(path.basename(mine), new RegExp(`^ctrace-session-${process.pid}-\\w{6}$`));
+  const dead = deadPid();
+  const old = (Date.now() - STALE_MS - 60_000) / 1000;
+  const folder = (name: string, files: Record<string, number> = {}) => {
+    const dir = path.join(tmp, name);
+    fs.mkdirSync(dir);
+    for (const [f, mtime] of Object.entries(files)) {
+      fs.writeFileSync(path.join(dir, f), 'x');
+      fs.utimesSync(path.join(dir, f), mtime, mtime);
+    }
+    fs.utimesSync(dir, old, old);
+    return dir;
+  };
+  const stale = folder(`ctrace-session-${dead}-abc123`, { '1-0.ctc': old });
+  // its program still writes (the killed recorder's child lives on): the file is recent
+  const writing = folder(`ctrace-session-${dead}-def456`, { '2-0.ctc': Date.now() / 1000 });
+  // a live recorder (this process's parent stands in for one)
+  const live = folder(`ctrace-session-${process.ppid}-ghi789`, { '3-0.ctc': old });
+  const other = folder(`ctrace-e2e-${dead}`);
+  const plainFile = path.join(tmp, `ctrace-session-${dead}-jkl012`);
+  fs.writeFileSync(plainFile, 'not a folder');
+  fs.utimesSync(mine, old, old);
+
+  assert.deepEqual(sweepStaleSessions(tmp), [stale]);
+  for (const kept of [mine, writing, live, other, plainFile]) assert.ok(fs.existsSync(kept), kept);
+  assert.equal(fs.existsSync(stale), false);
+  // once the writes are old too, the second one goes
+  assert.deepEqual(sweepStaleSessions(tmp, Date.now() + STALE_MS + 1000), [writing]);
+});
+
+test('a TMPDIR that cannot be read is no error', () => {
+  assert.deepEqual(sweepStaleSessions(path.join(tempDir('ctrace-sessiondir-'), 'missing')), []);
+});
