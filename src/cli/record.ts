@@ -73,18 +73,35 @@ export function parseRecordArgs(argv: string[]): RecordArgs | string {
   return out;
 }
 
+/** Node's options whose value is the next word (`-r ./setup.js app.js`: the script is app.js). */
+const NODE_VALUE_OPTIONS = new Set(['-r', '--require', '--import', '--loader', '--experimental-loader', '-C', '--conditions', '--env-file', '--input-type', '--title', '--watch-path']);
+const EVAL = Symbol('eval');
+
+/** The script in node's arguments, EVAL for `-e`/`-p` code, or undefined (a REPL, `--test`). */
+function nodeScript(args: string[]): string | typeof EVAL | undefined {
+  for (let i = 0; i < args.length; i++) {
+    const a = args[i];
+    if (a === '--') return args[i + 1];
+    if (a === '-e' || a === '--eval' || a === '-p' || a === '--print' || /^-(e|p)\w*$/.test(a) && !a.startsWith('--')) return EVAL;
+    if (NODE_VALUE_OPTIONS.has(a)) i++;
+    else if (!a.startsWith('-')) return a;
+  }
+  return undefined;
+}
+
 /** "app-20261125-040512.ctrace" from `node app.js`, "npm-test-…" from `npm test`. */
 export function defaultOutput(command: string[], date = new Date()): string {
   const base = path.basename(command[0]).replace(/\.(exe|cmd)$/i, '');
   let name = base;
   if (/^node\d*$/.test(base)) {
-    const script = command.slice(1).find((a) => !a.startsWith('-'));
-    if (script) name = path.basename(script).replace(/\.[cm]?[jt]sx?$/, '');
+    const script = nodeScript(command.slice(1));
+    if (script === EVAL) name = 'node-eval';
+    else if (script) name = path.basename(script).replace(/\.[cm]?[jt]sx?$/, '');
     if (name === 'main' || name === 'index') name = path.basename(path.dirname(path.resolve(script ?? '.'))) + '-' + name;
   } else if (command[1] && /^\w[\w-]*$/.test(command[1])) name = `${base}-${command[1]}`;
   const p = (n: number) => String(n).padStart(2, '0');
   const stamp = `${date.getFullYear()}${p(date.getMonth() + 1)}${p(date.getDate())}-${p(date.getHours())}${p(date.getMinutes())}${p(date.getSeconds())}`;
-  return `${name.replace(/[^\w.-]+/g, '_')}-${stamp}.ctrace`;
+  return `${name.replace(/[^\w.-]+/g, '_').replace(/^[-.]+/, '') || 'trace'}-${stamp}.ctrace`;
 }
 
 /**

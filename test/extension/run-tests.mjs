@@ -11,6 +11,7 @@
 // Prints "RESULT: N passed, N failed". Logs and failure screenshots go to .tmp/ext-run-*/.
 import { execFileSync, spawn } from 'node:child_process';
 import fs from 'node:fs';
+import os from 'node:os';
 import net from 'node:net';
 import path from 'node:path';
 import { format } from 'node:util';
@@ -29,7 +30,11 @@ const T0 = Date.now();
 const PHASES = new Set((process.env.EXT_PHASES || 'dev,exthost,vsix').split(','));
 const log = (...a) => console.log(`[${((Date.now() - T0) / 1000).toFixed(1)}s]`, ...a);
 
-const SERVER_ENV = { ...process.env, EXTENSIONS_GALLERY: '{}', XDG_CONFIG_HOME: path.join(RUN_DIR, 'xdg-config'), XDG_DATA_HOME: path.join(RUN_DIR, 'xdg-data') };
+// VS Code makes its IPC sockets (vscode-ipc-*.sock, ~5 a run) in XDG_RUNTIME_DIR, else in /tmp, and
+// leaves them there: a folder of the run's own, removed at its end (short: a socket path has ~107 bytes)
+const IPC_DIR = fs.mkdtempSync(path.join(os.tmpdir(), 'ctx-ipc-'));
+process.on('exit', () => fs.rmSync(IPC_DIR, { recursive: true, force: true }));
+const SERVER_ENV = { ...process.env, EXTENSIONS_GALLERY: '{}', XDG_CONFIG_HOME: path.join(RUN_DIR, 'xdg-config'), XDG_DATA_HOME: path.join(RUN_DIR, 'xdg-data'), XDG_RUNTIME_DIR: IPC_DIR };
 const USER_SETTINGS = {
   'telemetry.telemetryLevel': 'off',
   'workbench.startupEditor': 'none',

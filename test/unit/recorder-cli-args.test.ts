@@ -49,6 +49,12 @@ test('the default name comes from the script, or the command and its first word'
   assert.equal(defaultOutput(['/usr/bin/node', '--inspect', 'examples/workers/main.js'], d), 'workers-main-20261125-040509.ctrace');
   assert.equal(defaultOutput(['npm', 'test'], d), 'npm-test-20261125-040509.ctrace');
   assert.equal(defaultOutput(['./run.sh', '--fast'], d), 'run.sh-20261125-040509.ctrace');
+  // node's options that take the next word are not the script; code given with -e or -p is not a name
+  assert.equal(defaultOutput(['node', '-r', 'ts-node/register', 'src/app.ts'], d), 'app-20261125-040509.ctrace');
+  assert.equal(defaultOutput(['node', '--import', './setup.mjs', '--inspect', 'server.js'], d), 'server-20261125-040509.ctrace');
+  assert.equal(defaultOutput(['node', '-e', 'require("./x").run()'], d), 'node-eval-20261125-040509.ctrace');
+  assert.equal(defaultOutput(['node', '-pe', '1 + 1'], d), 'node-eval-20261125-040509.ctrace');
+  assert.equal(defaultOutput(['node', '--', '-weird.js'], d), 'weird-20261125-040509.ctrace');
 });
 
 test('ctrace help lists every option record takes, and record takes every option help lists', () => {
