@@ -49,6 +49,54 @@ export function sameFile(output: string, inputs: readonly string[]): string | un
   return inputs.find((f) => key(f) === o);
 }
 
+/**
+ * Writes a page (`view`, `compare -o`), never over a file ctrace did not write (a mistyped `-o`
+ * naming a source file): returns why it did not, or undefined once written.
+ */
+export function writePage(target: string, html: string, generator: string): string | undefined {
+  if (!mayReplace(target, generator)) return `${target} exists and is not a page written by ctrace: not overwriting it. Choose another name with -o, or remove the file first`;
+  try {
+    fs.writeFileSync(target, html);
+    return undefined;
+  } catch (e) {
+    return cannotWrite(target, e);
+  }
+}
+
+function mayReplace(file: string, generator: string): boolean {
+  let fd: number;
+  try {
+    // a device or a pipe (/dev/stdout) is not a file to protect; opening a FIFO to read would wait
+    if (!fs.statSync(file).isFile()) return true;
+    fd = fs.openSync(file, 'r');
+  } catch {
+    return true; // not there, or unreadable: the write says why
+  }
+  try {
+    const head = new Uint8Array(1024);
+    const n = fs.readSync(fd, head, 0, head.length, 0);
+    return n === 0 || Buffer.from(head.buffer, 0, n).toString('latin1').includes(generator);
+  } finally {
+    fs.closeSync(fd);
+  }
+}
+
+/** "cannot write out.html: the folder /x does not exist", and the like. */
+export function cannotWrite(target: string, e: unknown): string {
+  const code = (e as NodeJS.ErrnoException).code;
+  const why =
+    code === 'ENOENT'
+      ? `the folder ${path.dirname(path.resolve(target))} does not exist`
+      : code === 'EACCES' || code === 'EPERM'
+        ? 'permission denied'
+        : code === 'EISDIR'
+          ? 'it is a folder'
+          : code === 'ENOSPC'
+            ? 'no space left on the device'
+            : (code ?? (e as Error).message);
+  return `cannot write ${target}: ${why}`;
+}
+
 export function fail(message: string, code: number): number {
   process.stderr.write(`ctrace: ${message}\n`);
   return code;

@@ -2,12 +2,12 @@
 // as processes and as threads), as a table with ratios, as JSON (a Comparison, docs/cli.md), or as
 // a standalone HTML page with charts. Thin over src/recorder/insights.
 import path from 'node:path';
-import fs from 'node:fs';
 import type { CompareMessage } from '../protocol/messages';
 import { TraceReadError } from '../recorder/reader';
 import { compareFiles, formatComparison, formatInsightNotes } from '../recorder/insights';
 import { standaloneComparePage } from '../recorder/compare-page';
-import { EXIT_USAGE, fail, sameFile } from './common';
+import { PAGE_GENERATOR } from '../recorder/view-page';
+import { EXIT_USAGE, fail, sameFile, writePage } from './common';
 
 const USAGE = 'Usage: ctrace compare A.ctrace B.ctrace [--json] [-o compare.html]';
 
@@ -47,11 +47,8 @@ export async function runCompare(argv: string[]): Promise<number> {
     } catch (e) {
       return fail(`compare: ${(e as Error).message}`, 1);
     }
-    try {
-      fs.writeFileSync(out, html);
-    } catch (e) {
-      return fail(`compare: cannot write ${out} (${(e as NodeJS.ErrnoException).code ?? (e as Error).message})`, 1);
-    }
+    const problem = writePage(out, html, PAGE_GENERATOR);
+    if (problem) return fail(`compare: ${problem}`, 1);
     if (!json) process.stdout.write(`${path.resolve(out)}\n`);
   }
   if (json) process.stdout.write(JSON.stringify(comparison, null, 2) + '\n');

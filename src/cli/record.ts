@@ -96,8 +96,10 @@ export function defaultOutput(command: string[], date = new Date()): string {
   if (/^node\d*$/.test(base)) {
     const script = nodeScript(command.slice(1));
     if (script === EVAL) name = 'node-eval';
-    else if (script) name = path.basename(script).replace(/\.[cm]?[jt]sx?$/, '');
-    if (name === 'main' || name === 'index') name = path.basename(path.dirname(path.resolve(script ?? '.'))) + '-' + name;
+    else if (script) {
+      name = path.basename(script).replace(/\.[cm]?[jt]sx?$/, '');
+      if (name === 'main' || name === 'index') name = path.basename(path.dirname(path.resolve(script))) + '-' + name;
+    }
   } else if (command[1] && /^\w[\w-]*$/.test(command[1])) name = `${base}-${command[1]}`;
   const p = (n: number) => String(n).padStart(2, '0');
   const stamp = `${date.getFullYear()}${p(date.getMonth() + 1)}${p(date.getDate())}-${p(date.getHours())}${p(date.getMinutes())}${p(date.getSeconds())}`;

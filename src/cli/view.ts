@@ -5,8 +5,8 @@ import path from 'node:path';
 import { checkFileHeader } from '../protocol/wire';
 import type { Insights } from '../protocol/insights';
 import { computeInsights, readTrace, TraceReadError } from '../recorder/index';
-import { standaloneViewPage } from '../recorder/view-page';
-import { EXIT_USAGE, fail, sameFile } from './common';
+import { PAGE_GENERATOR, standaloneViewPage } from '../recorder/view-page';
+import { EXIT_USAGE, fail, sameFile, writePage } from './common';
 
 const USAGE = 'Usage: ctrace view FILE.ctrace [-o out.html]';
 /** base64 makes 4 characters of 3 bytes, and V8's strings stop at 2^29 - 24 characters: keep well under */
@@ -60,11 +60,8 @@ export async function runView(argv: string[]): Promise<number> {
   } catch (e) {
     return fail(`view: ${(e as Error).message}`, 1);
   }
-  try {
-    fs.writeFileSync(target, html);
-  } catch (e) {
-    return fail(`view: cannot write ${target} (${(e as NodeJS.ErrnoException).code ?? (e as Error).message})`, 1);
-  }
+  const problem = writePage(target, html, PAGE_GENERATOR);
+  if (problem) return fail(`view: ${problem}`, 1);
   process.stdout.write(path.resolve(target) + '\n');
   return 0;
 }

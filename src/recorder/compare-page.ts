@@ -6,6 +6,7 @@ import crypto from 'node:crypto';
 import fs from 'node:fs';
 import path from 'node:path';
 import type { CompareMessage } from '../protocol/messages';
+import { PAGE_GENERATOR } from './view-page';
 
 export interface ComparePageOptions {
   nonce: string;
@@ -46,6 +47,7 @@ export function comparePageHtml(o: ComparePageOptions): string {
 <html lang="en">
 <head>
 <meta charset="utf-8">
+${PAGE_GENERATOR}
 <meta http-equiv="Content-Security-Policy" content="${escapeHtml(csp)}">
 <meta name="viewport" content="width=device-width, initial-scale=1">
 <title>${escapeHtml(o.title ?? 'Compare traces')}</title>

@@ -52,6 +52,9 @@ function jsonForScript(value: unknown): string {
   return JSON.stringify(value).replace(/</g, '\\u003c').replace(/>/g, '\\u003e').replace(/\u2028/g, '\\u2028').replace(/\u2029/g, '\\u2029');
 }
 
+/** In the head of every page ctrace writes: `ctrace view` and `compare -o` replace only files that have it. */
+export const PAGE_GENERATOR = '<meta name="generator" content="ctrace">';
+
 export function newNonce(): string {
   return crypto.randomBytes(18).toString('base64').replace(/[^A-Za-z0-9]/g, '');
 }
@@ -65,6 +68,7 @@ export function viewPageHtml(o: ViewPageOptions): string {
 <html lang="en">
 <head>
 <meta charset="utf-8">
+${PAGE_GENERATOR}
 <meta http-equiv="Content-Security-Policy" content="${escapeHtml(csp)}">
 <meta name="viewport" content="width=device-width, initial-scale=1">
 <meta name="color-scheme" content="light dark">

@@ -259,6 +259,30 @@ test('view and compare refuse to write their page over a trace they read', () =>
   assert.deepEqual([fs.readFileSync(a, 'utf8'), fs.readFileSync(b, 'utf8')], ['trace a', 'trace b']);
 });
 
+test('view and compare replace their own pages but no other file, and say why they cannot write', async () => {
+  const dir = tmpDir();
+  const r = await record([NODE, '-e', 'setTimeout(() => {}, 5)'], { dir });
+  const source = path.join(dir, 'app.js');
+  fs.writeFileSync(source, 'console.log("mine")\n');
+  for (const args of [['view', r.tracePath, '-o', source], ['compare', r.tracePath, r.tracePath, '-o', source]]) {
+    const refused = ctrace(args);
+    assert.equal(refused.status, 1, refused.stderr);
+    assert.match(refused.stderr, new RegExp(`^ctrace: ${args[0]}: .*app\\.js exists and is not a page written by ctrace: not overwriting it\\. Choose another name with -o, or remove the file first\\n$`));
+  }
+  assert.equal(fs.readFileSync(source, 'utf8'), 'console.log("mine")\n');
+  // a page written earlier (or an empty file) is replaced
+  const page = path.join(dir, 'page.html');
+  fs.writeFileSync(page, '');
+  for (const args of [['view', r.tracePath, '-o', page], ['view', r.tracePath, '-o', page], ['compare', r.tracePath, r.tracePath, '-o', page]]) {
+    const ok = ctrace(args);
+    assert.equal(ok.status, 0, ok.stderr);
+  }
+  assert.match(fs.readFileSync(page, 'utf8'), /^<!DOCTYPE html>\n<html lang="en">\n<head>\n<meta charset="utf-8">\n<meta name="generator" content="ctrace">\n/);
+  const missing = ctrace(['view', r.tracePath, '-o', path.join(dir, 'no-such-folder', 'p.html')]);
+  assert.equal(missing.status, 1);
+  assert.match(missing.stderr, /^ctrace: view: cannot write .*no-such-folder\/p\.html: the folder .*no-such-folder does not exist\n$/);
+});
+
 test('summary prints people\'s text, --json the documented object; unreadable files say why', async () => {
   const dir = tmpDir();
   const r = await record([NODE, path.join(ROOT, 'examples', 'workers', 'main.js')], { dir });
