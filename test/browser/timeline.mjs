@@ -365,6 +365,30 @@ try {
     assert(problems.length === 0, problems.join('\n'));
   });
 
+  await check('a trace whose threads could not write all of their records says so in a banner', async () => {
+    // ulimit -f stops the program's stream files after a few KB, as a full TMPDIR would
+    const prog = path.join(tmp, 'pingpong.js');
+    fs.writeFileSync(
+      prog,
+      `const { Worker, isMainThread, parentPort } = require('worker_threads');
+if (isMainThread) {
+  const w = new Worker(__filename);
+  let n = 0;
+  w.on('message', () => { if (++n < 3000) w.postMessage({ n }); else w.terminate(); });
+  w.postMessage({ n });
+} else parentPort.on('message', (m) => parentPort.postMessage(m));
+`,
+    );
+    const trace = path.join(tmp, 'lost.ctrace');
+    ctrace(['record', '--no-sched', '-o', trace, '--', 'sh', '-c', 'ulimit -f 16 && exec "$0" "$1"', process.execPath, prog]);
+    const pg = await open(ctrace(['view', trace, '-o', path.join(tmp, 'lost.html')]).trim());
+    const banner = pg.locator('#ct-banner');
+    await banner.waitFor({ state: 'visible', timeout: 5000 });
+    const text = await banner.innerText();
+    assert(/^2 threads could not write all of their records, because a file size limit was reached \(EFBIG/.test(text), `banner: ${text}`);
+    await pg.close();
+  });
+
   await check('a file that is not a trace gets a clear message, not a blank page', async () => {
     const bad = path.join(tmp, 'bad.ctrace');
     fs.writeFileSync(bad, 'hello, not a trace at all');
