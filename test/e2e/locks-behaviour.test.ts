@@ -155,3 +155,40 @@ if (isMainThread) {
     [2, `${pid}.2.1[0]`], // first seen by worker 2 in a message: its own name
   ]);
 });
+
+test('a polling loop (Atomics.wait with timeout 0) records its first poll, not every poll, and the lock still shows as contended', { skip }, async () => {
+  const file = program(
+    'poll.js',
+    `const { Worker, isMainThread, parentPort, workerData } = require('node:worker_threads');
+if (isMainThread) {
+  const a = new Int32Array(new SharedArrayBuffer(4));
+  const w = new Worker(__filename, { workerData: a });
+  w.on('message', () => {
+    // the worker holds the lock for ~30 ms: spin on it, polling
+    let polls = 0;
+    while (Atomics.compareExchange(a, 0, 0, 1) !== 0) {
+      Atomics.wait(a, 0, 1, 0); // 'timed-out' while held, 'not-equal' once released
+      polls++;
+    }
+    Atomics.store(a, 0, 0);
+    console.log('polls', polls);
+  });
+} else {
+  const a = workerData;
+  Atomics.compareExchange(a, 0, 0, 1);
+  parentPort.postMessage('held');
+  setTimeout(() => Atomics.store(a, 0, 0), 30);
+}
+`,
+  );
+  const r = await record([NODE, file], { flags: FAST });
+  assert.equal(r.run.status, 0, r.run.stderr);
+  const polls = Number(/^polls (\d+)$/m.exec(r.run.stdout)?.[1]);
+  assert.ok(polls > 1000, `the loop polled ${polls} times`);
+  const main = r.trace.events.filter((e) => e.threadId === 0 && e.kind === EventKind.AtomicsWaitBegin);
+  // one poll recorded per 50 ms of polling on a word (the loop ran ~30 ms), not one per poll
+  assert.ok(main.length >= 1 && main.length <= 2, `${main.length} polls recorded`);
+  assert.equal(main[0].fields.timeoutMs, 0);
+  const entry = r.summary.contention?.find((c) => c.kind === 'atomics');
+  assert.ok(entry && entry.waited === 1 && entry.totalWaitMs > 10, JSON.stringify(r.summary.contention));
+});

@@ -23,6 +23,9 @@ type AnyAtomics = {
   store(ta: unknown, index: unknown, value: unknown): unknown;
 };
 
+/** a polling loop on one word records a poll at most this often (ns), until the word is taken */
+const POLL_NS = 50e6;
+
 const RESULT: Record<string, number> = { ok: WaitResult.Ok, 'not-equal': WaitResult.NotEqual, 'timed-out': WaitResult.TimedOut, interrupted: WaitResult.Interrupted };
 
 // The hooks must never run user code (a getter, valueOf) that the original call would not have
@@ -78,6 +81,28 @@ export function installAtomicsHooks(ctx: AgentContext): void {
   const held = new Map<string, number>();
   /** lock words this thread waited on since it last took them (for the `waited` flag) */
   const waitedOn = new Set<string>();
+  /**
+   * When a poll (Atomics.wait with timeout 0, which cannot block) on a word was last recorded: a
+   * polling loop records its first poll, then one every POLL_NS until this thread takes the word.
+   * Each recorded poll captures its call site (~8 µs), and a loop polls every ~0.2 µs.
+   */
+  const polls = new WeakMap<SharedArrayBuffer, Map<number, number>>();
+
+  /** Whether this poll is to be recorded (see `polls`). */
+  function pollDue(sab: SharedArrayBuffer, index: unknown): boolean {
+    try {
+      const i = intField(index);
+      let words = polls.get(sab);
+      if (words === undefined) polls.set(sab, (words = new Map()));
+      const last = words.get(i);
+      const now = ctx.now();
+      if (last !== undefined && now - last < POLL_NS) return false;
+      words.set(i, now);
+    } catch {
+      // record it
+    }
+    return true;
+  }
   let inHook = false;
 
   const quiet = () => inHook || ctx.busy;
@@ -148,6 +173,8 @@ export function installAtomicsHooks(ctx: AgentContext): void {
         const id = ctx.nextId();
         held.set(key, id);
         const waited = waitedOn.delete(key) ? 1 : 0;
+        // the next contention on this word records its first poll again
+        if (waited) polls.get(sab)?.delete(intField(index));
         enc.begin(EventKind.LockAcquired, ctx.now());
         enc.u(LockKind.Atomics);
         enc.s(key);
@@ -177,10 +204,12 @@ export function installAtomicsHooks(ctx: AgentContext): void {
   A.wait = function wait(ta: unknown, index: unknown, value: unknown, timeout?: unknown): string {
     const sab = quiet() ? undefined : sharedBuffer(ta);
     if (sab === undefined) return apply(origWait, Atomics, arguments);
+    const poll = timeoutField(timeout) === 0;
+    if (poll && !pollDue(sab, index)) return apply(origWait, Atomics, arguments);
     const id = waitBegin(wait, sab, index, value, timeout, 0);
     // a wait that may block flushes first (a hanging program's waits reach the collector); a poll
-    // (timeout 0) cannot block, and a flush per poll made a polling loop ~50x slower
-    if (timeout !== 0) {
+    // cannot block, and a flush per poll made a polling loop ~50x slower
+    if (!poll) {
       try {
         ctx.flush();
       } catch {
