@@ -5,6 +5,7 @@
 // the agent's own calls.
 
 import fs = require('node:fs');
+import path = require('node:path');
 
 // fs.readFileSync opens and reads through fs.openSync and fs.readSync as the program has them (with
 // 'utf8' too, before Node 20.8 or so), and writeFileSync writes through fs.writeSync: the agent uses
@@ -13,6 +14,12 @@ export const { openSync, closeSync, fstatSync, statSync, readSync, writeSync, re
 export const { setInterval: startInterval, clearInterval: stopInterval } = globalThis;
 
 export const apply = Reflect.apply;
+const SEP = path.sep;
+/**
+ * `name` in the folder `dir` (CTRACE_DIR: absolute, made by mkdtemp). Not path.join, which calls
+ * path.normalize as the program has it.
+ */
+export const inDir = (dir: string, name: string): string => dir + SEP + name;
 /** `f` as a function taking its `this` first: calling it looks nothing up (not even `call`). */
 export const uncurry = (f: Function | undefined) => Function.prototype.call.bind(f as Function) as (self: unknown, ...args: unknown[]) => unknown;
 // bound, not Object.hasOwn: TurboFan folds this one inside a for-in over the same object (the size

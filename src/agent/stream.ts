@@ -5,15 +5,15 @@
 // FLUSH_BYTES, when a record comes FLUSH_NS after the last flush, on each tick of the thread's
 // unref'd FLUSH_MS interval, before blocking calls (ctx.flush) and at exit.
 
-import path = require('node:path');
 import { StreamEncoder, useCrc32 } from '../protocol/wire';
 import type { AgentContext, CallSite } from './context';
 import { callSite } from './callsite';
 import { WorkerTail } from './tail';
 import { nowNs } from './clock';
-import { builtin, openSync, closeSync, fstatSync, writeFully, startInterval, stopInterval } from './pristine';
+import { builtin, openSync, closeSync, fstatSync, inDir, writeFully, startInterval, stopInterval } from './pristine';
 import { CAPACITY, Stage, STRIDE, encodeOne, encodeStaged } from './stage';
-import { lostMarkerName, streamFileName } from '../protocol/session';
+import { streamFileName } from '../protocol/session';
+import { markLost } from './lost';
 
 const FLUSH_BYTES = 32 * 1024;
 const FLUSH_NS = 50e6;
@@ -40,30 +40,6 @@ function useNativeCrc(): boolean {
     // the encoder's own
   }
   return true;
-}
-
-/**
- * Tells the recorder that a thread's records stop here: an empty marker beside its stream file
- * (protocol/session.ts), named with the error's code. On a full disk a new name still fits where
- * bytes no longer do. Never throws.
- */
-export function markLost(streamFile: string, pid: number, threadId: number, e: unknown): void {
-  try {
-    closeSync(openSync(path.join(path.dirname(streamFile), lostMarkerName(pid, threadId, errnoCode(e))), 'w'));
-  } catch {
-    // nothing more can be done from here
-  }
-}
-
-/** The error's code if it looks like one (ENOSPC), else EIO: it becomes part of a file name. */
-function errnoCode(e: unknown): string {
-  const code = e !== null && typeof e === 'object' ? (e as { code?: unknown }).code : undefined;
-  if (typeof code !== 'string' || code.length === 0 || code.length > 32) return 'EIO';
-  for (let k = 0; k < code.length; k++) {
-    const c = code[k];
-    if (!((c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') || c === '_')) return 'EIO';
-  }
-  return code;
 }
 
 export class ThreadStream implements AgentContext {
@@ -110,14 +86,14 @@ export class ThreadStream implements AgentContext {
   tail: WorkerTail | undefined;
 
   constructor(
-    dir: string,
+    private readonly dir: string,
     readonly pid: number,
     readonly tid: number,
     readonly threadId: number,
     readonly isMainThread: boolean,
   ) {
     this.encoder = new StreamEncoder(pid, tid, threadId);
-    this.file = path.join(dir, streamFileName(pid, threadId));
+    this.file = inDir(dir, streamFileName(pid, threadId));
     // A worker opens its file for each flush: a terminated worker runs no code that could close it,
     // and a program that starts thousands of workers must not run out of descriptors because of us.
     try {
@@ -125,7 +101,7 @@ export class ThreadStream implements AgentContext {
       else closeSync(openSync(this.file, 'a'));
     } catch (e) {
       this.broken = true;
-      markLost(this.file, pid, threadId, e);
+      markLost(dir, pid, threadId, e);
     }
     this.lastFlush = this.now();
     this.flushBy = this.lastFlush + FLUSH_NS;
@@ -264,7 +240,14 @@ export class ThreadStream implements AgentContext {
   private stillOurs(): boolean {
     try {
       const st = fstatSync(this.fd);
-      if (`${st.dev}:${st.ino}` === this.fileId) return true;
+      if (`${st.dev}:${st.ino}` === this.fileId) {
+        if (st.nlink > 0) return true;
+        // removed with the session folder: the recording is over, and a process that outlives it
+        // (a detached child) must not keep filling TMPDIR with a file no one can see or remove
+        closeSync(this.fd);
+        this.fd = -1;
+        return false;
+      }
     } catch {
       // closed
     }
@@ -328,7 +311,7 @@ export class ThreadStream implements AgentContext {
         // a full disk: what is written stays (whole chunks, or a cut one the collector stops at),
         // nothing more is, and the recorder is told
         this.broken = true;
-        markLost(this.file, this.pid, this.threadId, e);
+        markLost(this.dir, this.pid, this.threadId, e);
       } finally {
         if (tail !== undefined) tail.endFlush();
       }

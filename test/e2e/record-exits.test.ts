@@ -130,10 +130,10 @@ test('a detached child that starts after its parent has ended is still in the tr
   assert.deepEqual(r.model.processes.map((p) => [p.command, p.cause]), [['node main.js', 'normal'], ['node late.js', 'normal']]);
 });
 
-test('a detached child still running when the recording ends is summarized as running, not killed', async () => {
+test('a detached child still running when the recording ends is summarized as running, not killed, and stops writing', async () => {
   const dir = tmpDir();
-  // runs well past the recorder's one-second grace for descendants, then ends by itself
-  const child = program('daemon.js', 'setTimeout(() => {}, 8000);', dir);
+  // runs well past the recorder's one-second grace for descendants, sending messages (records) all along
+  const child = program('daemon.js', "const { port1, port2 } = new MessageChannel(); port2.on('message', () => {}); setInterval(() => port1.postMessage(1), 2); setTimeout(() => process.exit(0), 8000);", dir);
   const main = program('main.js', `require('child_process').spawn(process.execPath, [${JSON.stringify(child)}], { detached: true, stdio: 'ignore' }).unref();`, dir);
   const r = await record([NODE, main], { cwd: dir });
   const daemon = r.summary.processes.find((p) => p.command === 'node daemon.js');
@@ -144,6 +144,19 @@ test('a detached child still running when the recording ends is summarized as ru
     assert.deepEqual(r.trace.meta.stillRunning, [daemon.pid]);
     // the program itself ended as usual
     assert.deepEqual(r.summary.processes.filter((p) => p !== daemon).map((p) => [p.command, p.cause, p.stillRunning]), [['node main.js', 'normal', undefined]]);
+    if (process.platform === 'linux') {
+      // the session folder is gone: the daemon's agent lets go of its stream file rather than
+      // filling TMPDIR with a deleted file no one can see
+      await new Promise((resolve) => setTimeout(resolve, 500));
+      const open = fs.readdirSync(`/proc/${daemon.pid}/fd`).map((fd) => {
+        try {
+          return fs.readlinkSync(`/proc/${daemon.pid}/fd/${fd}`);
+        } catch {
+          return '';
+        }
+      });
+      assert.deepEqual(open.filter((l) => /\.ctc( \(deleted\))?$/.test(l)), []);
+    }
   } finally {
     if (daemon) {
       try {

@@ -5,8 +5,7 @@
 // exported async functions are wrapped only to learn which API the user called.
 
 import cp = require('node:child_process');
-import { apply, ownCopy, readAscii, unlinkSync, writeAll } from '../pristine';
-import path = require('node:path');
+import { apply, inDir, ownCopy, readAscii, unlinkSync, writeAll } from '../pristine';
 import util = require('node:util');
 import { EventKind, CrashKind } from '../../protocol/events';
 import type { ThreadStream } from '../stream';
@@ -214,7 +213,7 @@ function syncDone(ctx: ThreadStream, state: SpawnState, r: unknown, wrapper: Fun
   try {
     const isResult = r !== null && typeof r === 'object' && !(r instanceof Uint8Array);
     const res = (isResult ? r : { status: 0 }) as { pid?: number; status?: number | null; signal?: string | null; error?: { code?: string; message?: string }; code?: string };
-    const pidFile = path.join(dir, `${process.pid}-${state.id}.pid`);
+    const pidFile = inDir(dir, `${process.pid}-${state.id}.pid`);
     let pid = typeof res.pid === 'number' ? res.pid : 0;
     if (pid === 0) pid = readPidFile(pidFile);
     try {
@@ -254,7 +253,7 @@ export function writePidFile(dir: string, ref: string | undefined): void {
     if (process.env[PIDFILE_VAR] === undefined) return;
     delete process.env[PIDFILE_VAR];
     if (!ref) return;
-    writeAll(path.join(dir, ref.replace(':', '-') + '.pid'), new TextEncoder().encode(String(process.pid)), 'wx');
+    writeAll(inDir(dir, ref.replace(':', '-') + '.pid'), new TextEncoder().encode(String(process.pid)), 'wx');
   } catch {
     // another process of the same spawn wrote it first
   }

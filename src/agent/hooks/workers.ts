@@ -4,11 +4,11 @@
 // `Worker` is replaced by a subclass before any user code runs, so `import { Worker }` gets it too.
 // We override emit rather than adding listeners: an 'error' listener would make the error handled.
 
-import { apply, hasOwn, statSync, optionsWith, writeAll } from '../pristine';
-import path = require('node:path');
+import { apply, hasOwn, inDir, statSync, optionsWith, writeAll } from '../pristine';
 import wt = require('node:worker_threads');
 import { EventKind, CrashKind } from '../../protocol/events';
-import { markLost, type ThreadStream } from '../stream';
+import type { ThreadStream } from '../stream';
+import { markLost } from '../lost';
 import { streamFileName } from '../../protocol/session';
 import { carriedVars, withPreload, type AgentEnv } from '../env';
 import { callSite } from '../callsite';
@@ -83,7 +83,7 @@ export class TailRegistry {
     const wasBusy = this.ctx.busy;
     this.ctx.busy = true;
     try {
-      const file = path.join(this.dir, streamFileName(process.pid, threadId));
+      const file = inDir(this.dir, streamFileName(process.pid, threadId));
       const size = () => {
         try {
           return statSync(file).size;
@@ -96,7 +96,7 @@ export class TailRegistry {
         try {
           writeAll(file, bytes, 'a');
         } catch (e) {
-          markLost(file, process.pid, threadId, e);
+          markLost(this.dir, process.pid, threadId, e);
         }
       }
     } catch {
