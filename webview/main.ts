@@ -208,10 +208,12 @@ function showBanner(text: string): void {
 
 function reportProblems(): void {
   const lost = checkedLostRecords(model.meta.lostRecords);
+  const notes = [...model.warnings];
+  if (model.truncatedBytes && !model.live) notes.push(`The trace ends in the middle of a chunk (${model.truncatedBytes} bytes cut off): the recording was cut short. Everything before that is shown.`);
+  // with the others: a damaged stream and lost records often come together (a full disk)
+  if (lost.length) notes.push(lostRecordsNote(lost));
   if (model.error) showBanner(model.error);
-  else if (model.warnings.length) showBanner(model.warnings.join(' '));
-  else if (model.truncatedBytes && !model.live) showBanner(`The trace ends in the middle of a chunk (${model.truncatedBytes} bytes cut off): the recording was cut short. Everything before that is shown.`);
-  else if (lost.length) showBanner(lostRecordsNote(lost));
+  else if (notes.length) showBanner(notes.join(' '));
   else banner.hidden = true;
 }
 

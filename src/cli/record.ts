@@ -74,7 +74,15 @@ export function parseRecordArgs(argv: string[]): RecordArgs | string {
 }
 
 /** Node's options whose value is the next word (`-r ./setup.js app.js`: the script is app.js). */
-const NODE_VALUE_OPTIONS = new Set(['-r', '--require', '--import', '--loader', '--experimental-loader', '-C', '--conditions', '--env-file', '--input-type', '--title', '--watch-path']);
+const NODE_VALUE_OPTIONS = new Set([
+  '-r', '--require', '--import', '--loader', '--experimental-loader', '-C', '--conditions', '--env-file', '--env-file-if-exists',
+  '--input-type', '--experimental-default-type', '--title', '--watch-path', '--unhandled-rejections', '--disable-warning',
+  '--redirect-warnings', '--inspect-port', '--debug-port', '--openssl-config', '--experimental-config-file', '--icu-data-dir',
+  '--diagnostic-dir', '--report-dir', '--report-directory', '--report-filename', '--report-signal', '--cpu-prof-dir',
+  '--cpu-prof-name', '--heap-prof-dir', '--heap-prof-name', '--dns-result-order', '--tls-cipher-list', '--tls-keylog',
+  '--secure-heap', '--secure-heap-min', '--test-reporter', '--test-reporter-destination', '--test-name-pattern',
+  '--test-skip-pattern', '--trace-event-categories', '--trace-event-file-pattern', '--localstorage-file', '--snapshot-blob',
+]);
 const EVAL = Symbol('eval');
 
 /** The script in node's arguments, EVAL for `-e`/`-p` code, or undefined (a REPL, `--test`). */
@@ -82,7 +90,8 @@ function nodeScript(args: string[]): string | typeof EVAL | undefined {
   for (let i = 0; i < args.length; i++) {
     const a = args[i];
     if (a === '--') return args[i + 1];
-    if (a === '-e' || a === '--eval' || a === '-p' || a === '--print' || /^-(e|p)\w*$/.test(a) && !a.startsWith('--')) return EVAL;
+    // -e, -p, -pe, --eval, --print, --eval=code
+    if (/^-[ep]+$/.test(a) || /^--(eval|print)(=|$)/.test(a)) return EVAL;
     if (NODE_VALUE_OPTIONS.has(a)) i++;
     else if (!a.startsWith('-')) return a;
   }
@@ -164,6 +173,14 @@ export async function runRecord(argv: string[]): Promise<number> {
     throw e;
   }
   if (args.verbose) rec.onLog((l) => process.stderr.write(`ctrace: ${l}\n`));
+  // said at once (the end repeats it for every thread): a program that hangs must not hide it
+  let lostSeen = false;
+  rec.onLostRecords((l) => {
+    if (lostSeen) return;
+    lostSeen = true;
+    const failOn = args.failOn.size ? `; --fail-on ${[...args.failOn].join(',')} cannot see what is missing` : '';
+    process.stderr.write(`ctrace: warning: thread ${l.threadId} of process ${l.pid} cannot write its records (${l.reason}); the trace will miss them${failOn}\n`);
+  });
   rec.onDeadlock((r) => {
     process.stderr.write(`ctrace: DEADLOCK: ${formatDeadlock(r)}\n`);
     // A deadlocked program never ends on its own; in CI (--fail-on deadlock) that would be a hang
@@ -210,7 +227,9 @@ export async function runRecord(argv: string[]): Promise<number> {
   } else process.stderr.write(`ctrace: trace written to ${result.tracePath} (${result.events} events, ${result.bytes} bytes)\n`);
   if (result.lostRecords?.length) process.stderr.write(`ctrace: warning: ${lostRecordsNote(result.lostRecords)}\n`);
   process.stderr.write(`ctrace: ${countsLine({ ...c, deadlocks: result.deadlocks.length, durationMs: result.durationMs })}\n`);
-  if (c.processes === 0) {
+  if (c.processes === 0 && result.lostRecords?.length) {
+    process.stderr.write('ctrace: note: no process start was recorded: Node loaded the agent, but its records could not be written (see the warning above).\n');
+  } else if (c.processes === 0) {
     process.stderr.write(
       `ctrace: note: no Node.js process was traced. ${args.command[0]} is not Node and started none, or Node did not load the agent ` +
         `(NODE_OPTIONS replaced rather than extended, or --permission without write access to the trace's session folder).\n`,
@@ -221,6 +240,10 @@ export async function runRecord(argv: string[]): Promise<number> {
   if (args.failOn.has('crash') && c.crashes > 0) reasons.push(`${c.crashes} crash(es)`);
   if (reasons.length) {
     process.stderr.write(`ctrace: --fail-on: ${reasons.join(' and ')} recorded; exiting with ${EXIT_FAIL_ON}\n`);
+    code = EXIT_FAIL_ON;
+  } else if (args.failOn.size && result.lostRecords?.length) {
+    // what was lost may hold a crash or a deadlock: a check that could not see everything fails
+    process.stderr.write(`ctrace: --fail-on: records were lost (see the warning above), so the run could not be checked in full; exiting with ${EXIT_FAIL_ON}\n`);
     code = EXIT_FAIL_ON;
   }
   return code;

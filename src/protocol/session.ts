@@ -29,16 +29,23 @@ export function checkedLostRecords(list: unknown): LostRecords[] {
   );
 }
 
-/** One sentence for people, wherever a trace with lost records is shown. */
+/** Why writes fail with this code, and what to do about it, in words. */
+const CAUSES: Record<string, [why: string, advice: string]> = {
+  ENOSPC: ['the disk of the temporary folder was full (ENOSPC)', 'set TMPDIR to a folder on a disk with room'],
+  EDQUOT: ['the disk quota was exceeded (EDQUOT)', 'free some of the quota, or set TMPDIR to a folder outside it'],
+  EFBIG: ['a file size limit was reached (EFBIG: ulimit -f)', 'raise the limit (ulimit -f unlimited)'],
+  EMFILE: ['the program had as many files open as it may (EMFILE)', 'raise the limit on open files (ulimit -n)'],
+  ENFILE: ['the system had as many files open as it may (ENFILE)', 'close other programs or raise the system limit'],
+};
+
+/** One or two sentences for people, wherever a trace with lost records is shown. */
 export function lostRecordsNote(lost: readonly LostRecords[]): string {
   const one = lost.length === 1;
   const who = one ? `Thread ${lost[0].threadId} of process ${lost[0].pid}` : `${lost.length} threads`;
   const [its, it] = one ? ['its', 'it'] : ['their', 'they'];
   const reasons = [...new Set(lost.map((l) => l.reason))];
-  const [why, advice] = reasons.includes('ENOSPC')
-    ? ['the disk of the temporary folder was full (ENOSPC)', 'set TMPDIR to a folder on a disk with room']
-    : reasons.includes('EFBIG')
-      ? ['a file size limit was reached (EFBIG: ulimit -f)', 'raise the limit (ulimit -f unlimited)']
-      : [`their writes failed (${reasons.join(', ')})`, 'check the temporary folder (TMPDIR)'];
-  return `${who} could not write all of ${its} records, because ${why}: the trace holds what ${it} wrote before that and misses the rest. To record everything, ${advice} and record again.`;
+  const known = reasons.find((r) => Object.prototype.hasOwnProperty.call(CAUSES, r));
+  const [why, advice] = known !== undefined ? CAUSES[known] : [`${its} writes failed (${reasons.join(', ')})`, undefined];
+  const more = advice !== undefined ? ` To record everything, ${advice} and record again.` : '';
+  return `${who} could not write all of ${its} records, because ${why}: the trace holds what ${it} wrote before that and misses the rest.${more}`;
 }

@@ -49,13 +49,15 @@ export interface SummaryProcess {
   command: string;
   exitCode: number | null;
   signal: string | null;
-  /** null only with stillRunning */
+  /** null only with stillRunning or recordsLost */
   cause: ExitCause | null;
   startTs?: number;
   endTs?: number;
   nodeVersion?: string;
   /** present (true) when it was still running when the recording ended: no exit code, signal or cause */
   stillRunning?: boolean;
+  /** present (true) when its agent could not write all of its records (lostRecords) and its exit record is missing: cause unknown (null) */
+  recordsLost?: boolean;
   peakRssBytes?: number;
   /** whole-process totals: the sum over its threads, or in schedMode 'node' what the OS reports per process */
   cpuMs?: number;

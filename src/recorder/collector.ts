@@ -40,6 +40,8 @@ export interface CollectorSink {
   /** every record decoded from an agent stream, in arrival order per stream */
   event(e: TraceEvent): void;
   log(line: string): void;
+  /** a thread's agent said it could not write its records (once per thread, as soon as seen) */
+  lost?(l: LostRecords): void;
 }
 
 export class Collector {
@@ -54,7 +56,7 @@ export class Collector {
   private open = 0;
   events = 0;
   closed = false;
-  /** threads whose agent left a marker that its writes failed (session.ts), by marker name */
+  /** threads whose agent left a marker that its writes failed (session.ts), by "<pid>-<threadId>" */
   private readonly lost = new Map<string, LostRecords>();
   /**
    * Why the trace could not be written further (ENOSPC: the disk is full), or undefined. The file then
@@ -119,10 +121,14 @@ export class Collector {
 
   private noteLost(name: string): void {
     const m = LOST_MARKER.exec(name);
-    if (!m || this.lost.has(name)) return;
+    // one entry per thread: a worker and then its creator (writing the worker's last records) may
+    // both fail, with different codes; the first says why
+    const key = m ? `${m[1]}-${m[2]}` : '';
+    if (!m || this.lost.has(key)) return;
     const lost = { pid: Number(m[1]), threadId: Number(m[2]), reason: m[3] };
-    this.lost.set(name, lost);
+    this.lost.set(key, lost);
     this.sink.log(`thread ${lost.threadId} of process ${lost.pid} could not write its records (${lost.reason}); the trace misses what came after`);
+    this.sink.lost?.(lost);
   }
 
   /** Threads that could not write all of their records (their agents said so), in the order seen. */
@@ -180,7 +186,9 @@ export class Collector {
       const scan = scanChunks(data, 0, true);
       for (const c of scan.chunks) this.copyChunk(data, c.offset, c.payloadEnd, c.type, t);
       if (scan.corruptAt !== undefined) {
-        // A stream can only be corrupt if something else wrote into our private dir; keep the rest.
+        // Something else wrote into our private dir, or a worker's creator appended the worker's
+        // last records after a chunk the worker could only write in part (a full disk, reported
+        // as lost records): what comes after is not ours to trust.
         this.sink.log(`ignoring the rest of stream ${t.pid}-${t.threadId}: ${scan.corruptReason}`);
         t.broken = true;
         return;
@@ -257,12 +265,16 @@ export class Collector {
     return true;
   }
 
-  /** Last poll, final Meta (with the threads that lost records), index and trailer; closes every fd and removes the session dir. */
-  finish(finalMeta: TraceMeta): void {
+  /**
+   * Last poll, final Meta (`finalMeta`, or what it returns after that poll, with the threads that
+   * lost records), index and trailer; closes every fd and removes the session dir.
+   */
+  finish(finalMeta: TraceMeta | (() => TraceMeta)): void {
     if (this.closed) return;
     this.poll(true);
     this.flushOwn();
-    const meta = this.lost.size ? { ...finalMeta, lostRecords: this.lostRecords } : finalMeta;
+    const base = typeof finalMeta === 'function' ? finalMeta() : finalMeta;
+    const meta = this.lost.size ? { ...base, lostRecords: this.lostRecords } : base;
     this.writeChunk(metaChunk(meta), ChunkType.Meta, 0, 0, 0, 0, 0);
     this.write(indexChunk(this.index, this.offset));
     this.closed = true;

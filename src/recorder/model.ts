@@ -6,6 +6,7 @@
 import path from 'node:path';
 import { CrashKind, EventKind, CHANNEL_NAMES, CRASH_KIND_NAMES, THREAD_KIND_NAMES, parseSite, type ExitCause, type SourceSite, type TraceEvent } from '../protocol/events';
 import type { TraceMeta } from '../protocol/trace';
+import { checkedLostRecords } from '../protocol/session';
 import type { LoadedTrace } from './types';
 
 export interface ProcessNode {
@@ -29,7 +30,9 @@ export interface ProcessNode {
   /** "<parentPid>:<spawnId>" from the agent, inherited through shells (ProcessStart.spawnRef) */
   spawnRef?: string;
   /** still running when the recording ended (the final Meta's stillRunning): no end, no cause */
-  running?: boolean;
+  stillRunning?: boolean;
+  /** its exit record may be among the records its agent could not write (lostRecords): cause unknown */
+  recordsLost?: boolean;
 }
 
 export interface ThreadNode {
@@ -360,13 +363,14 @@ export function buildModel(trace: Trace): TraceModel {
   // docs/capture.md) or were ended from outside (SIGKILL, or the recorder stopped before they
   // finished); their parent's spawn, or the recorder itself for the root, saw how. A signal other
   // than SIGKILL is `signal`, as the program would have died of it untraced; the rest is `killed`,
-  // except those the recorder saw still running at its end.
+  // except those the recorder saw still running at its end and those whose agent could not write.
   const running = new Set(Array.isArray(meta.stillRunning) ? meta.stillRunning : []);
+  const lost = new Set(checkedLostRecords(meta.lostRecords).map((l) => l.pid));
   for (const p of procs.values()) {
     if (p.cause !== null) continue;
     const s = p.spawn && p.spawn.childPid === p.pid ? p.spawn : undefined;
     if (s?.exitTs === undefined && running.has(p.pid)) {
-      p.running = true;
+      p.stillRunning = true;
       continue;
     }
     if (s?.exitTs !== undefined) {
@@ -378,7 +382,9 @@ export function buildModel(trace: Trace): TraceModel {
       p.signal = meta.exitSignal ?? null;
       p.endTs = meta.t1;
     }
-    p.cause = p.signal && p.signal !== 'SIGKILL' ? 'signal' : 'killed';
+    // no exit record because it was not written (a full disk), not because something ended it: unknown
+    if (!p.signal && lost.has(p.pid)) p.recordsLost = true;
+    else p.cause = p.signal && p.signal !== 'SIGKILL' ? 'signal' : 'killed';
   }
 
   for (const w of workers.values()) {

@@ -18,7 +18,9 @@ import { DeadlockDetector } from './locks';
 import { createSchedCapture, type SchedCapture } from './sched';
 import type { CaptureOptions, Recording, RecordingResult, RecordOptions } from './types';
 import { RECORDER_VERSION } from './version';
-import { isAlive, makeSessionDir, sweepStaleSessions } from './session-dir';
+import { makeSessionDir, sweepStaleSessions, touchSessionDir, TOUCH_MS } from './session-dir';
+import { isAlive } from './process-alive';
+import type { LostRecords } from '../protocol/session';
 
 const POLL_MS = 20;
 const DEADLOCK_CHECK_MS = 200;
@@ -69,6 +71,8 @@ export function startRecording(opts: RecordOptions): Recording {
   const appendListeners: ((b: Uint8Array) => void)[] = [];
   const deadlockListeners: ((r: DeadlockReport) => void)[] = [];
   const logListeners: ((l: string) => void)[] = [];
+  const lostListeners: ((l: LostRecords) => void)[] = [];
+  const lost: LostRecords[] = [];
   const logs: string[] = [];
   const deadlocks: DeadlockReport[] = [];
   const detector = new DeadlockDetector();
@@ -103,6 +107,10 @@ export function startRecording(opts: RecordOptions): Recording {
         safe(() => onReports(detector.add(e)));
       },
       log,
+      lost: (l) => {
+        lost.push(l);
+        for (const listener of lostListeners) safe(() => listener(l));
+      },
     });
   } catch (e) {
     fs.rmSync(sessionDir, { recursive: true, force: true });
@@ -143,6 +151,8 @@ export function startRecording(opts: RecordOptions): Recording {
   if (child.pid !== undefined) safe(() => sched.start(child.pid!, (kind, ts, values) => collector.emit(kind, ts, values)));
   const pollTimer = setInterval(() => safe(() => collector.poll()), POLL_MS);
   const checkTimer = setInterval(() => safe(() => onReports(detector.check(now()))), DEADLOCK_CHECK_MS);
+  // the folder is in use while this runs, even when the program writes nothing (session-dir.ts)
+  const touchTimer = setInterval(() => safe(() => touchSessionDir(sessionDir)), TOUCH_MS);
 
   let exited: { code: number | null; signal: NodeJS.Signals | null } | undefined;
   const exitPromise = new Promise<{ code: number | null; signal: NodeJS.Signals | null }>((resolve) => {
@@ -155,18 +165,23 @@ export function startRecording(opts: RecordOptions): Recording {
 
   const done: Promise<RecordingResult> = exitPromise.then(async (ex) => {
     // safely: a failure here (a full disk while polling) must not leave the timers keeping ctrace alive
-    await safeAsync(() => waitForDescendants(collector, spawned, (pid) => pid !== child.pid && !ended.has(pid)));
+    const mayStillWrite = (pid: number) => pid !== child.pid && !ended.has(pid);
+    await safeAsync(() => waitForDescendants(collector, spawned, mayStillWrite));
     clearInterval(pollTimer);
     clearInterval(checkTimer);
+    clearInterval(touchTimer);
     safe(() => collector.poll());
     // a sampler that cannot stop must not keep the trace from being finished
     await Promise.race([safeAsync(() => sched.stop()), delay(SCHED_STOP_TIMEOUT_MS, true)]);
     safe(() => onReports(detector.check(now())));
     const t1 = now();
-    // descendants that outlived the grace period (a detached child): running, not killed
-    const stillRunning = [...new Set([...collector.pids(), ...spawned])].filter((pid) => pid !== child.pid && !ended.has(pid) && pid !== process.pid && isAlive(pid)).sort((a, b) => a - b);
-    // the capture may have fallen back (perf failed to attach): the final Meta says what was recorded
-    collector.finish({ t1, complete: true, exitCode: ex.code, exitSignal: ex.signal, schedMode: sched.mode, schedNote: sched.note, ...(stillRunning.length ? { stillRunning } : {}) });
+    // the capture may have fallen back (perf failed to attach): the final Meta says what was recorded.
+    // Built after the collector's last poll, so an exit it brings in counts: descendants still
+    // running past the grace period (a detached child) are running, not killed.
+    collector.finish(() => {
+      const stillRunning = aliveDescendants(collector, spawned, mayStillWrite).sort((a, b) => a - b);
+      return { t1, complete: true, exitCode: ex.code, exitSignal: ex.signal, schedMode: sched.mode, schedNote: sched.note, ...(stillRunning.length ? { stillRunning } : {}) };
+    });
     const durationMs = Math.round((t1 - t0) / 1e4) / 100;
     return { tracePath: output, exitCode: ex.code, signal: ex.signal, events: collector.events, bytes: collector.bytes, deadlocks, counts: counts.counts(), durationMs, writeError: collector.writeError, lostRecords: collector.lostRecords };
   });
@@ -212,6 +227,10 @@ export function startRecording(opts: RecordOptions): Recording {
     onLog(listener) {
       logListeners.push(listener);
       for (const l of logs) safe(() => listener(l));
+    },
+    onLostRecords(listener) {
+      lostListeners.push(listener);
+      for (const l of lost) safe(() => listener(l));
     },
     stop,
     done,
@@ -273,10 +292,14 @@ async function waitForDescendants(collector: Collector, spawned: ReadonlySet<num
   const until = Date.now() + DESCENDANT_GRACE_MS;
   for (;;) {
     collector.poll();
-    const alive = [...new Set([...collector.pids(), ...spawned])].filter((pid) => mayStillWrite(pid) && pid !== process.pid && isAlive(pid));
-    if (alive.length === 0 || Date.now() >= until) return;
+    if (aliveDescendants(collector, spawned, mayStillWrite).length === 0 || Date.now() >= until) return;
     await delay(POLL_MS);
   }
+}
+
+/** The processes with a stream, or that the program started, that may still write and are running. */
+function aliveDescendants(collector: Collector, spawned: ReadonlySet<number>, mayStillWrite: (pid: number) => boolean): number[] {
+  return [...new Set([...collector.pids(), ...spawned])].filter((pid) => mayStillWrite(pid) && pid !== process.pid && isAlive(pid));
 }
 
 function delay(ms: number, unref = false): Promise<void> {

@@ -6,21 +6,30 @@
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
+import { isAlive } from './process-alive';
 
 const PREFIX = 'ctrace-session-';
-const NAME = /^ctrace-session-(\d+)-[A-Za-z0-9]{6}$/;
+const NAME = new RegExp(`^${PREFIX}(\\d+)-[A-Za-z0-9]{6}$`);
 /**
- * A left-behind folder is removed only once nothing has been written into it for this long: its
- * program may outlive the killed recorder and still be writing, and a recorder in another pid
- * namespace (a container sharing /tmp) may look dead from here.
+ * A left-behind folder is removed only once nothing has touched it for this long: its program may
+ * outlive the killed recorder and still be writing, and a recorder in another pid namespace (a
+ * container sharing /tmp) may look dead from here, so a live recorder touches its folder every
+ * TOUCH_MS (touchSessionDir) even while its program writes nothing.
  */
 export const STALE_MS = 10 * 60_000;
+export const TOUCH_MS = 60_000;
 
 /** Creates the session folder (mode 0700) for this recorder. Throws the fs error. */
 export function makeSessionDir(tmp = os.tmpdir()): string {
   const dir = fs.mkdtempSync(path.join(tmp, `${PREFIX}${process.pid}-`));
   fs.chmodSync(dir, 0o700);
   return dir;
+}
+
+/** Marks the folder as in use (see STALE_MS). Throws the fs error. */
+export function touchSessionDir(dir: string): void {
+  const now = new Date();
+  fs.utimesSync(dir, now, now);
 }
 
 /**
@@ -58,14 +67,4 @@ function newestWrite(dir: string, dirMtime: number): number {
   let newest = dirMtime;
   for (const f of fs.readdirSync(dir)) newest = Math.max(newest, fs.lstatSync(path.join(dir, f)).mtimeMs);
   return newest;
-}
-
-/** Whether a process exists (EPERM: it does, and is someone else's). */
-export function isAlive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch (e) {
-    return (e as NodeJS.ErrnoException).code === 'EPERM';
-  }
 }

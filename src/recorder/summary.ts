@@ -24,7 +24,8 @@ export function summarize(trace: Trace, model: TraceModel = buildModel(trace)): 
     startTs: p.startTs,
     ...(p.endTs !== undefined ? { endTs: p.endTs } : {}),
     ...(p.nodeVersion ? { nodeVersion: p.nodeVersion } : {}),
-    ...(p.running ? { stillRunning: true } : {}),
+    ...(p.stillRunning ? { stillRunning: true } : {}),
+    ...(p.recordsLost ? { recordsLost: true } : {}),
   }));
   const threads: SummaryThread[] = model.threads.map((t) => ({ pid: t.pid, tid: t.tid, threadId: t.threadId, name: t.name, kind: t.kind }));
 
@@ -153,7 +154,9 @@ export function formatSummary(
     children.get(parent)!.push(p);
   }
   const end = (p: SummaryProcess) =>
-    p.stillRunning ? 'still running when the recording ended' : (p.signal ? `signal ${p.signal}` : `exit ${p.exitCode ?? '?'}`) + (p.cause && p.cause !== 'normal' ? ` (${p.cause})` : '');
+    p.stillRunning
+      ? 'still running when the recording ended'
+      : (p.signal ? `signal ${p.signal}` : `exit ${p.exitCode ?? '?'}`) + (p.recordsLost ? ' (its records were lost)' : p.cause && p.cause !== 'normal' ? ` (${p.cause})` : '');
   const walk = (parent: number, depth: number) => {
     for (const p of children.get(parent) ?? []) {
       const rss = p.peakRssBytes ? `, peak RSS ${Math.round(p.peakRssBytes / 1048576)} MB` : '';

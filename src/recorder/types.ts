@@ -84,6 +84,8 @@ export interface Recording {
   onDeadlock(listener: (report: DeadlockReport) => void): void;
   /** a one-line human message for logs (e.g. "perf not installed: sampling counts") */
   onLog(listener: (line: string) => void): void;
+  /** a thread's agent could not write its records (a full TMPDIR): as soon as seen, once per thread; earlier ones replayed */
+  onLostRecords(listener: (l: LostRecords) => void): void;
   /** ends the program (SIGINT, then SIGTERM, then SIGKILL after grace periods) and finishes the trace */
   stop(): Promise<RecordingResult>;
   /** settles when the program has exited and the trace file is complete */

@@ -230,10 +230,16 @@ if (isMainThread) {
   w.postMessage({ n, s: 'x' });
 } else parentPort.on('message', (m) => parentPort.postMessage(m));`,
   );
-  const r = await record(['sh', '-c', `ulimit -f 16 && exec "$0" "$1"`, NODE, script]);
-  assert.equal(r.run.status, 0, r.run.stderr);
+  const r = await record(['sh', '-c', `ulimit -f 16 && exec "$0" "$1"`, NODE, script], { flags: ['--fail-on', 'crash'] });
   assert.equal(r.run.stdout, 'done 3000\n');
+  // at once (the first thread seen), then every thread at the end
+  assert.match(r.run.stderr, /^ctrace: warning: thread [01] of process \d+ cannot write its records \(EFBIG\); the trace will miss them; --fail-on crash cannot see what is missing$/m);
   assert.match(r.run.stderr, /^ctrace: warning: 2 threads could not write all of their records, because a file size limit was reached \(EFBIG: ulimit -f\): the trace holds what they wrote before that and misses the rest\. To record everything, raise the limit/m);
+  // no crash was recorded, but what is missing could hold one: --fail-on cannot pass
+  assert.equal(r.run.status, 3, r.run.stderr);
+  assert.match(r.run.stderr, /^ctrace: --fail-on: records were lost \(see the warning above\), so the run could not be checked in full; exiting with 3$/m);
+  // the program's exit record went out with them: its cause is unknown, not "killed"
+  assert.deepEqual(r.summary.processes.map((p) => [p.exitCode, p.cause, p.recordsLost]), [[0, null, true]]);
   const lost = r.summary.lostRecords ?? [];
   assert.deepEqual(lost.map((l) => [l.threadId, l.reason]).sort(), [[0, 'EFBIG'], [1, 'EFBIG']]);
   assert.ok(lost.every((l) => l.pid === r.summary.processes[0]?.pid), JSON.stringify(lost));

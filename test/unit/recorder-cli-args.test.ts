@@ -54,10 +54,12 @@ test('the default name comes from the script, or the command and its first word'
   assert.equal(defaultOutput(['node', '--import', './setup.mjs', '--inspect', 'server.js'], d), 'server-20261125-040509.ctrace');
   assert.equal(defaultOutput(['node', '-e', 'require("./x").run()'], d), 'node-eval-20261125-040509.ctrace');
   assert.equal(defaultOutput(['node', '-pe', '1 + 1'], d), 'node-eval-20261125-040509.ctrace');
+  assert.equal(defaultOutput(['node', '--eval=run()'], d), 'node-eval-20261125-040509.ctrace');
+  assert.equal(defaultOutput(['node', '--unhandled-rejections', 'strict', '--disable-warning', 'DEP0040', 'app.js'], d), 'app-20261125-040509.ctrace');
   assert.equal(defaultOutput(['node', '--', '-weird.js'], d), 'weird-20261125-040509.ctrace');
 });
 
-test('ctrace help lists every option record takes, and record takes every option help lists', () => {
+test('record takes every option ctrace help lists, and help lists these', () => {
   const helpRecord = HELP.slice(HELP.indexOf('ctrace record'), HELP.indexOf('ctrace summary'));
   const listed = [...helpRecord.matchAll(/^\s+(?:-\w, )?(--[a-z-]+)/gm)].map((m) => m[1]);
   assert.deepEqual(listed.sort(), ['--fail-on', '--interval', '--no-locks', '--no-messages', '--no-perf', '--no-sched', '--output', '--sched', '--switches', '--verbose']);

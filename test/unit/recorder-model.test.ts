@@ -150,3 +150,38 @@ test('summary JSON has the documented shape, crashes in order, counts per channe
   );
   assert.equal(oneLine(s), '3 processes, 4 threads, 3 spawns, 1 worker, 5 messages, 2 crashes, 0 ms');
 });
+
+test('no exit record: still running (final Meta) has no cause unless the parent saw an end; lost records leave the cause unknown unless a signal ended it', () => {
+  const enc = new Map<number, StreamEncoder>();
+  const rec = (pid: number, kind: number, ts: number, v: Values) => {
+    if (!enc.has(pid)) enc.set(pid, new StreamEncoder(pid, pid, 0));
+    encodeRecord(enc.get(pid)!, kind, ts, v);
+  };
+  rec(10, EventKind.ProcessStart, 100, { pid: 10, ppid: 1, argv: JSON.stringify(['/usr/bin/node', '/app/main.js']), cwd: '/app' });
+  for (const [k, child] of [11, 12, 13, 14].entries()) {
+    rec(10, EventKind.SpawnCall, 200 + k, { spawnId: k + 1, api: 'spawn', command: '/usr/bin/node', args: JSON.stringify([`/app/c${child}.js`]) });
+    rec(10, EventKind.SpawnRunning, 210 + k, { spawnId: k + 1, childPid: child });
+    rec(child, EventKind.ProcessStart, 300 + k, { pid: child, ppid: 10, argv: JSON.stringify(['/usr/bin/node', `/app/c${child}.js`]), cwd: '/app' });
+  }
+  // 12 ended (its parent saw it) and its pid was taken by another process by the end; 13 exited
+  // with 0 but its records were lost; 14 was ended by SIGTERM and its records were lost too
+  rec(10, EventKind.SpawnExit, 400, { spawnId: 2, childPid: 12, code: 0 });
+  rec(10, EventKind.SpawnExit, 401, { spawnId: 3, childPid: 13, code: 0 });
+  rec(10, EventKind.SpawnExit, 402, { spawnId: 4, childPid: 14, signal: 'SIGTERM' });
+  rec(10, EventKind.ProcessExit, 500, { code: 0, cause: 'normal' });
+  const parts = [fileHeader(), metaChunk({ formatVersion: FORMAT_VERSION, t0: 50, cwd: '/app' }), ...[...enc.values()].map((e) => e.flush())];
+  parts.push(metaChunk({ t1: 600, complete: true, exitCode: 0, stillRunning: [11, 12], lostRecords: [13, 14].map((pid) => ({ pid, threadId: 0, reason: 'ENOSPC' })) }));
+  const bytes = new Uint8Array(parts.reduce((n, p) => n + p.length, 0));
+  parts.reduce((o, p) => (bytes.set(p, o), o + p.length), 0);
+  const s = summarize(decodeTrace(bytes));
+  assert.deepEqual(
+    s.processes.map((p) => [p.pid, p.exitCode, p.signal, p.cause, p.stillRunning, p.recordsLost, p.endTs]),
+    [
+      [10, 0, null, 'normal', undefined, undefined, 500],
+      [11, null, null, null, true, undefined, undefined],
+      [12, 0, null, 'killed', undefined, undefined, 400],
+      [13, 0, null, null, undefined, true, 401],
+      [14, null, 'SIGTERM', 'signal', undefined, undefined, 402],
+    ],
+  );
+});
