@@ -3,14 +3,23 @@
 // new name still fits where bytes no longer do. The program is never told: it runs on untouched.
 
 import { lostMarkerName } from '../protocol/session';
-import { closeSync, inDir, openSync, ownData } from './pristine';
+import { closeSync, inDir, openSync, ownData, symlinkSync } from './pristine';
 
-/** Leaves the marker for thread `threadId` of `pid` in the session folder `dir`. Never throws. */
+/**
+ * Leaves the marker for thread `threadId` of `pid` in the session folder `dir`: an empty file, or,
+ * when no file can be opened (EMFILE: the program holds every descriptor it may), a symbolic link,
+ * which takes no descriptor and, on a full disk, no block either. Never throws.
+ */
 export function markLost(dir: string, pid: number, threadId: number, e: unknown): void {
+  const marker = inDir(dir, lostMarkerName(pid, threadId, errnoCode(e)));
   try {
-    closeSync(openSync(inDir(dir, lostMarkerName(pid, threadId, errnoCode(e))), 'w'));
+    closeSync(openSync(marker, 'w'));
   } catch {
-    // nothing more can be done from here
+    try {
+      symlinkSync('lost', marker);
+    } catch {
+      // nothing more can be done from here
+    }
   }
 }
 

@@ -1,6 +1,7 @@
 // What every ctrace command shares: exit codes, the help text and error printing.
 import fs from 'node:fs';
 import path from 'node:path';
+import { isCtracePage } from '../recorder/view-page';
 
 export const EXIT_USAGE = 2;
 /** --fail-on matched (a deadlock or a crash happened) */
@@ -53,8 +54,8 @@ export function sameFile(output: string, inputs: readonly string[]): string | un
  * Writes a page (`view`, `compare -o`), never over a file ctrace did not write (a mistyped `-o`
  * naming a source file): returns why it did not, or undefined once written.
  */
-export function writePage(target: string, html: string, generator: string): string | undefined {
-  if (!mayReplace(target, generator)) return `${target} exists and is not a page written by ctrace: not overwriting it. Choose another name with -o, or remove the file first`;
+export function writePage(target: string, html: string): string | undefined {
+  if (!mayReplace(target)) return `${target} exists and is not a page written by ctrace: not overwriting it. Choose another name with -o, or remove the file first`;
   try {
     fs.writeFileSync(target, html);
     return undefined;
@@ -63,19 +64,23 @@ export function writePage(target: string, html: string, generator: string): stri
   }
 }
 
-function mayReplace(file: string, generator: string): boolean {
+function mayReplace(file: string): boolean {
   let fd: number;
   try {
     // a device or a pipe (/dev/stdout) is not a file to protect; opening a FIFO to read would wait
     if (!fs.statSync(file).isFile()) return true;
+  } catch {
+    return true; // not there: the write says why if it cannot make it
+  }
+  try {
     fd = fs.openSync(file, 'r');
   } catch {
-    return true; // not there, or unreadable: the write says why
+    return false; // a file we cannot read may be anything
   }
   try {
     const head = new Uint8Array(1024);
     const n = fs.readSync(fd, head, 0, head.length, 0);
-    return n === 0 || Buffer.from(head.buffer, 0, n).toString('latin1').includes(generator);
+    return n === 0 || isCtracePage(Buffer.from(head.buffer, 0, n).toString('latin1'));
   } finally {
     fs.closeSync(fd);
   }
@@ -84,17 +89,24 @@ function mayReplace(file: string, generator: string): boolean {
 /** "cannot write out.html: the folder /x does not exist", and the like. */
 export function cannotWrite(target: string, e: unknown): string {
   const code = (e as NodeJS.ErrnoException).code;
-  const why =
-    code === 'ENOENT'
-      ? `the folder ${path.dirname(path.resolve(target))} does not exist`
-      : code === 'EACCES' || code === 'EPERM'
-        ? 'permission denied'
-        : code === 'EISDIR'
-          ? 'it is a folder'
-          : code === 'ENOSPC'
-            ? 'no space left on the device'
-            : (code ?? (e as Error).message);
-  return `cannot write ${target}: ${why}`;
+  const why: Record<string, string> = {
+    ENOENT: `the folder ${path.dirname(linkTarget(target))} does not exist`,
+    ENOTDIR: 'a part of that path is a file, not a folder',
+    EACCES: 'permission denied',
+    EPERM: 'permission denied',
+    EISDIR: 'it is a folder',
+    ENOSPC: 'no space left on the device',
+  };
+  return `cannot write ${target}: ${(code !== undefined && why[code]) || code || (e as Error).message}`;
+}
+
+/** Where a symbolic link points (what a write to it creates), else the path itself; absolute. */
+function linkTarget(file: string): string {
+  try {
+    return path.resolve(path.dirname(file), fs.readlinkSync(file));
+  } catch {
+    return path.resolve(file);
+  }
 }
 
 export function fail(message: string, code: number): number {

@@ -6,7 +6,6 @@ import type { CompareMessage } from '../protocol/messages';
 import { TraceReadError } from '../recorder/reader';
 import { compareFiles, formatComparison, formatInsightNotes } from '../recorder/insights';
 import { standaloneComparePage } from '../recorder/compare-page';
-import { PAGE_GENERATOR } from '../recorder/view-page';
 import { EXIT_USAGE, fail, sameFile, writePage } from './common';
 
 const USAGE = 'Usage: ctrace compare A.ctrace B.ctrace [--json] [-o compare.html]';
@@ -47,7 +46,7 @@ export async function runCompare(argv: string[]): Promise<number> {
     } catch (e) {
       return fail(`compare: ${(e as Error).message}`, 1);
     }
-    const problem = writePage(out, html, PAGE_GENERATOR);
+    const problem = writePage(out, html);
     if (problem) return fail(`compare: ${problem}`, 1);
     if (!json) process.stdout.write(`${path.resolve(out)}\n`);
   }

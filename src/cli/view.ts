@@ -5,7 +5,7 @@ import path from 'node:path';
 import { checkFileHeader } from '../protocol/wire';
 import type { Insights } from '../protocol/insights';
 import { computeInsights, readTrace, TraceReadError } from '../recorder/index';
-import { PAGE_GENERATOR, standaloneViewPage } from '../recorder/view-page';
+import { standaloneViewPage } from '../recorder/view-page';
 import { EXIT_USAGE, fail, sameFile, writePage } from './common';
 
 const USAGE = 'Usage: ctrace view FILE.ctrace [-o out.html]';
@@ -60,7 +60,7 @@ export async function runView(argv: string[]): Promise<number> {
   } catch (e) {
     return fail(`view: ${(e as Error).message}`, 1);
   }
-  const problem = writePage(target, html, PAGE_GENERATOR);
+  const problem = writePage(target, html);
   if (problem) return fail(`view: ${problem}`, 1);
   process.stdout.write(path.resolve(target) + '\n');
   return 0;

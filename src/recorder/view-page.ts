@@ -52,8 +52,17 @@ function jsonForScript(value: unknown): string {
   return JSON.stringify(value).replace(/</g, '\\u003c').replace(/>/g, '\\u003e').replace(/\u2028/g, '\\u2028').replace(/\u2029/g, '\\u2029');
 }
 
-/** In the head of every page ctrace writes: `ctrace view` and `compare -o` replace only files that have it. */
+/** In the head of every page ctrace writes: `ctrace view` and `compare -o` replace only such pages. */
 export const PAGE_GENERATOR = '<meta name="generator" content="ctrace">';
+/** How every page ctrace writes begins (view and compare pages alike, since the first version). */
+const PAGE_START = '<!DOCTYPE html>\n<html lang="en">\n<head>\n<meta charset="utf-8">\n';
+/** What came next in pages written before PAGE_GENERATOR was added. */
+const OLD_PAGE_NEXT = '<meta http-equiv="Content-Security-Policy" content="default-src ';
+
+/** Whether a file that begins with `head` (its first KB or so) is a page ctrace wrote. */
+export function isCtracePage(head: string): boolean {
+  return head.startsWith(PAGE_START) && (head.startsWith(PAGE_GENERATOR, PAGE_START.length) || head.startsWith(OLD_PAGE_NEXT, PAGE_START.length));
+}
 
 export function newNonce(): string {
   return crypto.randomBytes(18).toString('base64').replace(/[^A-Za-z0-9]/g, '');

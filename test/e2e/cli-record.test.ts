@@ -284,6 +284,13 @@ test('view and compare replace their own pages but no other file, and say why th
     assert.equal(ok.status, 0, ok.stderr);
   }
   assert.match(fs.readFileSync(page, 'utf8'), /^<!DOCTYPE html>\n<html lang="en">\n<head>\n<meta charset="utf-8">\n<meta name="generator" content="ctrace">\n/);
+  // a page of an earlier version (no generator line) is still ctrace's; the generator line in a
+  // source file's comment does not make it a page
+  fs.writeFileSync(page, fs.readFileSync(page, 'utf8').replace('<meta name="generator" content="ctrace">\n', ''));
+  assert.equal(ctrace(['view', r.tracePath, '-o', page]).status, 0);
+  const commented = path.join(dir, 'page.test.js');
+  fs.writeFileSync(commented, '// <meta name="generator" content="ctrace">\n');
+  assert.equal(ctrace(['view', r.tracePath, '-o', commented]).status, 1);
   const missing = ctrace(['view', r.tracePath, '-o', path.join(dir, 'no-such-folder', 'p.html')]);
   assert.equal(missing.status, 1);
   assert.match(missing.stderr, /^ctrace: view: cannot write .*no-such-folder\/p\.html: the folder .*no-such-folder does not exist\n$/);
