@@ -82,6 +82,9 @@ const NODE_VALUE_OPTIONS = new Set([
   '--cpu-prof-name', '--heap-prof-dir', '--heap-prof-name', '--dns-result-order', '--tls-cipher-list', '--tls-keylog',
   '--secure-heap', '--secure-heap-min', '--test-reporter', '--test-reporter-destination', '--test-name-pattern',
   '--test-skip-pattern', '--trace-event-categories', '--trace-event-file-pattern', '--localstorage-file', '--snapshot-blob',
+  '--heapsnapshot-signal', '--heapsnapshot-near-heap-limit', '--max-http-header-size', '--v8-pool-size', '--test-concurrency',
+  '--test-isolation', '--test-timeout', '--test-shard', '--test-coverage-include', '--test-coverage-exclude',
+  '--network-family-autoselection-attempt-timeout', '--allow-fs-read', '--allow-fs-write',
 ]);
 const EVAL = Symbol('eval');
 
@@ -222,7 +225,11 @@ export async function runRecord(argv: string[]): Promise<number> {
   const c = result.counts!;
   if (result.writeError !== undefined) {
     const kept = result.bytes > 0 ? `It holds the first ${result.bytes} bytes, which open as a trace cut short` : 'Nothing was written';
-    const advice = /ENOSPC/.test(result.writeError) ? 'free some space or record to another disk with -o' : 'record to a regular file with -o';
+    const advice = /ENOSPC/.test(result.writeError)
+      ? 'free some space or record to another disk with -o'
+      : /EFBIG/.test(result.writeError)
+        ? 'raise the file size limit (ulimit -f)'
+        : 'record to a regular file with -o';
     process.stderr.write(`ctrace: error: could not write the whole trace to ${result.tracePath}: ${result.writeError}. ${kept}; ${advice}.\n`);
   } else process.stderr.write(`ctrace: trace written to ${result.tracePath} (${result.events} events, ${result.bytes} bytes)\n`);
   if (result.lostRecords?.length) process.stderr.write(`ctrace: warning: ${lostRecordsNote(result.lostRecords)}\n`);
@@ -232,7 +239,8 @@ export async function runRecord(argv: string[]): Promise<number> {
   } else if (c.processes === 0) {
     process.stderr.write(
       `ctrace: note: no Node.js process was traced. ${args.command[0]} is not Node and started none, or Node did not load the agent ` +
-        `(NODE_OPTIONS replaced rather than extended, or --permission without write access to the trace's session folder).\n`,
+        `(NODE_OPTIONS replaced rather than extended, or --permission without write access to the trace's session folder), ` +
+        `or the agent could not create its files in TMPDIR (no space or inodes left).\n`,
     );
   }
   const reasons: string[] = [];

@@ -44,8 +44,14 @@ export function lostRecordsNote(lost: readonly LostRecords[]): string {
   const who = one ? `Thread ${lost[0].threadId} of process ${lost[0].pid}` : `${lost.length} threads`;
   const [its, it] = one ? ['its', 'it'] : ['their', 'they'];
   const reasons = [...new Set(lost.map((l) => l.reason))];
-  const known = reasons.find((r) => Object.prototype.hasOwnProperty.call(CAUSES, r));
-  const [why, advice] = known !== undefined ? CAUSES[known] : [`${its} writes failed (${reasons.join(', ')})`, undefined];
-  const more = advice !== undefined ? ` To record everything, ${advice} and record again.` : '';
-  return `${who} could not write all of ${its} records, because ${why}: the trace holds what ${it} wrote before that and misses the rest.${more}`;
+  const known = reasons.filter((r) => Object.prototype.hasOwnProperty.call(CAUSES, r)).map((r) => CAUSES[r]);
+  const others = reasons.filter((r) => !Object.prototype.hasOwnProperty.call(CAUSES, r));
+  const whys = [...known.map(([why]) => why), ...(others.length ? [`${its} writes failed (${others.join(', ')})`] : [])];
+  const more = known.length ? ` To record everything, ${inWords(known.map(([, advice]) => advice))}, then record again.` : '';
+  return `${who} could not write all of ${its} records, because ${inWords(whys)}: the trace holds what ${it} wrote before that and misses the rest.${more}`;
+}
+
+/** "a", "a and b", "a, b and c" */
+function inWords(items: string[]): string {
+  return items.length < 2 ? items.join('') : `${items.slice(0, -1).join(', ')} and ${items[items.length - 1]}`;
 }

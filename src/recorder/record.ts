@@ -62,10 +62,9 @@ export function startRecording(opts: RecordOptions): Recording {
     sessionDir = makeSessionDir();
   } catch (e) {
     // the agents write there while the program runs (TMPDIR, or the system's temporary folder)
-    throw new LaunchError(
-      `cannot create the recording's session folder in ${os.tmpdir()}: ${(e as NodeJS.ErrnoException).code ?? (e as Error).message}. Set TMPDIR to an existing folder you can write to`,
-      'output',
-    );
+    const code = (e as NodeJS.ErrnoException).code;
+    const advice = code === 'ENOSPC' || code === 'EDQUOT' ? 'Free some space there, or set TMPDIR to a folder on another disk' : 'Set TMPDIR to an existing folder you can write to';
+    throw new LaunchError(`cannot create the recording's session folder in ${os.tmpdir()}: ${code ?? (e as Error).message}. ${advice}`, 'output');
   }
 
   const appendListeners: ((b: Uint8Array) => void)[] = [];

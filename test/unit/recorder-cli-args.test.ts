@@ -56,6 +56,7 @@ test('the default name comes from the script, or the command and its first word'
   assert.equal(defaultOutput(['node', '-pe', '1 + 1'], d), 'node-eval-20261125-040509.ctrace');
   assert.equal(defaultOutput(['node', '--eval=run()'], d), 'node-eval-20261125-040509.ctrace');
   assert.equal(defaultOutput(['node', '--unhandled-rejections', 'strict', '--disable-warning', 'DEP0040', 'app.js'], d), 'app-20261125-040509.ctrace');
+  assert.equal(defaultOutput(['node', '--heapsnapshot-signal', 'SIGUSR2', '--test-concurrency', '1', 'app.js'], d), 'app-20261125-040509.ctrace');
   assert.equal(defaultOutput(['node', '--', '-weird.js'], d), 'weird-20261125-040509.ctrace');
 });
 

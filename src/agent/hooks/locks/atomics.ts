@@ -25,6 +25,7 @@ type AnyAtomics = {
 
 /** a polling loop on one word records a poll at most this often (ns), until the word is taken */
 const POLL_NS = 50e6;
+const MAX_POLLED_WORDS = 4096;
 
 const RESULT: Record<string, number> = { ok: WaitResult.Ok, 'not-equal': WaitResult.NotEqual, 'timed-out': WaitResult.TimedOut, interrupted: WaitResult.Interrupted };
 
@@ -82,7 +83,7 @@ export function installAtomicsHooks(ctx: AgentContext): void {
   /** lock words this thread waited on since it last took them (for the `waited` flag) */
   const waitedOn = new Set<string>();
   /**
-   * When a poll (Atomics.wait with timeout 0, which cannot block) on a word was last recorded: a
+   * When a poll (Atomics.wait or waitAsync with timeout 0, which cannot block) on a word was last recorded: a
    * polling loop records its first poll, then one every POLL_NS until this thread takes the word.
    * Each recorded poll captures its call site (~8 µs), and a loop polls every ~0.2 µs.
    */
@@ -94,6 +95,8 @@ export function installAtomicsHooks(ctx: AgentContext): void {
       const i = intField(index);
       let words = polls.get(sab);
       if (words === undefined) polls.set(sab, (words = new Map()));
+      // a program that polls a great many words once each: forget them rather than grow
+      else if (words.size >= MAX_POLLED_WORDS && !words.has(i)) words.clear();
       const last = words.get(i);
       const now = ctx.now();
       if (last !== undefined && now - last < POLL_NS) return false;
@@ -230,7 +233,7 @@ export function installAtomicsHooks(ctx: AgentContext): void {
   if (typeof origWaitAsync === 'function') {
     A.waitAsync = function waitAsync(ta: unknown, index: unknown, value: unknown, timeout?: unknown) {
       const sab = quiet() ? undefined : sharedBuffer(ta);
-      if (sab === undefined) return apply(origWaitAsync, Atomics, arguments);
+      if (sab === undefined || (timeoutField(timeout) === 0 && !pollDue(sab, index))) return apply(origWaitAsync, Atomics, arguments);
       const id = waitBegin(waitAsync, sab, index, value, timeout, 1);
       const r = apply(origWaitAsync, Atomics, arguments) as { async: boolean; value: unknown };
       try {
