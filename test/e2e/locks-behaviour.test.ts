@@ -192,3 +192,26 @@ if (isMainThread) {
   const entry = r.summary.contention?.find((c) => c.kind === 'atomics');
   assert.ok(entry && entry.waited === 1 && entry.totalWaitMs > 10, JSON.stringify(r.summary.contention));
 });
+
+test('two views at different offsets of one SharedArrayBuffer hold two different lock words', { skip }, async () => {
+  const file = program(
+    'views.js',
+    `const { Worker, isMainThread, workerData, parentPort } = require('node:worker_threads');
+if (isMainThread) {
+  const sab = new SharedArrayBuffer(64);
+  for (let k = 0; k < 2; k++) new Worker(__filename, { workerData: sab }).on('message', (m) => console.log(m));
+} else {
+  const A = new Int32Array(workerData, 0, 4), B = new Int32Array(workerData, 16, 4);
+  const lock = (v) => { while (Atomics.compareExchange(v, 0, 0, 1) !== 0) Atomics.wait(v, 0, 1, 1); };
+  const unlock = (v) => { Atomics.store(v, 0, 0); Atomics.notify(v, 0); };
+  for (let i = 0; i < 200; i++) { lock(A); lock(B); A[1]++; B[1]++; unlock(B); unlock(A); }
+  parentPort.postMessage('done');
+}
+`,
+  );
+  const r = await record([NODE, file], { flags: FAST });
+  assert.equal(r.run.status, 0, r.run.stderr);
+  // A is word 0 of the buffer, B (16 bytes in, 4 per element) word 4: 400 acquisitions each
+  const locks = (r.summary.contention ?? []).map((c) => [c.lock.replace(/^.*\[/, '['), c.acquisitions]).sort();
+  assert.deepEqual(locks, [['[0]', 400], ['[4]', 400]]);
+});

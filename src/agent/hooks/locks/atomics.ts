@@ -32,7 +32,29 @@ const RESULT: Record<string, number> = { ok: WaitResult.Ok, 'not-equal': WaitRes
 // The hooks must never run user code (a getter, valueOf) that the original call would not have
 // run, nor run it twice: the buffer is read with the intrinsic TypedArray getter, and values are
 // only converted when they are primitives (an object argument is simply not recorded).
-const bufferOf = Object.getOwnPropertyDescriptor(Object.getPrototypeOf(Int8Array.prototype), 'buffer')!.get!;
+const TypedArrayPrototype = Object.getPrototypeOf(Int8Array.prototype) as object;
+const bufferOf = Object.getOwnPropertyDescriptor(TypedArrayPrototype, 'buffer')!.get!;
+const byteOffsetOf = Object.getOwnPropertyDescriptor(TypedArrayPrototype, 'byteOffset')!.get!;
+const typeNameOf = Object.getOwnPropertyDescriptor(TypedArrayPrototype, Symbol.toStringTag)!.get!;
+/** the integer arrays Atomics works on, by name: bytes per element */
+const ELEMENT_BYTES: Record<string, number> = { Int8Array: 1, Uint8Array: 1, Int16Array: 2, Uint16Array: 2, Int32Array: 4, Uint32Array: 4, BigInt64Array: 8, BigUint64Array: 8 };
+
+/**
+ * The word's index in the whole buffer, in the view's elements: two views at different offsets of
+ * one SharedArrayBuffer (`new Int32Array(sab, 16)`) name different words with the same index.
+ * Read with the intrinsic getters; an index that is not a primitive is left for intField to refuse.
+ */
+function wordIndex(ta: unknown, index: unknown): unknown {
+  if (!isPrimitive(index)) return index;
+  try {
+    const offset = apply(byteOffsetOf, ta, []) as number;
+    if (offset === 0) return index;
+    const size = ELEMENT_BYTES[apply(typeNameOf, ta, []) as string];
+    return size === undefined ? index : intField(index) + offset / size;
+  } catch {
+    return index;
+  }
+}
 
 function sharedBuffer(ta: unknown): SharedArrayBuffer | undefined {
   try {
@@ -208,8 +230,9 @@ export function installAtomicsHooks(ctx: AgentContext): void {
     const sab = quiet() ? undefined : sharedBuffer(ta);
     if (sab === undefined) return apply(origWait, Atomics, arguments);
     const poll = timeoutField(timeout) === 0;
-    if (poll && !pollDue(sab, index)) return apply(origWait, Atomics, arguments);
-    const id = waitBegin(wait, sab, index, value, timeout, 0);
+    const word = wordIndex(ta, index);
+    if (poll && !pollDue(sab, word)) return apply(origWait, Atomics, arguments);
+    const id = waitBegin(wait, sab, word, value, timeout, 0);
     // a wait that may block flushes first (a hanging program's waits reach the collector); a poll
     // cannot block, and a flush per poll made a polling loop ~50x slower
     if (!poll) {
@@ -233,8 +256,9 @@ export function installAtomicsHooks(ctx: AgentContext): void {
   if (typeof origWaitAsync === 'function') {
     A.waitAsync = function waitAsync(ta: unknown, index: unknown, value: unknown, timeout?: unknown) {
       const sab = quiet() ? undefined : sharedBuffer(ta);
-      if (sab === undefined || (timeoutField(timeout) === 0 && !pollDue(sab, index))) return apply(origWaitAsync, Atomics, arguments);
-      const id = waitBegin(waitAsync, sab, index, value, timeout, 1);
+      const word = wordIndex(ta, index);
+      if (sab === undefined || (timeoutField(timeout) === 0 && !pollDue(sab, word))) return apply(origWaitAsync, Atomics, arguments);
+      const id = waitBegin(waitAsync, sab, word, value, timeout, 1);
       const r = apply(origWaitAsync, Atomics, arguments) as { async: boolean; value: unknown };
       try {
         if (r && r.async && r.value && typeof (r.value as Promise<unknown>).then === 'function') {
@@ -263,7 +287,7 @@ export function installAtomicsHooks(ctx: AgentContext): void {
           const enc = ctx.enc;
           enc.begin(EventKind.AtomicsNotify, ts);
           enc.s(sabName(sab));
-          enc.u(intField(index));
+          enc.u(intField(wordIndex(ta, index)));
           enc.i(count === undefined || !isPrimitive(count) || typeof count === "bigint" || !(Number(count) < Infinity) ? -1 : intField(count));
           enc.u(woken);
           enc.s(cs.site);
@@ -283,13 +307,13 @@ export function installAtomicsHooks(ctx: AgentContext): void {
     if (old === 0 || old === 0n) {
       if (zeroness(expected) === 1 && zeroness(replacement) === 0 && !quiet()) {
         const sab = sharedBuffer(ta);
-        if (sab !== undefined) lockEvent(compareExchange, sab, index, true);
+        if (sab !== undefined) lockEvent(compareExchange, sab, wordIndex(ta, index), true);
       }
     } else if (held.size > 0 && zeroness(replacement) === 1 && !quiet()) {
       // success means `old` equals the converted `expected`; only plain numbers / bigints are compared
       if ((typeof expected === 'number' || typeof expected === 'bigint') && old == expected) {
         const sab = sharedBuffer(ta);
-        if (sab !== undefined) lockEvent(compareExchange, sab, index, false);
+        if (sab !== undefined) lockEvent(compareExchange, sab, wordIndex(ta, index), false);
       }
     }
     return old;
@@ -300,11 +324,11 @@ export function installAtomicsHooks(ctx: AgentContext): void {
     if (old === 0 || old === 0n) {
       if (zeroness(value) === 0 && !quiet()) {
         const sab = sharedBuffer(ta);
-        if (sab !== undefined) lockEvent(exchange, sab, index, true);
+        if (sab !== undefined) lockEvent(exchange, sab, wordIndex(ta, index), true);
       }
     } else if (held.size > 0 && zeroness(value) === 1 && !quiet()) {
       const sab = sharedBuffer(ta);
-      if (sab !== undefined) lockEvent(exchange, sab, index, false);
+      if (sab !== undefined) lockEvent(exchange, sab, wordIndex(ta, index), false);
     }
     return old;
   };
@@ -313,7 +337,7 @@ export function installAtomicsHooks(ctx: AgentContext): void {
     const r = origStore(ta, index, value);
     if (held.size > 0 && zeroness(value) === 1 && !quiet()) {
       const sab = sharedBuffer(ta);
-      if (sab !== undefined) lockEvent(store, sab, index, false);
+      if (sab !== undefined) lockEvent(store, sab, wordIndex(ta, index), false);
     }
     return r;
   };
