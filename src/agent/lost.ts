@@ -1,24 +1,26 @@
-// When a thread cannot write its records (a full TMPDIR: ENOSPC; ulimit -f: EFBIG), the recorder is
-// told by an empty marker beside the thread's stream file (protocol/session.ts): on a full disk a
-// new name still fits where bytes no longer do. The program is never told: it runs on untouched.
+// When a thread cannot write its records (a full TMPDIR: ENOSPC; ulimit -f: EFBIG; EMFILE), the
+// recorder is told by a marker beside the thread's stream file (protocol/session.ts), whose name is
+// all it reads: on a full disk a new name still fits where bytes no longer do. The program is never
+// told: it runs on untouched.
 
 import { lostMarkerName } from '../protocol/session';
-import { closeSync, inDir, openSync, ownData, symlinkSync } from './pristine';
+import { closeSync, inDir, mkdirSync, openSync, ownData, symlinkSync } from './pristine';
 
 /**
- * Leaves the marker for thread `threadId` of `pid` in the session folder `dir`: an empty file, or,
- * when no file can be opened (EMFILE: the program holds every descriptor it may), a symbolic link,
- * which takes no descriptor and, on a full disk, no block either. Never throws.
+ * Leaves the marker for thread `threadId` of `pid` in the session folder `dir`: an empty file; when
+ * no file can be opened (EMFILE: the program holds every descriptor it may), a symbolic link, which
+ * takes no descriptor; where links are not allowed (--permission, Windows), a folder. Only the name
+ * counts. Never throws.
  */
 export function markLost(dir: string, pid: number, threadId: number, e: unknown): void {
   const marker = inDir(dir, lostMarkerName(pid, threadId, errnoCode(e)));
-  try {
-    closeSync(openSync(marker, 'w'));
-  } catch {
+  const ways = [() => closeSync(openSync(marker, 'w')), () => symlinkSync('lost', marker, 'file'), () => mkdirSync(marker)];
+  for (let k = 0; k < ways.length; k++) {
     try {
-      symlinkSync('lost', marker);
+      ways[k]();
+      return;
     } catch {
-      // nothing more can be done from here
+      // the next way, or nothing more can be done from here
     }
   }
 }

@@ -55,7 +55,8 @@ export function sameFile(output: string, inputs: readonly string[]): string | un
  * naming a source file): returns why it did not, or undefined once written.
  */
 export function writePage(target: string, html: string): string | undefined {
-  if (!mayReplace(target)) return `${target} exists and is not a page written by ctrace: not overwriting it. Choose another name with -o, or remove the file first`;
+  const refused = whyNotReplace(target);
+  if (refused) return `${target} ${refused}: not overwriting it. Choose another name with -o, or remove the file first`;
   try {
     fs.writeFileSync(target, html);
     return undefined;
@@ -64,23 +65,24 @@ export function writePage(target: string, html: string): string | undefined {
   }
 }
 
-function mayReplace(file: string): boolean {
+/** Why an existing file may not be replaced by a page, or undefined when it may. */
+function whyNotReplace(file: string): string | undefined {
   let fd: number;
   try {
     // a device or a pipe (/dev/stdout) is not a file to protect; opening a FIFO to read would wait
-    if (!fs.statSync(file).isFile()) return true;
+    if (!fs.statSync(file).isFile()) return undefined;
   } catch {
-    return true; // not there: the write says why if it cannot make it
+    return undefined; // not there: the write says why if it cannot make it
   }
   try {
     fd = fs.openSync(file, 'r');
-  } catch {
-    return false; // a file we cannot read may be anything
+  } catch (e) {
+    return `exists, and ctrace cannot read it to see whether it wrote it (${(e as NodeJS.ErrnoException).code ?? (e as Error).message})`;
   }
   try {
     const head = new Uint8Array(1024);
     const n = fs.readSync(fd, head, 0, head.length, 0);
-    return n === 0 || isCtracePage(Buffer.from(head.buffer, 0, n).toString('latin1'));
+    return n === 0 || isCtracePage(Buffer.from(head.buffer, 0, n).toString('latin1')) ? undefined : 'exists and is not a page written by ctrace';
   } finally {
     fs.closeSync(fd);
   }

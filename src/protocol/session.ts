@@ -1,5 +1,5 @@
 // The private session folder that the agents and the collector share while a program runs
-// (docs/trace-format.md, "The session folder"): one stream file per JS thread, and an empty marker
+// (docs/trace-format.md, "How the recorder writes it"): one stream file per JS thread, and a marker
 // for each thread whose writes failed. Pure, no imports: the agent, the recorder and the webview use it.
 
 /** A thread's stream of framed chunks. */
@@ -8,7 +8,8 @@ export const STREAM_FILE = /^(\d+)-(\d+)\.ctc$/;
 
 /**
  * A thread could not write its stream: the error's code (ENOSPC when the disk is full) is in the
- * name, and the file is empty, because on a full disk a new name still fits where bytes no longer do.
+ * name, which is all that counts (an empty file, else a symbolic link or a folder: agent/lost.ts),
+ * because on a full disk a new name still fits where bytes no longer do.
  */
 export const lostMarkerName = (pid: number, threadId: number, code: string): string => `${pid}-${threadId}.lost-${code}`;
 export const LOST_MARKER = /^(\d+)-(\d+)\.lost-([A-Z0-9_]{1,32})$/;
@@ -32,7 +33,7 @@ export function checkedLostRecords(list: unknown): LostRecords[] {
 /** Why writes fail with this code, and what to do about it, in words. */
 const CAUSES: Record<string, [why: string, advice: string]> = {
   ENOSPC: ['the disk of the temporary folder was full (ENOSPC)', 'set TMPDIR to a folder on a disk with room'],
-  EDQUOT: ['the disk quota was exceeded (EDQUOT)', 'free some of the quota, or set TMPDIR to a folder outside it'],
+  EDQUOT: ['the disk quota was exceeded (EDQUOT)', 'free some of the disk quota'],
   EFBIG: ['a file size limit was reached (EFBIG: ulimit -f)', 'raise the limit (ulimit -f unlimited)'],
   EMFILE: ['the program had as many files open as it may (EMFILE)', 'raise the limit on open files (ulimit -n)'],
   ENFILE: ['the system had as many files open as it may (ENFILE)', 'close other programs or raise the system limit'],

@@ -6,7 +6,7 @@ import crypto from 'node:crypto';
 import fs from 'node:fs';
 import path from 'node:path';
 import type { CompareMessage } from '../protocol/messages';
-import { PAGE_GENERATOR } from './view-page';
+import { PAGE_HEAD } from './view-page';
 
 export interface ComparePageOptions {
   nonce: string;
@@ -43,12 +43,7 @@ export function comparePageHtml(o: ComparePageOptions): string {
   const n = ` nonce="${escapeHtml(o.nonce)}"`;
   const script = o.scriptText !== undefined ? `<script${n}>${scriptForInline(o.scriptText)}</script>` : o.scriptUri ? `<script${n} src="${escapeHtml(o.scriptUri)}"></script>` : '';
   const boot = o.message ? `<script${n}>window.postMessage(${jsonForScript(o.message)}, '*');</script>` : '';
-  return `<!DOCTYPE html>
-<html lang="en">
-<head>
-<meta charset="utf-8">
-${PAGE_GENERATOR}
-<meta http-equiv="Content-Security-Policy" content="${escapeHtml(csp)}">
+  return `${PAGE_HEAD}<meta http-equiv="Content-Security-Policy" content="${escapeHtml(csp)}">
 <meta name="viewport" content="width=device-width, initial-scale=1">
 <title>${escapeHtml(o.title ?? 'Compare traces')}</title>
 <style${n}>${PAGE_CSS}</style>

@@ -53,15 +53,16 @@ function jsonForScript(value: unknown): string {
 }
 
 /** In the head of every page ctrace writes: `ctrace view` and `compare -o` replace only such pages. */
-export const PAGE_GENERATOR = '<meta name="generator" content="ctrace">';
-/** How every page ctrace writes begins (view and compare pages alike, since the first version). */
+const PAGE_GENERATOR = '<meta name="generator" content="ctrace">';
+/** How every page ctrace writes begins (view and compare pages alike; the generator since 2026-12-05). */
 const PAGE_START = '<!DOCTYPE html>\n<html lang="en">\n<head>\n<meta charset="utf-8">\n';
-/** What came next in pages written before PAGE_GENERATOR was added. */
-const OLD_PAGE_NEXT = '<meta http-equiv="Content-Security-Policy" content="default-src ';
+export const PAGE_HEAD = `${PAGE_START}${PAGE_GENERATOR}\n`;
+/** What came after PAGE_START in the view and compare pages of earlier versions, before the generator. */
+const OLD_PAGE_NEXT = [`<meta http-equiv="Content-Security-Policy" content="default-src &#39;none&#39;; script-src &#39;nonce-`, `<meta http-equiv="Content-Security-Policy" content="default-src 'none'; script-src 'nonce-`];
 
 /** Whether a file that begins with `head` (its first KB or so) is a page ctrace wrote. */
 export function isCtracePage(head: string): boolean {
-  return head.startsWith(PAGE_START) && (head.startsWith(PAGE_GENERATOR, PAGE_START.length) || head.startsWith(OLD_PAGE_NEXT, PAGE_START.length));
+  return head.startsWith(PAGE_HEAD) || (head.startsWith(PAGE_START) && OLD_PAGE_NEXT.some((next) => head.startsWith(next, PAGE_START.length)));
 }
 
 export function newNonce(): string {
@@ -73,12 +74,7 @@ export function viewPageHtml(o: ViewPageOptions): string {
   const csp = [`default-src 'none'`, `script-src 'nonce-${nonce}'`, `style-src 'nonce-${nonce}'`, `img-src data: blob:`, `font-src 'none'`, `connect-src 'none'`].join('; ');
   const n = ` nonce="${nonce}"`;
   const b64 = Buffer.from(o.bytes.buffer, o.bytes.byteOffset, o.bytes.byteLength).toString('base64');
-  return `<!DOCTYPE html>
-<html lang="en">
-<head>
-<meta charset="utf-8">
-${PAGE_GENERATOR}
-<meta http-equiv="Content-Security-Policy" content="${escapeHtml(csp)}">
+  return `${PAGE_HEAD}<meta http-equiv="Content-Security-Policy" content="${escapeHtml(csp)}">
 <meta name="viewport" content="width=device-width, initial-scale=1">
 <meta name="color-scheme" content="light dark">
 <title>${escapeHtml(o.name)} — Concurrency Timeline</title>

@@ -250,6 +250,35 @@ if (isMainThread) {
   assert.match(text.stdout, /^note: 2 threads could not write all of their records/m);
 });
 
+test('a worker that cannot open its file (EMFILE) is reported as losing records, though no file can be opened for the marker', { skip: process.platform === 'win32' && 'needs sh and ulimit' }, async () => {
+  // the main thread holds every descriptor it may for 300 ms while the worker sends (its flushes open its file)
+  const script = program(
+    'emfile.js',
+    `const fs = require('fs');
+const { Worker, isMainThread, parentPort, workerData } = require('worker_threads');
+if (isMainThread) {
+  const flag = new Int32Array(new SharedArrayBuffer(4));
+  const w = new Worker(__filename, { workerData: flag });
+  w.once('message', () => {
+    const held = [];
+    try { for (;;) held.push(fs.openSync(__filename, 'r')); } catch (e) { console.log('held until', e.code); }
+    Atomics.store(flag, 0, 1);
+    Atomics.notify(flag, 0);
+    setTimeout(() => held.forEach((fd) => fs.closeSync(fd)), 300);
+  });
+} else {
+  parentPort.postMessage('ready');
+  Atomics.wait(workerData, 0, 0);
+  for (const t0 = Date.now(); Date.now() - t0 < 150; ) parentPort.postMessage(0);
+}`,
+  );
+  const r = await record(['sh', '-c', `ulimit -n 64 && exec "$0" "$1"`, NODE, script]);
+  assert.equal(r.run.status, 0, r.run.stderr);
+  assert.equal(r.run.stdout, 'held until EMFILE\n');
+  assert.deepEqual(r.summary.lostRecords?.map((l) => [l.threadId, l.reason]), [[1, 'EMFILE']]);
+  assert.match(r.run.stderr, /because the program had as many files open as it may \(EMFILE\): .* raise the limit on open files \(ulimit -n\)/);
+});
+
 test('view and compare refuse to write their page over a trace they read', () => {
   const dir = tmpDir();
   const a = path.join(dir, 'a.ctrace');
@@ -291,6 +320,14 @@ test('view and compare replace their own pages but no other file, and say why th
   const commented = path.join(dir, 'page.test.js');
   fs.writeFileSync(commented, '// <meta name="generator" content="ctrace">\n');
   assert.equal(ctrace(['view', r.tracePath, '-o', commented]).status, 1);
+  // nor does a page of the user's own that begins as ctrace's do
+  const own = path.join(dir, 'index.html');
+  fs.writeFileSync(own, `<!DOCTYPE html>\n<html lang="en">\n<head>\n<meta charset="utf-8">\n<meta http-equiv="Content-Security-Policy" content="default-src 'self'">\n`);
+  assert.equal(ctrace(['view', r.tracePath, '-o', own]).status, 1);
+  // a link whose target folder is missing: that folder is named
+  const dangling = path.join(dir, 'dangling.html');
+  fs.symlinkSync(path.join(dir, 'gone', 'x.html'), dangling);
+  assert.match(ctrace(['view', r.tracePath, '-o', dangling]).stderr, /^ctrace: view: cannot write .*dangling\.html: the folder .*gone does not exist\n$/);
   const missing = ctrace(['view', r.tracePath, '-o', path.join(dir, 'no-such-folder', 'p.html')]);
   assert.equal(missing.status, 1);
   assert.match(missing.stderr, /^ctrace: view: cannot write .*no-such-folder\/p\.html: the folder .*no-such-folder does not exist\n$/);

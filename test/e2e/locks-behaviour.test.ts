@@ -161,7 +161,7 @@ test('a polling loop (Atomics.wait with timeout 0) records its first poll, not e
     'poll.js',
     `const { Worker, isMainThread, parentPort, workerData } = require('node:worker_threads');
 if (isMainThread) {
-  const a = new Int32Array(new SharedArrayBuffer(4));
+  const a = new Int32Array(new SharedArrayBuffer(8));
   const w = new Worker(__filename, { workerData: a });
   w.on('message', () => {
     // the worker holds the lock for ~30 ms: spin on it, polling
@@ -171,6 +171,8 @@ if (isMainThread) {
       polls++;
     }
     Atomics.store(a, 0, 0);
+    // waitAsync polls too, on another word, which nothing takes
+    for (let k = 0; k < 2000; k++) Atomics.waitAsync(a, 1, 0, 0);
     console.log('polls', polls);
   });
 } else {
@@ -185,9 +187,11 @@ if (isMainThread) {
   assert.equal(r.run.status, 0, r.run.stderr);
   const polls = Number(/^polls (\d+)$/m.exec(r.run.stdout)?.[1]);
   assert.ok(polls > 1000, `the loop polled ${polls} times`);
-  const main = r.trace.events.filter((e) => e.threadId === 0 && e.kind === EventKind.AtomicsWaitBegin);
+  const main = r.trace.events.filter((e) => e.threadId === 0 && e.kind === EventKind.AtomicsWaitBegin && e.fields.index === 0);
   // one poll recorded per 50 ms of polling on a word (the loop ran ~30 ms), not one per poll
   assert.ok(main.length >= 1 && main.length <= 2, `${main.length} polls recorded`);
+  const async = r.trace.events.filter((e) => e.kind === EventKind.AtomicsWaitBegin && e.fields.index === 1);
+  assert.ok(async.length >= 1 && async.length <= 2 && async[0].fields.async === 1, `${async.length} waitAsync polls recorded`);
   assert.equal(main[0].fields.timeoutMs, 0);
   const entry = r.summary.contention?.find((c) => c.kind === 'atomics');
   assert.ok(entry && entry.waited === 1 && entry.totalWaitMs > 10, JSON.stringify(r.summary.contention));

@@ -25,9 +25,11 @@ type AnyAtomics = {
 
 /** a polling loop on one word records a poll at most this often (ns), until the word is taken */
 const POLL_NS = 50e6;
+/** words remembered per buffer (and as many from before): ~100 KB at most */
 const MAX_POLLED_WORDS = 4096;
 
-const RESULT: Record<string, number> = { ok: WaitResult.Ok, 'not-equal': WaitResult.NotEqual, 'timed-out': WaitResult.TimedOut, interrupted: WaitResult.Interrupted };
+// tables without a prototype: a lookup of a name not in them must not reach a getter a program put on Object.prototype
+const RESULT = table({ ok: WaitResult.Ok, 'not-equal': WaitResult.NotEqual, 'timed-out': WaitResult.TimedOut, interrupted: WaitResult.Interrupted });
 
 // The hooks must never run user code (a getter, valueOf) that the original call would not have
 // run, nor run it twice: the buffer is read with the intrinsic TypedArray getter, and values are
@@ -37,15 +39,20 @@ const bufferOf = Object.getOwnPropertyDescriptor(TypedArrayPrototype, 'buffer')!
 const byteOffsetOf = Object.getOwnPropertyDescriptor(TypedArrayPrototype, 'byteOffset')!.get!;
 const typeNameOf = Object.getOwnPropertyDescriptor(TypedArrayPrototype, Symbol.toStringTag)!.get!;
 /** the integer arrays Atomics works on, by name: bytes per element */
-const ELEMENT_BYTES: Record<string, number> = { Int8Array: 1, Uint8Array: 1, Int16Array: 2, Uint16Array: 2, Int32Array: 4, Uint32Array: 4, BigInt64Array: 8, BigUint64Array: 8 };
+const ELEMENT_BYTES = table({ Int8Array: 1, Uint8Array: 1, Int16Array: 2, Uint16Array: 2, Int32Array: 4, Uint32Array: 4, BigInt64Array: 8, BigUint64Array: 8 });
+
+function table(entries: Record<string, number>): Record<string, number | undefined> {
+  return Object.setPrototypeOf(entries, null) as Record<string, number | undefined>;
+}
 
 /**
  * The word's index in the whole buffer, in the view's elements: two views at different offsets of
  * one SharedArrayBuffer (`new Int32Array(sab, 16)`) name different words with the same index.
- * Read with the intrinsic getters; an index that is not a primitive is left for intField to refuse.
+ * Read with the intrinsic getters. An index Atomics refuses (not a primitive, negative) is left as
+ * it is: it must not land on another view's word.
  */
 function wordIndex(ta: unknown, index: unknown): unknown {
-  if (!isPrimitive(index)) return index;
+  if (!isPrimitive(index) || intField(index) < 0) return index;
   try {
     const offset = apply(byteOffsetOf, ta, []) as number;
     if (offset === 0) return index;
@@ -109,24 +116,37 @@ export function installAtomicsHooks(ctx: AgentContext): void {
    * polling loop records its first poll, then one every POLL_NS until this thread takes the word.
    * Each recorded poll captures its call site (~8 µs), and a loop polls every ~0.2 µs.
    */
-  const polls = new WeakMap<SharedArrayBuffer, Map<number, number>>();
+  const polls = new WeakMap<SharedArrayBuffer, { now: Map<number, number>; before: Map<number, number> }>();
 
   /** Whether this poll is to be recorded (see `polls`). */
   function pollDue(sab: SharedArrayBuffer, index: unknown): boolean {
     try {
       const i = intField(index);
       let words = polls.get(sab);
-      if (words === undefined) polls.set(sab, (words = new Map()));
-      // a program that polls a great many words once each: forget them rather than grow
-      else if (words.size >= MAX_POLLED_WORDS && !words.has(i)) words.clear();
-      const last = words.get(i);
+      if (words === undefined) polls.set(sab, (words = { now: new Map(), before: new Map() }));
+      const last = words.now.get(i) ?? words.before.get(i);
       const now = ctx.now();
       if (last !== undefined && now - last < POLL_NS) return false;
-      words.set(i, now);
+      // a program polling a great many words: two generations of MAX_POLLED_WORDS, so the map
+      // stays bounded and a word polled in turn with thousands of others is still recorded only
+      // once per POLL_NS
+      if (words.now.size >= MAX_POLLED_WORDS) {
+        words.before = words.now;
+        words.now = new Map();
+      }
+      words.now.set(i, now);
     } catch {
       // record it
     }
     return true;
+  }
+
+  /** The next contention on this word records its first poll again. */
+  function pollsTaken(sab: SharedArrayBuffer, i: number): void {
+    const words = polls.get(sab);
+    if (words === undefined) return;
+    words.now.delete(i);
+    words.before.delete(i);
   }
   let inHook = false;
 
@@ -198,8 +218,7 @@ export function installAtomicsHooks(ctx: AgentContext): void {
         const id = ctx.nextId();
         held.set(key, id);
         const waited = waitedOn.delete(key) ? 1 : 0;
-        // the next contention on this word records its first poll again
-        if (waited) polls.get(sab)?.delete(intField(index));
+        if (waited) pollsTaken(sab, intField(index));
         enc.begin(EventKind.LockAcquired, ctx.now());
         enc.u(LockKind.Atomics);
         enc.s(key);
@@ -256,8 +275,9 @@ export function installAtomicsHooks(ctx: AgentContext): void {
   if (typeof origWaitAsync === 'function') {
     A.waitAsync = function waitAsync(ta: unknown, index: unknown, value: unknown, timeout?: unknown) {
       const sab = quiet() ? undefined : sharedBuffer(ta);
+      if (sab === undefined) return apply(origWaitAsync, Atomics, arguments);
       const word = wordIndex(ta, index);
-      if (sab === undefined || (timeoutField(timeout) === 0 && !pollDue(sab, word))) return apply(origWaitAsync, Atomics, arguments);
+      if (timeoutField(timeout) === 0 && !pollDue(sab, word)) return apply(origWaitAsync, Atomics, arguments);
       const id = waitBegin(waitAsync, sab, word, value, timeout, 1);
       const r = apply(origWaitAsync, Atomics, arguments) as { async: boolean; value: unknown };
       try {
