@@ -12,7 +12,7 @@ export interface ExtensionApi {
   /** how long activate() took, ms (checked by the in-host tests against the 50 ms budget) */
   activationMs: number;
   /** state the in-host tests read; not a stable API */
-  state(): Promise<{ recording: boolean; lastTracePath?: string; views: { name: string; tracePath?: string; live: boolean; bytes: number; error?: string; lastOpened?: { file: string; line: number }; lastSelection?: { pid: number; threadId: number; ts: number; kind: number } }[]; comparisonsPosted: number }>;
+  state(): Promise<{ recording: boolean; lastTracePath?: string; lastWarnings?: string[]; views: { name: string; tracePath?: string; live: boolean; bytes: number; error?: string; lastOpened?: { file: string; line: number }; lastSelection?: { pid: number; threadId: number; ts: number; kind: number } }[]; comparisonsPosted: number }>;
 }
 
 export function activate(ctx: vscode.ExtensionContext): ExtensionApi {
@@ -80,6 +80,7 @@ export function activate(ctx: vscode.ExtensionContext): ExtensionApi {
       return {
         recording: !!currentSession(),
         lastTracePath: lastSession()?.tracePath,
+        lastWarnings: lastSession()?.warnings,
         views: allViews().map((v) => ({ name: v.source.name, tracePath: v.tracePath, live: v.isLive, bytes: v.byteLength, error: v.error, lastOpened: v.lastOpened, lastSelection: v.lastSelection })),
         comparisonsPosted: comparisonsPosted(),
       };

@@ -23,6 +23,8 @@ export interface SessionInfo {
   view?: TimelineView;
   recording: Recording;
   result?: RecordingResult;
+  /** what the end of the run warned about (a trace cut short, lost records), as shown */
+  warnings: string[];
   done: Promise<RecordingResult | undefined>;
 }
 
@@ -170,12 +172,16 @@ export async function startTracing(ctx: vscode.ExtensionContext, target: TraceTa
         pty.finish(`${label} ${how} after ${secs} s; ${result.events} events recorded. Trace saved: ${result.tracePath}`);
         if (result.writeError !== undefined) {
           log(`could not write the whole trace: ${result.writeError}; it holds the first ${result.bytes} bytes`);
-          void vscode.window.showErrorMessage(`The trace of ${label} could not be written to the end (${result.writeError}): it holds what was recorded before. Free some space and trace again.`);
+          const text = `The trace of ${label} could not be written to the end (${result.writeError}): it holds what was recorded before. Free some space and trace again.`;
+          session?.warnings.push(text);
+          void vscode.window.showErrorMessage(text);
         }
         if (result.lostRecords?.length) {
           const note = recorder.lostRecordsNote(result.lostRecords);
           log(note);
-          void vscode.window.showWarningMessage(`The trace of ${label} is missing records. ${note}`);
+          const text = `The trace of ${label} is missing records. ${note}`;
+          session?.warnings.push(text);
+          void vscode.window.showWarningMessage(text);
         }
         const failedEarly = Date.now() - t0 < 3000 && (result.signal || (result.exitCode ?? 0) !== 0);
         if (failedEarly) {
@@ -190,7 +196,7 @@ export async function startTracing(ctx: vscode.ExtensionContext, target: TraceTa
         if (pruned.length) log(`kept the ${keepTraces(scope)} most recent traces; deleted ${pruned.length} older`);
         return result;
       };
-      session = { label, tracePath, view, recording, done };
+      session = { label, tracePath, view, recording, warnings: [], done };
       current = session;
       last = session;
       progress.report({ message: 'waiting for the first events' });

@@ -174,6 +174,19 @@ describe('launch configurations', function () {
     assert.match(path.basename(r.tracePath), /^Report_launch-\d{8}-\d{6}/);
   });
 
+  it('warns when the agents could not write all of their records, and the trace still opens', async () => {
+    const a = await api();
+    const r = await vscode.commands.executeCommand('concurrencyTimeline.trace', { launchConfig: 'Small file limit' });
+    assert.ok(r && r.tracePath, 'a trace was started');
+    await idle();
+    const s = await a.state();
+    assert.strictEqual(s.lastTracePath, r.tracePath);
+    assert.strictEqual(s.lastWarnings.length, 1, JSON.stringify(s.lastWarnings));
+    assert.match(s.lastWarnings[0], /^The trace of Small file limit is missing records\. 2 threads could not write all of their records, because a file size limit was reached \(EFBIG: ulimit -f\)/);
+    const view = s.views.find((v) => v.tracePath === r.tracePath);
+    assert.ok(view && !view.error, `the timeline shows it: ${JSON.stringify(view)}`);
+  });
+
   it('refuses an attach configuration without starting anything', async () => {
     const a = await api();
     const before = (await a.state()).lastTracePath;
