@@ -18,7 +18,7 @@ import { DeadlockDetector } from './locks';
 import { createSchedCapture, type SchedCapture } from './sched';
 import type { CaptureOptions, Recording, RecordingResult, RecordOptions } from './types';
 import { RECORDER_VERSION } from './version';
-import { makeSessionDir, sweepStaleSessions, touchSessionDir, TOUCH_MS } from './session-dir';
+import { makeSessionDir, otherRecordingOf, sweepStaleSessions, touchSessionDir, TOUCH_MS } from './session-dir';
 import { isAlive } from './process-alive';
 import type { LostRecords } from '../protocol/session';
 
@@ -57,9 +57,13 @@ export function startRecording(opts: RecordOptions): Recording {
 
   // folders left by recorders that were killed (SIGKILL): cheap, one readdir of TMPDIR
   sweepStaleSessions();
+  const other = otherRecordingOf(output);
+  if (other !== undefined) {
+    throw new LaunchError(`cannot write the trace to ${output}: another recording (ctrace pid ${other}) is writing it. Choose another path with -o, or wait until it ends`, 'output');
+  }
   let sessionDir: string;
   try {
-    sessionDir = makeSessionDir();
+    sessionDir = makeSessionDir(output);
   } catch (e) {
     // the agents write there while the program runs (TMPDIR, or the system's temporary folder)
     const code = (e as NodeJS.ErrnoException).code;

@@ -19,11 +19,39 @@ const NAME = new RegExp(`^${PREFIX}(\\d+)-[A-Za-z0-9]{6}$`);
 export const STALE_MS = 10 * 60_000;
 export const TOUCH_MS = 60_000;
 
-/** Creates the session folder (mode 0700) for this recorder. Throws the fs error. */
-export function makeSessionDir(tmp = os.tmpdir()): string {
+/** In a session folder: the absolute path of the trace that recording writes (otherRecordingOf). */
+const OUTPUT_FILE = 'output';
+
+/** Creates the session folder (mode 0700) for this recorder, writing `output`. Throws the fs error. */
+export function makeSessionDir(output: string, tmp = os.tmpdir()): string {
   const dir = fs.mkdtempSync(path.join(tmp, `${PREFIX}${process.pid}-`));
   fs.chmodSync(dir, 0o700);
+  fs.writeFileSync(path.join(dir, OUTPUT_FILE), output);
   return dir;
+}
+
+/**
+ * The pid of another running recorder of this user that writes `output` (an absolute path), or
+ * undefined: two recordings given the same -o would write one file at once. Never throws.
+ */
+export function otherRecordingOf(output: string, tmp = os.tmpdir()): number | undefined {
+  let names: string[];
+  try {
+    names = fs.readdirSync(tmp);
+  } catch {
+    return undefined;
+  }
+  for (const name of names) {
+    const m = NAME.exec(name);
+    const pid = m ? Number(m[1]) : 0;
+    if (!m || pid === process.pid || !isAlive(pid)) continue;
+    try {
+      if (fs.readFileSync(path.join(tmp, name, OUTPUT_FILE), 'utf8') === output) return pid;
+    } catch {
+      // not ours to read (another user's), or from before this file was written
+    }
+  }
+  return undefined;
 }
 
 /** Marks the folder as in use (see STALE_MS). Throws the fs error. */

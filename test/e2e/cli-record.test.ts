@@ -59,6 +59,23 @@ test('Ctrl-C (SIGINT to ctrace) reaches the program and the trace is still writt
   assert.match(stderr, /ctrace: trace written to /);
 });
 
+test('a second recording to the trace another recording is writing is refused; the first is untouched', async () => {
+  const dir = tmpDir();
+  const file = program('wait.js', `console.log('ready'); setInterval(() => {}, 1000);`, dir);
+  const out = path.join(dir, 'shared.ctrace');
+  const first = spawn(NODE, [CLI, 'record', ...FAST, '-o', out, '--', NODE, file], { cwd: dir, stdio: ['ignore', 'pipe', 'pipe'] });
+  await new Promise<void>((resolve) => first.stdout.once('data', () => resolve()));
+  const second = ctrace(['record', ...FAST, '-o', out, '--', NODE, '-e', 'console.log("second ran")'], { cwd: dir });
+  first.kill('SIGINT');
+  await new Promise((resolve) => first.on('exit', resolve));
+  assert.equal(second.status, 1, second.stderr);
+  assert.equal(second.stdout, '', 'the second program was not started');
+  assert.match(second.stderr, new RegExp(`^ctrace: cannot write the trace to .*shared\\.ctrace: another recording \\(ctrace pid ${first.pid}\\) is writing it\\. Choose another path with -o, or wait until it ends\\n$`));
+  const trace = await readTrace(out);
+  assert.equal(trace.meta.complete, true);
+  assert.equal(trace.meta.command?.[1], file);
+});
+
 const hasScript = process.platform === 'linux' && spawnSync('script', ['--version']).status === 0;
 
 test('if ctrace itself is killed, the trace written so far is readable (incomplete, nothing corrupt)', async () => {

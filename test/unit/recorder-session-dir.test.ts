@@ -5,7 +5,7 @@ import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
 import fs from 'node:fs';
 import path from 'node:path';
-import { makeSessionDir, STALE_MS, sweepStaleSessions } from '../../src/recorder/session-dir';
+import { makeSessionDir, otherRecordingOf, STALE_MS, sweepStaleSessions } from '../../src/recorder/session-dir';
 import { tempDir } from '../support/temp';
 
 /** A pid that was just used and is gone. */
@@ -16,7 +16,7 @@ function deadPid(): number {
 
 test('only stale folders of recorders that are gone are removed', () => {
   const tmp = tempDir('ctrace-sessiondir-');
-  const mine = makeSessionDir(tmp);
+  const mine = makeSessionDir('/traces/mine.ctrace', tmp);
   assert.equal(fs.statSync(mine).mode & 0o777, 0o700);
   assert.match(path.basename(mine), new RegExp(`^ctrace-session-${process.pid}-\\w{6}$`));
   const dead = deadPid();
@@ -50,4 +50,23 @@ test('only stale folders of recorders that are gone are removed', () => {
 
 test('a TMPDIR that cannot be read is no error', () => {
   assert.deepEqual(sweepStaleSessions(path.join(tempDir('ctrace-sessiondir-'), 'missing')), []);
+});
+
+test('a running recorder writing the same trace is found; gone, other or own recorders are not', () => {
+  const tmp = tempDir('ctrace-sessiondir-');
+  const folder = (pid: number, suffix: string, output?: string) => {
+    const dir = path.join(tmp, `ctrace-session-${pid}-${suffix}`);
+    fs.mkdirSync(dir);
+    if (output !== undefined) fs.writeFileSync(path.join(dir, 'output'), output);
+  };
+  // this process's parent stands in for a live recorder
+  folder(process.ppid, 'aaaaaa', '/traces/a.ctrace');
+  folder(deadPid(), 'bbbbbb', '/traces/b.ctrace');
+  folder(process.ppid, 'cccccc'); // a folder of an earlier version, with no output file
+  makeSessionDir('/traces/c.ctrace', tmp); // this recorder's own
+  assert.equal(otherRecordingOf('/traces/a.ctrace', tmp), process.ppid);
+  assert.equal(otherRecordingOf('/traces/b.ctrace', tmp), undefined);
+  assert.equal(otherRecordingOf('/traces/c.ctrace', tmp), undefined);
+  assert.equal(otherRecordingOf('/traces/d.ctrace', tmp), undefined);
+  assert.equal(otherRecordingOf('/traces/a.ctrace', path.join(tmp, 'missing')), undefined);
 });
