@@ -1,6 +1,7 @@
 // What every ctrace command shares: exit codes, the help text and error printing.
 import fs from 'node:fs';
 import path from 'node:path';
+import { fileHead } from '../recorder/file-head';
 import { isCtracePage } from '../recorder/view-page';
 
 export const EXIT_USAGE = 2;
@@ -67,40 +68,25 @@ export function writePage(target: string, html: string): string | undefined {
 
 /** Why an existing file may not be replaced by a page, or undefined when it may. */
 function whyNotReplace(file: string): string | undefined {
-  let fd: number;
-  try {
-    // a device or a pipe (/dev/stdout) is not a file to protect; opening a FIFO to read would wait
-    if (!fs.statSync(file).isFile()) return undefined;
-  } catch {
-    return undefined; // not there: the write says why if it cannot make it
-  }
-  try {
-    fd = fs.openSync(file, 'r');
-  } catch (e) {
-    return `exists, and ctrace cannot read it to see whether it wrote it (${(e as NodeJS.ErrnoException).code ?? (e as Error).message})`;
-  }
-  try {
-    const head = new Uint8Array(1024);
-    const n = fs.readSync(fd, head, 0, head.length, 0);
-    return n === 0 || isCtracePage(Buffer.from(head.buffer, 0, n).toString('latin1')) ? undefined : 'exists and is not a page written by ctrace';
-  } finally {
-    fs.closeSync(fd);
-  }
+  const was = fileHead(file, 1024);
+  if (was.kind === 'unreadable') return `exists, and ctrace cannot read it to see whether it wrote it (${was.code})`;
+  return was.kind === 'file' && was.head !== '' && !isCtracePage(was.head) ? 'exists and is not a page written by ctrace' : undefined;
 }
 
 /** "cannot write out.html: the folder /x does not exist", and the like. */
 export function cannotWrite(target: string, e: unknown): string {
   const code = (e as NodeJS.ErrnoException).code;
-  const why: Record<string, string> = {
-    ENOENT: `the folder ${path.dirname(linkTarget(target))} does not exist`,
-    ENOTDIR: 'a part of that path is a file, not a folder',
-    EACCES: 'permission denied',
-    EPERM: 'permission denied',
-    EISDIR: 'it is a folder',
-    ENOSPC: 'no space left on the device',
-  };
-  return `cannot write ${target}: ${(code !== undefined && why[code]) || code || (e as Error).message}`;
+  return `cannot write ${target}: ${WRITE_PROBLEMS.get(code ?? '')?.(target) ?? code ?? (e as Error).message}`;
 }
+
+const WRITE_PROBLEMS = new Map<string, (target: string) => string>([
+  ['ENOENT', (target) => `the folder ${path.dirname(linkTarget(target))} does not exist`],
+  ['ENOTDIR', () => 'a part of that path is a file, not a folder'],
+  ['EACCES', () => 'permission denied'],
+  ['EPERM', () => 'permission denied'],
+  ['EISDIR', () => 'it is a folder'],
+  ['ENOSPC', () => 'no space left on the device'],
+]);
 
 /** Where a symbolic link points (what a write to it creates), else the path itself; absolute. */
 function linkTarget(file: string): string {

@@ -18,7 +18,8 @@ import { DeadlockDetector } from './locks';
 import { createSchedCapture, type SchedCapture } from './sched';
 import type { CaptureOptions, Recording, RecordingResult, RecordOptions } from './types';
 import { RECORDER_VERSION } from './version';
-import { makeSessionDir, otherRecordingOf, sweepStaleSessions, touchSessionDir, TOUCH_MS } from './session-dir';
+import { fileHead } from './file-head';
+import { makeSessionDir, otherRecordingOf, otherSessions, sweepStaleSessions, touchSessionDir, TOUCH_MS } from './session-dir';
 import { isAlive } from './process-alive';
 import type { LostRecords } from '../protocol/session';
 
@@ -55,9 +56,11 @@ export function startRecording(opts: RecordOptions): Recording {
   checkOutput(output);
   const capture = opts.capture ?? {};
 
-  // folders left by recorders that were killed (SIGKILL): cheap, one readdir of TMPDIR
-  sweepStaleSessions();
-  const other = otherRecordingOf(output);
+  // one read of TMPDIR: remove folders left by recorders that were killed (SIGKILL), and refuse to
+  // write a trace another recording is writing
+  const sessions = otherSessions();
+  sweepStaleSessions(sessions);
+  const other = otherRecordingOf(output, sessions);
   if (other !== undefined) {
     throw new LaunchError(`cannot write the trace to ${output}: another recording (ctrace pid ${other}) is writing it. Choose another path with -o, or wait until it ends`, 'output');
   }
@@ -258,32 +261,13 @@ function checkOutput(output: string): void {
     throw new LaunchError(`cannot write the trace to ${output}: ${what}. Choose another path with -o`, 'output');
   }
   // an earlier trace may be replaced; any other file (a mistyped -o naming a source file) may not
-  if (!isEmptyOrTrace(output)) {
+  // (one we cannot read: the access check above let it through, and the open says why)
+  const was = fileHead(output, MAGIC.length);
+  if (was.kind === 'file' && !MAGIC.startsWith(was.head)) {
     throw new LaunchError(`${output} exists and is not a trace: not overwriting it. Choose another path with -o, or remove the file first`, 'output');
   }
 }
 
-function isEmptyOrTrace(file: string): boolean {
-  try {
-    // /dev/null, a pipe (opening a FIFO to read would wait for a writer): not a file to protect
-    if (!fs.statSync(file).isFile()) return true;
-  } catch {
-    return true; // not there
-  }
-  let fd: number;
-  try {
-    fd = fs.openSync(file, 'r');
-  } catch {
-    return true; // unreadable: the access check above let it through
-  }
-  try {
-    const head = new Uint8Array(MAGIC.length);
-    const n = fs.readSync(fd, head, 0, head.length, 0);
-    return n === 0 || String.fromCharCode(...head.subarray(0, n)) === MAGIC.slice(0, n);
-  } finally {
-    fs.closeSync(fd);
-  }
-}
 
 /**
  * The program's own process has exited, but processes it started may still be running and writing

@@ -30,23 +30,39 @@ export function makeSessionDir(output: string, tmp = os.tmpdir()): string {
   return dir;
 }
 
-/**
- * The pid of another running recorder of this user that writes `output` (an absolute path), or
- * undefined: two recordings given the same -o would write one file at once. Never throws.
- */
-export function otherRecordingOf(output: string, tmp = os.tmpdir()): number | undefined {
+/** Another recorder's session folder in TMPDIR (this user's or not), and whether that recorder runs. */
+export interface OtherSession {
+  dir: string;
+  pid: number;
+  alive: boolean;
+}
+
+/** The session folders of other recorders in `tmp`: one read of TMPDIR for the checks below. Never throws. */
+export function otherSessions(tmp = os.tmpdir()): OtherSession[] {
   let names: string[];
   try {
     names = fs.readdirSync(tmp);
   } catch {
-    return undefined;
+    return [];
   }
+  const found: OtherSession[] = [];
   for (const name of names) {
     const m = NAME.exec(name);
-    const pid = m ? Number(m[1]) : 0;
-    if (!m || pid === process.pid || !isAlive(pid)) continue;
+    const pid = m ? Number(m[1]) : process.pid;
+    if (pid !== process.pid) found.push({ dir: path.join(tmp, name), pid, alive: isAlive(pid) });
+  }
+  return found;
+}
+
+/**
+ * The pid of a running recorder of this user that writes `output` (an absolute path), or undefined:
+ * two recordings given the same -o would write one file at once. Never throws.
+ */
+export function otherRecordingOf(output: string, sessions: readonly OtherSession[]): number | undefined {
+  for (const s of sessions) {
+    if (!s.alive) continue;
     try {
-      if (fs.readFileSync(path.join(tmp, name, OUTPUT_FILE), 'utf8') === output) return pid;
+      if (fs.readFileSync(path.join(s.dir, OUTPUT_FILE), 'utf8') === output) return s.pid;
     } catch {
       // not ours to read (another user's), or from before this file was written
     }
@@ -64,19 +80,11 @@ export function touchSessionDir(dir: string): void {
  * Removes session folders of this user whose recorder is gone and that nothing has written to for
  * STALE_MS. Returns the folders removed. Never throws: a folder it cannot judge or remove stays.
  */
-export function sweepStaleSessions(tmp = os.tmpdir(), now = Date.now()): string[] {
+export function sweepStaleSessions(sessions: readonly OtherSession[], now = Date.now()): string[] {
   const removed: string[] = [];
-  let names: string[];
-  try {
-    names = fs.readdirSync(tmp);
-  } catch {
-    return removed;
-  }
   const uid = process.getuid?.();
-  for (const name of names) {
-    const m = NAME.exec(name);
-    if (!m || Number(m[1]) === process.pid || isAlive(Number(m[1]))) continue;
-    const dir = path.join(tmp, name);
+  for (const { dir, alive } of sessions) {
+    if (alive) continue;
     try {
       const st = fs.lstatSync(dir);
       if (!st.isDirectory() || (uid !== undefined && st.uid !== uid)) continue;

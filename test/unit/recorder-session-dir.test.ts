@@ -5,7 +5,7 @@ import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
 import fs from 'node:fs';
 import path from 'node:path';
-import { makeSessionDir, otherRecordingOf, STALE_MS, sweepStaleSessions } from '../../src/recorder/session-dir';
+import { makeSessionDir, otherRecordingOf, otherSessions, STALE_MS, sweepStaleSessions } from '../../src/recorder/session-dir';
 import { tempDir } from '../support/temp';
 
 /** A pid that was just used and is gone. */
@@ -41,15 +41,15 @@ test('only stale folders of recorders that are gone are removed', () => {
   fs.writeFileSync(plainFile, 'not a folder');
   fs.utimesSync(mine, old, old);
 
-  assert.deepEqual(sweepStaleSessions(tmp), [stale]);
+  assert.deepEqual(sweepStaleSessions(otherSessions(tmp)), [stale]);
   for (const kept of [mine, writing, live, other, plainFile]) assert.ok(fs.existsSync(kept), kept);
   assert.equal(fs.existsSync(stale), false);
   // once the writes are old too, the second one goes
-  assert.deepEqual(sweepStaleSessions(tmp, Date.now() + STALE_MS + 1000), [writing]);
+  assert.deepEqual(sweepStaleSessions(otherSessions(tmp), Date.now() + STALE_MS + 1000), [writing]);
 });
 
 test('a TMPDIR that cannot be read is no error', () => {
-  assert.deepEqual(sweepStaleSessions(path.join(tempDir('ctrace-sessiondir-'), 'missing')), []);
+  assert.deepEqual(sweepStaleSessions(otherSessions(path.join(tempDir('ctrace-sessiondir-'), 'missing'))), []);
 });
 
 test('a running recorder writing the same trace is found; gone, other or own recorders are not', () => {
@@ -64,9 +64,9 @@ test('a running recorder writing the same trace is found; gone, other or own rec
   folder(deadPid(), 'bbbbbb', '/traces/b.ctrace');
   folder(process.ppid, 'cccccc'); // a folder of an earlier version, with no output file
   makeSessionDir('/traces/c.ctrace', tmp); // this recorder's own
-  assert.equal(otherRecordingOf('/traces/a.ctrace', tmp), process.ppid);
-  assert.equal(otherRecordingOf('/traces/b.ctrace', tmp), undefined);
-  assert.equal(otherRecordingOf('/traces/c.ctrace', tmp), undefined);
-  assert.equal(otherRecordingOf('/traces/d.ctrace', tmp), undefined);
-  assert.equal(otherRecordingOf('/traces/a.ctrace', path.join(tmp, 'missing')), undefined);
+  assert.equal(otherRecordingOf('/traces/a.ctrace', otherSessions(tmp)), process.ppid);
+  assert.equal(otherRecordingOf('/traces/b.ctrace', otherSessions(tmp)), undefined);
+  assert.equal(otherRecordingOf('/traces/c.ctrace', otherSessions(tmp)), undefined);
+  assert.equal(otherRecordingOf('/traces/d.ctrace', otherSessions(tmp)), undefined);
+  assert.equal(otherRecordingOf('/traces/a.ctrace', otherSessions(path.join(tmp, 'missing'))), undefined);
 });
