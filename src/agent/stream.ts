@@ -10,7 +10,7 @@ import type { AgentContext, CallSite } from './context';
 import { callSite } from './callsite';
 import { WorkerTail } from './tail';
 import { nowNs } from './clock';
-import { builtin, openSync, closeSync, fstatSync, inDir, writeFully, startInterval, stopInterval } from './pristine';
+import { builtin, openSync, closeSync, fstatSync, inDir, ownData, writeFully, startInterval, stopInterval } from './pristine';
 import { CAPACITY, Stage, STRIDE, encodeOne, encodeStaged } from './stage';
 import { streamFileName } from '../protocol/session';
 import { markLost } from './lost';
@@ -22,6 +22,20 @@ const FLUSH_NS = 50e6;
 // program's list (50 ms, 100 ms) kept it alive and moved it back, so the program's own timers due
 // together fired in another order than untraced (found by QA: A-B became B-A)
 const FLUSH_MS = 47;
+
+/** chunks kept in memory while no descriptor can be had (a few seconds of a busy thread's records) */
+const UNWRITTEN_MAX = 8 * 1024 * 1024;
+
+/** An open that may work a moment later: the process's or the system's table of open files is full. */
+function isTransient(e: unknown): boolean {
+  return transientCode(e) !== 0;
+}
+
+/** 1 for EMFILE, 2 for ENFILE (as a worker's tail keeps it: UNWRITTEN_CODES in tail.ts), else 0. */
+function transientCode(e: unknown): number {
+  const code = e !== null && typeof e === 'object' ? ownData(e, 'code') : undefined;
+  return code === 'EMFILE' ? 1 : code === 'ENFILE' ? 2 : 0;
+}
 
 const NATIVE_CRC_BYTES = 8 * 1024;
 let nativeCrc = false;
@@ -81,6 +95,8 @@ export class ThreadStream implements AgentContext {
   private readonly onTicks: { every: number; run: () => void }[] = [];
   private ids = 0;
   private broken = false;
+  /** chunks a flush could not write for want of a descriptor (write()), written first by the next */
+  private unwritten: Uint8Array | undefined;
   /** a flush is writing the encoder's reused buffer (flushView()): a flush inside it takes a copy */
   private flushing = false;
   tail: WorkerTail | undefined;
@@ -100,8 +116,11 @@ export class ThreadStream implements AgentContext {
       if (isMainThread) this.keep(openSync(this.file, 'a'));
       else closeSync(openSync(this.file, 'a'));
     } catch (e) {
-      this.broken = true;
-      markLost(dir, pid, threadId, e);
+      // no descriptor free this moment: the first flush that gets one creates the file
+      if (!isTransient(e)) {
+        this.broken = true;
+        markLost(dir, pid, threadId, e);
+      }
     }
     this.lastFlush = this.now();
     this.flushBy = this.lastFlush + FLUSH_NS;
@@ -295,22 +314,17 @@ export class ThreadStream implements AgentContext {
       const tail = this.tail;
       if (tail !== undefined) {
         tail.attach();
-        if (!tail.beginFlush(this.written + bytes.length)) return; // the creator claimed our buffer
+        const end = this.written + (this.unwritten === undefined ? 0 : this.unwritten.length) + bytes.length;
+        if (!tail.beginFlush(end)) return; // the creator claimed our buffer
       }
       try {
-        if (!this.broken && bytes.length > 0) {
-          const fd = this.fd >= 0 && this.stillOurs() ? this.fd : openSync(this.file, 'a');
-          try {
-            writeFully(fd, bytes);
-            this.written += bytes.length;
-          } finally {
-            if (fd !== this.fd) closeSync(fd);
-          }
-        }
+        if (!this.broken && bytes.length > 0) this.write(bytes);
       } catch (e) {
         // a full disk: what is written stays (whole chunks, or a cut one the collector stops at),
         // nothing more is, and the recorder is told
         this.broken = true;
+        this.unwritten = undefined;
+        if (tail !== undefined) tail.holdsUnwritten(0);
         markLost(this.dir, this.pid, this.threadId, e);
       } finally {
         if (tail !== undefined) tail.endFlush();
@@ -321,6 +335,56 @@ export class ThreadStream implements AgentContext {
       this.busy = wasBusy;
       this.flushing = nested;
     }
+  }
+
+  /**
+   * Appends `bytes` (whole chunks) to the thread's file, after any chunks an earlier flush could not
+   * write. A descriptor missing this moment (EMFILE, ENFILE: a program at its limit of open files,
+   * usually for a moment) keeps the chunks, copied out of the reused buffer, for the next flush: up
+   * to UNWRITTEN_MAX bytes, and not past the thread's last flush, after which they count as lost
+   * (thrown). Any other error is thrown: the caller gives up on the file.
+   */
+  private write(bytes: Uint8Array): void {
+    let fd: number;
+    try {
+      fd = this.fd >= 0 && this.stillOurs() ? this.fd : this.open();
+    } catch (e) {
+      const held = this.unwritten;
+      const size = (held === undefined ? 0 : held.length) + bytes.length;
+      if (!isTransient(e) || this.isEnded || size > UNWRITTEN_MAX) throw e;
+      const all = new Uint8Array(size);
+      if (held !== undefined) all.set(held);
+      all.set(bytes, size - bytes.length);
+      this.unwritten = all;
+      this.tail?.holdsUnwritten(transientCode(e));
+      return;
+    }
+    try {
+      const held = this.unwritten;
+      if (held !== undefined) {
+        writeFully(fd, held);
+        this.written += held.length;
+        this.unwritten = undefined;
+        this.tail?.holdsUnwritten(0);
+      }
+      writeFully(fd, bytes);
+      this.written += bytes.length;
+    } finally {
+      if (fd !== this.fd) closeSync(fd);
+    }
+  }
+
+  /** A descriptor on the thread's file: the main thread keeps it (if it has none: it could not open it at start). */
+  private open(): number {
+    const fd = openSync(this.file, 'a');
+    if (this.isMainThread && this.fd < 0) {
+      try {
+        this.keep(fd);
+      } catch {
+        this.fd = -1;
+      }
+    }
+    return fd;
   }
 
   /** AgentContext's: undefined site when the caller is Node itself */

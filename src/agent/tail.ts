@@ -31,7 +31,11 @@ const H = {
   endLo: 10,
   endHi: 11,
   staged: 12, // message records in the stage (written after each one, and by publish())
+  // the worker holds chunks it could not write for want of a descriptor (ThreadStream.write()):
+  // 0 none, else UNWRITTEN_CODES' index of why; a creator that claims the buffer then reports them lost
+  unwritten: 13,
 } as const;
+const UNWRITTEN_CODES = ['', 'EMFILE', 'ENFILE'];
 const HEADER_BYTES = 64;
 // the stream flushes at 32 KB, so a record rarely passes 64 KB; if one does, the stream flushes at
 // once and re-attaches (ThreadStream.recorded)
@@ -114,6 +118,11 @@ export class WorkerTail {
     atomicAdd(h, H.seq, 1);
   }
 
+  /** `code`: 0 once nothing is held, else why chunks are held (1 EMFILE, 2 ENFILE). */
+  holdsUnwritten(code: number): void {
+    this.hdr[H.unwritten] = code;
+  }
+
   markExited(): void {
     this.hdr[H.exited] = 1;
   }
@@ -130,6 +139,15 @@ export class WorkerTail {
     this.publish();
     atomicStore(this.hdr, H.state, IDLE);
   }
+}
+
+/**
+ * Why the worker held chunks it had not written (EMFILE, ENFILE) when it stopped, or undefined: its
+ * creator, claiming the buffer, cannot have them (they were in the worker's own memory).
+ */
+export function unwrittenReason(sab: SharedArrayBuffer): string | undefined {
+  const code = new Int32Array(sab, 0, HEADER_BYTES / 4)[H.unwritten];
+  return code > 0 && code < UNWRITTEN_CODES.length ? UNWRITTEN_CODES[code] : undefined;
 }
 
 /** True once the worker wrote its own ThreadExit or someone claimed its buffer: nothing left to save. */

@@ -7,6 +7,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { built, CLI, NODE, program, record as recordWith, ROOT, tmpDir, FAST } from './record-helpers';
 import { FORMAT_VERSION, scanChunks } from '../../src/protocol/wire';
+import { EventKind } from '../../src/protocol/events';
 import { readTrace } from '../../src/recorder/reader';
 import { summarize } from '../../src/recorder/summary';
 
@@ -294,6 +295,57 @@ if (isMainThread) {
   assert.equal(r.run.stdout, 'held until EMFILE\n');
   assert.deepEqual(r.summary.lostRecords?.map((l) => [l.threadId, l.reason]), [[1, 'EMFILE']]);
   assert.match(r.run.stderr, /because the program had as many files open as it may \(EMFILE\): .* raise the limit on open files \(ulimit -n\)/);
+});
+
+// the main thread holds every descriptor it may for HOLD ms, from when the worker is ready; the
+// worker sends one message every 2 ms (its flushes, every ~50 ms, open its file) and, with TERMINATE,
+// is terminated while the descriptors are still held
+const heldDescriptors = (hold: number, terminate: boolean) => `const fs = require('fs');
+const { Worker, isMainThread, parentPort } = require('worker_threads');
+if (isMainThread) {
+  const w = new Worker(__filename);
+  let got = 0;
+  w.on('message', (m) => {
+    if (m === 'ready') {
+      const held = [];
+      try { for (;;) held.push(fs.openSync(__filename, 'r')); } catch (e) { console.log('held until', e.code); }
+      setTimeout(() => {
+        if (${terminate}) w.terminate().then(() => console.log('terminated after', got));
+        held.forEach((fd) => fs.closeSync(fd));
+      }, ${hold});
+    } else if (typeof m === 'number') got++;
+    else console.log('sent', m.sent, 'got', got);
+  });
+} else {
+  parentPort.postMessage('ready');
+  let sent = 0;
+  const t = setInterval(() => {
+    parentPort.postMessage(sent++);
+    if (sent === 200) { clearInterval(t); parentPort.postMessage({ sent }); }
+  }, 2);
+}`;
+
+test('a worker that cannot open its file for a moment (EMFILE) writes its records once it can: none are lost', { skip: process.platform === 'win32' && 'needs sh and ulimit' }, async () => {
+  const script = program('emfile-moment.js', heldDescriptors(150, false));
+  const r = await record(['sh', '-c', `ulimit -n 64 && exec "$0" "$1"`, NODE, script]);
+  assert.equal(r.run.status, 0, r.run.stderr);
+  assert.equal(r.run.stdout, 'held until EMFILE\nsent 200 got 200\n');
+  assert.equal(r.summary.lostRecords, undefined, r.run.stderr);
+  assert.doesNotMatch(r.run.stderr, /warning/);
+  // ready, 200 numbers and the count: every send and every receipt, in one piece
+  assert.deepEqual([r.summary.counts.messagesSent, r.summary.counts.messagesReceived], [202, 202]);
+  const worker = r.trace.events.filter((e) => e.threadId === 1 && e.kind === EventKind.MessageSend).map((e) => e.fields.seq);
+  assert.deepEqual(worker, Array.from({ length: 202 }, (_, k) => k + 1));
+  assert.equal(r.trace.truncated, false);
+});
+
+test('a worker terminated while it holds records it could not write (EMFILE) is reported by its creator as losing records', { skip: process.platform === 'win32' && 'needs sh and ulimit' }, async () => {
+  const script = program('emfile-terminated.js', heldDescriptors(300, true));
+  const r = await record(['sh', '-c', `ulimit -n 64 && exec "$0" "$1"`, NODE, script]);
+  assert.equal(r.run.status, 0, r.run.stderr);
+  assert.match(r.run.stdout, /^held until EMFILE\nterminated after \d+\n$/);
+  assert.deepEqual(r.summary.lostRecords?.map((l) => [l.threadId, l.reason]), [[1, 'EMFILE']]);
+  assert.match(r.run.stderr, /because the program had as many files open as it may \(EMFILE\)/);
 });
 
 test('view and compare refuse to write their page over a trace they read', () => {

@@ -13,7 +13,7 @@ import { streamFileName } from '../../protocol/session';
 import { carriedVars, withPreload, type AgentEnv } from '../env';
 import { callSite } from '../callsite';
 import { errorFields } from '../error-fields';
-import { claimTail, tailFinished, TAIL_BYTES, TAIL_CHANNEL_PREFIX, TAIL_KEY, type TailRegistration } from '../tail';
+import { claimTail, tailFinished, unwrittenReason, TAIL_BYTES, TAIL_CHANNEL_PREFIX, TAIL_KEY, type TailRegistration } from '../tail';
 import type { MessageHooks } from './messages';
 import { childComing } from '../first-child';
 
@@ -92,6 +92,8 @@ export class TailRegistry {
         }
       };
       const bytes = claimTail(sab, process.pid, threadId, size, code === undefined ? undefined : { ts: this.ctx.now(), code });
+      const held = unwrittenReason(sab);
+      if (held !== undefined) markLost(this.dir, process.pid, threadId, { code: held });
       if (bytes) {
         try {
           writeAll(file, bytes, 'a');
