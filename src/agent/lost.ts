@@ -3,8 +3,8 @@
 // all it reads: on a full disk a new name still fits where bytes no longer do. The program is never
 // told: it runs on untouched.
 
-import { lostMarkerName } from '../protocol/session';
-import { closeSync, inDir, mkdirSync, openSync, ownData, symlinkSync } from './pristine';
+import { heldMarkerName, lostMarkerName } from '../protocol/session';
+import { closeSync, inDir, mkdirSync, openSync, ownData, rmdirSync, symlinkSync, unlinkSync } from './pristine';
 
 /**
  * Leaves the marker for thread `threadId` of `pid` in the session folder `dir`: an empty file; when
@@ -21,6 +21,39 @@ export function markLost(dir: string, pid: number, threadId: number, e: unknown)
       return;
     } catch {
       // the next way, or nothing more can be done from here
+    }
+  }
+}
+
+/**
+ * Leaves the marker that thread `threadId` holds chunks it could not write for the reason of `e`
+ * (EMFILE, ENFILE: no descriptor, so a link, else a folder). Returns its path, for unmarkHeld(), or
+ * undefined if it could not be made. Never throws.
+ */
+export function markHeld(dir: string, pid: number, threadId: number, e: unknown): string | undefined {
+  const marker = inDir(dir, heldMarkerName(pid, threadId, errnoCode(e)));
+  try {
+    symlinkSync('held', marker, 'file');
+    return marker;
+  } catch {
+    try {
+      mkdirSync(marker);
+      return marker;
+    } catch {
+      return undefined;
+    }
+  }
+}
+
+/** Removes a marker markHeld() left (the held chunks are written). Never throws. */
+export function unmarkHeld(marker: string): void {
+  try {
+    unlinkSync(marker);
+  } catch {
+    try {
+      rmdirSync(marker);
+    } catch {
+      // the recorder then counts them as lost: a false alarm, never a silent loss
     }
   }
 }

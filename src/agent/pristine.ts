@@ -10,7 +10,7 @@ import path = require('node:path');
 // fs.readFileSync opens and reads through fs.openSync and fs.readSync as the program has them (with
 // 'utf8' too, before Node 20.8 or so), and writeFileSync writes through fs.writeSync: the agent uses
 // readFileSync only while it loads, and readAll()/readAscii()/writeAll() after
-export const { openSync, closeSync, fstatSync, statSync, readSync, writeSync, readFileSync, existsSync, renameSync, unlinkSync, symlinkSync, mkdirSync } = fs;
+export const { openSync, closeSync, fstatSync, statSync, readSync, writeSync, readFileSync, existsSync, renameSync, unlinkSync, symlinkSync, mkdirSync, rmdirSync } = fs;
 export const { setInterval: startInterval, clearInterval: stopInterval } = globalThis;
 
 export const apply = Reflect.apply;

@@ -14,6 +14,7 @@ import { builtin, openSync, closeSync, fstatSync, inDir, ownData, writeFully, st
 import { CAPACITY, Stage, STRIDE, encodeOne, encodeStaged } from './stage';
 import { streamFileName } from '../protocol/session';
 import { markLost } from './lost';
+import { HeldChunks } from './held';
 
 const FLUSH_BYTES = 32 * 1024;
 const FLUSH_NS = 50e6;
@@ -22,14 +23,6 @@ const FLUSH_NS = 50e6;
 // program's list (50 ms, 100 ms) kept it alive and moved it back, so the program's own timers due
 // together fired in another order than untraced (found by QA: A-B became B-A)
 const FLUSH_MS = 47;
-
-/** chunks kept in memory while no descriptor can be had (a few seconds of a busy thread's records) */
-const UNWRITTEN_MAX = 8 * 1024 * 1024;
-
-/** An open that may work a moment later: the process's or the system's table of open files is full. */
-function isTransient(e: unknown): boolean {
-  return transientCode(e) !== 0;
-}
 
 /** 1 for EMFILE, 2 for ENFILE (as a worker's tail keeps it: UNWRITTEN_CODES in tail.ts), else 0. */
 function transientCode(e: unknown): number {
@@ -96,7 +89,7 @@ export class ThreadStream implements AgentContext {
   private ids = 0;
   private broken = false;
   /** chunks a flush could not write for want of a descriptor (write()), written first by the next */
-  private unwritten: Uint8Array | undefined;
+  private readonly held: HeldChunks;
   /** a flush is writing the encoder's reused buffer (flushView()): a flush inside it takes a copy */
   private flushing = false;
   tail: WorkerTail | undefined;
@@ -110,6 +103,7 @@ export class ThreadStream implements AgentContext {
   ) {
     this.encoder = new StreamEncoder(pid, tid, threadId);
     this.file = inDir(dir, streamFileName(pid, threadId));
+    this.held = new HeldChunks(dir, pid, threadId);
     // A worker opens its file for each flush: a terminated worker runs no code that could close it,
     // and a program that starts thousands of workers must not run out of descriptors because of us.
     try {
@@ -117,7 +111,7 @@ export class ThreadStream implements AgentContext {
       else closeSync(openSync(this.file, 'a'));
     } catch (e) {
       // no descriptor free this moment: the first flush that gets one creates the file
-      if (!isTransient(e)) {
+      if (transientCode(e) === 0) {
         this.broken = true;
         markLost(dir, pid, threadId, e);
       }
@@ -314,18 +308,19 @@ export class ThreadStream implements AgentContext {
       const tail = this.tail;
       if (tail !== undefined) {
         tail.attach();
-        const end = this.written + (this.unwritten === undefined ? 0 : this.unwritten.length) + bytes.length;
+        const end = this.written + this.held.bytes + bytes.length;
         if (!tail.beginFlush(end)) return; // the creator claimed our buffer
       }
       try {
         if (!this.broken && bytes.length > 0) this.write(bytes);
       } catch (e) {
-        // a full disk: what is written stays (whole chunks, or a cut one the collector stops at),
-        // nothing more is, and the recorder is told
+        // a full disk, a file size limit, or held chunks that can no longer wait (write()): what is
+        // written stays (whole chunks, or a cut one the collector stops at), nothing more is, and
+        // the recorder is told
         this.broken = true;
-        this.unwritten = undefined;
-        if (tail !== undefined) tail.holdsUnwritten(0);
         markLost(this.dir, this.pid, this.threadId, e);
+        this.held.release();
+        if (tail !== undefined) tail.holdsUnwritten(0);
       } finally {
         if (tail !== undefined) tail.endFlush();
       }
@@ -338,33 +333,27 @@ export class ThreadStream implements AgentContext {
   }
 
   /**
-   * Appends `bytes` (whole chunks) to the thread's file, after any chunks an earlier flush could not
-   * write. A descriptor missing this moment (EMFILE, ENFILE: a program at its limit of open files,
-   * usually for a moment) keeps the chunks, copied out of the reused buffer, for the next flush: up
-   * to UNWRITTEN_MAX bytes, and not past the thread's last flush, after which they count as lost
-   * (thrown). Any other error is thrown: the caller gives up on the file.
+   * Appends `bytes` (whole chunks) to the thread's file, after the chunks earlier flushes could not
+   * write. When no descriptor is free this moment (EMFILE, ENFILE: a program at its limit of open
+   * files, mostly for a moment), the chunks are held (HeldChunks) for the next flush, unless this is
+   * the thread's last flush or they would pass HELD_MAX: then the error is thrown, as is any other,
+   * and the caller gives up on the file.
    */
   private write(bytes: Uint8Array): void {
     let fd: number;
     try {
       fd = this.fd >= 0 && this.stillOurs() ? this.fd : this.open();
     } catch (e) {
-      const held = this.unwritten;
-      const size = (held === undefined ? 0 : held.length) + bytes.length;
-      if (!isTransient(e) || this.isEnded || size > UNWRITTEN_MAX) throw e;
-      const all = new Uint8Array(size);
-      if (held !== undefined) all.set(held);
-      all.set(bytes, size - bytes.length);
-      this.unwritten = all;
-      this.tail?.holdsUnwritten(transientCode(e));
+      const code = transientCode(e);
+      if (code === 0 || this.isEnded || !this.held.hold(bytes, e)) throw e;
+      this.tail?.holdsUnwritten(code);
       return;
     }
     try {
-      const held = this.unwritten;
-      if (held !== undefined) {
-        writeFully(fd, held);
-        this.written += held.length;
-        this.unwritten = undefined;
+      if (!this.held.empty) {
+        const n = this.held.bytes;
+        this.held.writeTo(fd);
+        this.written += n;
         this.tail?.holdsUnwritten(0);
       }
       writeFully(fd, bytes);

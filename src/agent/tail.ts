@@ -179,6 +179,10 @@ export function claimTail(
     skipBuffered = fileSize() >= end;
     atomicStore(h, H.state, CLAIMED);
   }
+  // the worker held chunks it could not write (in its own memory, gone with it): the records here
+  // come after them and may use strings defined there, so only the exit record is appended, and the
+  // trace is what the worker wrote before them (its creator reports the rest as lost)
+  if (h[H.unwritten] !== 0) skipBuffered = true;
   // consistent snapshot of the published positions (the worker may still be running at process end)
   let s: number[] = [];
   let staged = new Float64Array(0);

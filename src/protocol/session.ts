@@ -14,6 +14,14 @@ export const STREAM_FILE = /^(\d+)-(\d+)\.ctc$/;
 export const lostMarkerName = (pid: number, threadId: number, code: string): string => `${pid}-${threadId}.lost-${code}`;
 export const LOST_MARKER = /^(\d+)-(\d+)\.lost-([A-Z0-9_]{1,32})$/;
 
+/**
+ * A thread holds chunks it could not write yet (no file descriptor free: EMFILE, ENFILE) and writes
+ * them at a later flush, which removes this marker. One still there when the recording ends means
+ * the thread ended holding them (a signal, a crash): they count as lost, for the code in the name.
+ */
+export const heldMarkerName = (pid: number, threadId: number, code: string): string => `${pid}-${threadId}.held-${code}`;
+export const HELD_MARKER = /^(\d+)-(\d+)\.held-([A-Z0-9_]{1,32})$/;
+
 /** A thread whose records stop early because its agent could not write them (final Meta, summary). */
 export interface LostRecords {
   pid: number;

@@ -9,7 +9,7 @@ import path from 'node:path';
 import { SCHEMA, type TraceEvent } from '../protocol/events';
 import type { TraceMeta } from '../protocol/trace';
 import { fieldsOf } from './fields';
-import { LOST_MARKER, STREAM_FILE, type LostRecords } from '../protocol/session';
+import { HELD_MARKER, LOST_MARKER, STREAM_FILE, lostMarkerName, type LostRecords } from '../protocol/session';
 import { ChunkType, encodeRecord, fileHeader, indexChunk, metaChunk, scanChunks, StreamEncoder, TraceDecoder, type IndexEntry } from '../protocol/wire';
 
 /**
@@ -129,6 +129,23 @@ export class Collector {
     this.lost.set(key, lost);
     this.sink.log(`thread ${lost.threadId} of process ${lost.pid} could not write its records (${lost.reason}); the trace misses what came after`);
     this.sink.lost?.(lost);
+  }
+
+  /**
+   * Threads that still hold chunks they could not write (HELD_MARKER) now that the recording ends:
+   * they ended holding them (a signal, a crash), so those records are lost.
+   */
+  private noteHeldAtEnd(): void {
+    let names: string[] = [];
+    try {
+      names = fs.readdirSync(this.sessionDir);
+    } catch {
+      return;
+    }
+    for (const name of names) {
+      const m = HELD_MARKER.exec(name);
+      if (m) this.noteLost(lostMarkerName(Number(m[1]), Number(m[2]), m[3]));
+    }
   }
 
   /** Threads that could not write all of their records (their agents said so), in the order seen. */
@@ -273,6 +290,7 @@ export class Collector {
     if (this.closed) return;
     this.poll(true);
     this.flushOwn();
+    this.noteHeldAtEnd();
     const base = typeof finalMeta === 'function' ? finalMeta() : finalMeta;
     const meta = this.lost.size ? { ...base, lostRecords: this.lostRecords } : base;
     this.writeChunk(metaChunk(meta), ChunkType.Meta, 0, 0, 0, 0, 0);

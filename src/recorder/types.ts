@@ -65,7 +65,7 @@ export interface RecordingResult {
   durationMs?: number;
   /** the trace could not be written to the end (a full disk): why; the file holds what came before */
   writeError?: string;
-  /** threads whose agent could not write all of their records (a full TMPDIR): the trace misses the rest */
+  /** threads whose agent could not write all of their records (a full TMPDIR, no file descriptor): the trace misses the rest */
   lostRecords?: LostRecords[];
 }
 

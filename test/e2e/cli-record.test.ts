@@ -297,10 +297,10 @@ if (isMainThread) {
   assert.match(r.run.stderr, /because the program had as many files open as it may \(EMFILE\): .* raise the limit on open files \(ulimit -n\)/);
 });
 
-// the main thread holds every descriptor it may for HOLD ms, from when the worker is ready; the
-// worker sends one message every 2 ms (its flushes, every ~50 ms, open its file) and, with TERMINATE,
-// is terminated while the descriptors are still held
-const heldDescriptors = (hold: number, terminate: boolean) => `const fs = require('fs');
+// the main thread holds every descriptor it may for `hold` ms from when the worker is ready; the
+// worker sends one message every 2 ms (its flushes, every ~50 ms, open its file). Then the main
+// thread lets the descriptors go, or first terminates the worker, or ends the process with SIGTERM.
+const heldDescriptors = (hold: number, then: 'release' | 'terminate' | 'signal') => `const fs = require('fs');
 const { Worker, isMainThread, parentPort } = require('worker_threads');
 if (isMainThread) {
   const w = new Worker(__filename);
@@ -310,7 +310,8 @@ if (isMainThread) {
       const held = [];
       try { for (;;) held.push(fs.openSync(__filename, 'r')); } catch (e) { console.log('held until', e.code); }
       setTimeout(() => {
-        if (${terminate}) w.terminate().then(() => console.log('terminated after', got));
+        if ('${then}' === 'terminate') w.terminate().then(() => console.log('terminated after', got));
+        if ('${then}' === 'signal') process.kill(process.pid, 'SIGTERM');
         held.forEach((fd) => fs.closeSync(fd));
       }, ${hold});
     } else if (typeof m === 'number') got++;
@@ -326,7 +327,7 @@ if (isMainThread) {
 }`;
 
 test('a worker that cannot open its file for a moment (EMFILE) writes its records once it can: none are lost', { skip: process.platform === 'win32' && 'needs sh and ulimit' }, async () => {
-  const script = program('emfile-moment.js', heldDescriptors(150, false));
+  const script = program('emfile-moment.js', heldDescriptors(150, 'release'));
   const r = await record(['sh', '-c', `ulimit -n 64 && exec "$0" "$1"`, NODE, script]);
   assert.equal(r.run.status, 0, r.run.stderr);
   assert.equal(r.run.stdout, 'held until EMFILE\nsent 200 got 200\n');
@@ -339,14 +340,28 @@ test('a worker that cannot open its file for a moment (EMFILE) writes its record
   assert.equal(r.trace.truncated, false);
 });
 
-test('a worker terminated while it holds records it could not write (EMFILE) is reported by its creator as losing records', { skip: process.platform === 'win32' && 'needs sh and ulimit' }, async () => {
-  const script = program('emfile-terminated.js', heldDescriptors(300, true));
-  const r = await record(['sh', '-c', `ulimit -n 64 && exec "$0" "$1"`, NODE, script]);
-  assert.equal(r.run.status, 0, r.run.stderr);
-  assert.match(r.run.stdout, /^held until EMFILE\nterminated after \d+\n$/);
-  assert.deepEqual(r.summary.lostRecords?.map((l) => [l.threadId, l.reason]), [[1, 'EMFILE']]);
-  assert.match(r.run.stderr, /because the program had as many files open as it may \(EMFILE\)/);
-});
+for (const [then, how] of [
+  ['terminate', 'a worker terminated while it holds records it could not write (EMFILE) is reported by its creator as losing records'],
+  ['signal', 'a process ended by a signal while a worker holds records it could not write (EMFILE) is reported as losing records'],
+] as const) {
+  test(how, { skip: process.platform === 'win32' && 'needs sh and ulimit' }, async () => {
+    const script = program(`emfile-${then}.js`, heldDescriptors(300, then));
+    const r = await record(['sh', '-c', `ulimit -n 64 && exec "$0" "$1"`, NODE, script]);
+    if (then === 'terminate') {
+      assert.equal(r.run.status, 0, r.run.stderr);
+      assert.match(r.run.stdout, /^held until EMFILE\nterminated after \d+\n$/);
+    } else {
+      assert.deepEqual([r.run.status, r.run.signal], [143, null], r.run.stderr);
+      assert.equal(r.run.stdout, 'held until EMFILE\n');
+    }
+    assert.deepEqual(r.summary.lostRecords?.map((l) => [l.threadId, l.reason]), [[1, 'EMFILE']]);
+    assert.match(r.run.stderr, /because the program had as many files open as it may \(EMFILE\)/);
+    // what the worker wrote before it held anything (often nothing) is there, whole: its sends are in order
+    const sends = r.trace.events.filter((e) => e.threadId === 1 && e.kind === EventKind.MessageSend);
+    assert.deepEqual(sends.map((e) => e.fields.seq), Array.from({ length: sends.length }, (_, k) => k + 1));
+    assert.ok(sends.every((e) => typeof e.fields.channel === 'string'), 'no record lost its strings');
+  });
+}
 
 test('view and compare refuse to write their page over a trace they read', () => {
   const dir = tmpDir();

@@ -89,6 +89,23 @@ test('600 streams, written over several polls, all arrive whole and the live byt
   fs.rmSync(root, { recursive: true, force: true });
 });
 
+test('a held-chunks marker is no loss while the recording runs, and one still there at the end is a loss', async () => {
+  const { root, session, col } = setup();
+  fs.symlinkSync('held', path.join(session, '42-1.held-EMFILE'));
+  fs.mkdirSync(path.join(session, '42-2.held-ENFILE'));
+  fs.symlinkSync('held', path.join(session, '42-5.held-EMFILE'));
+  col.poll();
+  assert.deepEqual(col.lostRecords, []);
+  // thread 5 wrote its chunks and took the marker away; thread 2's creator also said it lost them
+  fs.unlinkSync(path.join(session, '42-5.held-EMFILE'));
+  fs.writeFileSync(path.join(session, '42-2.lost-ENFILE'), '');
+  col.finish({ t1: 400, complete: true });
+  const t = await readTrace(path.join(root, 'out.ctrace'));
+  const lost = (t.meta.lostRecords ?? []).map((l) => [l.threadId, l.reason]).sort();
+  assert.deepEqual(lost, [[1, 'EMFILE'], [2, 'ENFILE']]);
+  fs.rmSync(root, { recursive: true, force: true });
+});
+
 test('an agent\'s lost-records marker lands in the final Meta and the summary; other names and hand-edited entries are ignored', async () => {
   const { root, session, col } = setup();
   const enc = new StreamEncoder(42, 43, 0);

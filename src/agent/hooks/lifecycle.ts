@@ -8,7 +8,8 @@
 // loop with nothing left to do would exit 0; libraries that count signal listeners, such as
 // signal-exit, would stop re-raising). A process that dies of a signal therefore writes no exit
 // record; the recorder takes the signal from the parent's view, and what the thread had not written
-// in its last 50 ms is lost, as on SIGKILL (docs/capture.md, exit paths).
+// in its last 50 ms is lost, as on SIGKILL, with any chunks it held for want of a descriptor (those
+// are reported: docs/capture.md, exit paths).
 
 import { EventKind, CrashKind, type ExitCause } from '../../protocol/events';
 import type { ThreadStream } from '../stream';
