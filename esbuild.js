@@ -11,13 +11,17 @@ const production = !process.argv.includes('--dev');
 /** @type {import('esbuild').BuildOptions[]} */
 const bundles = [
   // The agent runs inside the user's program, possibly on an older Node: plain CJS, no deps. Every
-  // thread parses it, so whitespace and syntax are minified (~1.5 ms less per thread); identifiers are
-  // not, so the wrappers keep the names the program sees (fn.name) and a debugger shows readable code.
+  // thread parses it, so whitespace is minified; identifiers are not, so the wrappers keep the names
+  // the program sees (fn.name), and the linked source map gives a debugger the TypeScript.
   // dist/agent.js is the loader NODE_OPTIONS preloads; it loads dist/agent-core.js through V8's code
   // cache, named after the core's content hash (CTRACE_CORE_ID): so the core is built first.
-  // Short lines: an uncaught error that Node's send throws through a wrapper (a value it cannot
-  // clone) is printed under the line V8 places it on, a wrapper's, which must not be the whole core.
-  { entryPoints: ['src/agent/start.ts'], outfile: 'dist/agent-core.js', platform: 'node', format: 'cjs', target: 'node18', minifyWhitespace: true, minifySyntax: true, lineLimit: 100 },
+  // The core is one line that ends with NO_EXCEPTION_LINE (noExceptionLine()): an uncaught error a
+  // native function throws under a wrapper (a value postMessage cannot clone, Atomics.wait on memory
+  // that is not shared) has the wrapper as its top JS frame, and Node would print that line of the
+  // agent above the error, where untraced it prints the program's; with the mark it prints none, and
+  // the stack below still starts at the program's frame. Syntax is not minified: it writes "\n" as a
+  // template literal with a real line break, which would make the core more than one line.
+  { entryPoints: ['src/agent/start.ts'], outfile: 'dist/agent-core.js', platform: 'node', format: 'cjs', target: 'node18', minifyWhitespace: true, oneLine: true },
   { entryPoints: ['src/agent/index.ts'], outfile: 'dist/agent.js', platform: 'node', format: 'cjs', target: 'node18', minifyWhitespace: true, minifySyntax: true, coreId: true },
   { entryPoints: ['src/cli/main.ts'], outfile: 'dist/cli.js', platform: 'node', format: 'cjs', target: 'node20', banner: { js: '#!/usr/bin/env node' } },
   { entryPoints: ['src/extension/extension.ts'], outfile: 'dist/extension.js', platform: 'node', format: 'cjs', target: 'node20', external: ['vscode'], minify: production },
@@ -27,10 +31,11 @@ const bundles = [
 
 async function main() {
   const present = bundles.filter((b) => fs.existsSync(path.join(__dirname, b.entryPoints[0])));
-  for (const { coreId, ...b } of present) {
+  for (const { coreId, oneLine, ...b } of present) {
     const opts = { bundle: true, sourcemap: 'linked', logLevel: 'warning', ...b };
     // a watch build rebuilds the core without the loader: no id, and the loader keeps its cache per recording
     if (coreId) opts.define = { CTRACE_CORE_ID: JSON.stringify(watch ? '' : coreHash()) };
+    if (oneLine) opts.plugins = [noExceptionLine(b.outfile)];
     if (watch) (await esbuild.context(opts)).watch();
     else await esbuild.build(opts);
   }
@@ -39,6 +44,35 @@ async function main() {
     if (fs.existsSync(css)) fs.copyFileSync(css, path.join('dist', path.basename(css)));
   }
   if (!watch) console.log(`built ${present.map((b) => b.outfile).join(', ')}`);
+}
+
+/**
+ * Node prints no source line above an uncaught error whose top JS frame is on a line holding this
+ * text (src/node_errors.cc, GetErrorSource; Node 20, 22 and 24).
+ */
+const NO_EXCEPTION_LINE = '/*node-do-not-add-exception-line*/';
+
+/**
+ * Ends the bundle's one line of code with NO_EXCEPTION_LINE, after its last token, so no source-map
+ * column moves; fails the build if the code is not one line (the lines after the first would
+ * not hold the mark).
+ */
+function noExceptionLine(outfile) {
+  return {
+    name: 'no-exception-line',
+    setup(build) {
+      build.onEnd((result) => {
+        if (result.errors.length) return;
+        const file = path.join(__dirname, outfile);
+        const lines = fs.readFileSync(file, 'utf8').split('\n');
+        const code = lines.filter((l) => l !== '' && !l.startsWith('//# sourceMappingURL='));
+        if (code.length !== 1) throw new Error(`${outfile} must be one line of code, and is ${code.length}: see NO_EXCEPTION_LINE in esbuild.js`);
+        const at = lines.indexOf(code[0]);
+        if (!code[0].endsWith(NO_EXCEPTION_LINE)) lines[at] = `${code[0]} ${NO_EXCEPTION_LINE}`;
+        fs.writeFileSync(file, lines.join('\n'));
+      });
+    },
+  };
 }
 
 /** Content hash of the built core: a V8 code cache checks only the length of the source it was made from. */

@@ -8,7 +8,7 @@
 import { StreamEncoder, useCrc32 } from '../protocol/wire';
 import type { AgentContext, CallSite } from './context';
 import { callSite } from './callsite';
-import { WorkerTail } from './tail';
+import { GAVE_UP, WorkerTail } from './tail';
 import { nowNs } from './clock';
 import { builtin, openSync, closeSync, fstatSync, inDir, ownData, writeFully, startInterval, stopInterval } from './pristine';
 import { CAPACITY, Stage, STRIDE, encodeOne, encodeStaged } from './stage';
@@ -320,7 +320,7 @@ export class ThreadStream implements AgentContext {
         this.broken = true;
         markLost(this.dir, this.pid, this.threadId, e);
         this.held.release();
-        if (tail !== undefined) tail.holdsUnwritten(0);
+        if (tail !== undefined) tail.holdsUnwritten(GAVE_UP);
       } finally {
         if (tail !== undefined) tail.endFlush();
       }

@@ -31,11 +31,14 @@ const H = {
   endLo: 10,
   endHi: 11,
   staged: 12, // message records in the stage (written after each one, and by publish())
-  // the worker holds chunks it could not write for want of a descriptor (ThreadStream.write()):
-  // 0 none, else UNWRITTEN_CODES' index of why; a creator that claims the buffer then reports them lost
+  // chunks of the worker's are not in its file: 0 none; UNWRITTEN_CODES' index of why, while it holds
+  // chunks it could not write for want of a descriptor (ThreadStream.write()), which a creator that
+  // claims the buffer reports lost; GAVE_UP once a write failed for good (the worker reported that
+  // itself). Either way the buffered records are not appended: they may use strings defined there.
   unwritten: 13,
 } as const;
 const UNWRITTEN_CODES = ['', 'EMFILE', 'ENFILE'];
+export const GAVE_UP = 3;
 const HEADER_BYTES = 64;
 // the stream flushes at 32 KB, so a record rarely passes 64 KB; if one does, the stream flushes at
 // once and re-attaches (ThreadStream.recorded)
@@ -118,7 +121,7 @@ export class WorkerTail {
     atomicAdd(h, H.seq, 1);
   }
 
-  /** `code`: 0 once nothing is held, else why chunks are held (1 EMFILE, 2 ENFILE). */
+  /** `code`: 0 once nothing is held, else why chunks are held (1 EMFILE, 2 ENFILE), or GAVE_UP. */
   holdsUnwritten(code: number): void {
     this.hdr[H.unwritten] = code;
   }
@@ -179,9 +182,9 @@ export function claimTail(
     skipBuffered = fileSize() >= end;
     atomicStore(h, H.state, CLAIMED);
   }
-  // the worker held chunks it could not write (in its own memory, gone with it): the records here
-  // come after them and may use strings defined there, so only the exit record is appended, and the
-  // trace is what the worker wrote before them (its creator reports the rest as lost)
+  // chunks of the worker's never reached its file (held in its own memory, gone with it, or a write
+  // that failed): the records here come after them and may use strings defined there, so only the
+  // exit record is appended, and the trace is what the worker wrote before them
   if (h[H.unwritten] !== 0) skipBuffered = true;
   // consistent snapshot of the published positions (the worker may still be running at process end)
   let s: number[] = [];

@@ -363,6 +363,45 @@ for (const [then, how] of [
   });
 }
 
+test('a worker that holds more than 8 MB gives up, and terminated later has nothing appended that would lack its strings', { skip: process.platform === 'win32' && 'needs sh and ulimit' }, async () => {
+  // the worker floods a channel of its own while the main thread holds every descriptor for 2.5 s;
+  // it is terminated 300 ms after they are free
+  const script = program(
+    'emfile-gave-up.js',
+    `const fs = require('fs');
+const { Worker, isMainThread, parentPort, MessageChannel } = require('worker_threads');
+if (isMainThread) {
+  const w = new Worker(__filename);
+  w.on('message', (m) => {
+    const held = [];
+    try { for (;;) held.push(fs.openSync(__filename, 'r')); } catch (e) { console.log('held until', e.code); }
+    setTimeout(() => {
+      held.forEach((fd) => fs.closeSync(fd));
+      setTimeout(() => w.terminate().then(() => console.log('terminated')), 300);
+    }, 2500);
+  });
+} else {
+  parentPort.postMessage('ready');
+  setTimeout(() => {
+    const { port1, port2 } = new MessageChannel();
+    port2.unref();
+    const burst = () => { for (let i = 0; i < 2000; i++) port1.postMessage(i); setImmediate(burst); };
+    burst();
+  }, 100);
+}`,
+  );
+  const r = await record(['sh', '-c', `ulimit -n 64 && exec "$0" "$1"`, NODE, script]);
+  assert.equal(r.run.status, 0, r.run.stderr);
+  assert.equal(r.run.stdout, 'held until EMFILE\nterminated\n');
+  assert.deepEqual(r.summary.lostRecords?.map((l) => [l.threadId, l.reason]), [[1, 'EMFILE']]);
+  const worker = r.trace.events.filter((e) => e.pid !== 0 && e.threadId === 1);
+  const sends = worker.filter((e) => e.kind === EventKind.MessageSend);
+  assert.deepEqual(sends.filter((e) => typeof e.fields.channel !== 'string').length, 0);
+  assert.deepEqual(sends.map((e) => e.fields.seq), Array.from({ length: sends.length }, (_, k) => k + 1));
+  // its end is still there (its creator appends the exit record, which needs no strings)
+  assert.equal(worker.filter((e) => e.kind === EventKind.ThreadExit).length, 1);
+});
+
 test('view and compare refuse to write their page over a trace they read', () => {
   const dir = tmpDir();
   const a = path.join(dir, 'a.ctrace');

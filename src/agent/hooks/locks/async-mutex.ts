@@ -243,5 +243,20 @@ function watchRequire(patch: (exp: unknown) => void): void {
     return exp;
   };
   Object.defineProperty(_load, 'name', { value: orig.name });
+  keepFrameName(orig);
   M._load = _load;
+}
+
+/**
+ * Node 22 and 24 define Module._load without a name, and V8 names its frames after the property that
+ * holds it (`Function._load`, `Module._load`), which the wrapper now is: `<anonymous>` traced. The
+ * original, which only the wrapper can reach, is given the name those frames show untraced. Node 20's
+ * has a name V8 inferred from its assignment (`Module._load`), which a name property would replace.
+ */
+function keepFrameName(orig: Function): void {
+  try {
+    if (orig.name === '' && Number(process.versions.node.split('.')[0]) >= 22) Object.defineProperty(orig, 'name', { value: '_load' });
+  } catch {
+    // frames keep the name V8 finds
+  }
 }
