@@ -8,6 +8,7 @@ import path from 'node:path';
 import { AgentMissingError, countsLine, formatDeadlock, LaunchError, lostRecordsNote, startRecording } from '../recorder';
 import type { CaptureOptions } from '../recorder';
 import { EXIT_FAIL_ON, EXIT_NOT_EXECUTABLE, EXIT_NOT_FOUND, EXIT_USAGE, fail } from './common';
+import { countOf } from '../protocol/figures';
 
 interface RecordArgs {
   output?: string;
@@ -244,8 +245,8 @@ export async function runRecord(argv: string[]): Promise<number> {
     );
   }
   const reasons: string[] = [];
-  if (args.failOn.has('deadlock') && result.deadlocks.length) reasons.push(`${result.deadlocks.length} deadlock(s)`);
-  if (args.failOn.has('crash') && c.crashes > 0) reasons.push(`${c.crashes} crash(es)`);
+  if (args.failOn.has('deadlock') && result.deadlocks.length) reasons.push(countOf(result.deadlocks.length, 'deadlock'));
+  if (args.failOn.has('crash') && c.crashes > 0) reasons.push(countOf(c.crashes, 'crash', 'crashes'));
   if (reasons.length) {
     process.stderr.write(`ctrace: --fail-on: ${reasons.join(' and ')} recorded; exiting with ${EXIT_FAIL_ON}\n`);
     code = EXIT_FAIL_ON;

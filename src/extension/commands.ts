@@ -80,11 +80,19 @@ function currentTracePath(): string | undefined {
   return currentView()?.tracePath ?? lastSession()?.tracePath;
 }
 
+/** The current trace, else one the user picks; undefined when the user cancels the dialog (nothing to say then). */
 async function chooseTrace(ctx: vscode.ExtensionContext, action: string): Promise<string | undefined> {
   const p = currentTracePath();
   if (p) return p;
   const picked = await vscode.window.showOpenDialog({ title: `${action}: choose a trace`, filters: { 'Concurrency traces': ['ctrace'] }, defaultUri: vscode.Uri.file(traceFolder(ctx)) });
   return picked?.[0]?.fsPath;
+}
+
+/** A trace the running session is still writing: reading it now would call its running processes killed. */
+function stillRecording(tracePath: string, action: string): boolean {
+  if (currentSession()?.tracePath !== tracePath) return false;
+  vscode.window.showWarningMessage(`This trace is still being recorded. Stop tracing first, then ${action} it.`);
+  return true;
 }
 
 /**
@@ -94,14 +102,7 @@ async function chooseTrace(ctx: vscode.ExtensionContext, action: string): Promis
 export async function exportTraceCommand(ctx: vscode.ExtensionContext, arg?: unknown): Promise<void> {
   const opts = arg instanceof vscode.Uri ? { source: arg } : ((arg ?? {}) as { source?: vscode.Uri; destination?: vscode.Uri });
   const src = opts.source?.fsPath ?? (await chooseTrace(ctx, 'Export Trace'));
-  if (!src) {
-    vscode.window.showInformationMessage('There is no trace to export yet: run Trace Concurrency or open a trace first.');
-    return;
-  }
-  if (currentSession()?.tracePath === src) {
-    vscode.window.showWarningMessage('This trace is still being recorded. Stop tracing first, then export it.');
-    return;
-  }
+  if (!src || stillRecording(src, 'export')) return;
   const dest =
     opts.destination ??
     (await vscode.window.showSaveDialog({
@@ -116,13 +117,10 @@ export async function exportTraceCommand(ctx: vscode.ExtensionContext, arg?: unk
   vscode.window.showInformationMessage(`Trace exported to ${dest.fsPath}.`);
 }
 
-/** Show Trace Summary: the CLI's readable summary of the current trace, in a Markdown document beside it. */
+/** Show Trace Summary: the CLI's readable summary of the current trace, in a read-only Markdown document beside it. */
 export async function showSummaryCommand(ctx: vscode.ExtensionContext, arg?: unknown): Promise<vscode.TextDocument | undefined> {
   const p = arg instanceof vscode.Uri ? arg.fsPath : await chooseTrace(ctx, 'Show Trace Summary');
-  if (!p) {
-    vscode.window.showInformationMessage('There is no trace to summarize yet: run Trace Concurrency or open a trace first.');
-    return undefined;
-  }
+  if (!p || stillRecording(p, 'summarize')) return undefined;
   const recorder = await import('../recorder');
   let text: string;
   try {
@@ -135,7 +133,31 @@ export async function showSummaryCommand(ctx: vscode.ExtensionContext, arg?: unk
     vscode.window.showErrorMessage(msg);
     return undefined;
   }
-  const doc = await vscode.workspace.openTextDocument({ content: text, language: 'markdown' });
+  const doc = await vscode.workspace.openTextDocument(summaryUri(ctx, p, text));
   await vscode.window.showTextDocument(doc, { viewColumn: vscode.ViewColumn.Beside, preview: true });
   return doc;
+}
+
+const SUMMARY_SCHEME = 'ctrace-summary';
+/** summary texts by document (summaryKey): what the read-only provider serves */
+const summaries = new Map<string, string>();
+let provider: { changed: vscode.EventEmitter<vscode.Uri> } | undefined;
+const summaryKey = (uri: vscode.Uri) => `${uri.path}?${uri.query}`;
+
+/**
+ * A read-only document (its own scheme, served from `summaries`) for a summary, named after the trace:
+ * closing it asks nothing, unlike an untitled document, which VS Code offers to save.
+ */
+function summaryUri(ctx: vscode.ExtensionContext, tracePath: string, text: string): vscode.Uri {
+  if (!provider) {
+    const changed = new vscode.EventEmitter<vscode.Uri>();
+    const reg = vscode.workspace.registerTextDocumentContentProvider(SUMMARY_SCHEME, { onDidChange: changed.event, provideTextDocumentContent: (uri) => summaries.get(summaryKey(uri)) ?? '' });
+    ctx.subscriptions.push(reg, changed);
+    provider = { changed };
+  }
+  // the trace's folder in the query keeps two traces of one name apart; the path names the tab
+  const uri = vscode.Uri.from({ scheme: SUMMARY_SCHEME, path: `/${path.basename(tracePath, '.ctrace')} summary.md`, query: path.dirname(tracePath) });
+  summaries.set(summaryKey(uri), text);
+  provider.changed.fire(uri); // an open summary of the same trace shows the new text
+  return uri;
 }

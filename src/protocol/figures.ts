@@ -26,3 +26,8 @@ export function formatFigure(v: number | null, unit: 'ms' | 'bytes' | 'count' | 
       return num(v);
   }
 }
+
+/** A count and its noun: "1 worker", "3 workers", "2 processes" (`many`: the plural, when not one + s). */
+export function countOf(n: number, one: string, many = `${one}s`): string {
+  return `${num(n)} ${n === 1 ? one : many}`;
+}

@@ -16,5 +16,15 @@ test('summary text lists the insights: worker creation with its slowest call sit
   assert.equal(text.status, 0, text.stderr);
   const insights = text.stdout.split('\nInsights:\n')[1];
   assert.ok(insights, text.stdout);
-  assert.match(insights, /^ {2}2 worker\(s\) created: median [\d.]+ (ms|µs|s), slowest [\d.]+ (ms|µs|s) \(slowest at .*examples\/workers\/main\.js:\d+\)$/m);
+  assert.match(insights, /^ {2}2 workers created: median [\d.]+ (ms|µs|s), slowest [\d.]+ (ms|µs|s) \(slowest at .*examples\/workers\/main\.js:\d+\)$/m);
+});
+
+test('summary text names what outlived each crash, in words', async () => {
+  const r = await record([NODE, path.join(ROOT, 'examples', 'crash', 'main.js')], { dir: tmpDir(), flags: FAST });
+  const text = spawnSync(NODE, [CLI, 'summary', r.tracePath], { cwd: ROOT, encoding: 'utf8', timeout: 60_000 });
+  assert.equal(text.status, 0, text.stderr);
+  const crashes = text.stdout.split('\n').filter((l) => /^ {2}crash \d+: /.test(l));
+  assert.ok(crashes.length > 0, text.stdout);
+  for (const l of crashes) assert.match(l, /; (outlived by (\d+ process(es)?)?( and )?(\d+ threads?)?|nothing ran on after it)$/);
+  assert.doesNotMatch(text.stdout, /\((s|es)\)/);
 });

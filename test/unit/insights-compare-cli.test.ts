@@ -48,7 +48,7 @@ test('compare prints each figure of both traces with the ratio', () => {
   assert.ok(line, r.stdout);
   assert.match(line!, /40 ms\s+10 ms\s+0\.25x$/);
   assert.match(r.stdout, /A: node fork\.js/);
-  assert.match(r.stdout, /2 worker\(s\) created: median 10 ms/);
+  assert.match(r.stdout, /2 workers created: median 10 ms/);
 });
 
 test('compare --json is a Comparison', () => {

@@ -1,6 +1,6 @@
 // Insights and comparisons as plain text for the terminal (`ctrace compare`, `ctrace summary`).
-import type { CompareUnit, Comparison, Insights } from '../../protocol/insights';
-import { formatFigure } from '../../protocol/figures';
+import type { CompareUnit, Comparison, CrashEntity, Insights } from '../../protocol/insights';
+import { countOf, formatFigure } from '../../protocol/figures';
 
 export function formatValue(v: number | null, unit: CompareUnit): string {
   return formatFigure(v, unit);
@@ -36,15 +36,23 @@ export function formatInsightNotes(i: Insights): string[] {
   for (const g of i.creation.groups) {
     const slow = g.slowestSites[0];
     const where = slow?.site ? ` (slowest at ${slow.site.file}:${slow.site.line})` : '';
-    out.push(`${g.count} ${g.kind === 'process' ? 'process(es)' : 'worker(s)'} created: median ${formatValue(g.medianMs, 'ms')}, slowest ${formatValue(g.maxMs, 'ms')}${where}`);
+    out.push(`${g.kind === 'process' ? countOf(g.count, 'process', 'processes') : countOf(g.count, 'worker')} created: median ${formatValue(g.medianMs, 'ms')}, slowest ${formatValue(g.maxMs, 'ms')}${where}`);
   }
   for (const l of i.messages.largeCopies.slice(0, 3)) {
     const where = l.evidence.site ? ` at ${l.evidence.site.file}:${l.evidence.site.line}` : '';
     out.push(`large copied message: ${formatValue(l.copiedBytes, 'bytes')} on ${l.channelKind} channel${where}: ${l.advice}`);
   }
   for (const d of i.locks.deadlocks) out.push(`deadlock: ${d.explanation.join('; ')}`);
-  for (const c of i.crashes.crashes) out.push(`crash ${c.order}: ${c.name}: ${c.message} (pid ${c.pid}, thread ${c.threadId}); outlived by ${c.outlived.length} process(es)/thread(s)`);
+  for (const c of i.crashes.crashes) out.push(`crash ${c.order}: ${c.name}: ${c.message} (pid ${c.pid}, thread ${c.threadId}); ${outlivedBy(c.outlived)}`);
   if (!i.parallelism.recorded) out.push(`CPU and context switches: ${i.parallelism.note}`);
   return out;
 }
 
+/** "outlived by 1 process and 2 threads": what ran on after a crash (threadId -1: a whole process) */
+function outlivedBy(list: readonly CrashEntity[]): string {
+  const processes = list.filter((e) => e.threadId === -1).length;
+  const threads = list.length - processes;
+  if (list.length === 0) return 'nothing ran on after it';
+  const parts = [processes ? countOf(processes, 'process', 'processes') : '', threads ? countOf(threads, 'thread') : ''].filter(Boolean);
+  return `outlived by ${parts.join(' and ')}`;
+}

@@ -3,10 +3,10 @@
 // so the extension only has to place them.
 import type { EditorHint, Insights } from '../../protocol/insights';
 import type { SiteJson } from '../../protocol/trace';
+import { countOf } from '../../protocol/figures';
 import { formatValue } from './format';
 import { siteKey } from './stats';
 
-const plural = (n: number, one: string, many = one + 's') => `${n.toLocaleString('en-US')} ${n === 1 ? one : many}`;
 const dur = (v: number) => formatValue(v, 'ms');
 
 export function editorHints(i: Insights): EditorHint[] {
@@ -23,16 +23,16 @@ export function editorHints(i: Insights): EditorHint[] {
   for (const { site, items } of bySite.values()) {
     const timed = items.filter((c) => c.ms !== null).map((c) => c.ms!).sort((a, b) => a - b);
     const failed = items.length - timed.length;
-    const what = items[0].kind === 'worker' ? `created ${plural(items.length, 'worker')}` : `spawned ${plural(items.length, 'process', 'processes')}`;
+    const what = items[0].kind === 'worker' ? `created ${countOf(items.length, 'worker')}` : `spawned ${countOf(items.length, 'process', 'processes')}`;
     const cost = timed.length === 0 ? '' : timed.length === 1 ? ` · ${dur(timed[0])}` : ` · median ${dur(timed[Math.floor((timed.length - 1) / 2)])}, slowest ${dur(timed[timed.length - 1])}`;
-    const errors = failed ? ` · ${plural(failed, 'failure')}` : '';
+    const errors = failed ? ` · ${countOf(failed, 'failure')}` : '';
     const slowest = items.reduce((a, b) => ((b.ms ?? -1) > (a.ms ?? -1) ? b : a));
     out.push({ site, text: what + cost + errors, topic: 'creation', evidence: slowest.evidence });
   }
   for (const s of i.messages.sites) {
     if (!s.site) continue;
     const lat = s.latency ? ` · p95 ${dur(s.latency.p95Ms)}` : '';
-    out.push({ site: s.site, text: `${plural(s.count, 'message')}${lat} · ${formatValue(s.copiedBytes, 'bytes')} copied`, topic: 'messages', evidence: s.evidence });
+    out.push({ site: s.site, text: `${countOf(s.count, 'message')}${lat} · ${formatValue(s.copiedBytes, 'bytes')} copied`, topic: 'messages', evidence: s.evidence });
   }
   const large = new Map<string, { hint: EditorHint; n: number; bytes: number; ipc: boolean }>();
   for (const l of i.messages.largeCopies) {
@@ -51,12 +51,12 @@ export function editorHints(i: Insights): EditorHint[] {
   for (const c of i.locks.contended) {
     for (const s of c.sites) {
       if (!s.waited || !s.evidence) continue;
-      out.push({ site: { file: s.file, line: s.line, column: s.column }, text: `waited ${dur(s.totalWaitMs)} on ${c.lock} (${plural(s.waited, 'time')})`, topic: 'lock', evidence: s.evidence });
+      out.push({ site: { file: s.file, line: s.line, column: s.column }, text: `waited ${dur(s.totalWaitMs)} on ${c.lock} (${countOf(s.waited, 'time')})`, topic: 'lock', evidence: s.evidence });
     }
   }
   for (const c of i.crashes.crashes) {
     if (!c.evidence.site) continue;
-    const survivors = c.outlived.length ? ` · ${plural(c.outlived.length, 'survivor')}` : '';
+    const survivors = c.outlived.length ? ` · ${countOf(c.outlived.length, 'survivor')}` : '';
     out.push({ site: c.evidence.site, text: `crash ${c.order}: ${c.name}${c.message ? ': ' + c.message : ''}${survivors}`, topic: 'crash', evidence: c.evidence });
   }
   return out;

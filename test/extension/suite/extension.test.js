@@ -89,6 +89,12 @@ describe('Concurrency Timeline extension (in the extension host)', function () {
     assert.ok(doc, 'a summary document opened');
     assert.match(doc.getText(), /recorded: .*main\.js/);
     assert.match(doc.getText(), /process/);
+    // read-only, named after the trace: closing it asks nothing (an untitled document asks to be saved)
+    assert.strictEqual(doc.uri.scheme, 'ctrace-summary');
+    assert.strictEqual(doc.isUntitled, false);
+    assert.strictEqual(doc.isDirty, false);
+    assert.strictEqual(doc.languageId, 'markdown');
+    assert.ok(doc.uri.path.endsWith(`${path.basename(lastTracePath, '.ctrace')} summary.md`), doc.uri.toString());
     const dest = vscode.Uri.file(path.join(ws(), 'exported.ctrace'));
     await vscode.commands.executeCommand('concurrencyTimeline.exportTrace', { source: vscode.Uri.file(lastTracePath), destination: dest });
     assert.deepStrictEqual(fs.readFileSync(dest.fsPath), fs.readFileSync(lastTracePath));
@@ -102,6 +108,9 @@ describe('Concurrency Timeline extension (in the extension host)', function () {
     await until('recording', async () => (await a.state()).recording);
     await sleep(1500);
     assert.ok((await a.state()).recording, 'still running before Stop');
+    // a trace still being written is not summarized (its running processes would read as killed)
+    const early = await vscode.commands.executeCommand('concurrencyTimeline.showSummary', vscode.Uri.file(r.tracePath));
+    assert.strictEqual(early, undefined);
     await vscode.commands.executeCommand('concurrencyTimeline.stop');
     await idle();
     const size = fs.statSync(r.tracePath).size;
