@@ -10,7 +10,10 @@ export class Axis {
   constructor(private readonly root: HTMLElement) {}
 
   update(model: TraceModel, vp: Viewport): number[] {
-    if (!model.eventCount && model.minTs === Infinity) return [];
+    if (!model.eventCount && model.minTs === Infinity) {
+      for (const s of this.ticks) s.hidden = true; // a trace with no events after one with some
+      return [];
+    }
     const step = niceStep(vp.nsPerPx * 90);
     const origin = model.origin;
     const first = Math.ceil((vp.start - origin) / step) * step;

@@ -4,10 +4,9 @@
 // 'insights' message. Every string from the trace is set as text, never as HTML.
 import type { Evidence, Insights } from '../src/protocol/insights';
 import type { SiteJson } from '../src/protocol/trace';
-import { fmtBytes, fmtDur } from './format';
+import { fmtBytes, fmtDur, plural } from './format';
 
 const ms = (v: number | null | undefined) => (v === null || v === undefined ? '—' : fmtDur(v * 1e6));
-const plural = (n: number, one: string, many = one + 's') => `${n.toLocaleString('en-US')} ${n === 1 ? one : many}`;
 const where = (s: SiteJson | null | undefined) => (s ? `${s.file.split(/[\\/]/).pop()}:${s.line}` : '');
 
 export function renderInsights(root: HTMLDetailsElement, i: Insights | undefined, reveal: (ev: Evidence) => void): void {

@@ -5,7 +5,7 @@ import { EventKind, KIND_NAMES } from '../src/protocol/events';
 import type { HostToView } from '../src/protocol/messages';
 import { checkedLostRecords, lostRecordsNote } from '../src/protocol/session';
 import { renderDetails } from './details';
-import { fmtDur } from './format';
+import { fmtDur, plural } from './format';
 import { createHost } from './host';
 import { TraceModel } from './model';
 import { evLowerBound, Palette, readPalette, Renderer } from './render';
@@ -63,7 +63,7 @@ const banner = el('div', { id: 'ct-banner', role: 'alert', class: 'ct-banner', h
 const status = el('div', { id: 'ct-status', role: 'status', class: 'ct-status' });
 const body = el('div', { class: 'ct-body' });
 const timeline = el('div', { class: 'ct-timeline' });
-const minimap = el('canvas', { id: 'ct-minimap', class: 'ct-minimap', 'aria-label': 'Overview of the whole trace; click to move the view' });
+const minimap = el('canvas', { id: 'ct-minimap', class: 'ct-minimap', 'aria-label': 'Overview of the whole trace: click, drag, or use the arrow keys, Page Up, Page Down, Home and End to move the view' });
 const axis = el('div', { id: 'ct-axis', class: 'ct-axis', 'aria-hidden': 'true' });
 const wrap = el('div', { class: 'ct-wrap' });
 const scroll = el('div', { class: 'ct-scroll', id: 'ct-scroll' });
@@ -209,7 +209,7 @@ function showBanner(text: string): void {
 function reportProblems(): void {
   const lost = checkedLostRecords(model.meta.lostRecords);
   const notes = [...model.warnings];
-  if (model.truncatedBytes && !model.live) notes.push(`The trace ends in the middle of a chunk (${model.truncatedBytes} bytes cut off): the recording was cut short. Everything before that is shown.`);
+  if (model.truncatedBytes && !model.live) notes.push(`The trace ends in the middle of a chunk (${plural(model.truncatedBytes, 'byte')} cut off): the recording was cut short. Everything before that is shown.`);
   // with the others: a damaged stream and lost records often come together (a full disk)
   if (lost.length) notes.push(lostRecordsNote(lost));
   if (model.error) showBanner(model.error);
@@ -241,7 +241,7 @@ function changed(relayout = false): void {
     buildFilters();
   } else tracks.sync();
   spacer.style.height = '0px';
-  stats.textContent = `${model.eventCount.toLocaleString('en')} events · ${model.procs.size} processes · ${model.tracks.length} threads`;
+  stats.textContent = `${plural(model.eventCount, 'event')} · ${plural(model.procs.size, 'process', 'processes')} · ${plural(model.tracks.length, 'thread')}`;
   requestDraw();
   clearTimeout(saveTimer);
   saveTimer = setTimeout(saveState, 300);
@@ -295,7 +295,8 @@ function frame(): void {
     cpus: typeof model.meta.cpus === 'number' ? model.meta.cpus : 0,
   });
   overview.draw(model, vp, pal);
-  visibleRange.textContent = `${fmtDur(vp.start - model.origin)} – ${fmtDur(vp.end - model.origin)} (${fmtDur(vp.span)} visible)`;
+  // an empty or unreadable trace has no times (its bounds are ±Infinity): say so instead
+  visibleRange.textContent = !loaded ? '' : model.maxTs >= model.minTs ? `${fmtDur(vp.start - model.origin)} – ${fmtDur(vp.end - model.origin)} (${fmtDur(vp.span)} visible)` : 'no events';
   // one User Timing entry per frame: the bench reads frame costs from here (the buffer is kept short)
   if (++frames % 500 === 0) performance.clearMeasures('ctrace:frame');
   performance.measure('ctrace:frame', { start: t0 });
@@ -741,7 +742,8 @@ function runSearch(): void {
 function nextMatch(dir: 1 | -1): void {
   if (!matches.length) return;
   matchAt = (matchAt + dir + matches.length) % matches.length;
-  searchStatus.textContent = `${matchAt + 1} of ${matches.length.toLocaleString('en')}${matches.length >= 20000 ? '+' : ''} matches`;
+  const n = matches.length;
+  searchStatus.textContent = `${matchAt + 1} of ${n >= 20000 ? `${n.toLocaleString('en-US')}+ matches` : plural(n, 'match', 'matches')}`;
   select(matches[matchAt], true, true);
 }
 let lastQuery = '';

@@ -11,6 +11,7 @@
 import { EventKind, SCHEMA, ThreadState } from '../src/protocol/events';
 import { ChunkType, ChunkRef, checkFileHeader, scanChunks, TraceDecoder, eventsChunkHeader, FILE_HEADER_BYTES, FORMAT_VERSION } from '../src/protocol/wire';
 import { Column, f64, u16, u32, u8, lowerBound } from './columns';
+import { plural } from './format';
 
 export const enum SpanType {
   AtomicsWait = 0,
@@ -384,7 +385,7 @@ export class TraceModel {
     if (!h.ok) {
       this.error =
         h.reason === 'short'
-          ? `This file is too short to be a trace (${bytes.length} bytes).`
+          ? `This file is too short to be a trace (${plural(bytes.length, 'byte')}).`
           : h.reason === 'magic'
             ? 'This is not a .ctrace file (its first bytes are not "CTRACE"). Record one with `ctrace record -o out.ctrace -- node app.js`.'
             : `This trace uses format version ${h.version}, newer than this viewer understands (${FORMAT_VERSION}). Update the extension.`;
@@ -455,7 +456,8 @@ export class TraceModel {
         this.warnings.push(`A chunk at byte ${c.offset} could not be decoded (${(e as Error).message}).`);
       }
     }
-    if (this.decoder.unknownKinds) this.warnings.push(`${this.decoder.unknownKinds} chunks hold event kinds this viewer does not know; they were skipped.`);
+    const unknown = this.decoder.unknownKinds;
+    if (unknown) this.warnings.push(`${plural(unknown, 'chunk')} ${unknown === 1 ? 'holds' : 'hold'} event kinds this viewer does not know; they were skipped.`);
     this.meta = this.decoder.meta;
     this.resolveWakes(!this.live);
     if (!this.live) {

@@ -124,17 +124,16 @@ export class TrackList {
       label.append(sp);
     }
     label.append(text);
+    // Not a Tab stop (one per row would make the tree hundreds of stops long): from the keyboard,
+    // Delete on the focused track does the same, which the item announces.
+    li.setAttribute('aria-keyshortcuts', 'Delete');
     const hide = document.createElement('button');
     hide.className = 'ct-hide';
     hide.tabIndex = -1;
     hide.textContent = '×';
-    hide.title = 'Hide this track';
+    hide.title = 'Hide this track (Delete)';
     hide.setAttribute('aria-label', 'Hide ' + row.label);
-    hide.addEventListener('click', () => {
-      this.state.hidden.add(row.key);
-      this.sync(true);
-      this.onChange();
-    });
+    hide.addEventListener('click', () => this.hide(row));
     label.append(hide);
     li.append(label);
     parent.append(li);
@@ -152,6 +151,15 @@ export class TrackList {
     group.setAttribute('role', 'group');
     li.append(group);
     return group;
+  }
+
+  /** Hides a track (a process with everything under it); `focusNext` is the item to focus after. */
+  private hide(row: Row, focusNext?: string): void {
+    this.state.hidden.add(row.key);
+    this.sync(true);
+    const next = focusNext && this.ul.querySelector<HTMLElement>(`[data-key="${CSS.escape(focusNext)}"]`);
+    if (next) next.focus();
+    this.onChange();
   }
 
   private toggle(row: Row, open: boolean): void {
@@ -189,7 +197,11 @@ export class TrackList {
     else if (e.key === 'ArrowUp' && at > 0) items[at - 1].focus();
     else if (e.key === 'ArrowRight' && row && cur.getAttribute('aria-expanded') === 'false') this.toggle(row, true);
     else if (e.key === 'ArrowLeft' && row && cur.getAttribute('aria-expanded') === 'true') this.toggle(row, false);
-    else return;
+    else if (e.key === 'Delete' && row) {
+      // focus stays in the tree: on the next item that is not inside the hidden one, else the one before
+      const next = items.slice(at + 1).find((li) => !cur.contains(li)) ?? items[at - 1];
+      this.hide(row, next?.dataset.key);
+    } else return;
     e.preventDefault();
     e.stopPropagation();
   }

@@ -147,6 +147,59 @@ try {
     assert(await page.locator('#ct-tracks li[aria-label^="hasher 1"]').isVisible(), 'track did not come back');
   });
 
+  await check('Delete on a focused track hides it and keeps the focus in the tree', async () => {
+    const hasher = page.locator('#ct-tracks li[aria-label^="hasher 1"]');
+    const before = await page.locator('#ct-tracks li[role=treeitem]:visible').count();
+    await hasher.focus();
+    await page.keyboard.press('Delete');
+    await page.locator('#ct-tracks li[aria-label^="hasher 1"]').waitFor({ state: 'hidden', timeout: 3000 });
+    const after = await page.locator('#ct-tracks li[role=treeitem]:visible').count();
+    assert(after === before - 1, `visible tracks ${before} -> ${after}`);
+    const focused = await page.evaluate(() => document.activeElement?.getAttribute('role') === 'treeitem' && !document.activeElement.closest('[hidden]'));
+    assert(focused, `focus left the tree: ${await page.evaluate(() => document.activeElement?.outerHTML.slice(0, 80))}`);
+    // the key is announced by the item and named by its (mouse-only) hide button
+    assert((await page.locator('#ct-tracks li[aria-label^="hasher 1"]').getAttribute('aria-keyshortcuts')) === 'Delete', 'the track does not announce Delete');
+    assert(/\(Delete\)/.test((await page.locator('#ct-tracks li[aria-label^="hasher 1"] > .ct-label .ct-hide').getAttribute('title')) ?? ''), 'the hide button does not name its key');
+    await page.locator('#ct-filters summary').click();
+    await page.locator('#ct-show-tracks', { hasText: 'Show 1 hidden track' }).click();
+    await page.locator('#ct-filters summary').click();
+    assert(await page.locator('#ct-tracks li[aria-label^="hasher 1"]').isVisible(), 'track did not come back');
+  });
+
+  await check('the overview is in the Tab order and moves the view with the arrow keys, Page Up/Down, Home and End', async () => {
+    const minimap = page.locator('#ct-minimap');
+    await page.locator('#ct-fit').focus();
+    await page.keyboard.press('Tab');
+    assert((await page.evaluate(() => document.activeElement?.id)) === 'ct-minimap', 'Tab from Fit does not reach the overview');
+    assert((await minimap.getAttribute('role')) === 'slider', 'the overview is not a slider');
+    await page.keyboard.press('f');
+    for (let k = 0; k < 8; k++) await page.keyboard.press('w'); // a view narrower than the trace
+    const visible = async () => {
+      await page.waitForTimeout(50); // the range label follows on the next frame
+      return page.locator('#ct-visible').innerText();
+    };
+    const start = (text) => parseDur(text.split('–')[0]);
+    const value = async () => Number(await minimap.getAttribute('aria-valuenow'));
+    await page.keyboard.press('Home');
+    const atHome = await visible();
+    assert((await value()) === 0, `Home: aria-valuenow ${await value()}`);
+    await page.keyboard.press('ArrowLeft');
+    assert((await visible()) === atHome, `ArrowLeft at the start moved the view: ${atHome} -> ${await visible()}`);
+    await page.keyboard.press('ArrowRight');
+    const right = await visible();
+    assert(start(right) > start(atHome) && (await value()) > 0, `ArrowRight did not move the view on: ${atHome} -> ${right}`);
+    await page.keyboard.press('PageUp');
+    const paged = await visible();
+    assert(start(paged) > start(right), `PageUp did not move the view on: ${right} -> ${paged}`);
+    await page.keyboard.press('End');
+    const atEnd = await visible();
+    assert((await value()) === 100 && start(atEnd) > start(paged), `End: ${atEnd}, aria-valuenow ${await value()}`);
+    assert(/ of /.test((await minimap.getAttribute('aria-valuetext')) ?? ''), `aria-valuetext ${await minimap.getAttribute('aria-valuetext')}`);
+    await page.keyboard.press('PageDown');
+    assert(start(await visible()) < start(atEnd), 'PageDown did not move the view back');
+    assert((await page.evaluate(() => document.activeElement?.id)) === 'ct-minimap', 'the overview lost the focus');
+  });
+
   await check('keyboard zoom changes the axis labels; F fits the whole trace again', async () => {
     await page.locator('#ct-canvas').focus();
     await page.keyboard.press('f');
@@ -311,6 +364,11 @@ try {
     await pg.locator('#ct-live').waitFor({ state: 'visible', timeout: 5000 });
     const eventsText = () => pg.locator('#ct-stats').innerText();
     const before = await eventsText();
+    // nothing decoded yet: counts in the plural, and no times (not "-Infinity s – -Infinity s")
+    assert(before === '0 events · 0 processes · 0 threads', `stats before any event: ${before}`);
+    await pg.waitForTimeout(50); // the range label is written by the next frame
+    const empty = await pg.locator('#ct-visible').innerText();
+    assert(empty === 'no events', `visible range with no events: ${empty}`);
     await pg.evaluate((b) => window.postMessage({ type: 'append', bytes: new Uint8Array(b) }, '*'), bytes.slice(cut1, cut2));
     await pg.waitForTimeout(100);
     await pg.evaluate((b) => window.postMessage({ type: 'append', bytes: new Uint8Array(b) }, '*'), bytes.slice(cut2));
@@ -318,6 +376,9 @@ try {
       throw new Error(`no new events after appends; stats "${before}", banner "${await pg.locator('#ct-banner').innerText().catch(() => '')}"`);
     });
     const end2 = await pg.locator('#ct-visible').innerText();
+    // one process: "1 process", not "1 processes"
+    const stats = await eventsText();
+    assert(/^[\d,]+ events · 1 process · \d+ threads$/.test(stats), `stats: ${stats}`);
     await pg.evaluate(() => window.postMessage({ type: 'ended' }, '*'));
     await pg.locator('#ct-live').waitFor({ state: 'hidden', timeout: 5000 });
     const items = await pg.locator('#ct-tracks [role=treeitem]').evaluateAll((els) => els.map((e) => e.getAttribute('aria-label')));
@@ -326,6 +387,7 @@ try {
     await pg.fill('#ct-search', 'kind:process-exit');
     await pg.press('#ct-search', 'Enter');
     await pg.locator('#ct-details h2[data-kind="process-exit"]').waitFor({ timeout: 5000 });
+    assert((await pg.locator('#ct-search-status').innerText()) === '1 of 1 match', `search status: ${await pg.locator('#ct-search-status').innerText()}`);
     const exitAt = parseDur(await pg.locator('#ct-details dd[data-field="start"]').innerText());
     const visibleEnd = parseDur(end2.split('–')[1]);
     assert(visibleEnd >= exitAt, `view did not follow the end: visible "${end2}", exit at ${exitAt} ns`);
