@@ -6,7 +6,9 @@
 import { BarController, BarElement, CategoryScale, Chart, Legend, LinearScale, Title, Tooltip } from 'chart.js';
 import type { CompareRow, CompareUnit, Insights } from '../src/protocol/insights';
 import type { CompareMessage } from '../src/protocol/messages';
-import { formatFigure } from '../src/protocol/figures';
+import { countOf, formatFigure, formatRatioFigure } from '../src/protocol/figures';
+
+const num = new Intl.NumberFormat('en-US', { maximumFractionDigits: 2 });
 
 Chart.register(BarController, BarElement, CategoryScale, LinearScale, Legend, Title, Tooltip);
 
@@ -33,15 +35,13 @@ function el<K extends keyof HTMLElementTagNameMap>(tag: K, text?: string, cls?: 
   return e;
 }
 
-const num = new Intl.NumberFormat('en-US', { maximumFractionDigits: 2 });
 
 export function formatValue(v: number | null, unit: CompareUnit): string {
   return formatFigure(v, unit, 'not recorded');
 }
 
 export function formatRatio(r: number | null): string {
-  if (r === null) return '–';
-  return `${r >= 10 ? Math.round(r) : num.format(r)}×`;
+  return formatRatioFigure(r, '×', '–');
 }
 
 function cssVar(name: string, fallback: string): string {
@@ -149,10 +149,10 @@ function rowEl(row: CompareRow): HTMLTableRowElement {
 /** The things worth a sentence that a ratio does not say. */
 function notes(i: Insights): string[] {
   const out: string[] = [];
-  for (const g of i.creation.groups) out.push(`${g.count} ${g.kind === 'process' ? 'processes' : 'workers'} created, median ${formatValue(g.medianMs, 'ms')}, slowest ${formatValue(g.maxMs, 'ms')}`);
-  if (i.messages.largeCopyCount) out.push(`${i.messages.largeCopyCount} large copied message(s) (≥ ${formatValue(i.messages.largeCopyBytes, 'bytes')}): transferring or sharing would help`);
-  if (i.locks.deadlocks.length) out.push(`${i.locks.deadlocks.length} deadlock(s)`);
-  if (i.crashes.crashes.length) out.push(`${i.crashes.crashes.length} crash(es)`);
+  for (const g of i.creation.groups) out.push(`${g.kind === 'process' ? countOf(g.count, 'process', 'processes') : countOf(g.count, 'worker')} created, median ${formatValue(g.medianMs, 'ms')}, slowest ${formatValue(g.maxMs, 'ms')}`);
+  if (i.messages.largeCopyCount) out.push(`${countOf(i.messages.largeCopyCount, 'large copied message')} (≥ ${formatValue(i.messages.largeCopyBytes, 'bytes')}): transferring or sharing would help`);
+  if (i.locks.deadlocks.length) out.push(countOf(i.locks.deadlocks.length, 'deadlock'));
+  if (i.crashes.crashes.length) out.push(countOf(i.crashes.crashes.length, 'crash', 'crashes'));
   out.push(`scheduling: ${i.parallelism.note}`);
   return out;
 }

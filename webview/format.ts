@@ -1,10 +1,5 @@
 // Human formatting of times, durations, sizes and counts for labels, the details pane and tooltips.
 
-/** A count and its noun, singular for exactly one: "1 process", "3 processes", "1,204 events". */
-export function plural(n: number, one: string, many = one + 's'): string {
-  return `${n.toLocaleString('en-US')} ${n === 1 ? one : many}`;
-}
-
 /** A duration in ns as "12 ns", "3.4 µs", "1.25 ms", "2.5 s", with about 3 significant digits. */
 export function fmtDur(ns: number): string {
   const a = Math.abs(ns);

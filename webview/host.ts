@@ -36,6 +36,7 @@ export function createHost(): Host {
     };
   }
   // Standalone: the bootstrap listens for our messages as a window event (it owns the embedded bytes).
+  followColorScheme();
   const key = 'ctrace-view-state:' + location.pathname;
   return {
     inVsCode: false,
@@ -57,4 +58,18 @@ export function createHost(): Host {
       }
     },
   };
+}
+
+/**
+ * The standalone page takes the OS's light or dark, named on <body> the way VS Code names its theme's
+ * kind, so the stylesheet keeps one set of fallbacks per kind (timeline.css).
+ */
+function followColorScheme(): void {
+  const dark = window.matchMedia('(prefers-color-scheme: dark)');
+  const apply = () => {
+    document.body.classList.toggle('vscode-dark', dark.matches);
+    document.body.classList.toggle('vscode-light', !dark.matches);
+  };
+  apply();
+  dark.addEventListener('change', apply);
 }

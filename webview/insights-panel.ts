@@ -4,7 +4,8 @@
 // 'insights' message. Every string from the trace is set as text, never as HTML.
 import type { Evidence, Insights } from '../src/protocol/insights';
 import type { SiteJson } from '../src/protocol/trace';
-import { fmtBytes, fmtDur, plural } from './format';
+import { fmtBytes, fmtDur } from './format';
+import { countOf } from '../src/protocol/figures';
 
 const ms = (v: number | null | undefined) => (v === null || v === undefined ? '—' : fmtDur(v * 1e6));
 const where = (s: SiteJson | null | undefined) => (s ? `${s.file.split(/[\\/]/).pop()}:${s.line}` : '');
@@ -51,7 +52,7 @@ export function renderInsights(root: HTMLDetailsElement, i: Insights | undefined
   if (c.groups.length) {
     section('Creation');
     for (const g of c.groups) {
-      const what = g.kind === 'worker' ? plural(g.count, 'worker') + ' created' : plural(g.count, 'process', 'processes') + ' spawned';
+      const what = g.kind === 'worker' ? countOf(g.count, 'worker') + ' created' : countOf(g.count, 'process', 'processes') + ' spawned';
       item(`${what}: median ${ms(g.medianMs)}, slowest ${ms(g.maxMs)}`, g.slowestSites[0]?.evidence, g.slowestSites[0]?.site);
     }
     for (const x of c.items.slice(0, 20)) {
@@ -63,14 +64,14 @@ export function renderInsights(root: HTMLDetailsElement, i: Insights | undefined
   const m = i.messages;
   if (m.totals.count) {
     section('Messages');
-    item(`${plural(m.totals.count, 'message')} · ${fmtBytes(m.totals.copiedBytes)} copied${m.totals.latency ? ` · p95 ${ms(m.totals.latency.p95Ms)}` : ''}`);
-    for (const s of m.sites.slice(0, 8)) item(`${where(s.site) || s.channelKind}: ${plural(s.count, 'message')}${s.latency ? ` · p95 ${ms(s.latency.p95Ms)}` : ''}`, s.evidence, s.site);
+    item(`${countOf(m.totals.count, 'message')} · ${fmtBytes(m.totals.copiedBytes)} copied${m.totals.latency ? ` · p95 ${ms(m.totals.latency.p95Ms)}` : ''}`);
+    for (const s of m.sites.slice(0, 8)) item(`${where(s.site) || s.channelKind}: ${countOf(s.count, 'message')}${s.latency ? ` · p95 ${ms(s.latency.p95Ms)}` : ''}`, s.evidence, s.site);
     for (const l of m.largeCopies.slice(0, 5)) item(`copied ${fmtBytes(l.copiedBytes)} on a ${l.channelKind} channel: ${l.advice}`, l.evidence, l.evidence.site);
   }
   if (i.locks.contended.length || i.locks.deadlocks.length) {
     section('Locks');
     for (const d of i.locks.deadlocks) item(`deadlock: ${d.explanation.join('; ')}`);
-    for (const l of i.locks.contended) item(`${l.lock}: waited ${ms(l.totalWaitMs)} in ${plural(l.waited, 'wait')} (longest ${ms(l.maxWaitMs)})`, l.evidence);
+    for (const l of i.locks.contended) item(`${l.lock}: waited ${ms(l.totalWaitMs)} in ${countOf(l.waited, 'wait')} (longest ${ms(l.maxWaitMs)})`, l.evidence);
   }
   if (i.crashes.crashes.length) {
     section('Crashes');

@@ -5,7 +5,8 @@ import { EventKind, KIND_NAMES } from '../src/protocol/events';
 import type { HostToView } from '../src/protocol/messages';
 import { checkedLostRecords, lostRecordsNote } from '../src/protocol/session';
 import { renderDetails } from './details';
-import { fmtDur, plural } from './format';
+import { fmtDur } from './format';
+import { countOf } from '../src/protocol/figures';
 import { createHost } from './host';
 import { TraceModel } from './model';
 import { evLowerBound, Palette, readPalette, Renderer } from './render';
@@ -209,7 +210,7 @@ function showBanner(text: string): void {
 function reportProblems(): void {
   const lost = checkedLostRecords(model.meta.lostRecords);
   const notes = [...model.warnings];
-  if (model.truncatedBytes && !model.live) notes.push(`The trace ends in the middle of a chunk (${plural(model.truncatedBytes, 'byte')} cut off): the recording was cut short. Everything before that is shown.`);
+  if (model.truncatedBytes && !model.live) notes.push(`The trace ends in the middle of a chunk (${countOf(model.truncatedBytes, 'byte')} cut off): the recording was cut short. Everything before that is shown.`);
   // with the others: a damaged stream and lost records often come together (a full disk)
   if (lost.length) notes.push(lostRecordsNote(lost));
   if (model.error) showBanner(model.error);
@@ -241,10 +242,26 @@ function changed(relayout = false): void {
     buildFilters();
   } else tracks.sync();
   spacer.style.height = '0px';
-  stats.textContent = `${plural(model.eventCount, 'event')} · ${plural(model.procs.size, 'process', 'processes')} · ${plural(model.tracks.length, 'thread')}`;
+  stats.textContent = headerCounts();
   requestDraw();
   clearTimeout(saveTimer);
   saveTimer = setTimeout(saveState, 300);
+}
+
+/**
+ * "54 events · 1 process · 3 threads + 6 OS threads": events and threads counted as the recorder and
+ * `ctrace summary` count them (no samples; the program's JS threads), the OS threads the scheduler
+ * capture added apart.
+ */
+function headerCounts(): string {
+  let js = 0;
+  let os = 0;
+  for (const t of model.tracks) {
+    if (t.kind === 'main' || t.kind === 'worker') js++;
+    else if (t.kind === 'os') os++;
+  }
+  const threads = countOf(js, 'thread') + (os ? ` + ${countOf(os, 'OS thread')}` : '');
+  return `${countOf(model.eventCount, 'event')} · ${countOf(model.procs.size, 'process', 'processes')} · ${threads}`;
 }
 
 function saveState(): void {
@@ -743,7 +760,7 @@ function nextMatch(dir: 1 | -1): void {
   if (!matches.length) return;
   matchAt = (matchAt + dir + matches.length) % matches.length;
   const n = matches.length;
-  searchStatus.textContent = `${matchAt + 1} of ${n >= 20000 ? `${n.toLocaleString('en-US')}+ matches` : plural(n, 'match', 'matches')}`;
+  searchStatus.textContent = `${matchAt + 1} of ${n >= 20000 ? `${n.toLocaleString('en-US')}+ matches` : countOf(n, 'match', 'matches')}`;
   select(matches[matchAt], true, true);
 }
 let lastQuery = '';

@@ -8,10 +8,10 @@
 // busy time; per process CPU and switch counts. No thread states exist there, so none are drawn.
 // Links (spawn -> child, send -> receipt, wake-ups) and spans (waits, holds) are resolved while
 // decoding. Works for a whole file (load) and for a live file arriving in pieces (append).
-import { EventKind, SCHEMA, ThreadState } from '../src/protocol/events';
+import { EventKind, SCHEMA, ThreadState, isSampleKind } from '../src/protocol/events';
 import { ChunkType, ChunkRef, checkFileHeader, scanChunks, TraceDecoder, eventsChunkHeader, FILE_HEADER_BYTES, FORMAT_VERSION } from '../src/protocol/wire';
 import { Column, f64, u16, u32, u8, lowerBound } from './columns';
-import { plural } from './format';
+import { countOf } from '../src/protocol/figures';
 
 export const enum SpanType {
   AtomicsWait = 0,
@@ -28,9 +28,9 @@ export const enum FlowType {
 }
 export const FLOW_NAMES = ['spawn', 'worker start', 'message', 'wake-up'];
 
-/** Records that become series points, not stored events. */
+/** Records that become series points, not stored events (isSampleKind), as a table: one test per record decoded. */
 const SAMPLE_KIND = new Uint8Array(256);
-for (const k of [EventKind.SchedSample, EventKind.SchedSwitch, EventKind.MemorySample, EventKind.ThreadName, EventKind.ThreadUsage, EventKind.ProcessUsage]) SAMPLE_KIND[k] = 1;
+for (let k = 0; k < 256; k++) SAMPLE_KIND[k] = isSampleKind(k) ? 1 : 0;
 function isSample(kind: number): boolean {
   return SAMPLE_KIND[kind] === 1;
 }
@@ -385,7 +385,7 @@ export class TraceModel {
     if (!h.ok) {
       this.error =
         h.reason === 'short'
-          ? `This file is too short to be a trace (${plural(bytes.length, 'byte')}).`
+          ? `This file is too short to be a trace (${countOf(bytes.length, 'byte')}).`
           : h.reason === 'magic'
             ? 'This is not a .ctrace file (its first bytes are not "CTRACE"). Record one with `ctrace record -o out.ctrace -- node app.js`.'
             : `This trace uses format version ${h.version}, newer than this viewer understands (${FORMAT_VERSION}). Update the extension.`;
@@ -457,7 +457,7 @@ export class TraceModel {
       }
     }
     const unknown = this.decoder.unknownKinds;
-    if (unknown) this.warnings.push(`${plural(unknown, 'chunk')} ${unknown === 1 ? 'holds' : 'hold'} event kinds this viewer does not know; they were skipped.`);
+    if (unknown) this.warnings.push(`${countOf(unknown, 'chunk')} ${unknown === 1 ? 'holds' : 'hold'} event kinds this viewer does not know; they were skipped.`);
     this.meta = this.decoder.meta;
     this.resolveWakes(!this.live);
     if (!this.live) {

@@ -11,7 +11,7 @@ import type { Viewport } from './viewport';
 import { Lod, LodLevel, MARK_OTHER, MARK_RECV, MARK_SEND, TrackLod } from './lod';
 import { RectBatch } from './batch';
 import { FlowIndex } from './flow-index';
-import { plural } from './format';
+import { countOf } from '../src/protocol/figures';
 
 export interface Palette {
   bg: string;
@@ -602,7 +602,7 @@ export class Renderer {
     g.lineTo(buckets.length * step, y + h);
     g.closePath();
     g.fill();
-    this.caption(g, d, `${plural(Math.round(cap), 'core')}${model.coresFromNode ? ' (process CPU from Node)' : ''}`, y);
+    this.caption(g, d, `${countOf(Math.round(cap), 'core')}${model.coresFromNode ? ' (process CPU from Node)' : ''}`, y);
   }
 
   private procBar(g: CanvasRenderingContext2D, d: DrawInput, r: Row, y: number, w: number): void {

@@ -232,7 +232,10 @@ export async function runRecord(argv: string[]): Promise<number> {
         ? 'raise the file size limit (ulimit -f)'
         : 'record to a regular file with -o';
     process.stderr.write(`ctrace: error: could not write the whole trace to ${result.tracePath}: ${result.writeError}. ${kept}; ${advice}.\n`);
-  } else process.stderr.write(`ctrace: trace written to ${result.tracePath} (${result.events} events, ${result.bytes} bytes)\n`);
+  } else {
+    const samples = result.samples ? `, ${countOf(result.samples, 'sample')}` : '';
+    process.stderr.write(`ctrace: trace written to ${result.tracePath} (${countOf(result.events, 'event')}${samples}, ${countOf(result.bytes, 'byte')})\n`);
+  }
   if (result.lostRecords?.length) process.stderr.write(`ctrace: warning: ${lostRecordsNote(result.lostRecords)}\n`);
   process.stderr.write(`ctrace: ${countsLine({ ...c, deadlocks: result.deadlocks.length, durationMs: result.durationMs })}\n`);
   if (c.processes === 0 && result.lostRecords?.length) {

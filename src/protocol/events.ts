@@ -183,6 +183,16 @@ export const LOCK_KIND_NAMES = ['atomics', 'weblock', 'async-mutex'] as const;
 export const THREAD_KIND_NAMES = ['main', 'worker', 'os'] as const;
 
 /** One decoded record. `fields` holds numbers for 'u'/'i' and strings (or undefined) for 's'. */
+/**
+ * Records that are samples of a series (scheduler states and switches, memory, CPU use, thread names),
+ * not events of the program: counts of "events" leave them out everywhere (the recorder's, the
+ * timeline's), and give them as samples.
+ */
+const SAMPLE_KINDS = new Set<number>([EventKind.SchedSample, EventKind.SchedSwitch, EventKind.MemorySample, EventKind.ThreadName, EventKind.ThreadUsage, EventKind.ProcessUsage]);
+export function isSampleKind(kind: number): boolean {
+  return SAMPLE_KINDS.has(kind);
+}
+
 export interface TraceEvent {
   kind: EventKind;
   /** ns on CLOCK_MONOTONIC */

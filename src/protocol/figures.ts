@@ -31,3 +31,11 @@ export function formatFigure(v: number | null, unit: 'ms' | 'bytes' | 'count' | 
 export function countOf(n: number, one: string, many = `${one}s`): string {
   return `${num(n)} ${n === 1 ? one : many}`;
 }
+
+const small = (x: number): string => x.toLocaleString('en-US', { maximumSignificantDigits: 2 });
+
+/** A ratio B/A: "12x", "1.5x", and two significant digits below 1 (8 µs against 12 ms is 0.00067x, not 0x). */
+export function formatRatioFigure(r: number | null, sign = 'x', missing = '-'): string {
+  if (r === null) return missing;
+  return `${r >= 10 ? num(Math.round(r)) : r < 1 && r > 0 ? small(r) : num(Math.round(r * 100) / 100)}${sign}`;
+}

@@ -6,7 +6,7 @@
 
 import fs from 'node:fs';
 import path from 'node:path';
-import { SCHEMA, type TraceEvent } from '../protocol/events';
+import { SCHEMA, isSampleKind, type TraceEvent } from '../protocol/events';
 import type { TraceMeta } from '../protocol/trace';
 import { fieldsOf } from './fields';
 import { HELD_MARKER, LOST_MARKER, STREAM_FILE, lostMarkerName, type LostRecords } from '../protocol/session';
@@ -54,7 +54,9 @@ export class Collector {
   private readBuf = new Uint8Array(1 << 20);
   private polls = 0;
   private open = 0;
+  /** records of the program's events written so far, and samples of series (isSampleKind) apart */
   events = 0;
+  samples = 0;
   closed = false;
   /** threads whose agent left a marker that its writes failed (session.ts), by "<pid>-<threadId>" */
   private readonly lost = new Map<string, LostRecords>();
@@ -83,7 +85,8 @@ export class Collector {
     if (this.closed || !SCHEMA[kind]) return;
     if (this.writeError !== undefined) return; // it would never reach the file
     encodeRecord(this.own, kind, ts, values);
-    this.events++;
+    if (isSampleKind(kind)) this.samples++;
+    else this.events++;
   }
 
   /**
@@ -221,6 +224,7 @@ export class Collector {
     let minTs = 0;
     let maxTs = 0;
     let count = 0;
+    let samples = 0;
     if (type === ChunkType.Events || type === ChunkType.Strings || type === ChunkType.Meta) {
       const ref = { offset: 0, type, payloadStart: 12, payloadEnd: bytes.length };
       try {
@@ -229,13 +233,17 @@ export class Collector {
         if (ts < minTs) minTs = ts;
         if (ts > maxTs) maxTs = ts;
         count++;
+        if (isSampleKind(kind)) samples++;
         this.sink.event({ kind, ts, pid, tid, threadId, fields: fieldsOf(kind, values, strings) });
         });
       } catch (e) {
         this.sink.log(`a chunk of stream ${t.pid}-${t.threadId} does not decode (${(e as Error).message}); copied as is`);
       }
     } else return; // agents write no index chunks; anything else is not ours to copy
-    if (this.writeChunk(bytes.slice(), type as ChunkType, t.pid, t.threadId, minTs, maxTs, count) && type === ChunkType.Events) this.events += count;
+    if (this.writeChunk(bytes.slice(), type as ChunkType, t.pid, t.threadId, minTs, maxTs, count) && type === ChunkType.Events) {
+      this.events += count - samples;
+      this.samples += samples;
+    }
   }
 
   private flushOwn(): void {

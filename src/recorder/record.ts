@@ -189,7 +189,7 @@ export function startRecording(opts: RecordOptions): Recording {
       return { t1, complete: true, exitCode: ex.code, exitSignal: ex.signal, schedMode: sched.mode, schedNote: sched.note, ...(stillRunning.length ? { stillRunning } : {}) };
     });
     const durationMs = Math.round((t1 - t0) / 1e4) / 100;
-    return { tracePath: output, exitCode: ex.code, signal: ex.signal, events: collector.events, bytes: collector.bytes, deadlocks, counts: counts.counts(), durationMs, writeError: collector.writeError, lostRecords: collector.lostRecords };
+    return { tracePath: output, exitCode: ex.code, signal: ex.signal, events: collector.events, samples: collector.samples, bytes: collector.bytes, deadlocks, counts: counts.counts(), durationMs, writeError: collector.writeError, lostRecords: collector.lostRecords };
   });
 
   let stopping: Promise<RecordingResult> | undefined;

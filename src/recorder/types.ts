@@ -56,7 +56,9 @@ export interface RecordingResult {
   tracePath: string;
   exitCode: number | null;
   signal: NodeJS.Signals | null;
+  /** the program's events in the trace; `samples`: the samples of series (CPU, scheduling, memory) apart */
   events: number;
+  samples: number;
   bytes: number;
   deadlocks: DeadlockReport[];
   /** what was recorded, counted live (same rules as the summary) */
@@ -76,7 +78,7 @@ export interface Recording {
   readonly stdin?: NodeJS.WritableStream;
   readonly stdout?: NodeJS.ReadableStream;
   readonly stderr?: NodeJS.ReadableStream;
-  /** events written to the trace so far */
+  /** the program's events written to the trace so far (not counting samples) */
   readonly eventCount: number;
   /** bytes appended to the trace file, in order, as they are written (for a live view) */
   onAppend(listener: (bytes: Uint8Array) => void): void;

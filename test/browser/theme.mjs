@@ -85,8 +85,9 @@ try {
 
   for (const c of CASES) {
     await check(`${c.name}: banner, buttons and toolbar text have a contrast of 4.5 or more${c.border ? ', framed by the contrast border' : ''}`, async () => {
-      await page.emulateMedia({ colorScheme: c.os });
-      // what VS Code's webview host does on a theme change: variables on <html>, the kind on <body>
+      // what VS Code's webview host does on a theme change: variables on <html>, the kind on <body>;
+      // the standalone page (no classes given) names the OS's scheme on <body> itself, on a change
+      await page.emulateMedia({ colorScheme: c.os === 'dark' ? 'light' : 'dark' });
       await page.evaluate(({ classes, kind, vars }) => {
         const html = document.documentElement;
         for (const p of [...html.style]) if (p.startsWith('--vscode-')) html.style.removeProperty(p);
@@ -96,6 +97,14 @@ try {
         if (kind) document.body.dataset.vscodeThemeKind = kind;
         else delete document.body.dataset.vscodeThemeKind;
       }, c);
+      await page.emulateMedia({ colorScheme: c.os });
+      if (!c.classes.length) {
+        // the page follows the OS: dark on a dark one
+        const want = c.os === 'dark' ? 'vscode-dark' : 'vscode-light';
+        await page.waitForFunction((k) => document.body.classList.contains(k), want, { timeout: 3000 }).catch(() => {});
+        const cls = await page.evaluate(() => document.body.className);
+        assert(cls.split(' ').includes(want), `body classes on a ${c.os} OS: ${cls}`);
+      }
       const seen = await page.evaluate(
         ({ text, framed }) => {
           const rgba = (s) => {

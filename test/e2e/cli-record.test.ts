@@ -7,7 +7,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { built, CLI, NODE, program, record as recordWith, ROOT, tmpDir, FAST } from './record-helpers';
 import { FORMAT_VERSION, scanChunks } from '../../src/protocol/wire';
-import { EventKind } from '../../src/protocol/events';
+import { EventKind, isSampleKind } from '../../src/protocol/events';
 import { readTrace } from '../../src/recorder/reader';
 import { summarize } from '../../src/recorder/summary';
 
@@ -29,7 +29,7 @@ test('stdin, stdout and stderr pass through untouched, in order, and the exit co
   // ctrace's own lines come after the program's, on stderr only
   const own = r.run.stderr.slice('err:LINE ONE\nLINE TWO\n'.length).split('\n').filter(Boolean);
   assert.equal(own.length, 2);
-  assert.match(own[0], new RegExp(`^ctrace: trace written to ${r.tracePath.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')} \\(\\d+ events, \\d+ bytes\\)$`));
+  assert.match(own[0], new RegExp(`^ctrace: trace written to ${r.tracePath.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')} \\([\\d,]+ events?(, [\\d,]+ samples?)?, [\\d,]+ bytes\\)$`));
   assert.match(own[1], /^ctrace: 1 process, 1 thread, 0 messages, 0 crashes, [\d.]+ ms$/);
 });
 
@@ -400,6 +400,16 @@ if (isMainThread) {
   assert.deepEqual(sends.map((e) => e.fields.seq), Array.from({ length: sends.length }, (_, k) => k + 1));
   // its end is still there (its creator appends the exit record, which needs no strings)
   assert.equal(worker.filter((e) => e.kind === EventKind.ThreadExit).length, 1);
+});
+
+test('the counts ctrace prints are the trace\'s: events apart from the samples of the scheduler capture, as the timeline counts them', { skip: process.platform !== 'linux' && 'samples need /proc' }, async () => {
+  const r = await recordWith([NODE, path.join(ROOT, 'examples', 'workers', 'main.js')]);
+  const m = /trace written to .* \(([\d,]+) events?, ([\d,]+) samples?, [\d,]+ bytes\)/.exec(r.run.stderr);
+  assert.ok(m, r.run.stderr);
+  const count = (s: string) => Number(s.replace(/,/g, ''));
+  const samples = r.trace.events.filter((e) => isSampleKind(e.kind)).length;
+  assert.ok(samples > 0, 'the scheduler capture wrote samples');
+  assert.deepEqual([count(m[1]), count(m[2])], [r.trace.events.length - samples, samples]);
 });
 
 test('view and compare refuse to write their page over a trace they read', () => {

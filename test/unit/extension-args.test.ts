@@ -172,8 +172,16 @@ test('checkNode explains a missing, a wrong and a too-old executable', async () 
   const echo = path.join(dir, 'echo');
   fs.writeFileSync(echo, '#!/bin/sh\necho hello\n', { mode: 0o755 });
   const e = await checkNode(echo);
-  assert.ok(!e.ok && /not a Node\.js version/.test(e.message));
+  assert.equal(!e.ok && e.message, `"${echo}" is not Node.js: "${echo} -v" printed "hello". Set "concurrencyTimeline.nodePath" to a Node.js executable.`);
   const real = await checkNode(process.execPath);
   assert.deepEqual(real, { ok: true, version: process.version });
   assert.deepEqual(parseNodeVersion('v22.23.3\n'), { major: 22, text: 'v22.23.3' });
+});
+
+test('checkNode tells a program that waits for its input (python3 -v: a REPL) apart at once, not after 15 s', { skip: process.platform === 'win32' && 'needs sh', timeout: 8000 }, async () => {
+  const fake = path.join(tempDir('ct-node-'), 'python3');
+  // prints its banner and runs until its input ends
+  fs.writeFileSync(fake, '#!/bin/sh\ncat >/dev/null\necho "Python 3.11.2 (main)"\n', { mode: 0o755 });
+  const r = await checkNode(fake);
+  assert.equal(!r.ok && r.message, `"${fake}" is not Node.js: "${fake} -v" printed "Python 3.11.2 (main)". Set "concurrencyTimeline.nodePath" to a Node.js executable.`);
 });

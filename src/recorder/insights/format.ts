@@ -1,14 +1,13 @@
 // Insights and comparisons as plain text for the terminal (`ctrace compare`, `ctrace summary`).
 import type { CompareUnit, Comparison, CrashEntity, Insights } from '../../protocol/insights';
-import { countOf, formatFigure } from '../../protocol/figures';
+import { countOf, formatFigure, formatRatioFigure } from '../../protocol/figures';
 
 export function formatValue(v: number | null, unit: CompareUnit): string {
   return formatFigure(v, unit);
 }
 
 export function formatRatio(r: number | null): string {
-  if (r === null) return '-';
-  return `${r >= 10 ? Math.round(r) : Math.round(r * 100) / 100}x`;
+  return formatRatioFigure(r);
 }
 
 /** The comparison as an aligned table, grouped, with B/A in the last column. */
