@@ -249,19 +249,26 @@ function changed(relayout = false): void {
 }
 
 /**
- * "54 events · 1 process · 3 threads + 6 OS threads": events and threads counted as the recorder and
- * `ctrace summary` count them (no samples; the program's JS threads), the OS threads the scheduler
- * capture added apart.
+ * "54 events · 1 process + 11 OS processes · 3 threads + 6 OS threads": counted as the recorder and
+ * `ctrace summary` count them (events without samples; the traced Node processes and their JS
+ * threads), with what only the scheduler capture saw (a shell, python3, Node's own threads) apart.
  */
 function headerCounts(): string {
   let js = 0;
-  let os = 0;
+  let osThreads = 0;
   for (const t of model.tracks) {
     if (t.kind === 'main' || t.kind === 'worker') js++;
-    else if (t.kind === 'os') os++;
+    else if (t.kind === 'os') osThreads++;
   }
-  const threads = countOf(js, 'thread') + (os ? ` + ${countOf(os, 'OS thread')}` : '');
-  return `${countOf(model.eventCount, 'event')} · ${countOf(model.procs.size, 'process', 'processes')} · ${threads}`;
+  let traced = 0;
+  let osProcs = 0;
+  for (const p of model.procs.values()) {
+    if (p.traced) traced++;
+    else if (p.pid !== 0) osProcs++;
+  }
+  const and = (n: number, what: string, many?: string) => (n ? ` + ${countOf(n, what, many)}` : '');
+  const procs = countOf(traced, 'process', 'processes') + and(osProcs, 'OS process', 'OS processes');
+  return `${countOf(model.eventCount, 'event')} · ${procs} · ${countOf(js, 'thread')}${and(osThreads, 'OS thread')}`;
 }
 
 function saveState(): void {

@@ -295,16 +295,23 @@ export class Proc {
   /** From ProcessUsage (schedMode 'node'): the whole process's CPU (user + system) and switch counts. */
   usage = new Series();
   constructor(readonly pid: number, readonly index: number) {}
+  /** Its agent wrote events: a Node process that was traced, not one only the scheduler capture saw. */
+  traced = false;
   label(): string {
     if (this.pid === 0) return 'recorder';
-    const cmd = this.command || 'process';
+    const cmd = this.command || this.osName() || 'process';
     return `${cmd} (pid ${this.pid}${this.ppid >= 0 ? `, ppid ${this.ppid}` : ''})`;
   }
   /** The label with paths cut to file names, for the narrow track list (the full one is its tooltip). */
   shortLabel(): string {
     if (this.pid === 0) return 'recorder';
-    const cmd = this.command ? this.command.split(' ').map((a) => (/^(\/|[A-Za-z]:\\)/.test(a) ? a.split(/[\\/]/).pop() : a)).join(' ') : 'process';
+    const cmd = this.command ? this.command.split(' ').map((a) => (/^(\/|[A-Za-z]:\\)/.test(a) ? a.split(/[\\/]/).pop() : a)).join(' ') : this.osName() || 'process';
     return `${cmd} (pid ${this.pid}${this.ppid >= 0 ? `, ppid ${this.ppid}` : ''})`;
+  }
+  /** A process only the scheduler capture saw (sh, bash, python3) is named by its main thread's name (the OS's comm). */
+  private osName(): string {
+    for (const t of this.tracks) if (t.tid === this.pid && t.name) return t.name;
+    return '';
   }
 }
 
@@ -610,6 +617,7 @@ export class TraceModel {
     const p = tr.proc;
     if (ts < p.startTs) p.startTs = ts;
     if (ts > p.endTs) p.endTs = ts;
+    if (pid !== 0) p.traced = true;
     switch (kind) {
       case EventKind.ProcessStart: {
         p.ppid = v[F.psPpid];

@@ -452,6 +452,21 @@ if (isMainThread) {
     await pg.close();
   });
 
+  await check('processes only the scheduler capture saw (a shell and its children) are named by their command and counted apart', async () => {
+    const prog = path.join(tmp, 'shell-child.js');
+    fs.writeFileSync(prog, `require('child_process').execFileSync('sh', ['-c', 'sleep 0.3; sleep 0.2']);\n`);
+    const trace = path.join(tmp, 'shell-child.ctrace');
+    ctrace(['record', '-o', trace, '--', process.execPath, prog]);
+    const pg = await open(ctrace(['view', trace, '-o', path.join(tmp, 'shell-child.html')]).trim());
+    const stats = await pg.locator('#ct-stats').innerText();
+    // the Node process is the one ctrace summary counts; sh and sleep are the OS's
+    assert(/^[\d,]+ events · 1 process \+ \d+ OS process(es)? · 1 thread( \+ [\d,]+ OS threads?)?$/.test(stats), `stats: ${stats}`);
+    const labels = await pg.locator('#ct-tracks [role=treeitem]').evaluateAll((els) => els.map((e) => e.getAttribute('aria-label') ?? ''));
+    assert(labels.some((l) => /^(sh|sleep) \(pid \d+/.test(l)), `no track named after its command: ${labels.join(' | ')}`);
+    assert(!labels.some((l) => /^process \(pid/.test(l)), `a process without a name: ${labels.join(' | ')}`);
+    await pg.close();
+  });
+
   await check('a file that is not a trace gets a clear message, not a blank page', async () => {
     const bad = path.join(tmp, 'bad.ctrace');
     fs.writeFileSync(bad, 'hello, not a trace at all');
