@@ -26,6 +26,8 @@ export interface SessionInfo {
   /** what the end of the run warned about (a trace cut short, lost records), as shown */
   warnings: string[];
   done: Promise<RecordingResult | undefined>;
+  /** Ends the program (the trace is kept); the status bar says so until it has ended. */
+  stop(): Promise<void>;
 }
 
 let current: SessionInfo | undefined;
@@ -47,7 +49,7 @@ export async function stopTracing(): Promise<void> {
   // the session clears `current` itself as soon as the program has ended, possibly inside stop()
   const s = current;
   log(`stopping ${s.label}`);
-  await s.recording.stop();
+  await s.stop();
   await s.done;
 }
 
@@ -95,12 +97,12 @@ export async function startTracing(ctx: vscode.ExtensionContext, target: TraceTa
       log(`trace ${label}: ${[opts.command, ...opts.args].join(' ')} (cwd ${opts.cwd}) -> ${tracePath}`);
 
       let session: SessionInfo | undefined;
-      const pty = new ProgramTerminal(() => void session?.recording.stop());
+      const pty = new ProgramTerminal(() => void session?.stop());
       const terminal = vscode.window.createTerminal({ name: `Trace: ${label}`, pty, iconPath: new vscode.ThemeIcon('pulse') });
       terminal.show(true);
       // Closing the terminal ends the program (the trace is kept), however the terminal was closed.
       const closeWatch = vscode.window.onDidCloseTerminal((t) => {
-        if (t === terminal) void session?.recording.stop();
+        if (t === terminal) void session?.stop();
       });
 
       const recorder = await import('../recorder');
@@ -196,7 +198,11 @@ export async function startTracing(ctx: vscode.ExtensionContext, target: TraceTa
         if (pruned.length) log(`kept the ${keepTraces(scope)} most recent traces; deleted ${pruned.length} older`);
         return result;
       };
-      session = { label, tracePath, view, recording, warnings: [], done };
+      const stop = async () => {
+        status.stopping();
+        await recording.stop();
+      };
+      session = { label, tracePath, view, recording, warnings: [], done, stop };
       current = session;
       last = session;
       progress.report({ message: 'waiting for the first events' });

@@ -20,7 +20,21 @@ export class RecordingStatus implements vscode.Disposable {
     this.timer = setInterval(() => this.update(), 500);
   }
 
+  /**
+   * Stop was asked for: the program gets SIGINT, then SIGTERM and SIGKILL if it ignores them, which
+   * takes seconds; meanwhile the item says so instead of counting on.
+   */
+  stopping(): void {
+    if (this.stopAsked) return;
+    this.stopAsked = true;
+    this.item.text = `$(loading~spin) Stopping ${this.label}…`;
+    this.item.tooltip = `Stopping ${this.label}: it was asked to end (SIGINT, then SIGTERM and SIGKILL if it does not). The trace is kept.`;
+    this.item.command = undefined;
+  }
+  private stopAsked = false;
+
   private update(): void {
+    if (this.stopAsked) return;
     const s = Math.floor((Date.now() - this.t0) / 1000);
     const elapsed = `${Math.floor(s / 60)}:${String(s % 60).padStart(2, '0')}`;
     const n = this.events();

@@ -379,6 +379,19 @@ async function devUi(browser, port, dirs) {
       await rows.filter({ hasText: /forever\.js (was stopped by SIG\w+|exited with code \d+) after/ }).first().waitFor({ timeout: 20000 });
       await rows.filter({ hasText: 'Trace saved' }).first().waitFor({ timeout: 5000 });
     }, page);
+    await check('stopping a program that ignores SIGINT and SIGTERM: the status bar says it is stopping until SIGKILL ends it', async () => {
+      await openFile(page, 'stubborn.js');
+      await runCommand(page, 'Concurrency: Trace Concurrency');
+      const item = page.locator('.statusbar-item', { hasText: /Tracing \d+:\d\d · [\d,]+ events?/ }).first();
+      await item.waitFor({ timeout: 30000 });
+      await page.locator('.xterm-rows:visible').filter({ hasText: 'running until killed' }).first().waitFor({ timeout: 20000 });
+      await item.click();
+      const stopping = page.locator('.statusbar-item', { hasText: 'Stopping stubborn.js' }).first();
+      await stopping.waitFor({ timeout: 5000 });
+      await page.locator('.xterm-rows:visible').filter({ hasText: 'ignoring SIGINT' }).first().waitFor({ timeout: 10000 });
+      await stopping.waitFor({ state: 'detached', timeout: 30000 });
+      await page.locator('.xterm-rows:visible').filter({ hasText: /stubborn\.js was stopped by SIGKILL after/ }).first().waitFor({ timeout: 20000 });
+    }, page);
     await check('the timeline webview ran under its Content Security Policy without a violation', async () => {
       if (cspViolations.length) throw new Error(cspViolations.slice(0, 3).join('\n'));
     });
