@@ -18,6 +18,7 @@ import { Axis } from './axis';
 import { Minimap } from './minimap';
 import { renderRange } from './range';
 import { renderInsights } from './insights-panel';
+import { Splitter } from './splitter';
 
 interface SavedState {
   name: string;
@@ -30,6 +31,12 @@ interface SavedState {
   expanded: string[];
   /** the host's token for this trace (its file), so a restored panel can show it again */
   restore?: string;
+  /** sizes the user chose (px), kept whatever trace the panel shows next; unset: the default for the panel's size */
+  labelWidth?: number;
+  sideHeight?: number;
+  sideWidth?: number;
+  /** the lower panes folded to their heading (their height before is sideHeight) */
+  sideFolded?: boolean;
 }
 
 const host = createHost();
@@ -79,14 +86,16 @@ const canvas = el('canvas', {
   'aria-label': 'Timeline. Keys: W/S zoom, A/D pan, F fit, arrows move between events, Tab and Shift+Tab step through events in time, Enter opens the call site, Escape clears the selection, shift-drag selects a range.',
 });
 wrap.append(scroll, canvas);
-timeline.append(minimap, axis, wrap);
-const side = el('aside', { class: 'ct-side' });
+const labelSplitter = el('div', { id: 'ct-label-splitter', class: 'ct-splitter ct-label-splitter' });
+timeline.append(minimap, axis, wrap, labelSplitter);
+const sideSplitter = el('div', { id: 'ct-side-splitter', class: 'ct-splitter' });
+const side = el('aside', { id: 'ct-side', class: 'ct-side' });
 const details = el('section', { id: 'ct-details', class: 'ct-details', 'aria-label': 'Details', 'aria-live': 'polite' });
 const rangePane = el('section', { id: 'ct-range', class: 'ct-range', 'aria-label': 'Range selection', hidden: '' });
 const insightsPane = el('details', { id: 'ct-insights', class: 'ct-summary ct-insights', hidden: '' });
 const summary = el('details', { id: 'ct-summary', class: 'ct-summary' });
 side.append(details, rangePane, insightsPane, summary);
-body.append(timeline, side);
+body.append(timeline, sideSplitter, side);
 const tooltip = el('div', { id: 'ct-tooltip', class: 'ct-tooltip', role: 'tooltip', hidden: '' });
 app.append(toolbar, banner, status, body, tooltip);
 (document.getElementById('app') ?? document.body).append(app);
@@ -110,6 +119,117 @@ let loaded = false;
 let firstFrame = false;
 let restored: SavedState | undefined = host.getState<SavedState>();
 let restoreToken: string | undefined;
+
+// ------------------------------------------------------------------ layout
+// The label column and the lower panes (details, range, insights, summary) are sized from CSS
+// variables on the app: what the user chose with the splitters (kept in the view state, whatever
+// trace comes next) or a default for the panel's size, clamped so the events always keep room.
+// Below 720 px (timeline.css) the panes go under the events and start with a quarter of the panel's
+// height; there they also fold to the details' heading (Enter on their splitter).
+const layout = { labelWidth: restored?.labelWidth, sideHeight: restored?.sideHeight, sideWidth: restored?.sideWidth, sideFolded: !!restored?.sideFolded };
+const LABEL_MIN = 100;
+const EVENTS_MIN_W = 160;
+const EVENTS_MIN_H = 100;
+const SIDE_MIN_H = 40; // the details' heading: what a folded pane shows
+const SIDE_MIN_W = 160;
+const clamp = (v: number, [lo, hi]: [number, number]) => Math.round(Math.min(hi, Math.max(lo, v)));
+
+/** The lower panes are under the events (a narrow panel), not beside them. */
+const stacked = () => getComputedStyle(body).flexDirection === 'column';
+
+function labelBounds(): [number, number] {
+  return [LABEL_MIN, Math.max(LABEL_MIN, Math.min(640, timeline.clientWidth - EVENTS_MIN_W - 12))];
+}
+function sideBounds(): [number, number] {
+  if (!stacked()) return [SIDE_MIN_W, Math.max(SIDE_MIN_W, body.clientWidth - sideSplitter.offsetWidth - LABEL_MIN - EVENTS_MIN_W)];
+  const chrome = minimap.offsetHeight + axis.offsetHeight + sideSplitter.offsetHeight;
+  return [SIDE_MIN_H, Math.max(SIDE_MIN_H, body.clientHeight - chrome - EVENTS_MIN_H)];
+}
+
+function applyLayout(): void {
+  const under = stacked();
+  const folded = under && layout.sideFolded;
+  side.classList.toggle('ct-folded', folded);
+  if (under) {
+    // a quarter of the panel: the events keep most of a short one
+    const h = layout.sideHeight ?? Math.min(320, Math.max(96, app.clientHeight * 0.25));
+    app.style.setProperty('--ct-side-h', `${folded ? SIDE_MIN_H : clamp(h, sideBounds())}px`);
+  } else if (layout.sideWidth !== undefined) app.style.setProperty('--ct-side-w', `${clamp(layout.sideWidth, sideBounds())}px`);
+  else app.style.removeProperty('--ct-side-w'); // timeline.css's, by the panel's width
+  // a third of what the timeline has, within reason (read after the panes took their size)
+  const w = layout.labelWidth ?? Math.min(260, Math.max(150, timeline.clientWidth * 0.32));
+  app.style.setProperty('--ct-label-w', `${clamp(w, labelBounds())}px`);
+  labelSplit.update();
+  sideSplit.update();
+}
+
+function layoutChanged(): void {
+  applyLayout();
+  requestDraw();
+}
+function layoutChosen(): void {
+  clearTimeout(saveTimer);
+  saveState();
+}
+
+const labelSplit = new Splitter(labelSplitter, {
+  label: 'Width of the track names',
+  controls: 'ct-tracks',
+  axis: () => 'x',
+  sign: () => 1,
+  size: () => tree.offsetWidth,
+  bounds: labelBounds,
+  resize: (px) => {
+    layout.labelWidth = clamp(px, labelBounds());
+    layoutChanged();
+  },
+  done: layoutChosen,
+  reset: () => {
+    layout.labelWidth = undefined;
+    layoutChanged();
+  },
+});
+labelSplitter.title = 'Drag to resize the track names (double-click: default width)';
+
+const sideSplit = new Splitter(sideSplitter, {
+  label: 'Size of the details and insights (Enter folds them to their heading)',
+  controls: 'ct-side',
+  axis: () => (stacked() ? 'y' : 'x'),
+  sign: () => -1, // moving the bar right or down leaves the panes less room
+  size: () => (stacked() ? side.offsetHeight : side.offsetWidth),
+  bounds: sideBounds,
+  resize: (px) => {
+    if (stacked()) {
+      layout.sideHeight = clamp(px, sideBounds());
+      layout.sideFolded = false;
+    } else layout.sideWidth = clamp(px, sideBounds());
+    layoutChanged();
+  },
+  done: layoutChosen,
+  reset: () => {
+    if (stacked()) {
+      layout.sideHeight = undefined;
+      layout.sideFolded = false;
+    } else layout.sideWidth = undefined;
+    layoutChanged();
+  },
+  fold: () => {
+    if (!stacked()) return false;
+    layout.sideFolded = !layout.sideFolded;
+    layoutChanged();
+    return true;
+  },
+});
+sideSplitter.title = 'Drag to resize the details and insights (double-click: default size)';
+// a folded pane shows the details' heading only: a click on it unfolds it
+details.addEventListener('click', () => {
+  if (!side.classList.contains('ct-folded')) return;
+  layout.sideFolded = false;
+  layoutChanged();
+  layoutChosen();
+});
+applyLayout();
+new ResizeObserver(() => applyLayout()).observe(app);
 
 new MutationObserver(() => {
   pal = readPalette(app);
@@ -283,6 +403,7 @@ function saveState(): void {
     collapsed: [...listState.collapsed],
     expanded: [...listState.expanded],
     restore: restoreToken,
+    ...layout,
   });
 }
 

@@ -104,7 +104,15 @@ export class TrackList {
     label.style.paddingLeft = `${(level - 1) * 12 + 4}px`;
     const text = document.createElement('span');
     text.className = 'ct-label-text';
-    text.textContent = row.short ?? row.label;
+    // in three parts, so a narrow column cuts what rows share and keeps what tells them apart
+    const [head, key, rest] = labelParts(row.short ?? row.label);
+    for (const [part, cls] of [[head, 'ct-label-head'], [key, 'ct-label-key'], [rest, 'ct-label-rest']]) {
+      if (!part) continue;
+      const span = document.createElement('span');
+      span.className = cls;
+      span.textContent = part;
+      text.append(span);
+    }
     text.title = row.label;
     li.setAttribute('aria-label', row.label);
     // Threads are collapsed by default (their counters are extra rows); processes are open.
@@ -205,6 +213,27 @@ export class TrackList {
     e.preventDefault();
     e.stopPropagation();
   }
+}
+
+/**
+ * A label as [head, key, rest] around what tells its row from the others: the last "pid N" or
+ * "tid N" (with the parenthesis before it), else the last number. "node (tid 7971)" is
+ * ["node ", "(tid 7971)", ""]; "node main.js (pid 70, ppid 62)" is ["node main.js ", "(pid 70", ", ppid 62)"].
+ * The stylesheet cuts the rest first, then the head, the key last, so six threads named "node" do
+ * not all read "node (ti…". A label without a number is all head.
+ */
+export function labelParts(text: string): [string, string, string] {
+  let m: RegExpExecArray | null = null;
+  for (const re of [/\b(?:pid|tid) \d+/g, /\b\d+\b/g]) {
+    for (let r = re.exec(text); r; r = re.exec(text)) m = r;
+    if (m) break;
+  }
+  if (!m) return [text, '', ''];
+  let from = m.index;
+  let to = from + m[0].length;
+  if (text[from - 1] === '(') from--;
+  if (text.length - to < 3) to = text.length; // a closing parenthesis stays with its key
+  return [text.slice(0, from), text.slice(from, to), text.slice(to)];
 }
 
 function order(a: Proc, b: Proc): number {
