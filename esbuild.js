@@ -66,7 +66,11 @@ function noExceptionLine(outfile) {
         const file = path.join(__dirname, outfile);
         const lines = fs.readFileSync(file, 'utf8').split('\n');
         const code = lines.filter((l) => l !== '' && !l.startsWith('//# sourceMappingURL='));
-        if (code.length !== 1) throw new Error(`${outfile} must be one line of code, and is ${code.length}: see NO_EXCEPTION_LINE in esbuild.js`);
+        if (code.length !== 1) {
+          // not left in dist/ for a recording (or a code cache) to use
+          fs.rmSync(file, { force: true });
+          throw new Error(`${outfile} must be one line of code, and is ${code.length}: see NO_EXCEPTION_LINE in esbuild.js`);
+        }
         const at = lines.indexOf(code[0]);
         if (!code[0].endsWith(NO_EXCEPTION_LINE)) lines[at] = `${code[0]} ${NO_EXCEPTION_LINE}`;
         fs.writeFileSync(file, lines.join('\n'));

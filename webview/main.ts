@@ -229,7 +229,11 @@ details.addEventListener('click', () => {
   layoutChosen();
 });
 applyLayout();
-new ResizeObserver(() => applyLayout()).observe(app);
+// the body too: a banner or a toolbar that wraps later shrinks it inside the fixed-height app, and
+// the panes' height must be clamped again so the events keep their room
+const relayout = new ResizeObserver(() => applyLayout());
+relayout.observe(app);
+relayout.observe(body);
 
 new MutationObserver(() => {
   pal = readPalette(app);

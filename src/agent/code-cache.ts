@@ -63,7 +63,9 @@ export function loadCore(coreFile: string, cacheFile: string, req: NodeJS.Requir
   let fn: Function;
   try {
     const source = readFileSync(coreFile, 'utf8');
-    script = new vm.Script(WRAP_HEAD + source + WRAP_TAIL, { filename: coreFile, cachedData: cached });
+    // the core is one line (esbuild.js): the wrapper's head would move every column of it, and the
+    // source map would point a debugger at the wrong code
+    script = new vm.Script(WRAP_HEAD + source + WRAP_TAIL, { filename: coreFile, cachedData: cached, columnOffset: -WRAP_HEAD.length });
     fn = script.runInThisContext() as Function;
   } catch {
     return { core: req(coreFile) as Core, cache: 'failed', save: undefined };

@@ -121,43 +121,51 @@ export async function exportTraceCommand(ctx: vscode.ExtensionContext, arg?: unk
 export async function showSummaryCommand(ctx: vscode.ExtensionContext, arg?: unknown): Promise<vscode.TextDocument | undefined> {
   const p = arg instanceof vscode.Uri ? arg.fsPath : await chooseTrace(ctx, 'Show Trace Summary');
   if (!p || stillRecording(p, 'summarize')) return undefined;
-  const recorder = await import('../recorder');
   let text: string;
   try {
-    const trace = await recorder.readTrace(p);
-    const summary = recorder.summarize(trace);
-    text = [`# Trace summary: ${path.basename(p)}`, '', '```text', recorder.formatSummary(summary, { command: trace.meta.command, truncated: trace.truncated, incomplete: trace.incomplete }), '```', '', `File: ${p}`, ''].join('\n');
+    text = await summaryMarkdown(p);
   } catch (e) {
+    const recorder = await import('../recorder');
     const msg = e instanceof recorder.TraceReadError ? e.message : `Cannot summarize ${path.basename(p)}: ${(e as Error).message}`;
     log(msg);
     vscode.window.showErrorMessage(msg);
     return undefined;
   }
-  const doc = await vscode.workspace.openTextDocument(summaryUri(ctx, p, text));
+  const uri = summaryUri(p);
+  summaries.set(uri.toString(), text);
+  const doc = await vscode.workspace.openTextDocument(uri);
   await vscode.window.showTextDocument(doc, { viewColumn: vscode.ViewColumn.Beside, preview: true });
   return doc;
 }
 
-const SUMMARY_SCHEME = 'ctrace-summary';
-/** summary texts by document (summaryKey): what the read-only provider serves */
-const summaries = new Map<string, string>();
-let provider: { changed: vscode.EventEmitter<vscode.Uri> } | undefined;
-const summaryKey = (uri: vscode.Uri) => `${uri.path}?${uri.query}`;
+async function summaryMarkdown(tracePath: string): Promise<string> {
+  const recorder = await import('../recorder');
+  const trace = await recorder.readTrace(tracePath);
+  const summary = recorder.summarize(trace);
+  const text = recorder.formatSummary(summary, { command: trace.meta.command, truncated: trace.truncated, incomplete: trace.incomplete });
+  return [`# Trace summary: ${path.basename(tracePath)}`, '', '```text', text, '```', '', `File: ${tracePath}`, ''].join('\n');
+}
 
 /**
- * A read-only document (its own scheme, served from `summaries`) for a summary, named after the trace:
- * closing it asks nothing, unlike an untitled document, which VS Code offers to save.
+ * Summaries are read-only documents of their own scheme (SUMMARY_SCHEME, served by summaryText()),
+ * named after the trace: closing one asks nothing, unlike an untitled document, which VS Code offers
+ * to save. The trace's path is in the URI, so a tab VS Code restores after a reload is summarized again.
  */
-function summaryUri(ctx: vscode.ExtensionContext, tracePath: string, text: string): vscode.Uri {
-  if (!provider) {
-    const changed = new vscode.EventEmitter<vscode.Uri>();
-    const reg = vscode.workspace.registerTextDocumentContentProvider(SUMMARY_SCHEME, { onDidChange: changed.event, provideTextDocumentContent: (uri) => summaries.get(summaryKey(uri)) ?? '' });
-    ctx.subscriptions.push(reg, changed);
-    provider = { changed };
+export const SUMMARY_SCHEME = 'ctrace-summary';
+/** texts just shown, by URI: the command has read the trace already */
+const summaries = new Map<string, string>();
+
+function summaryUri(tracePath: string): vscode.Uri {
+  return vscode.Uri.from({ scheme: SUMMARY_SCHEME, path: `/${path.basename(tracePath, '.ctrace')} summary.md`, query: tracePath });
+}
+
+/** The text of a summary document (the content provider's, registered at activation). */
+export async function summaryText(uri: vscode.Uri): Promise<string> {
+  const known = summaries.get(uri.toString());
+  if (known !== undefined) return known;
+  try {
+    return await summaryMarkdown(uri.query);
+  } catch (e) {
+    return `# Trace summary\n\nThe trace ${uri.query} cannot be summarized: ${(e as Error).message}\n`;
   }
-  // the trace's folder in the query keeps two traces of one name apart; the path names the tab
-  const uri = vscode.Uri.from({ scheme: SUMMARY_SCHEME, path: `/${path.basename(tracePath, '.ctrace')} summary.md`, query: path.dirname(tracePath) });
-  summaries.set(summaryKey(uri), text);
-  provider.changed.fire(uri); // an open summary of the same trace shows the new text
-  return uri;
 }

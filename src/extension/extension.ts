@@ -38,6 +38,8 @@ export function activate(ctx: vscode.ExtensionContext): ExtensionApi {
   reg('concurrencyTimeline.showSummary', (c, arg) => c.showSummaryCommand(ctx, arg));
   reg('concurrencyTimeline.compareTraces', (c, arg) => c.compareTracesCommand(ctx, arg));
   reg('concurrencyTimeline.revealEvent', (c, arg) => c.revealEvent(arg as Parameters<Commands['revealEvent']>[0]));
+  // Summary documents (read-only, their own scheme): also the tabs VS Code restores after a reload.
+  ctx.subscriptions.push(vscode.workspace.registerTextDocumentContentProvider('ctrace-summary' /* SUMMARY_SCHEME */, { provideTextDocumentContent: async (uri) => (await load()).summaryText(uri) }));
   // Editor hints exist only once a trace has loaded; until then the provider returns nothing.
   ctx.subscriptions.push(vscode.languages.registerCodeLensProvider({ scheme: 'file' }, hintLensProvider), vscode.workspace.onDidChangeConfiguration(onSettingsChanged));
 

@@ -95,6 +95,9 @@ describe('Concurrency Timeline extension (in the extension host)', function () {
     assert.strictEqual(doc.isDirty, false);
     assert.strictEqual(doc.languageId, 'markdown');
     assert.ok(doc.uri.path.endsWith(`${path.basename(lastTracePath, '.ctrace')} summary.md`), doc.uri.toString());
+    // a summary tab VS Code restores after a reload (nothing cached) is summarized again from its trace
+    const restored = await vscode.workspace.openTextDocument(doc.uri.with({ path: '/restored summary.md' }));
+    assert.match(restored.getText(), /recorded: .*main\.js/);
     const dest = vscode.Uri.file(path.join(ws(), 'exported.ctrace'));
     await vscode.commands.executeCommand('concurrencyTimeline.exportTrace', { source: vscode.Uri.file(lastTracePath), destination: dest });
     assert.deepStrictEqual(fs.readFileSync(dest.fsPath), fs.readFileSync(lastTracePath));
