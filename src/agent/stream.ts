@@ -291,6 +291,12 @@ export class ThreadStream implements AgentContext {
     if (this.isEnded || this.encoder.pendingBytes >= FLUSH_BYTES || this.lastNow - this.lastFlush >= FLUSH_NS) this.flush();
   }
 
+  /** Writes what is pending unless the last flush is less than `ns` old. Never throws. */
+  flushIfOlder(ns: number): void {
+    if (this.busy || this.sending !== 0 || this.now() - this.lastFlush < ns) return;
+    this.flush();
+  }
+
   flush(): void {
     if (this.stage.n !== 0) this.encodeStaged();
     if (this.encoder.pendingRecords === 0 && this.encoder.pendingBytes === 0) return;

@@ -114,6 +114,8 @@ test('crash: the worker crash at its throw site, then the SIGKILLed child, and t
   );
   assert.match(r.summary.crashes[1].name + ' ' + r.summary.crashes[1].message, /SIGKILL/);
   assert.equal(r.summary.counts.crashes, 2);
+  // the child's 'ready' is on disk before the parent's SIGKILL answers it (an IPC send is flushed)
+  assert.deepEqual([r.summary.counts.messagesSent, r.summary.counts.messagesReceived, r.summary.messagesByChannel.process], [1, 1, 1]);
   assert.equal(r.model.threads.find((t) => t.threadId === 1)?.exitCode, 1);
   // the parent kept running after both
   assert.ok(r.model.processes[0].endTs! > r.summary.crashes[1].ts);

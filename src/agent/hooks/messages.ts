@@ -37,6 +37,14 @@ const BROADCAST = 2;
  * than 20 times a second has every send's own site.
  */
 const SITE_NS = 50e6;
+/**
+ * An IPC send is written out at once unless the thread flushed less than this ago: the other end
+ * may answer with a SIGKILL (the crash example's parent kills the child on its 'ready'), which would
+ * take a record still waiting for the 50 ms flush with it. At most 1000 writes a second, each far
+ * cheaper than the IPC send (a JSON encoding and a pipe write); worker messages need none of this
+ * (a terminated worker's records are saved from its tail).
+ */
+const IPC_FLUSH_NS = 1e6;
 const weakGet = uncurry(WeakMap.prototype.get) as <V>(map: WeakMap<object, V>, key: object) => V | undefined;
 const weakSet = uncurry(WeakMap.prototype.set) as <V>(map: WeakMap<object, V>, key: object, value: V) => void;
 
@@ -555,7 +563,9 @@ export class MessageHooks {
     const orig = target.send;
     const send = function send(this: unknown, message: unknown) {
       if (isInternalIpc(message)) return apply(orig, this, arguments);
-      return self.sendThrough(info, undefined, send, orig, this, arguments);
+      const r = self.sendThrough(info, undefined, send, orig, this, arguments);
+      self.ctx.flushIfOlder(IPC_FLUSH_NS);
+      return r;
     };
     Object.defineProperty(send, 'length', { value: orig.length });
     target.send = send;
