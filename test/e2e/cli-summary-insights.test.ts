@@ -28,3 +28,15 @@ test('summary text names what outlived each crash, in words', async () => {
   for (const l of crashes) assert.match(l, /; (outlived by (\d+ process(es)?)?( and )?(\d+ threads?)?|nothing ran on after it)$/);
   assert.doesNotMatch(text.stdout, /\((s|es)\)/);
 });
+
+test('summary text ranks contended locks, and a deadlock\'s locks by the waits that never ended', async () => {
+  for (const [example, waits] of [['contended-mutex', /in \d+ waits/], ['abba-deadlock', /in 1 wait,/]] as const) {
+    const r = await record([NODE, path.join(ROOT, 'examples', 'locks', example, 'main.js')], { dir: tmpDir(), flags: [...FAST, '--fail-on', 'deadlock'] });
+    const text = spawnSync(NODE, [CLI, 'summary', r.tracePath], { cwd: ROOT, encoding: 'utf8', timeout: 60_000 });
+    const locks = text.stdout.split('\n').filter((l) => /^ {2}lock atomics:/.test(l));
+    assert.ok(locks.length > 0, text.stdout);
+    for (const l of locks) assert.match(l, /: waited [\d.]+ (ms|µs|s) in \d+ waits?, longest [\d.]+ (ms|µs|s); held [\d.]+ (ms|µs|s) in all \(most at .*main\.js:\d+\)$/);
+    assert.match(locks[0], waits);
+    assert.doesNotMatch(locks[0], /waited 0 /);
+  }
+});

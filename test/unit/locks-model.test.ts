@@ -164,12 +164,27 @@ test('async-mutex: queued requests count as waits, request -> grant, with the re
   assert.equal(a.wakeups[0].from.ts, 5 * MS);
 });
 
+test('waits and holds still open at the end (a deadlock) count up to the last event; a wait on a word no one takes is no lock wait', () => {
+  // thread 1 takes A, thread 2 takes B, then each waits for the other's, until the trace ends at 20 ms;
+  // thread 0 sleeps on a word of its own (an Atomics.wait used as a sleep)
+  const events = [start(0, 0), start(0, 1), start(0, 2), take(10 * MS, 1, 's5[0]', 1, 30), take(11 * MS, 2, 's5[1]', 2, 31), wait(12 * MS, 1, 's5', 1, 3, 32), wait(13 * MS, 2, 's5', 0, 4, 33), wait(14 * MS, 0, 's9', 0, 5, 34), start(20 * MS, 3)];
+  const a = analyzeLocks(events);
+  const figures = a.contention.map((c) => [c.lock, c.waited, c.totalWaitMs, c.maxWaitMs, c.totalHoldMs]).sort();
+  assert.deepEqual(figures, [
+    ['atomics:s5[0]', 1, 7, 7, 10],
+    ['atomics:s5[1]', 1, 8, 8, 9],
+  ]);
+  // the wait is counted at the site that waits, where a click shows it
+  assert.deepEqual(a.contention.find((c) => c.lock === 'atomics:s5[0]')!.sites.find((s) => s.waited === 1)?.line, 33);
+});
+
 test('a word taken again from 0 ends the earlier hold (released in a way the agent does not watch, e.g. Atomics.sub)', () => {
   const events = [start(0, 0), start(0, 1), start(0, 2), take(10 * MS, 1, 's4[0]', 1, 30), take(12 * MS, 2, 's4[0]', 2, 31), wait(13 * MS, 1, 's4', 0, 3, 32)];
   const a = analyzeLocks(events);
   const holds = a.spans.filter((s) => s.type === 'hold').map((s) => [s.threadId, s.start / MS, s.end && s.end / MS]);
   assert.deepEqual(holds, [[1, 10, 12], [2, 12, undefined]]);
-  assert.equal(a.contention[0].totalHoldMs, 2);
+  // thread 1's 2 ms, and thread 2's hold, still open, up to the trace's last event (13 ms)
+  assert.equal(a.contention[0].totalHoldMs, 3);
   // thread 1 waits for thread 2's word; thread 2 is not blocked: no cycle even though 1 "took" it first
   const d = new DeadlockDetector({ graceMs: 1 });
   feed(d, [...events, wait(14 * MS, 2, 's4', 1, 4, 33)]);

@@ -276,6 +276,36 @@ export function analyzeLocksReference(events: readonly TraceEvent[]): LockAnalys
 
   if (deadlocks.length === 0 && sorted.length > 0) deadlocks.push(...detector.check(sorted[sorted.length - 1].ts));
 
+  // still open at the last event: a blocked Atomics wait on a word someone took, a queued request and
+  // a hold run until then
+  if (sorted.length > 0) {
+    const last = sorted[sorted.length - 1].ts;
+    const addWait = (x: Entry, ns: number, site: SiteJson | null | undefined) => {
+      x.waited += 1;
+      x.totalWaitNs += ns;
+      x.maxWaitNs = Math.max(x.maxWaitNs, ns);
+      if (site) {
+        const k = `${site.file}:${site.line}:${site.column}`;
+        const s = x.sites.get(k) ?? { site, acquisitions: 0, waited: 0, totalWaitNs: 0 };
+        x.sites.set(k, s);
+        s.waited += 1;
+        s.totalWaitNs += ns;
+      }
+    };
+    const blocked = new Set<string>();
+    for (const w of openWaits.values()) {
+      const x = entries.get(w.key);
+      if (x === undefined || blocked.has(`${w.thread}|${w.key}`)) continue;
+      blocked.add(`${w.thread}|${w.key}`);
+      addWait(x, last - (firstWait.get(`${w.thread}|${w.key}`) ?? w.span.start), w.span.site);
+    }
+    for (const r of requests.values()) {
+      if (!r.contended && r.span.kind !== 'async-mutex') continue;
+      addWait(entry(r.key, r.span.lock, r.span.kind), last - r.ts, r.span.site);
+    }
+    for (const h of holds.values()) h.entry.totalHoldNs += last - h.span.start;
+  }
+
   const contention: ContentionEntry[] = [...entries.values()]
     .map((x) => ({
       lock: x.lock,

@@ -41,6 +41,10 @@ export function formatInsightNotes(i: Insights): string[] {
     const where = l.evidence.site ? ` at ${l.evidence.site.file}:${l.evidence.site.line}` : '';
     out.push(`large copied message: ${formatValue(l.copiedBytes, 'bytes')} on ${l.channelKind} channel${where}: ${l.advice}`);
   }
+  for (const l of i.locks.contended.filter((c) => c.waited > 0).slice(0, 3)) {
+    const where = l.sites[0] ? ` (most at ${l.sites[0].file}:${l.sites[0].line})` : '';
+    out.push(`lock ${l.lock}: waited ${formatValue(l.totalWaitMs, 'ms')} in ${countOf(l.waited, 'wait')}, longest ${formatValue(l.maxWaitMs, 'ms')}; held ${formatValue(l.totalHoldMs, 'ms')} in all${where}`);
+  }
   for (const d of i.locks.deadlocks) out.push(`deadlock: ${d.explanation.join('; ')}`);
   for (const c of i.crashes.crashes) out.push(`crash ${c.order}: ${c.name}: ${c.message} (pid ${c.pid}, thread ${c.threadId}); ${outlivedBy(c.outlived)}`);
   if (!i.parallelism.recorded) out.push(`CPU and context switches: ${i.parallelism.note}`);

@@ -131,7 +131,7 @@ export function analyzeLocks(events: readonly TraceEvent[]): LockAnalysis {
         spans.push(span);
         let others = false;
         for (const h of holders.get(ref.key) ?? []) if (h !== t) others = true;
-        t.requests.set(num(e.fields.lockId), { span, ts: e.ts, contended: others });
+        t.requests.set(num(e.fields.lockId), { span, ts: e.ts, contended: others, key: ref.key });
         break;
       }
       case EventKind.LockAcquired: {
@@ -237,6 +237,8 @@ export function analyzeLocks(events: readonly TraceEvent[]): LockAnalysis {
 
   if (deadlocks.length === 0 && sorted.length > 0) deadlocks.push(...detector.check(sorted[sorted.length - 1].ts));
 
+  if (sorted.length > 0) countUnfinished(threads, entries, sorted[sorted.length - 1].ts);
+
   const contention: ContentionEntry[] = [...entries.values()]
     .map((x) => ({
       lock: x.lock,
@@ -255,6 +257,45 @@ export function analyzeLocks(events: readonly TraceEvent[]): LockAnalysis {
   return { contention, deadlocks, spans, wakeups };
 }
 
+/**
+ * Waits and holds still open when the trace ends (a deadlock's, a program killed while it waited)
+ * count up to that end: the locks a user most needs to see must not read as never waited for. An
+ * Atomics wait counts only on a word some thread took as a lock (a wait used as a sleep or on a flag
+ * is not one); a Web Lock or async-mutex request counts when it had to queue.
+ */
+function countUnfinished(threads: Map<number, Map<number, ThreadLocks>>, entries: Map<string, Entry>, end: number): void {
+  const wait = (x: Entry, ns: number, site: SiteJson | null | undefined) => {
+    x.waited++;
+    x.totalWaitNs += ns;
+    if (ns > x.maxWaitNs) x.maxWaitNs = ns;
+    if (!site) return;
+    const k = `${site.file}:${site.line}:${site.column}`;
+    let s = x.sites.get(k);
+    if (!s) x.sites.set(k, (s = { site, acquisitions: 0, waited: 0, totalWaitNs: 0 }));
+    s.waited++;
+    s.totalWaitNs += ns;
+  };
+  for (const byId of threads.values()) {
+    for (const t of byId.values()) {
+      const counted = new Set<string>();
+      for (const w of t.openWaits.values()) {
+        const x = entries.get(w.key);
+        if (!x || counted.has(w.key)) continue;
+        counted.add(w.key);
+        wait(x, end - (t.firstWait.get(w.key) ?? w.span.start), w.span.site);
+      }
+      for (const r of t.requests.values()) {
+        if (r.contended || r.span.kind === 'async-mutex') {
+          const x = entries.get(r.key) ?? { lock: r.span.lock, kind: r.span.kind, acquisitions: 0, waited: 0, totalWaitNs: 0, maxWaitNs: 0, totalHoldNs: 0, sites: new Map() };
+          entries.set(r.key, x);
+          wait(x, end - r.ts, r.span.site);
+        }
+      }
+      for (const byKey of t.holds.values()) for (const h of byKey.values()) h.entry.totalHoldNs += end - h.span.start;
+    }
+  }
+}
+
 function inTimeOrder(events: readonly TraceEvent[]): boolean {
   for (let i = 1; i < events.length; i++) if (!(events[i - 1].ts <= events[i].ts)) return false;
   return true;
@@ -265,7 +306,7 @@ interface ThreadLocks {
   openWaits: Map<number, { span: LockSpan; key: string }>;
   /** lock key -> ts of the first wait on it since the thread last took it */
   firstWait: Map<string, number>;
-  requests: Map<number, { span: LockSpan; ts: number; contended: boolean }>;
+  requests: Map<number, { span: LockSpan; ts: number; contended: boolean; key: string }>;
   holds: Map<string, Map<number, { span: LockSpan; entry: Entry }>>;
 }
 
