@@ -5,7 +5,7 @@
 import type { Evidence, Insights } from '../src/protocol/insights';
 import type { SiteJson } from '../src/protocol/trace';
 import { fmtBytes, fmtDur } from './format';
-import { countOf } from '../src/protocol/figures';
+import { countOf, outlivedBy } from '../src/protocol/figures';
 
 const ms = (v: number | null | undefined) => (v === null || v === undefined ? '—' : fmtDur(v * 1e6));
 const where = (s: SiteJson | null | undefined) => (s ? `${s.file.split(/[\\/]/).pop()}:${s.line}` : '');
@@ -75,7 +75,7 @@ export function renderInsights(root: HTMLDetailsElement, i: Insights | undefined
   }
   if (i.crashes.crashes.length) {
     section('Crashes');
-    for (const x of i.crashes.crashes) item(`${x.order}. ${x.name}${x.message ? ': ' + x.message : ''} (pid ${x.pid}, thread ${x.threadId}) · outlived by ${x.outlived.length}`, x.evidence, x.evidence.site);
+    for (const x of i.crashes.crashes) item(`${x.order}. ${x.name}${x.message ? ': ' + x.message : ''} (pid ${x.pid}, thread ${x.threadId}) · ${outlivedBy(x.outlived)}`, x.evidence, x.evidence.site);
   }
   section('CPU');
   const p = i.parallelism;

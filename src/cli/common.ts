@@ -29,8 +29,10 @@ usage:
       --verbose              print the recorder's own notes (e.g. how scheduling is captured)
   ctrace summary FILE [--json]   what a trace holds, for people or (--json) for tools
   ctrace view FILE [-o out.html] the timeline as a standalone HTML page
-  ctrace compare A B             two traces side by side
+  ctrace compare A B [--json] [-o compare.html]
+                                 two traces side by side (a table; --json for tools; -o writes a page)
   ctrace help                    this text
+  ctrace version                 the version (also --version, -v, -V)
 
 The program's stdio passes through untouched and ctrace exits with its exit code
 (128 + the signal number when a signal ended it). Ctrl-C reaches the program and the

@@ -39,12 +39,14 @@ export async function main(argv: string[]): Promise<number> {
     case '-h':
       process.stdout.write(HELP);
       return cmd === undefined ? EXIT_USAGE : 0;
+    case 'version':
     case '--version':
+    case '-v':
     case '-V':
       process.stdout.write(`${require('../recorder/version').RECORDER_VERSION}\n`);
       return 0;
     default:
-      return fail(`unknown command "${cmd}". Commands: record, summary, view, compare, help`, EXIT_USAGE);
+      return fail(`unknown command "${cmd}". Commands: record, summary, view, compare, help, version`, EXIT_USAGE);
   }
 }
 

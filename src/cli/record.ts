@@ -19,7 +19,7 @@ interface RecordArgs {
 }
 
 const USAGE =
-  'Usage: ctrace record [-o FILE] [--fail-on deadlock,crash] [--sched auto|switches|counts|node|off] [--switches] [--no-sched] [--no-perf] [--interval MS] [--no-messages] [--no-locks] -- <command> [args...]';
+  'Usage: ctrace record [-o FILE] [--fail-on deadlock,crash] [--sched auto|switches|counts|node|off] [--switches] [--no-sched] [--no-perf] [--interval MS] [--no-messages] [--no-locks] [--verbose] -- <command> [args...]';
 const SCHED_CHOICES = ['auto', 'switches', 'counts', 'node', 'off'] as const;
 
 export function parseRecordArgs(argv: string[]): RecordArgs | string {

@@ -39,3 +39,15 @@ export function formatRatioFigure(r: number | null, sign = 'x', missing = '-'): 
   if (r === null) return missing;
   return `${r >= 10 ? num(Math.round(r)) : r < 1 && r > 0 ? small(r) : num(Math.round(r * 100) / 100)}${sign}`;
 }
+
+/**
+ * What ran on after a crash, in words: "outlived by 1 process and 2 threads", "nothing ran on after
+ * it" (`list`: the crash insight's outlived entities; threadId -1 is a whole process).
+ */
+export function outlivedBy(list: readonly { threadId: number }[]): string {
+  const processes = list.filter((e) => e.threadId === -1).length;
+  const threads = list.length - processes;
+  if (list.length === 0) return 'nothing ran on after it';
+  const parts = [processes ? countOf(processes, 'process', 'processes') : '', threads ? countOf(threads, 'thread') : ''].filter(Boolean);
+  return `outlived by ${parts.join(' and ')}`;
+}

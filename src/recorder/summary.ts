@@ -137,13 +137,15 @@ export function formatSummary(
   meta: { command?: string[]; truncated?: boolean; incomplete?: boolean; model?: TraceModel } = {},
 ): string {
   const lines: string[] = [];
-  if (meta.command) lines.push(`recorded: ${meta.command.join(' ')}`);
+  if (meta.command) lines.push(`recorded: ${meta.command.map(shellWord).join(' ')}`);
   if (meta.truncated) lines.push('note: the file ends in the middle of a chunk (recording cut short); everything complete before that is shown');
   else if (meta.incomplete) lines.push('note: the file has no closing index (still being written, or the recorder was stopped hard)');
   if (s.lostRecords?.length) lines.push(`note: ${lostRecordsNote(s.lostRecords)}`);
   lines.push(oneLine(s));
   lines.push(`scheduling: ${s.schedMode ?? 'off'}${s.schedMode === 'node' && s.schedNote ? ` (${s.schedNote})` : ''}`);
-  lines.push('', 'processes:');
+  if (s.processes.length === 0) {
+    lines.push('', 'processes: none traced: the command is not Node and started no Node process, or Node did not load the agent (see `ctrace record`\'s note when it ran)');
+  } else lines.push('', 'processes:');
   const children = new Map<number, SummaryProcess[]>();
   const pids = new Set(s.processes.map((p) => p.pid));
   // the model knows parents the OS does not show (node started through a shell)
@@ -194,4 +196,9 @@ export function formatDeadlock(d: { cycle: { pid: number; threadId: number; hold
   return d.cycle
     .map((p) => `pid ${p.pid} thread ${p.threadId} holds [${p.holds.join(', ')}] and waits for ${p.waitsFor}${p.site ? ` at ${p.site.file}:${p.site.line}` : ''}`)
     .join('; ');
+}
+
+/** An argument as a shell would need it written: as is when plain, else in single quotes. */
+function shellWord(a: string): string {
+  return /^[\w@%+=:,./-]+$/.test(a) ? a : `'${a.replace(/'/g, `'\\''`)}'`;
 }

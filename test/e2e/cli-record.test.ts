@@ -172,7 +172,7 @@ test('bad input gets a clear message and its own exit code, and no trace', () =>
     [['record'], 2, /^ctrace: record: no command given: put the program after --, e\.g\. ctrace record -- node app\.js\. Usage: /],
     [['record', '--bogus', '--', NODE, script], 2, /^ctrace: record: unknown option --bogus\. Usage: /],
     [['record', '--fail-on', 'oops', '--', NODE, script], 2, /--fail-on: unknown condition "oops" \(use deadlock, crash\)/],
-    [['frobnicate'], 2, /^ctrace: unknown command "frobnicate"\. Commands: record, summary, view, compare, help\n$/],
+    [['frobnicate'], 2, /^ctrace: unknown command "frobnicate"\. Commands: record, summary, view, compare, help, version\n$/],
   ];
   for (const [args, status, message] of cases) {
     const r = ctrace(args, { cwd: dir });

@@ -2,7 +2,7 @@
 // ratios with their significant digits.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { countOf, formatRatioFigure } from '../../src/protocol/figures';
+import { countOf, formatRatioFigure, outlivedBy } from '../../src/protocol/figures';
 
 test('a count reads with its noun, singular for exactly one', () => {
   assert.deepEqual(
@@ -18,4 +18,11 @@ test('a ratio keeps two significant digits below 1, rounds from 10 on, and says 
   );
   assert.equal(formatRatioFigure(8e-3 / 12, '×', '–'), '0.00067×');
   assert.equal(formatRatioFigure(null, '×', '–'), '–');
+});
+
+test('what outlived a crash reads in words', () => {
+  assert.deepEqual(
+    [outlivedBy([]), outlivedBy([{ threadId: -1 }]), outlivedBy([{ threadId: -1 }, { threadId: 1 }, { threadId: 2 }]), outlivedBy([{ threadId: 0 }])],
+    ['nothing ran on after it', 'outlived by 1 process', 'outlived by 1 process and 2 threads', 'outlived by 1 thread'],
+  );
 });

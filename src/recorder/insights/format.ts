@@ -1,6 +1,6 @@
 // Insights and comparisons as plain text for the terminal (`ctrace compare`, `ctrace summary`).
-import type { CompareUnit, Comparison, CrashEntity, Insights } from '../../protocol/insights';
-import { countOf, formatFigure, formatRatioFigure } from '../../protocol/figures';
+import type { CompareUnit, Comparison, Insights } from '../../protocol/insights';
+import { countOf, formatFigure, formatRatioFigure, outlivedBy } from '../../protocol/figures';
 
 export function formatValue(v: number | null, unit: CompareUnit): string {
   return formatFigure(v, unit);
@@ -49,13 +49,4 @@ export function formatInsightNotes(i: Insights): string[] {
   for (const c of i.crashes.crashes) out.push(`crash ${c.order}: ${c.name}: ${c.message} (pid ${c.pid}, thread ${c.threadId}); ${outlivedBy(c.outlived)}`);
   if (!i.parallelism.recorded) out.push(`CPU and context switches: ${i.parallelism.note}`);
   return out;
-}
-
-/** "outlived by 1 process and 2 threads": what ran on after a crash (threadId -1: a whole process) */
-function outlivedBy(list: readonly CrashEntity[]): string {
-  const processes = list.filter((e) => e.threadId === -1).length;
-  const threads = list.length - processes;
-  if (list.length === 0) return 'nothing ran on after it';
-  const parts = [processes ? countOf(processes, 'process', 'processes') : '', threads ? countOf(threads, 'thread') : ''].filter(Boolean);
-  return `outlived by ${parts.join(' and ')}`;
 }
