@@ -42,9 +42,9 @@ export function renderDetails(root: HTMLElement, model: TraceModel, i: number, a
   h.dataset.kind = KIND_NAMES[kind] ?? String(kind);
   root.append(h);
   const dl = document.createElement('dl');
-  const row = (k: string, v: string | Node) => {
+  const row = (k: string, v: string | Node, label = k) => {
     const dt = document.createElement('dt');
-    dt.textContent = k;
+    dt.textContent = label;
     const dd = document.createElement('dd');
     if (typeof v === 'string') dd.textContent = v;
     else dd.append(v);
@@ -81,7 +81,7 @@ export function renderDetails(root: HTMLElement, model: TraceModel, i: number, a
     if (name === 'json' && kind === EventKind.Deadlock) continue;
     // fields that repeat the rows above say nothing new
     if ((name === 'pid' && value === tr.pid) || (name === 'tid' && value === tr.tid) || (name === 'threadId' && value === tr.threadId)) continue;
-    row(name, describe(kind, name, value));
+    row(name, describe(kind, name, value), fieldLabel(name));
   }
   const extra = kind === EventKind.Deadlock && typeof f.json === 'string' ? deadlock(dl, model, f.json, actions) : [];
   const site = typeof f.site === 'string' ? f.site : undefined;
@@ -193,6 +193,15 @@ function deadlock(dl: HTMLElement, model: TraceModel, json: string, actions: Det
   const h = document.createElement('h3');
   h.textContent = 'cycle';
   return [h, list];
+}
+
+/**
+ * A record field's name as a row label: words, not the wire's camelCase ("target pid", "lock id"),
+ * and a thread start's own `kind` apart from the row above that names the event's kind.
+ */
+function fieldLabel(name: string): string {
+  if (name === 'kind') return 'thread kind';
+  return name.replace(/([a-z])([A-Z])/g, (_, a: string, b: string) => `${a} ${b.toLowerCase()}`);
 }
 
 function describe(kind: number, name: string, v: number | string): string {

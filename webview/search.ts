@@ -12,6 +12,8 @@ export interface Query {
   text: string[];
 }
 
+const EXAMPLES: Record<string, string> = { kind: 'kind:crash', pid: 'pid:1234', tid: 'tid:1240', thread: 'thread:worker' };
+
 export function parseQuery(q: string): Query | string {
   const out: Query = { text: [] };
   for (const tok of q.trim().split(/\s+/).filter(Boolean)) {
@@ -21,6 +23,8 @@ export function parseQuery(q: string): Query | string {
       continue;
     }
     const [, key, val] = m;
+    // "pid:" alone would read as pid 0, and "kind:" or "thread:" as everything
+    if (val === '') return `"${tok}" needs a value, e.g. ${EXAMPLES[key.toLowerCase()]}.`;
     if (key.toLowerCase() === 'kind') {
       const want = val.toLowerCase();
       const kinds = Object.entries(KIND_NAMES).filter(([, n]) => n.includes(want)).map(([k]) => Number(k));

@@ -278,6 +278,9 @@ try {
     // the second worker's own creation, not the first's at the same line
     assert((await field(page, 'workerThreadId')).startsWith(String(second.workerThreadId)), `workerThreadId ${await field(page, 'workerThreadId')}`);
     assert((await field(page, 'start')).includes(`(${second.evidence.ts} ns)`), `start ${await field(page, 'start')}`);
+    // row labels are words, each once (the record's own field names are camelCase)
+    const labels = await page.locator('#ct-details dt').allInnerTexts();
+    assert(labels.includes('worker thread id') && !labels.some((l) => /[a-z][A-Z]/.test(l) && l !== 'threadId') && new Set(labels).size === labels.length, `labels: ${labels.join(', ')}`);
     const site = await page.locator('#ct-details .ct-site').innerText();
     assert(site.endsWith(`examples/workers/main.js:${second.evidence.site.line}:${second.evidence.site.column}`), `call site ${site}`);
   });

@@ -152,6 +152,13 @@ test('search: kind, pid and free text', () => {
   assert.deepEqual(runQuery(m, t, new Set()).map((i) => m.kind.a[i]), [EventKind.Crash]);
   assert.match(parseQuery('kind:nope') as string, /No event kind matches "nope"/);
   assert.match(parseQuery('pid:abc') as string, /pid needs a number/);
+  // a key with no value is explained, not taken for pid 0 or for everything
+  assert.deepEqual(['pid:', 'thread:', 'kind:', 'tid:'].map((q) => parseQuery(q)), [
+    '"pid:" needs a value, e.g. pid:1234.',
+    '"thread:" needs a value, e.g. thread:worker.',
+    '"kind:" needs a value, e.g. kind:crash.',
+    '"tid:" needs a value, e.g. tid:1240.',
+  ]);
 });
 
 test('axis labels pick ns/µs/ms/s by step', () => {
