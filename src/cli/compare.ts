@@ -34,7 +34,7 @@ export async function runCompare(argv: string[]): Promise<number> {
   try {
     message = await compareFiles(files[0], files[1]);
   } catch (e) {
-    if (e instanceof TraceReadError) return fail(e.message, 1);
+    if (e instanceof TraceReadError) return fail(`compare: ${e.message}`, 1);
     throw e;
   }
   const { comparison } = message;

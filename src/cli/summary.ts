@@ -15,12 +15,12 @@ export async function runSummary(argv: string[]): Promise<number> {
     else if (a.startsWith('-') && a !== '-') return fail(`summary: unknown option ${a}. Usage: ctrace summary FILE [--json]`, EXIT_USAGE);
     else files.push(a);
   }
-  if (files.length !== 1) return fail('summary: give one trace file. Usage: ctrace summary FILE [--json]', EXIT_USAGE);
+  if (files.length !== 1) return fail(`summary: give one trace file (you gave ${files.length}). Usage: ctrace summary FILE [--json]`, EXIT_USAGE);
   let trace;
   try {
     trace = await readTrace(files[0]);
   } catch (e) {
-    if (e instanceof TraceReadError) return fail(e.message, 1);
+    if (e instanceof TraceReadError) return fail(`summary: ${e.message}`, 1);
     throw e;
   }
   const model = buildModel(trace);

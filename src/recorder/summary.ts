@@ -185,7 +185,8 @@ export function formatSummary(
       lines.push(`  pid ${c.pid} thread ${c.threadId}: ${c.kind} ${c.name}: ${c.message}${where}`);
     }
   }
-  if (s.deadlocks?.length) {
+  // where the insights explain them (thread names, who holds what), they say it once, below
+  if (s.deadlocks?.length && !s.insights?.locks.deadlocks.length) {
     lines.push('', 'deadlocks:');
     for (const d of s.deadlocks) lines.push(`  ${formatDeadlock(d)}`);
   }

@@ -501,7 +501,7 @@ test('summary prints people\'s text, --json the documented object; unreadable fi
   fs.writeFileSync(corrupt, flipped);
   const bad2 = ctrace(['summary', corrupt]);
   assert.equal(bad2.status, 1);
-  assert.match(bad2.stderr, /^ctrace: .*corrupt\.ctrace is corrupt at byte \d+ \((checksum mismatch|bad chunk header.*)\): the file was damaged after it was written\./);
+  assert.match(bad2.stderr, /^ctrace: summary: .*corrupt\.ctrace is corrupt at byte \d+ \((checksum mismatch|bad chunk header.*)\): the file was damaged after it was written\./);
   const newer = path.join(dir, 'newer.ctrace');
   const bumped = new Uint8Array(bytes.buffer, bytes.byteOffset, bytes.byteLength).slice();
   bumped[8] = FORMAT_VERSION + 1;

@@ -38,5 +38,12 @@ test('summary text ranks contended locks, and a deadlock\'s locks by the waits t
     for (const l of locks) assert.match(l, /: waited [\d.]+ (ms|µs|s) in \d+ waits?, longest [\d.]+ (ms|µs|s); held [\d.]+ (ms|µs|s) in all \(most at .*main\.js:\d+\)$/);
     assert.match(locks[0], waits);
     assert.doesNotMatch(locks[0], /waited 0 /);
+    if (example === 'abba-deadlock') {
+      // said once, in the insights' words (thread names), one line per thread of the cycle
+      assert.doesNotMatch(text.stdout, /^deadlocks:$/m);
+      const at = text.stdout.split('\n').findIndex((l) => /^ {2}deadlock: pay \(pid \d+\) holds /.test(l));
+      assert.ok(at > 0, text.stdout);
+      assert.match(text.stdout.split('\n')[at + 1], /^ {4}refund \(pid \d+\) holds /);
+    }
   }
 });

@@ -45,7 +45,8 @@ export function formatInsightNotes(i: Insights): string[] {
     const where = l.sites[0] ? ` (most at ${l.sites[0].file}:${l.sites[0].line})` : '';
     out.push(`lock ${l.lock}: waited ${formatValue(l.totalWaitMs, 'ms')} in ${countOf(l.waited, 'wait')}, longest ${formatValue(l.maxWaitMs, 'ms')}; held ${formatValue(l.totalHoldMs, 'ms')} in all${where}`);
   }
-  for (const d of i.locks.deadlocks) out.push(`deadlock: ${d.explanation.join('; ')}`);
+  // one line per thread of the cycle: together they are too long for one
+  for (const d of i.locks.deadlocks) d.explanation.forEach((step, k) => out.push(k === 0 ? `deadlock: ${step}` : `  ${step}`));
   for (const c of i.crashes.crashes) out.push(`crash ${c.order}: ${c.name}: ${c.message} (pid ${c.pid}, thread ${c.threadId}); ${outlivedBy(c.outlived)}`);
   if (!i.parallelism.recorded) out.push(`CPU and context switches: ${i.parallelism.note}`);
   return out;
