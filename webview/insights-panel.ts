@@ -70,7 +70,7 @@ export function renderInsights(root: HTMLDetailsElement, i: Insights | undefined
   }
   if (i.locks.contended.length || i.locks.deadlocks.length) {
     section('Locks');
-    for (const d of i.locks.deadlocks) item(`deadlock: ${d.explanation.join('; ')}`);
+    for (const d of i.locks.deadlocks) item(`deadlock: ${d.explanation.join('; ')}`, d.evidence, d.cycle[0]?.site);
     for (const l of i.locks.contended) item(`${l.lock}: waited ${ms(l.totalWaitMs)} in ${countOf(l.waited, 'wait')} (longest ${ms(l.maxWaitMs)})`, l.evidence);
   }
   if (i.crashes.crashes.length) {

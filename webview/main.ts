@@ -660,7 +660,8 @@ function hit(x: number, y: number): { row?: Row; event: number } {
 }
 
 function reveal(pid: number, threadId: number, ts: number, kind?: number): void {
-  const tr = model.tracks.find((t) => t.pid === pid && t.threadId === threadId);
+  // the recorder's own records (a deadlock it found) are on its track, which has no JS threadId
+  const tr = model.tracks.find((t) => t.pid === pid && (t.threadId === threadId || (pid === 0 && t.kind === 'recorder')));
   if (!tr || !tr.ev.n) return;
   let best = -1;
   let bestD = Infinity;

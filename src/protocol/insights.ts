@@ -196,6 +196,8 @@ export interface ContextSwitchInsights {
 export interface DeadlockExplained extends DeadlockReport {
   /** one sentence per participant: who holds what and waits for what, where */
   explanation: string[];
+  /** what a click selects: the record that reported it, else the first participant's last wait */
+  evidence: Evidence | null;
 }
 
 /** A contended lock (as in TraceSummary.contention) with the events that show its waits. */

@@ -470,6 +470,18 @@ if (isMainThread) {
     await pg.close();
   });
 
+  await check('a deadlock in the insights is a link that selects the record that reported it', async () => {
+    const trace = path.join(tmp, 'abba.ctrace');
+    // --fail-on deadlock stops the deadlocked program and exits 3: not an error here
+    spawnSync(process.execPath, [cli, 'record', '--no-sched', '--fail-on', 'deadlock', '-o', trace, '--', process.execPath, path.join(root, 'examples', 'locks', 'abba-deadlock', 'main.js')], { cwd: tmp, encoding: 'utf8', timeout: 120000 });
+    const pg = await open(ctrace(['view', trace, '-o', path.join(tmp, 'abba.html')]).trim());
+    const link = pg.locator('#ct-insights .ct-insight-link', { hasText: /^deadlock: / });
+    await link.first().waitFor({ timeout: 5000 });
+    await link.first().click();
+    await pg.locator('#ct-details h2[data-kind="deadlock"]').waitFor({ timeout: 5000 });
+    await pg.close();
+  });
+
   await check('a file that is not a trace gets a clear message, not a blank page', async () => {
     const bad = path.join(tmp, 'bad.ctrace');
     fs.writeFileSync(bad, 'hello, not a trace at all');

@@ -1,7 +1,7 @@
 // Locks: the most contended locks and call sites, and every deadlock with its explanation. The
 // analysis itself is src/recorder/locks (analyzeLocks); this adds the deadlocks the live detector
 // wrote into the trace (Deadlock records) and says each cycle in words.
-import { EventKind } from '../../protocol/events';
+import { EventKind, type TraceEvent } from '../../protocol/events';
 import type { ContentionEntry, DeadlockReport } from '../../protocol/trace';
 import type { ContendedLock, DeadlockExplained, Evidence, LockInsights } from '../../protocol/insights';
 import { analyzeLocks, type LockAnalysis } from '../locks';
@@ -13,11 +13,16 @@ const MAX_CONTENDED = 10;
 
 export function lockInsights(model: TraceModel, analysis: LockAnalysis = analyzeLocks(model.events)): LockInsights {
   const reports: DeadlockReport[] = [...analysis.deadlocks];
+  // the Deadlock record that reported each cycle: what a click on the deadlock selects
+  const records = new Map<string, TraceEvent>();
   for (const e of model.events) {
     if (e.kind !== EventKind.Deadlock) continue;
     try {
       const r = JSON.parse(str(e.fields.json) ?? '') as DeadlockReport;
-      if (r && Array.isArray(r.cycle)) reports.push({ ts: r.ts ?? e.ts, cycle: r.cycle });
+      if (r && Array.isArray(r.cycle)) {
+        reports.push({ ts: r.ts ?? e.ts, cycle: r.cycle });
+        if (!records.has(cycleKey(r))) records.set(cycleKey(r), e);
+      }
     } catch {
       // an unreadable report is skipped rather than failing every other insight
     }
@@ -28,7 +33,7 @@ export function lockInsights(model: TraceModel, analysis: LockAnalysis = analyze
     const key = cycleKey(r);
     if (seen.has(key)) continue;
     seen.add(key);
-    deadlocks.push({ ...r, explanation: explain(r, model) });
+    deadlocks.push({ ...r, explanation: explain(r, model), evidence: deadlockEvidence(r, records.get(key), model) });
   }
   const contended = [...analysis.contention].sort((x, y) => y.totalWaitMs - x.totalWaitMs || y.waited - x.waited).slice(0, MAX_CONTENDED);
   return { contended: withEvidence(contended, model), deadlocks };
@@ -65,6 +70,19 @@ function cycleKey(r: DeadlockReport): string {
     .map((p) => `${p.pid}/${p.threadId}/${p.waitsFor}`)
     .sort()
     .join('|');
+}
+
+/** The Deadlock record, else the first participant's last wait before the cycle was found. */
+function deadlockEvidence(r: DeadlockReport, record: TraceEvent | undefined, model: TraceModel): Evidence | null {
+  const first = r.cycle[0];
+  if (record) return evidence(record, first?.site ?? null);
+  if (!first) return null;
+  let last: TraceEvent | undefined;
+  for (const e of model.events) {
+    if (e.ts > (r.ts ?? Infinity)) break;
+    if (WAIT_KINDS.has(e.kind) && e.pid === first.pid && e.threadId === first.threadId) last = e;
+  }
+  return last ? evidence(last) : null;
 }
 
 function explain(r: DeadlockReport, model: TraceModel): string[] {
