@@ -337,6 +337,10 @@ function reportProblems(): void {
   if (model.truncatedBytes && !model.live) notes.push(`The trace ends in the middle of a chunk (${countOf(model.truncatedBytes, 'byte')} cut off): the recording was cut short. Everything before that is shown.`);
   // with the others: a damaged stream and lost records often come together (a full disk)
   if (lost.length) notes.push(lostRecordsNote(lost));
+  // a finished recording with no Node process in it: say why the page is (nearly) empty
+  if (!model.live && !lost.length && ![...model.procs.values()].some((p) => p.traced)) {
+    notes.push('No Node.js process was traced: the command is not Node and started no Node process, or Node did not load the agent (NODE_OPTIONS replaced rather than extended). See ctrace record\'s note when it ran.');
+  }
   if (model.error) showBanner(model.error);
   else if (notes.length) showBanner(notes.join(' '));
   else banner.hidden = true;

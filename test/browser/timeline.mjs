@@ -482,6 +482,16 @@ if (isMainThread) {
     await pg.close();
   });
 
+  await check('a recording of a command that is not Node says why its page is empty', async () => {
+    const trace = path.join(tmp, 'true.ctrace');
+    ctrace(['record', '--no-sched', '-o', trace, '--', 'true']);
+    const pg = await open(ctrace(['view', trace, '-o', path.join(tmp, 'true.html')]).trim());
+    const banner = pg.locator('#ct-banner');
+    await banner.waitFor({ state: 'visible', timeout: 5000 });
+    assert(/^No Node\.js process was traced: the command is not Node/.test(await banner.innerText()), `banner: ${await banner.innerText()}`);
+    await pg.close();
+  });
+
   await check('a file that is not a trace gets a clear message, not a blank page', async () => {
     const bad = path.join(tmp, 'bad.ctrace');
     fs.writeFileSync(bad, 'hello, not a trace at all');
