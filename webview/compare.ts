@@ -57,6 +57,8 @@ function render(msg: CompareMessage): void {
   const sides = el('p', undefined, 'sides');
   sides.append('A: ', el('b', cmp.a.name), cmp.a.command ? ` (${cmp.a.command})` : '', ' · B: ', el('b', cmp.b.name), cmp.b.command ? ` (${cmp.b.command})` : '', ' · B/A below 1 means B needed less');
   root.append(sides);
+  // a side cut short or still being recorded, one file twice: the figures are less than they seem
+  for (const w of cmp.warnings ?? []) root.append(el('p', w, 'warning'));
 
   const table = el('table');
   table.id = 'compare-table';

@@ -38,6 +38,7 @@ export async function runCompare(argv: string[]): Promise<number> {
     throw e;
   }
   const { comparison } = message;
+  for (const w of comparison.warnings ?? []) process.stderr.write(`ctrace: compare: note: ${w}\n`);
 
   if (out) {
     let html: string;

@@ -313,6 +313,8 @@ export interface Comparison {
   a: CompareSide;
   b: CompareSide;
   rows: CompareRow[];
+  /** what makes the figures less than they seem (a side cut short or still being written, one file twice) */
+  warnings?: string[];
 }
 
 // ---------------------------------------------------------------- editor hints

@@ -95,4 +95,5 @@ td.none { color: var(--vscode-descriptionForeground, GrayText); }
 .chart { position: relative; height: 220px; }
 .notes { margin: 4px 0; padding-left: 20px; }
 .error { color: var(--vscode-errorForeground, #f14c4c); }
+.warning { margin: 0 0 12px; padding: 6px 10px; border-left: 3px solid var(--vscode-inputValidation-warningBorder, #d4a72c); }
 `;

@@ -88,6 +88,16 @@ try {
   const header = await page.locator('.sides').textContent();
   const injected = await page.evaluate(() => window.pwned === 1 || !!document.querySelector('.sides img, #compare-table img'));
   check('names from the traces are shown as text, never as HTML', !injected && header.includes('<img src=x onerror=window.pwned=1>.ctrace'), header);
+  check('two complete traces: no warning above the table', (await page.locator('p.warning').count()) === 0);
+  // a B cut short: the page says so above the figures
+  const cut = path.join(dir, 'cut.ctrace');
+  const whole = fs.readFileSync(b);
+  fs.writeFileSync(cut, whole.subarray(0, Math.floor(whole.length * 0.7)));
+  const cutPage = path.join(dir, 'compare-cut.html');
+  run(['compare', a, cut, '-o', cutPage], 'ctrace compare -o (B cut short)');
+  await page.goto(pathToFileURL(cutPage).href);
+  const warning = await page.locator('p.warning').first().innerText({ timeout: 5000 }).catch(() => '');
+  check('a side cut short is said above the table', /^B \(cut\.ctrace\) (ends in the middle of a chunk|has no closing index)/.test(warning), warning);
   check('no script error, CSP violation or network request', problems.length === 0, problems.join('; '));
   await page.screenshot({ path: path.join(dir, 'compare.png'), fullPage: true });
 } catch (e) {

@@ -88,3 +88,24 @@ test('bad input gets a clear message and a usage exit code', () => {
   assert.match(bad.stderr, /is not a Concurrency Timeline trace/);
   assert.equal(ctrace(a, b, '--frobnicate').status, 2);
 });
+
+test('a side cut short, or one file twice, is said before the figures (they are less than they seem)', () => {
+  const whole = job(10, 'worker');
+  const bytes = fs.readFileSync(whole);
+  const cut = path.join(dir, 'cut.ctrace');
+  fs.writeFileSync(cut, new Uint8Array(bytes.buffer, bytes.byteOffset, bytes.length - 40));
+  const r = ctrace(whole, cut, '--json');
+  assert.equal(r.status, 0, r.stderr);
+  // (these test files have no closing index, written by hand: each side also gets that note)
+  const warnings = ((JSON.parse(r.stdout) as { warnings?: string[] }).warnings ?? []).filter((w) => w.startsWith('B '));
+  assert.equal(warnings.length, 1, JSON.stringify(warnings));
+  assert.match(warnings[0], /^B \(cut\.ctrace\) ends in the middle of a chunk: the recording was cut short/);
+  assert.match(r.stderr, /^ctrace: compare: note: B \(cut\.ctrace\) /m);
+  const twice = ctrace(whole, whole);
+  assert.equal(twice.status, 0, twice.stderr);
+  assert.match(twice.stderr, /^ctrace: compare: note: A and B are the same file: every ratio is 1\.$/m);
+  // short names stay short
+  assert.match(twice.stdout, /worker\.ctrace/);
+  assert.doesNotMatch(twice.stdout, new RegExp(dir.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')));
+  assert.doesNotMatch(ctrace(whole, job(20, 'fork')).stderr, /same file/);
+});

@@ -10,16 +10,21 @@ import { computeInsights } from './compute';
 
 export async function compareFiles(fileA: string, fileB: string): Promise<CompareMessage> {
   const sides = [];
-  for (const f of [fileA, fileB]) {
+  const warnings: string[] = [];
+  for (const [label, f] of [['A', fileA], ['B', fileB]]) {
     const t = await readTrace(f);
     sides.push({ name: path.basename(f), command: t.meta.command?.join(' '), insights: computeInsights(t.events, t.meta) });
+    if (t.truncated) warnings.push(`${label} (${path.basename(f)}) ends in the middle of a chunk: the recording was cut short, and its figures cover only what was written.`);
+    else if (t.incomplete) warnings.push(`${label} (${path.basename(f)}) has no closing index: it is still being recorded, or its recorder was stopped hard; its figures cover only what was written so far.`);
   }
+  if (path.resolve(fileA) === path.resolve(fileB)) warnings.push('A and B are the same file: every ratio is 1.');
   const [a, b] = sides;
-  // two files with the same base name still need telling apart
-  if (a.name === b.name) {
+  // two files with the same base name still need telling apart (one file twice is said in a warning)
+  if (a.name === b.name && path.resolve(fileA) !== path.resolve(fileB)) {
     a.name = fileA;
     b.name = fileB;
   }
   const comparison: Comparison = { a: { name: a.name, command: a.command }, b: { name: b.name, command: b.command }, rows: compareTraces(a.insights, b.insights) };
+  if (warnings.length) comparison.warnings = warnings;
   return { type: 'compare', comparison, a: a.insights, b: b.insights };
 }
