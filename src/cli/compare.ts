@@ -38,7 +38,6 @@ export async function runCompare(argv: string[]): Promise<number> {
     throw e;
   }
   const { comparison } = message;
-  for (const w of comparison.warnings ?? []) process.stderr.write(`ctrace: compare: note: ${w}\n`);
 
   if (out) {
     let html: string;
@@ -59,5 +58,7 @@ export async function runCompare(argv: string[]): Promise<number> {
       if (notes.length) process.stdout.write(`\n${label} (${side.name}):\n${notes.map((n) => '  ' + n).join('\n')}\n`);
     }
   }
+  // after the output, not before a refusal to write it
+  for (const w of comparison.warnings ?? []) process.stderr.write(`ctrace: compare: note: ${w}\n`);
   return 0;
 }
