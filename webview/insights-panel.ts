@@ -4,10 +4,12 @@
 // 'insights' message. Every string from the trace is set as text, never as HTML.
 import type { Evidence, Insights } from '../src/protocol/insights';
 import type { SiteJson } from '../src/protocol/trace';
-import { fmtBytes, fmtDur } from './format';
-import { countOf, outlivedBy } from '../src/protocol/figures';
+import { fmtBytes } from './format';
+import { countOf, formatFigure, outlivedBy } from '../src/protocol/figures';
 
-const ms = (v: number | null | undefined) => (v === null || v === undefined ? '—' : fmtDur(v * 1e6));
+// as the editor's hints and ctrace summary write a figure (protocol/figures): one trace never reads
+// "39.85 ms" in the editor and "39.8 ms" here
+const ms = (v: number | null | undefined) => (v === null || v === undefined ? '—' : formatFigure(v, 'ms'));
 const where = (s: SiteJson | null | undefined) => (s ? `${s.file.split(/[\\/]/).pop()}:${s.line}` : '');
 
 export function renderInsights(root: HTMLDetailsElement, i: Insights | undefined, reveal: (ev: Evidence) => void): void {
