@@ -2,6 +2,7 @@
 // clicking it stops tracing.
 
 import * as vscode from 'vscode';
+import { countOf } from '../protocol/figures';
 
 export class RecordingStatus implements vscode.Disposable {
   private readonly item = vscode.window.createStatusBarItem('concurrencyTimeline.recording', vscode.StatusBarAlignment.Left, 100);
@@ -38,7 +39,7 @@ export class RecordingStatus implements vscode.Disposable {
     const s = Math.floor((Date.now() - this.t0) / 1000);
     const elapsed = `${Math.floor(s / 60)}:${String(s % 60).padStart(2, '0')}`;
     const n = this.events();
-    this.item.text = `$(record) Tracing ${elapsed} · ${n.toLocaleString('en-US')} event${n === 1 ? '' : 's'}`;
+    this.item.text = `$(record) Tracing ${elapsed} · ${countOf(n, 'event')}`;
     this.item.tooltip = `Recording ${this.label} for ${elapsed}: ${n} events so far. Click to stop tracing (the trace is kept).`;
   }
 

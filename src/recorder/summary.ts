@@ -2,6 +2,7 @@
 // tests, plus the one-line and multi-line renderings people read. Fields are only ever added.
 
 import { EventKind } from '../protocol/events';
+import { countOf } from '../protocol/figures';
 import type { SummaryCrash, SummaryProcess, SummaryThread, TraceSummary } from '../protocol/trace';
 import { checkedLostRecords, lostRecordsNote } from '../protocol/session';
 import { FORMAT_VERSION } from '../protocol/wire';
@@ -107,13 +108,12 @@ export interface LineCounts {
 
 /** "3 processes, 5 threads, 2 workers, 40 messages, 1 crash, 120.5 ms" */
 export function countsLine(c: LineCounts): string {
-  const n = (v: number, one: string, many = one + 's') => `${v} ${v === 1 ? one : many}`;
-  const parts = [n(c.processes, 'process', 'processes'), n(c.threads, 'thread')];
-  if (c.spawns) parts.push(n(c.spawns, 'spawn'));
-  if (c.workers) parts.push(n(c.workers, 'worker'));
-  parts.push(n(c.messagesSent, 'message'));
-  parts.push(n(c.crashes, 'crash', 'crashes'));
-  if (c.deadlocks) parts.push(n(c.deadlocks, 'deadlock'));
+  const parts = [countOf(c.processes, 'process', 'processes'), countOf(c.threads, 'thread')];
+  if (c.spawns) parts.push(countOf(c.spawns, 'spawn'));
+  if (c.workers) parts.push(countOf(c.workers, 'worker'));
+  parts.push(countOf(c.messagesSent, 'message'));
+  parts.push(countOf(c.crashes, 'crash', 'crashes'));
+  if (c.deadlocks) parts.push(countOf(c.deadlocks, 'deadlock'));
   if (c.durationMs !== undefined) parts.push(`${c.durationMs} ms`);
   return parts.join(', ');
 }
