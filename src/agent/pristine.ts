@@ -14,6 +14,7 @@ export const { openSync, closeSync, fstatSync, statSync, readSync, writeSync, re
 export const { setInterval: startInterval, clearInterval: stopInterval } = globalThis;
 
 export const apply = Reflect.apply;
+export const construct = Reflect.construct;
 const SEP = path.sep;
 /**
  * `name` in the folder `dir` (CTRACE_DIR: absolute, made by mkdtemp). Not path.join, which calls

@@ -66,7 +66,7 @@ export class SizeEstimator {
   private walk(v: unknown, depth: number): number {
     switch (typeof v) {
       case 'string':
-        return 2 + v.length;
+        return v.length > SHORT ? longString(v) : 2 + v.length;
       case 'number':
         return 9;
       case 'boolean':
@@ -94,7 +94,7 @@ export class SizeEstimator {
           return 0;
         }
         const x = (v as Record<string, unknown>)[key];
-        n += 2 + key.length + (typeof x === 'string' ? 2 + x.length : typeof x === 'number' ? 9 : this.walk(x, depth + 1));
+        n += 2 + key.length + (typeof x === 'string' && x.length <= SHORT ? 2 + x.length : typeof x === 'number' ? 9 : this.walk(x, depth + 1));
       }
       return n;
     }
@@ -150,7 +150,17 @@ function isPlain(v: object): boolean {
 
 function ownString(v: object, key: string): number {
   const d = hasOwn(v, key) ? (v as Record<string, unknown>)[key] : undefined;
-  return typeof d === 'string' ? 2 + d.length : 0;
+  return typeof d === 'string' ? longString(d) : 0;
+}
+
+// V8 writes a string holding any character past U+00FF at two bytes a character. Looking for one
+// costs a scan, so strings up to SHORT characters are taken as one-byte (off by SHORT bytes at most).
+const SHORT = 16;
+const TWO_BYTE = /[^\x00-\xff]/;
+const regexpExec = uncurry(RegExp.prototype.exec);
+
+function longString(s: string): number {
+  return regexpExec(TWO_BYTE, s) === null ? 2 + s.length : 3 + 2 * s.length;
 }
 
 /** Bytes moved (not copied) by a transfer list: ArrayBuffers and the buffers of views. */

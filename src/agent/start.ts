@@ -15,7 +15,9 @@ import { WorkerTail } from './tail';
 import { installLifecycle, recordStart } from './hooks/lifecycle';
 import { MessageHooks, installUnwrapOnly } from './hooks/messages';
 import { installSpawnHooks, SPAWN_REF_VAR, writePidFile } from './hooks/spawn';
-import { installWorkerHooks, registerTail, takeTailBuffer, takeWorkerInfo, TailRegistry } from './hooks/workers';
+import { installWorkerHooks, registerTail, takeTailBuffer, TailRegistry } from './hooks/workers';
+import { takeWorkerInfo } from './hooks/worker-options';
+import { namesForWorker } from './hooks/locks/sab-names';
 import { installLockHooks } from './hooks/locks';
 import { HeapSampler } from './heap';
 import { beforeFirstChild } from './first-child';
@@ -89,7 +91,7 @@ export function start(files: AgentFiles): void {
     onChild: messages ? (child) => messages.onChild(child) : undefined,
     onChildMessage: messages ? (child, msg) => messages.onIpcMessage(child, msg) : undefined,
   });
-  installWorkerHooks(ctx, env, tails, messages);
+  installWorkerHooks(ctx, env, tails, messages, env.locks ? namesForWorker : undefined);
   const heap = new HeapSampler(ctx);
   heap.start();
   installLifecycle(ctx, {

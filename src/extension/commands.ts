@@ -132,8 +132,14 @@ export async function showSummaryCommand(ctx: vscode.ExtensionContext, arg?: unk
     return undefined;
   }
   const uri = summaryUri(p);
+  // handed to the provider for this opening only (a document already open is not asked again)
   summaries.set(uri.toString(), text);
-  const doc = await vscode.workspace.openTextDocument(uri);
+  let doc: vscode.TextDocument;
+  try {
+    doc = await vscode.workspace.openTextDocument(uri);
+  } finally {
+    summaries.delete(uri.toString());
+  }
   await vscode.window.showTextDocument(doc, { viewColumn: vscode.ViewColumn.Beside, preview: true });
   return doc;
 }
@@ -152,7 +158,7 @@ async function summaryMarkdown(tracePath: string): Promise<string> {
  * to save. The trace's path is in the URI, so a tab VS Code restores after a reload is summarized again.
  */
 export const SUMMARY_SCHEME = 'ctrace-summary';
-/** texts just shown, by URI: the command has read the trace already */
+/** texts being opened, by URI: the command has read the trace already */
 const summaries = new Map<string, string>();
 
 function summaryUri(tracePath: string): vscode.Uri {

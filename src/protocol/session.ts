@@ -2,6 +2,13 @@
 // (docs/trace-format.md, "How the recorder writes it"): one stream file per JS thread, and a marker
 // for each thread whose writes failed. Pure, no imports: the agent, the recorder and the webview use it.
 
+/**
+ * Written by the recorder when it makes the folder: the absolute path of the trace it writes. Its
+ * presence also tells an agent that a folder is a recording's (a `ctrace record` run by a traced
+ * program gives its child a folder of its own: hooks/spawn.ts).
+ */
+export const SESSION_OUTPUT_FILE = 'output';
+
 /** A thread's stream of framed chunks. */
 export const streamFileName = (pid: number, threadId: number): string => `${pid}-${threadId}.ctc`;
 export const STREAM_FILE = /^(\d+)-(\d+)\.ctc$/;

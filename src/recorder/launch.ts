@@ -76,7 +76,11 @@ export function agentEnv(
   const opts = [`--require ${JSON.stringify(agent)}`, base.NODE_OPTIONS, nodeOptions].filter((s) => s && s.trim()).join(' ');
   // 'none' rather than '' when all are off: the agent reads an empty list as "everything".
   const captures = [capture.messages !== false ? 'messages' : '', capture.locks !== false ? 'locks' : '', nodeUsage ? 'usage' : '', procTotals ? 'proc' : ''].filter(Boolean).join(',') || 'none';
-  const env: NodeJS.ProcessEnv = { ...base, NODE_OPTIONS: opts, CTRACE_DIR: sessionDir, CTRACE_AGENT: agent, CTRACE_CAPTURE: captures, CTRACE_CACHE: cacheDir };
+  // a recording started inside a traced program (the program runs `ctrace record` itself) starts
+  // clean: the outer recording's variables (its spawn reference, a worker's info) are not its own
+  const clean: NodeJS.ProcessEnv = {};
+  for (const k of Object.keys(base)) if (!k.startsWith('CTRACE_')) clean[k] = base[k];
+  const env: NodeJS.ProcessEnv = { ...clean, NODE_OPTIONS: opts, CTRACE_DIR: sessionDir, CTRACE_AGENT: agent, CTRACE_CAPTURE: captures, CTRACE_CACHE: cacheDir };
   if (cacheDir === undefined) delete env.CTRACE_CACHE;
   return env;
 }

@@ -7,6 +7,7 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { isAlive } from './process-alive';
+import { SESSION_OUTPUT_FILE } from '../protocol/session';
 
 const PREFIX = 'ctrace-session-';
 const NAME = new RegExp(`^${PREFIX}(\\d+)-[A-Za-z0-9]{6}$`);
@@ -20,7 +21,7 @@ export const STALE_MS = 10 * 60_000;
 export const TOUCH_MS = 60_000;
 
 /** In a session folder: the absolute path of the trace that recording writes (otherRecordingOf). */
-const OUTPUT_FILE = 'output';
+const OUTPUT_FILE = SESSION_OUTPUT_FILE;
 
 /** Creates the session folder (mode 0700) for this recorder, writing `output`. Throws the fs error. */
 export function makeSessionDir(output: string, tmp = os.tmpdir()): string {

@@ -95,16 +95,26 @@ test("the program's options, env objects, channels and getters are used as untra
       'sealed channel delivered hi',
       'detached postMessage: TypeError Illegal invocation',
       'BroadcastChannel postMessage on undefined: TypeError ERR_INVALID_THIS',
+      'MessageChannel(): TypeError ERR_CONSTRUCT_CALL_REQUIRED Cannot call constructor without `new`',
+      'subclass true true true true',
+      // Node's own reads of Worker options: env and name three times each
+      'worker option reads {"eval":1,"env":3,"name":3,"resourceLimits":1,"workerData":1}',
       'transfer getter ran 1 time(s), buffer detached: true',
       'cmd getter ran 1 time(s)',
+      'counted worker got 2 data',
       '',
     ].join('\n'),
   );
   assert.equal(traced.stdout, plain.stdout);
   assert.equal(traced.stderr, plain.stderr);
   assert.equal(traced.status, plain.status);
-  // and they were traced: the worker, the sealed channel's message, the IPC send
-  assert.equal(ofKind(traced.events, EventKind.WorkerOnline).length, 1);
+  // and they were traced: the workers (the counted one with its name, eval and limits), the sealed
+  // channel's message, the IPC send
+  assert.equal(ofKind(traced.events, EventKind.WorkerOnline).length, 2);
+  const counted = ofKind(traced.events, EventKind.WorkerCreate)[1].fields;
+  assert.deepEqual([counted.eval, JSON.parse(String(counted.resourceLimits))], [1, { maxOldGenerationSizeMb: 256 }]);
+  const names = ofKind(traced.events, EventKind.ThreadStart).map((e) => e.fields.name);
+  assert.ok(names.includes('counted'), JSON.stringify(names));
   const sent = ofKind(traced.events, EventKind.MessageSend).map((e) => e.fields.channelKind);
   assert.ok(sent.includes(ChannelKind.Broadcast) && sent.includes(ChannelKind.Process), JSON.stringify(sent));
 });

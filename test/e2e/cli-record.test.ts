@@ -77,6 +77,40 @@ test('a second recording to the trace another recording is writing is refused; t
   assert.equal(trace.meta.command?.[1], file);
 });
 
+test('a `ctrace record` run by a traced program records its own program, as untraced; the outer trace sees that program from outside', async () => {
+  const dir = tmpDir();
+  const inner = program('inner.js', `console.log('inner ran'); process.exitCode = 4;`, dir);
+  const innerTrace = path.join(dir, 'inner.ctrace');
+  // the recorder a program runs (async spawn), and a sync spawn into some other recording's session
+  // folder (one with the recorder's \`output\` file: a folder without it is the program's change)
+  const other = path.join(dir, 'other-session');
+  fs.mkdirSync(other);
+  fs.writeFileSync(path.join(other, 'output'), path.join(dir, 'other.ctrace'));
+  const outer = program(
+    'outer.js',
+    `const cp = require('child_process');
+const r = cp.spawnSync(process.execPath, [${JSON.stringify(CLI)}, 'record', ...${JSON.stringify(FAST)}, '-o', ${JSON.stringify(innerTrace)}, '--', process.execPath, ${JSON.stringify(inner)}], { encoding: 'utf8' });
+process.stdout.write(r.stdout);
+console.log('inner ctrace exit', r.status, /trace written to/.test(r.stderr));
+const seen = cp.execFileSync(process.execPath, ['-p', 'process.env.CTRACE_DIR + " [" + process.env.NODE_OPTIONS + "]"'], { env: { ...process.env, CTRACE_DIR: ${JSON.stringify(other)}, NODE_OPTIONS: '' }, encoding: 'utf8' });
+console.log('other recording sees', seen.trim() === ${JSON.stringify(other)} + ' []');`,
+    dir,
+  );
+  const r = await record([NODE, outer], { dir });
+  assert.equal(r.run.status, 0, r.run.stderr);
+  assert.equal(r.run.stdout, 'inner ran\ninner ctrace exit 4 true\nother recording sees true\n');
+  // the inner recording holds its program, whole, with its exit
+  const mine = summarize(await readTrace(innerTrace));
+  assert.deepEqual(
+    mine.processes.map((p) => [p.command.includes('inner.js'), p.exitCode, p.cause]),
+    [[true, 4, 'normal']],
+  );
+  // the outer one: outer.js, the inner ctrace (Node, traced) and the sync child's spawn; never inner.js as traced
+  const traced = r.summary.processes.map((p) => p.command);
+  assert.ok(traced.some((c) => c.includes('outer.js')) && traced.some((c) => c.includes('cli.js')), JSON.stringify(traced));
+  assert.equal(traced.filter((c) => !c.includes('cli.js') && c.includes('inner.js')).length, 0, JSON.stringify(traced));
+});
+
 const hasScript = process.platform === 'linux' && spawnSync('script', ['--version']).status === 0;
 
 test('if ctrace itself is killed, the trace written so far is readable (incomplete, nothing corrupt)', async () => {

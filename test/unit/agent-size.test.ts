@@ -24,6 +24,11 @@ test('sizes are close to the serialized size, shared bytes counted apart', () =>
   near(new ArrayBuffer(64));
   near(new Date(0));
   near(Object.assign(Object.create(null), { a: 'x' }));
+  // strings: one byte a character up to U+00FF, two past it (V8 keeps and writes them so)
+  near({ latin1: 'é'.repeat(500), cjk: '日本語'.repeat(200) });
+  near(['Grüße '.repeat(40), 'Ωmega'.repeat(40)]);
+  near('emoji 😀'.repeat(100));
+  near(new Map([['k', 'ключ'.repeat(50)]]));
   const sab = new SharedArrayBuffer(8);
   assert.ok(size.estimate({ view: new Int32Array(sab), sab }) < 40);
   assert.equal(size.shared, 16);

@@ -3,7 +3,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { acquireSite } from '../../src/recorder/locks';
-import { adoptNames, collectSabs, initNames, NAMES_ENV, namesForWorker, sabName } from '../../src/agent/hooks/locks/sab-names';
+import { adoptNames, collectSabs, initNames, namesForWorker, sabName } from '../../src/agent/hooks/locks/sab-names';
 
 test('the acquire site skips lock helpers by name and keeps the first other frame', () => {
   const line = (s: ReturnType<typeof acquireSite>) => s?.line;
@@ -24,13 +24,11 @@ test('SABs are found in workerData in clone order, getters are never run, and na
   Object.defineProperty(data, 'trap', { enumerable: true, get: () => assert.fail('getter ran') });
   assert.deepEqual(collectSabs(data), [s1, s2, s1]);
   const names = namesForWorker(data)!;
-  assert.deepEqual(JSON.parse(names), ['42.0.1', '42.0.2', '42.0.1']);
+  assert.deepEqual(names, ['42.0.1', '42.0.2', '42.0.1']);
   // the receiver's copy: other objects over the same memory, in the same shape
   const copy = structuredClone({ a: data.a, list: data.list, m: data.m });
-  const env: NodeJS.ProcessEnv = { [NAMES_ENV]: names };
   initNames(42, 1);
-  adoptNames(copy, env);
-  assert.equal(env[NAMES_ENV], undefined, 'the variable is removed before user code');
+  adoptNames(copy, structuredClone(names));
   assert.equal(sabName(copy.a.buffer as SharedArrayBuffer), '42.0.1');
   assert.equal(sabName((copy.list[1] as { s2: SharedArrayBuffer }).s2), '42.0.2');
   assert.equal(sabName(new SharedArrayBuffer(8)), '42.1.1', 'a SAB of its own gets a local name');
@@ -39,6 +37,6 @@ test('SABs are found in workerData in clone order, getters are never run, and na
 test('a shape mismatch adopts nothing rather than the wrong names', () => {
   initNames(43, 2);
   const mine = new SharedArrayBuffer(4);
-  adoptNames({ x: mine }, { [NAMES_ENV]: JSON.stringify(['43.0.1', '43.0.2']) });
+  adoptNames({ x: mine }, ['43.0.1', '43.0.2']);
   assert.equal(sabName(mine), '43.2.1');
 });

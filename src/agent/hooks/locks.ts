@@ -7,11 +7,11 @@ import { installAsyncMutexHooks } from './locks/async-mutex';
 import { installAtomicsHooks } from './locks/atomics';
 import { initNames } from './locks/sab-names';
 import { installWebLocksHooks } from './locks/weblocks';
-import { installWorkerNames } from './locks/worker-names';
+import { adoptWorkerNames } from './locks/worker-names';
 
 export function installLockHooks(ctx: AgentContext): void {
   initNames(ctx.pid, ctx.threadId);
-  for (const install of [installWorkerNames, () => installAtomicsHooks(ctx), () => installWebLocksHooks(ctx), () => installAsyncMutexHooks(ctx)]) {
+  for (const install of [adoptWorkerNames, () => installAtomicsHooks(ctx), () => installWebLocksHooks(ctx), () => installAsyncMutexHooks(ctx)]) {
     try {
       install();
     } catch {

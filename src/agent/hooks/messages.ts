@@ -23,7 +23,7 @@ import type { ThreadStream } from '../stream';
 import { siteOnly } from '../callsite';
 import { SizeEstimator, transferredBytes } from '../size';
 import { nowNs } from '../clock';
-import { apply, ownData, uncurry } from '../pristine';
+import { apply, construct, ownData, uncurry } from '../pristine';
 
 export const INFO = Symbol('ctrace.channel');
 const K = '\u0000ctrace';
@@ -479,20 +479,24 @@ export class MessageHooks {
     };
     (wt as { receiveMessageOnPort: unknown }).receiveMessageOnPort = receiveMessageOnPort;
 
-    // MessageChannel: both ports get an identity at creation
+    // MessageChannel: both ports get an identity at creation. A function rather than a subclass:
+    // called without `new`, Node's own error is thrown (a class throws V8's, with another message)
     const OrigMC = wt.MessageChannel;
-    const MessageChannel = class MessageChannel extends OrigMC {
-      constructor() {
-        super();
-        try {
-          const ch = `p:${tag}:${++self.ports}`;
-          (this.port1 as Traced)[INFO] = chan(ChannelKind.Port, ch + ':a', ch + ':b');
-          (this.port2 as Traced)[INFO] = chan(ChannelKind.Port, ch + ':b', ch + ':a');
-        } catch {
-          // never throw into the program
-        }
+    function MessageChannel(this: unknown): object {
+      if (new.target === undefined) return apply(OrigMC, this, arguments) as object;
+      const mc = construct(OrigMC, [], new.target) as InstanceType<typeof OrigMC>;
+      try {
+        const ch = `p:${tag}:${++self.ports}`;
+        (mc.port1 as Traced)[INFO] = chan(ChannelKind.Port, ch + ':a', ch + ':b');
+        (mc.port2 as Traced)[INFO] = chan(ChannelKind.Port, ch + ':b', ch + ':a');
+      } catch {
+        // never throw into the program
       }
-    };
+      return mc;
+    }
+    // what a subclass would have: statics through OrigMC, instances of both
+    Object.setPrototypeOf(MessageChannel, OrigMC);
+    MessageChannel.prototype = Object.create(OrigMC.prototype, { constructor: { value: MessageChannel, writable: true, configurable: true } });
     (wt as { MessageChannel: unknown }).MessageChannel = MessageChannel;
     replaceGlobal('MessageChannel', OrigMC, MessageChannel);
 

@@ -5,9 +5,10 @@
 // exported async functions are wrapped only to learn which API the user called.
 
 import cp = require('node:child_process');
-import { apply, inDir, ownCopy, readAscii, unlinkSync, writeAll } from '../pristine';
+import { apply, existsSync, inDir, ownCopy, readAscii, unlinkSync, writeAll } from '../pristine';
 import util = require('node:util');
 import { EventKind, CrashKind } from '../../protocol/events';
+import { SESSION_OUTPUT_FILE } from '../../protocol/session';
 import type { ThreadStream } from '../stream';
 import { carriedVars, withPreload, type AgentEnv } from '../env';
 import { callSite } from '../callsite';
@@ -23,6 +24,7 @@ export const SPAWN_REF_VAR = 'CTRACE_SPAWN_REF';
  * reads and deletes right after the call.
  */
 export const PIDFILE_VAR = 'CTRACE_SPAWN_PIDFILE';
+const DIR_PAIR = 'CTRACE_DIR=';
 
 interface SpawnState {
   id: number;
@@ -40,7 +42,15 @@ export function installSpawnHooks(ctx: ThreadStream, env: AgentEnv, hooks: Spawn
   const carried = carriedVars(env.agentPath);
   const carriedValue = new Map(carried);
 
+  // A child whose env names another recording's session folder was prepared by a recorder the
+  // program runs itself (a nested `ctrace record`): it is left as the program made it, so that
+  // recording gets its records, as untraced. This recording sees the child from outside, as an OS
+  // process. Any other CTRACE_DIR is the program's change, and the child still records here.
+  const ownDir = carriedValue.get('CTRACE_DIR');
+  const foreignDir = (dir: unknown) => typeof dir === 'string' && dir !== '' && dir !== ownDir && existsSync(inDir(dir, SESSION_OUTPUT_FILE));
+
   const fixEnvPairs = (pairs: string[], ref: string) => {
+    for (let k = 0; k < pairs.length; k++) if (pairs[k].indexOf(DIR_PAIR) === 0 && foreignDir(pairs[k].slice(DIR_PAIR.length))) return;
     childComing();
     let hasNodeOptions = false;
     const have = new Set<string>();
@@ -61,11 +71,12 @@ export function installSpawnHooks(ctx: ThreadStream, env: AgentEnv, hooks: Spawn
     if (!have.has(SPAWN_REF_VAR)) pairs.push(`${SPAWN_REF_VAR}=${ref}`);
   };
 
-  const fixEnvObject = (e: NodeJS.ProcessEnv | undefined, ref: string, pidFile: boolean): NodeJS.ProcessEnv => {
-    childComing();
+  const fixEnvObject = (e: NodeJS.ProcessEnv | undefined, ref: string, pidFile: boolean): NodeJS.ProcessEnv | undefined => {
     // every enumerable key, inherited ones too: Node reads a spawn's env with for-in ("prototype
     // values are intentionally included"), and a spread would drop, say, PATH from { __proto__: process.env }
     const src = e ?? process.env;
+    if (foreignDir(src.CTRACE_DIR)) return e;
+    childComing();
     // no prototype: a variable named __proto__ is copied, not taken for the setter
     const out = ownCopy({}) as NodeJS.ProcessEnv;
     for (const k in src) out[k] = src[k];

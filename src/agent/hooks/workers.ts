@@ -4,27 +4,19 @@
 // `Worker` is replaced by a subclass before any user code runs, so `import { Worker }` gets it too.
 // We override emit rather than adding listeners: an 'error' listener would make the error handled.
 
-import { apply, hasOwn, inDir, statSync, optionsWith, writeAll } from '../pristine';
+import { apply, inDir, statSync, writeAll } from '../pristine';
 import wt = require('node:worker_threads');
 import { EventKind, CrashKind } from '../../protocol/events';
 import type { ThreadStream } from '../stream';
 import { markLost } from '../lost';
 import { streamFileName } from '../../protocol/session';
-import { carriedVars, withPreload, type AgentEnv } from '../env';
+import { carriedVars, type AgentEnv } from '../env';
+import { SeenOptions, takeEnvironmentData, unset } from './worker-options';
 import { callSite } from '../callsite';
 import { errorFields } from '../error-fields';
 import { claimTail, tailFinished, unwrittenReason, TAIL_BYTES, TAIL_CHANNEL_PREFIX, TAIL_KEY, type TailRegistration } from '../tail';
 import type { MessageHooks } from './messages';
 import { childComing } from '../first-child';
-
-export const WORKER_INFO_VAR = 'CTRACE_WORKER';
-
-export interface WorkerInfo {
-  /** parent threadId */
-  p: number;
-  /** name option */
-  n?: string;
-}
 
 /** Tails of workers this thread knows about, by threadId; the main thread knows them all. */
 export class TailRegistry {
@@ -116,14 +108,8 @@ export class TailRegistry {
 
 /** The buffer this worker's creator allocated for its tail (taken: the worker's own workers get theirs). */
 export function takeTailBuffer(): SharedArrayBuffer | undefined {
-  try {
-    const sab = wt.getEnvironmentData(TAIL_KEY);
-    if (sab === undefined) return undefined;
-    unsetTailKey();
-    return sab instanceof SharedArrayBuffer ? sab : undefined;
-  } catch {
-    return undefined;
-  }
+  const sab = takeEnvironmentData(TAIL_KEY);
+  return sab instanceof SharedArrayBuffer ? sab : undefined;
 }
 
 /** A nested worker's side: tell the main thread where our tail lives. */
@@ -137,30 +123,14 @@ export function registerTail(reg: TailRegistration): void {
   }
 }
 
-/** Reads and removes the info the parent put in this worker's env copy. */
-export function takeWorkerInfo(): WorkerInfo | undefined {
-  try {
-    // env: SHARE_ENV shares one env between threads: the parent names the variable by threadId
-    const shared = `${WORKER_INFO_VAR}_${wt.threadId}`;
-    const name = process.env[shared] !== undefined ? shared : WORKER_INFO_VAR;
-    const raw = process.env[name];
-    if (raw === undefined) return undefined;
-    delete process.env[name];
-    return JSON.parse(raw) as WorkerInfo;
-  } catch {
-    return undefined;
-  }
-}
-
-function unsetTailKey(): void {
-  try {
-    wt.setEnvironmentData(TAIL_KEY, undefined as unknown as wt.Serializable);
-  } catch {
-    // never throw into the program
-  }
-}
-
-export function installWorkerHooks(ctx: ThreadStream, env: AgentEnv, tails: TailRegistry, messages: MessageHooks | undefined): void {
+export function installWorkerHooks(
+  ctx: ThreadStream,
+  env: AgentEnv,
+  tails: TailRegistry,
+  messages: MessageHooks | undefined,
+  /** the lock hooks' SAB names for a worker's workerData (locks/worker-names.ts) */
+  namesFor?: (workerData: unknown) => unknown,
+): void {
   const OrigWorker = wt.Worker;
   const carried = carriedVars(env.agentPath);
 
@@ -168,12 +138,14 @@ export function installWorkerHooks(ctx: ThreadStream, env: AgentEnv, tails: Tail
   const ids = new WeakMap<object, number>();
   const idOf = (w: InstanceType<typeof OrigWorker>) => ids.get(w) ?? w.threadId;
 
-  const Worker = class Worker extends OrigWorker {
+  class Worker extends OrigWorker {
     constructor(filename: string | URL, options?: wt.WorkerOptions) {
+      // Node reads the options itself, several of them more than once (env and name three times).
+      // The agent reads none of them: a Proxy forwards Node's own reads and sees what they return,
+      // so a getter on the options runs exactly as often as untraced (options.ts).
+      const seen = new SeenOptions(ctx.threadId, carried, env.preload, namesFor);
       let opts = options;
-      let restoreEnv: (() => void) | undefined;
       let where: { site: string | undefined; stack: string | undefined } = { site: undefined, stack: undefined };
-      let info: string | undefined;
       let tail: SharedArrayBuffer | undefined;
       try {
         childComing();
@@ -181,33 +153,10 @@ export function installWorkerHooks(ctx: ThreadStream, env: AgentEnv, tails: Tail
         // cloned into the worker's environment data by the constructor (then removed again)
         tail = new SharedArrayBuffer(TAIL_BYTES);
         wt.setEnvironmentData(TAIL_KEY, tail);
-        info = JSON.stringify({ p: ctx.threadId, n: typeof options?.name === 'string' && options.name ? options.name : undefined } satisfies WorkerInfo);
-        const e = options?.env;
-        if (e !== null && typeof e === 'object') {
-          // a custom env: the worker re-reads NODE_OPTIONS from it, so put ours there
-          const copy: Record<string, string | undefined> = { ...(e as Record<string, string | undefined>) };
-          copy.NODE_OPTIONS = withPreload(copy.NODE_OPTIONS, env.preload);
-          for (const [k, v] of carried) copy[k] = v;
-          copy[WORKER_INFO_VAR] = info;
-          opts = optionsWith(options as wt.WorkerOptions, 'env', copy);
-        } else if (e === undefined) {
-          // the worker copies process.env during construction: add our variable, and the recording's
-          // as they were at start (the program may have changed them), just for that
-          const saved: [string, boolean, string | undefined][] = [];
-          const put = (k: string, v: string) => {
-            saved.push([k, hasOwn(process.env, k), process.env[k]]);
-            process.env[k] = v;
-          };
-          put(WORKER_INFO_VAR, info);
-          for (const [k, v] of carried) if (process.env[k] !== v) put(k, v);
-          restoreEnv = () => {
-            for (let i = saved.length - 1; i >= 0; i--) {
-              const [k, had, before] = saved[i];
-              if (had) process.env[k] = before;
-              else delete process.env[k];
-            }
-          };
-        }
+        seen.begin();
+        // no options object: Node takes the env from process.env, so ours goes there for the call
+        if (options === null || typeof options !== 'object') seen.defaultEnv();
+        else opts = seen.watch(options);
         where = callSite(new.target);
       } catch {
         // never throw into the program
@@ -215,25 +164,20 @@ export function installWorkerHooks(ctx: ThreadStream, env: AgentEnv, tails: Tail
       try {
         super(filename, opts);
       } finally {
-        restoreEnv?.();
-        if (tail !== undefined) unsetTailKey();
+        seen.end();
+        if (tail !== undefined) unset(TAIL_KEY);
       }
       try {
         const id = this.threadId;
         ids.set(this, id);
-        if (options?.env === wt.SHARE_ENV && info !== undefined) {
-          // the worker reads its env only once it runs, which is after this line in practice; a
-          // worker that never reads it is cleaned up after on 'exit'
-          process.env[`${WORKER_INFO_VAR}_${id}`] = info;
-        }
         tails.created(id, tail);
         messages?.onWorker(this, id);
         const enc = ctx.enc;
         enc.begin(EventKind.WorkerCreate, ctx.now());
         enc.u(id);
-        enc.s(options?.eval ? '[eval] ' + String(filename).slice(0, 200) : String(filename));
-        enc.u(options?.eval ? 1 : 0);
-        enc.s(options?.resourceLimits ? safeJson(options.resourceLimits) : undefined);
+        enc.s(seen.eval ? '[eval] ' + String(filename).slice(0, 200) : String(filename));
+        enc.u(seen.eval ? 1 : 0);
+        enc.s(seen.limits ? JSON.stringify(seen.limits) : undefined);
         enc.s(where.site);
         enc.s(where.stack);
         ctx.recorded();
@@ -258,7 +202,7 @@ export function installWorkerHooks(ctx: ThreadStream, env: AgentEnv, tails: Tail
       return apply(OrigWorker.prototype.terminate, this, args) as Promise<number>;
     }
 
-  };
+  }
   // the same arity as Node's, for code that looks (Worker(filename, options = {}), terminate(callback))
   try {
     Object.defineProperty(Worker, 'length', { value: OrigWorker.length });
@@ -286,7 +230,6 @@ export function installWorkerHooks(ctx: ThreadStream, env: AgentEnv, tails: Tail
         enc.begin(EventKind.WorkerOnline, ts);
         enc.u(id);
       } else if (event === 'exit') {
-        if (process.env[`${WORKER_INFO_VAR}_${id}`] !== undefined) delete process.env[`${WORKER_INFO_VAR}_${id}`];
         enc.begin(EventKind.WorkerExit, ts);
         enc.u(id);
         enc.i(typeof arg === 'number' ? arg : 0);
@@ -311,12 +254,4 @@ export function installWorkerHooks(ctx: ThreadStream, env: AgentEnv, tails: Tail
   }
 
   (wt as { Worker: unknown }).Worker = Worker;
-}
-
-function safeJson(v: unknown): string | undefined {
-  try {
-    return JSON.stringify(v);
-  } catch {
-    return undefined;
-  }
 }

@@ -4,14 +4,10 @@
 // way to learn that two objects alias (short of writing into the user's memory, which the agent
 // never does). So the thread that *shares* a SAB names it: when a Worker is created, the agent
 // walks its workerData (bounded), names every SAB it finds (`<pid>.<threadId>.<n>`, reusing a name
-// this thread already gave) and passes the list to the new thread in an environment variable; the
+// this thread already gave) and passes the list to the new thread in environment data (hooks/worker-options.ts); the
 // new thread walks its copy of workerData in the same order and adopts those names before any user
 // code runs. A SAB first seen any other way (postMessage, or created locally) gets a name local to
 // the thread; two threads then see two names for one buffer (docs/locks.md, "Limits").
-
-import { SHARE_ENV } from 'node:worker_threads';
-
-export const NAMES_ENV = 'CTRACE_SAB_NAMES';
 
 const names = new WeakMap<SharedArrayBuffer, string>();
 let prefix = '';
@@ -86,32 +82,19 @@ export function collectSabs(value: unknown): SharedArrayBuffer[] {
 }
 
 /**
- * Sender side: the env to give a new Worker so it adopts this thread's names for the SABs in its
- * workerData. Returns undefined when there is nothing to pass or no way to pass it (SHARE_ENV).
+ * Sender side: the names of the SABs in a new Worker's workerData, which it adopts (handed over in
+ * environment data, hooks/worker-options.ts). Undefined when there are none.
  */
-export function namesForWorker(workerData: unknown): string | undefined {
+export function namesForWorker(workerData: unknown): string[] | undefined {
   const sabs = collectSabs(workerData);
   if (sabs.length === 0) return undefined;
-  return JSON.stringify(sabs.map(sabName));
+  return sabs.map(sabName);
 }
 
 /** Worker side: adopt the names the creating thread chose. Runs before any user code. */
-export function adoptNames(workerData: unknown, env: NodeJS.ProcessEnv): void {
-  const raw = env[NAMES_ENV];
-  if (raw === undefined) return;
-  delete env[NAMES_ENV];
-  let list: unknown;
-  try {
-    list = JSON.parse(raw);
-  } catch {
-    return;
-  }
+export function adoptNames(workerData: unknown, list: unknown): void {
   if (!Array.isArray(list)) return;
   const sabs = collectSabs(workerData);
   if (sabs.length !== list.length) return;
   for (let k = 0; k < sabs.length; k++) if (typeof list[k] === 'string' && !names.has(sabs[k])) names.set(sabs[k], list[k]);
-}
-
-export function isShareEnv(env: unknown): boolean {
-  return env === SHARE_ENV;
 }

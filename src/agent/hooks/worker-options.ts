@@ -1,0 +1,186 @@
+// What the agent learns from a `new Worker(filename, options)` and hands the new thread, without
+// reading the program's options itself. Node's constructor reads `env` and `name` three times each
+// and the others once; reading them again (or copying the options) ran a program's getters more
+// often than untraced, and a copy dropped options a class provides through its prototype. So the
+// options reach Node through a Proxy whose `get` forwards each of Node's reads and looks at what it
+// returned:
+//   env:        a custom env gets the preload and the recording's variables (a copy: the program's
+//               object is never changed); no env means process.env, which gets them for the call;
+//   name:       the thread's name, handed over with its parent's threadId in environment data;
+//   workerData: the lock hooks' names for the SharedArrayBuffers in it (environment data too);
+//   eval, resourceLimits: for the WorkerCreate record.
+// Environment data is cloned into the worker when Node posts its first message, after every read
+// above, and it needs no variable in the env (which SHARE_ENV would share with every thread).
+
+import wt = require('node:worker_threads');
+import { hasOwn } from '../pristine';
+import { withPreload } from '../env';
+
+/** environment data keys (tail.ts has the tail's) */
+export const INFO_KEY = 'ctrace:worker';
+export const NAMES_KEY = 'ctrace:sab-names';
+
+export interface WorkerInfo {
+  /** parent threadId */
+  p: number;
+  /** name option */
+  n?: string;
+}
+
+// captured at load: a program may replace them later
+const reflectGet = Reflect.get;
+const ProxyCtor = Proxy;
+const { setEnvironmentData, getEnvironmentData } = wt;
+
+/** What the program passed, as Node read it, during one Worker constructor call. */
+export class SeenOptions {
+  eval: unknown;
+  /** the resource limits Node read from the program's object (reading it again would run its getters) */
+  limits: Record<string, number> | undefined;
+  private limitsFor: object | undefined;
+  private limitsView: object | undefined;
+  private name: unknown;
+  private envFor: object | undefined;
+  private envCopy: Record<string, string | undefined> | undefined;
+  private saved: [string, boolean, string | undefined][] | undefined;
+  private namesSet = false;
+
+  constructor(
+    private readonly parent: number,
+    private readonly carried: [string, string][],
+    private readonly preload: string,
+    /** the lock hooks' SAB names for a workerData, if any (locks/sab-names.ts) */
+    private readonly namesFor: ((workerData: unknown) => unknown) | undefined,
+  ) {}
+
+  /** Before the constructor runs: the info the worker reads at start, without a name so far. */
+  begin(): void {
+    this.putInfo();
+  }
+
+  /** The program's options, as Node will read them. */
+  watch<T extends object>(options: T): T {
+    // eslint-disable-next-line @typescript-eslint/no-this-alias
+    const self = this;
+    return new ProxyCtor(options, {
+      get(target, key) {
+        // the getter's `this` is the program's object, as untraced
+        const v = reflectGet(target, key, target);
+        try {
+          return self.saw(key, v);
+        } catch {
+          return v; // never throw into the program
+        }
+      },
+    });
+  }
+
+  /** No env given: the worker copies process.env while the constructor runs. */
+  defaultEnv(): void {
+    if (this.saved !== undefined) return;
+    this.saved = [];
+    // the recording's variables as they were at start (the program may have changed them)
+    for (const [k, v] of this.carried) {
+      if (process.env[k] === v) continue;
+      this.saved.push([k, hasOwn(process.env, k), process.env[k]]);
+      process.env[k] = v;
+    }
+  }
+
+  /** After the constructor (even one that threw): the program's process.env and environment data as they were. */
+  end(): void {
+    const saved = this.saved;
+    if (saved !== undefined) {
+      for (let i = saved.length - 1; i >= 0; i--) {
+        const [k, had, before] = saved[i];
+        if (had) process.env[k] = before;
+        else delete process.env[k];
+      }
+    }
+    unset(INFO_KEY);
+    if (this.namesSet) unset(NAMES_KEY);
+  }
+
+  private saw(key: string | symbol, v: unknown): unknown {
+    switch (key) {
+      case 'env':
+        if (v !== null && typeof v === 'object') {
+          // the same copy for each read of one object: Node checks it, then copies its entries
+          if (v !== this.envFor) {
+            this.envFor = v;
+            const copy: Record<string, string | undefined> = { ...(v as Record<string, string | undefined>) };
+            copy.NODE_OPTIONS = withPreload(copy.NODE_OPTIONS, this.preload);
+            for (const [k, x] of this.carried) copy[k] = x;
+            this.envCopy = copy;
+          }
+          return this.envCopy;
+        }
+        if (v === undefined || v === null) this.defaultEnv();
+        return v;
+      case 'name':
+        this.name = v;
+        this.putInfo();
+        return v;
+      case 'eval':
+        this.eval = v;
+        return v;
+      case 'resourceLimits':
+        // Node reads each limit it knows (twice: a type check, then the value); what it read is recorded
+        if (v === null || typeof v !== 'object') return v;
+        if (v !== this.limitsFor) {
+          this.limitsFor = v;
+          this.limits = {};
+          const limits = this.limits;
+          this.limitsView = new ProxyCtor(v, {
+            get(target, key) {
+              const x = reflectGet(target, key, target);
+              if (typeof key === 'string' && typeof x === 'number') limits[key] = x;
+              return x;
+            },
+          });
+        }
+        return this.limitsView;
+      case 'workerData': {
+        const names = this.namesFor?.(v);
+        if (names !== undefined) {
+          setEnvironmentData(NAMES_KEY, names as wt.Serializable);
+          this.namesSet = true;
+        }
+        return v;
+      }
+      default:
+        return v;
+    }
+  }
+
+  private putInfo(): void {
+    const n = this.name;
+    setEnvironmentData(INFO_KEY, { p: this.parent, n: typeof n === 'string' && n ? n : undefined } satisfies WorkerInfo);
+  }
+}
+
+/** The worker's side: what its creator handed over (taken: its own workers get theirs). */
+export function takeEnvironmentData(key: string): unknown {
+  try {
+    const v = getEnvironmentData(key);
+    if (v !== undefined) unset(key);
+    return v;
+  } catch {
+    return undefined;
+  }
+}
+
+/** The worker's info, if a traced thread created it. */
+export function takeWorkerInfo(): WorkerInfo | undefined {
+  const v = takeEnvironmentData(INFO_KEY) as Partial<WorkerInfo> | undefined;
+  if (v === null || typeof v !== 'object' || typeof v.p !== 'number') return undefined;
+  return { p: v.p, n: typeof v.n === 'string' ? v.n : undefined };
+}
+
+export function unset(key: string): void {
+  try {
+    setEnvironmentData(key, undefined as unknown as wt.Serializable);
+  } catch {
+    // never throw into the program
+  }
+}
