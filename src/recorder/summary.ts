@@ -172,6 +172,13 @@ export function formatSummary(
         const cpu = (t.cpuMs !== undefined ? `  cpu ${t.cpuMs.toFixed(1)} ms${sw}` : '') + elu;
         if (t.kind === 'worker' || cpu) lines.push(`${'  '.repeat(depth + 2)}${t.kind === 'main' ? 'main thread' : `thread ${t.threadId} ${t.name}`}${cpu}`);
       }
+      // the process as a whole, Node's own threads (V8's compiler and GC, libuv's pool) included: the
+      // figures compare and the insights add up, which the JS threads above do not reach
+      const all = s.schedMode !== 'node' ? s.insights?.contextSwitches.processes.find((x) => x.pid === p.pid) : undefined;
+      if (all && s.threads.some((t) => t.pid === p.pid && t.kind === 'os')) {
+        const n = s.threads.filter((t) => t.pid === p.pid).length;
+        lines.push(`${'  '.repeat(depth + 2)}all ${n} threads, Node's own included  cpu ${all.cpuMs.toFixed(1)} ms, ${all.voluntary} voluntary / ${all.involuntary} involuntary switches`);
+      }
       walk(p.pid, depth + 1);
     }
   };

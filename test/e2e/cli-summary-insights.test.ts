@@ -47,3 +47,16 @@ test('summary text ranks contended locks, and a deadlock\'s locks by the waits t
     }
   }
 });
+
+test("summary text gives each process's whole figures, Node's own threads included: the totals compare shows", { skip: process.platform !== 'linux' && 'scheduling counts need /proc' }, async () => {
+  const r = await record([NODE, path.join(ROOT, 'examples', 'workers', 'main.js')], { dir: tmpDir() });
+  const text = spawnSync(NODE, [CLI, 'summary', r.tracePath], { cwd: ROOT, encoding: 'utf8', timeout: 60_000 });
+  assert.equal(text.status, 0, text.stderr);
+  const all = /^ {4}all (\d+) threads, Node's own included {2}cpu ([\d.]+) ms, (\d+) voluntary \/ (\d+) involuntary switches$/m.exec(text.stdout);
+  assert.ok(all, text.stdout);
+  const sw = r.summary.insights!.contextSwitches;
+  assert.ok(sw.recorded, sw.note);
+  // one process: its figures are the recording's totals, the ones compare puts side by side
+  assert.deepEqual(all.slice(1).map(Number), [r.summary.threads.length, Number(sw.total.cpuMs.toFixed(1)), sw.total.voluntary, sw.total.involuntary]);
+  assert.ok(r.summary.threads.some((t) => t.kind === 'os'), 'Node has threads of its own');
+});

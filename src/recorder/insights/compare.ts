@@ -13,7 +13,7 @@ const METRICS: readonly { id: string; group: string; metric: string; unit: Compa
   { id: 'creation.maxMs', group: 'creation', metric: 'creation cost, slowest', unit: 'ms', pick: (i) => nullIfEmpty(created(i), (v) => v[v.length - 1]) },
   { id: 'memory.peakTotalRssBytes', group: 'memory', metric: 'peak RSS, all processes together', unit: 'bytes', pick: (i) => i.memory.peakTotalRssBytes },
   { id: 'memory.peakHeapUsedBytes', group: 'memory', metric: 'peak JS heap, sum over threads', unit: 'bytes', pick: (i) => (i.memory.threads.length ? i.memory.threads.reduce((n, t) => n + t.peakHeapUsedBytes, 0) : null) },
-  { id: 'switches.total', group: 'context switches', metric: 'context switches', unit: 'count', pick: (i) => (i.contextSwitches.recorded ? i.contextSwitches.total.voluntary + i.contextSwitches.total.involuntary : null) },
+  { id: 'switches.total', group: 'context switches', metric: 'context switches, all threads', unit: 'count', pick: (i) => (i.contextSwitches.recorded ? i.contextSwitches.total.voluntary + i.contextSwitches.total.involuntary : null) },
   { id: 'switches.voluntary', group: 'context switches', metric: 'voluntary (blocked or waiting)', unit: 'count', pick: (i) => (i.contextSwitches.recorded ? i.contextSwitches.total.voluntary : null) },
   { id: 'switches.involuntary', group: 'context switches', metric: 'involuntary (pre-empted)', unit: 'count', pick: (i) => (i.contextSwitches.recorded ? i.contextSwitches.total.involuntary : null) },
   { id: 'switches.perCpuSecond', group: 'context switches', metric: 'switches per CPU second', unit: 'per-s', pick: (i) => (i.contextSwitches.recorded ? i.contextSwitches.total.perCpuSecond : null) },
