@@ -107,5 +107,14 @@ test('a side cut short, or one file twice, is said before the figures (they are 
   // short names stay short
   assert.match(twice.stdout, /worker\.ctrace/);
   assert.doesNotMatch(twice.stdout, new RegExp(dir.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')));
-  assert.doesNotMatch(ctrace(whole, job(20, 'fork')).stderr, /same file/);
+  assert.doesNotMatch(ctrace(whole, job(20, 'fork')).stderr, /same file|no Node/);
+});
+
+test('a side that traced no Node.js process is said: its creation and message figures are absent for that reason', () => {
+  const osOnly = path.join(dir, 'sh.ctrace');
+  fs.writeFileSync(osOnly, encodeTrace([ev(EventKind.ThreadName, 0, 300, 0, { pid: 300, tid: 300, name: 'sh', threadId: 0 })], { formatVersion: 1, command: ['sh', '-c', 'true'], schedMode: 'off' }));
+  const r = ctrace(a, osOnly);
+  assert.equal(r.status, 0, r.stderr);
+  assert.match(r.stderr, /^ctrace: compare: note: B \(sh\.ctrace\) traced no Node\.js process: only time, memory, CPU and context switches were seen, from outside\.$/m);
+  assert.doesNotMatch(r.stderr, /note: A .*no Node/);
 });

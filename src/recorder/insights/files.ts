@@ -2,6 +2,7 @@
 // extension's "Compare Traces…" posts to the comparison page. The only part of insights/ that reads
 // files; it throws the reader's TraceReadError (with its user-facing message) for a bad file.
 import path from 'node:path';
+import { EventKind } from '../../protocol/events';
 import type { Comparison } from '../../protocol/insights';
 import type { CompareMessage } from '../../protocol/messages';
 import { readTrace } from '../reader';
@@ -16,6 +17,8 @@ export async function compareFiles(fileA: string, fileB: string): Promise<Compar
     sides.push({ name: path.basename(f), command: t.meta.command?.join(' '), insights: computeInsights(t.events, t.meta) });
     if (t.truncated) warnings.push(`${label} (${path.basename(f)}) ends in the middle of a chunk: the recording was cut short, and its figures cover only what was written.`);
     else if (t.incomplete) warnings.push(`${label} (${path.basename(f)}) has no closing index: it is still being recorded, or its recorder was stopped hard; its figures cover only what was written so far.`);
+    // only what the scheduler saw from outside: creation, messages and heaps read "-" for a reason
+    if (!t.events.some((e) => e.kind === EventKind.ProcessStart)) warnings.push(`${label} (${path.basename(f)}) traced no Node.js process: only time, memory, CPU and context switches were seen, from outside.`);
   }
   if (path.resolve(fileA) === path.resolve(fileB)) warnings.push('A and B are the same file: every ratio is 1.');
   const [a, b] = sides;
