@@ -15,12 +15,14 @@ const LINK_OUT: Record<number, string> = {
   [FlowType.Spawn]: 'child process →',
   [FlowType.Worker]: 'worker thread →',
   [FlowType.Wake]: 'woke →',
+  [FlowType.Report]: 'reported to its parent →',
 };
 const LINK_IN: Record<number, string> = {
   [FlowType.Message]: '← send',
   [FlowType.Spawn]: '← spawned by',
   [FlowType.Worker]: '← created by',
   [FlowType.Wake]: '← woken by',
+  [FlowType.Report]: '← the crash itself',
 };
 
 export function renderDetails(root: HTMLElement, model: TraceModel, i: number, actions: DetailsActions): void {

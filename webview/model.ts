@@ -8,7 +8,7 @@
 // busy time; per process CPU and switch counts. No thread states exist there, so none are drawn.
 // Links (spawn -> child, send -> receipt, wake-ups) and spans (waits, holds) are resolved while
 // decoding. Works for a whole file (load) and for a live file arriving in pieces (append).
-import { EventKind, SCHEMA, ThreadState, isSampleKind } from '../src/protocol/events';
+import { CrashKind, EventKind, SCHEMA, ThreadState, isSampleKind } from '../src/protocol/events';
 import { ChunkType, ChunkRef, checkFileHeader, scanChunks, TraceDecoder, eventsChunkHeader, FILE_HEADER_BYTES, FORMAT_VERSION } from '../src/protocol/wire';
 import { Column, f64, u16, u32, u8, lowerBound } from './columns';
 import { countOf } from '../src/protocol/figures';
@@ -25,8 +25,10 @@ export const enum FlowType {
   Worker = 1,
   Message = 2,
   Wake = 3,
+  /** a worker's own crash → its parent's 'error' event for it */
+  Report = 4,
 }
-export const FLOW_NAMES = ['spawn', 'worker start', 'message', 'wake-up'];
+export const FLOW_NAMES = ['spawn', 'worker start', 'message', 'wake-up', 'error report'];
 
 /** Records that become series points, not stored events (isSampleKind), as a table: one test per record decoded. */
 const SAMPLE_KIND = new Uint8Array(256);
@@ -74,6 +76,9 @@ const F = {
   lqKind: fi(EventKind.LockRequest, 'lockKind'),
   lqLock: fi(EventKind.LockRequest, 'lock'),
   lqId: fi(EventKind.LockRequest, 'lockId'),
+  crKind: fi(EventKind.Crash, 'crashKind'),
+  crPid: fi(EventKind.Crash, 'targetPid'),
+  crThread: fi(EventKind.Crash, 'targetThreadId'),
   ssPid: fi(EventKind.SchedSample, 'pid'),
   ssTid: fi(EventKind.SchedSample, 'tid'),
   ssState: fi(EventKind.SchedSample, 'state'),
@@ -365,6 +370,11 @@ export class TraceModel {
   private spawnCall = new Map<string, number>();
   private spawnFor = new Map<number, number>();
   private procFirst = new Map<number, number>();
+  /** a worker's own crash, and a parent's 'error' event for one, by "<pid>:<threadId>", until the other comes */
+  private ownCrash = new Map<string, number>();
+  private crashReport = new Map<string, number>();
+  /** Crash records that report another thread's crash (a worker's 'error' in its parent): drawn as a ring */
+  readonly reports = new Set<number>();
   private workerCreate = new Map<string, number>();
   private workerFirst = new Map<string, number>();
   private wakeSrc = new Map<number, WakeSources>();
@@ -581,6 +591,11 @@ export class TraceModel {
     return t;
   }
 
+  private linkReport(crash: number, report: number): void {
+    this.addFlow(crash, report, FlowType.Report);
+    this.reports.add(report);
+  }
+
   private addFlow(from: number, to: number, type: FlowType): void {
     this.flowFrom.push(from);
     this.flowTo.push(to);
@@ -694,9 +709,31 @@ export class TraceModel {
         } else this.pendRecv.set(key, i);
         break;
       }
-      case EventKind.Crash:
+      case EventKind.Crash: {
+        // A worker that dies of an uncaught error is reported twice: by its own agent, where it threw,
+        // and by its parent's 'error' event. One crash: the parent's record is drawn as its report,
+        // linked from the crash, in whichever order the two streams arrive.
+        const ck = v[F.crKind];
+        if (ck === CrashKind.WorkerError) {
+          const key = v[F.crPid] + ':' + v[F.crThread];
+          const own = this.ownCrash.get(key);
+          if (own !== undefined) {
+            this.ownCrash.delete(key);
+            this.linkReport(own, i);
+          } else this.crashReport.set(key, i);
+          break;
+        }
         tr.crashed = true;
+        if (ck === CrashKind.Uncaught || ck === CrashKind.Rejection) {
+          const key = pid + ':' + threadId;
+          const report = this.crashReport.get(key);
+          if (report !== undefined) {
+            this.crashReport.delete(key);
+            this.linkReport(i, report);
+          } else this.ownCrash.set(key, i);
+        }
         break;
+      }
       case EventKind.AtomicsWaitBegin:
         tr.pending.set(v[F.awId] * 4, { ev: i, ts, key: this.atomicsKey(p, s, v[F.awLock], v[F.awIndex]), gid: 0 });
         break;

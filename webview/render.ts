@@ -299,7 +299,7 @@ export class Renderer {
           if (kd === EventKind.MessageSend) bSend.add(x - 1, cy - 6, 2, 8, pal.send);
           else if (kd === EventKind.MessageReceive) bRecv.add(x - 1, cy - 2, 2, 8, pal.recv);
           else if (kd === EventKind.Mark) bMark.add(x - 0.5, cy - 4, 1.5, 8, pal.mark);
-          else this.marker(g, pal, kd, x, cy, false);
+          else this.marker(g, pal, kd, x, cy, false, model.reports.has(i));
         }
         k = evLowerBound(model, tr, t + npx, k + 1);
       }
@@ -309,7 +309,7 @@ export class Renderer {
       for (const i of sig) {
         const t = ts[i];
         if (t < vp.start - 8 * npx || t > vp.end + 8 * npx || d.hiddenKinds.has(kind[i])) continue;
-        this.marker(g, pal, kind[i], vp.x(t), cy, true);
+        this.marker(g, pal, kind[i], vp.x(t), cy, true, model.reports.has(i));
       }
       if (d.matches.size && d.matches.size < 5000) {
         g.strokeStyle = pal.focus;
@@ -371,7 +371,7 @@ export class Renderer {
     for (const i of sig) {
       const t = ts[i];
       if (t < vp.start - 8 * vp.nsPerPx || t > vp.end + 8 * vp.nsPerPx || d.hiddenKinds.has(kind[i])) continue;
-      this.marker(g, pal, kind[i], vp.x(t), cy, true);
+      this.marker(g, pal, kind[i], vp.x(t), cy, true, model.reports.has(i));
     }
     this.selectionRing(g, d, tr, cy);
     void w;
@@ -388,7 +388,16 @@ export class Renderer {
     g.stroke();
   }
 
-  marker(g: CanvasRenderingContext2D, pal: Palette, kind: number, x: number, cy: number, big: boolean): void {
+  marker(g: CanvasRenderingContext2D, pal: Palette, kind: number, x: number, cy: number, big: boolean, report = false): void {
+    if (report) {
+      // another thread's crash, as its parent heard of it: a ring, the cross is where it was thrown
+      g.strokeStyle = pal.crash;
+      g.lineWidth = 1.5;
+      g.beginPath();
+      g.arc(x, cy, 4, 0, 2 * Math.PI);
+      g.stroke();
+      return;
+    }
     switch (kind) {
       case EventKind.MessageSend:
         g.fillStyle = pal.send;
@@ -640,7 +649,7 @@ export class Renderer {
       const xa = vp.x(ts[a]), xb = vp.x(ts[b]);
       if ((xa < 0 && xb < 0) || (xa > w && xb > w) || (ya < 0 && yb < 0) || (ya > h && yb > h)) return;
       const t = type[k] as FlowType;
-      g.strokeStyle = t === FlowType.Message ? pal.send : t === FlowType.Wake ? pal.notify : pal.spawn;
+      g.strokeStyle = t === FlowType.Message ? pal.send : t === FlowType.Wake ? pal.notify : t === FlowType.Report ? pal.crash : pal.spawn;
       g.fillStyle = g.strokeStyle;
       g.lineWidth = strong ? 2 : 1;
       g.globalAlpha = strong ? 1 : 0.6;

@@ -344,6 +344,13 @@ try {
     await pg.locator('#ct-details h2[data-kind="crash"]').waitFor({ timeout: 5000 });
     assert(/boom in worker/.test(await field(pg, 'message')), 'crash message');
     assert(/boom in worker/.test(await pg.locator('#ct-details .ct-stack').innerText()), 'crash stack');
+    // one crash, reported twice (where it was thrown, and by the parent's 'error' event): the first is
+    // the crash and links to the second, which says whose crash it reports
+    const report = pg.locator('#ct-details button.ct-jump', { hasText: 'reported to its parent →' });
+    assert((await report.count()) === 1, 'the worker\'s crash links to its report in the parent');
+    await report.click();
+    await pg.locator('#ct-details button.ct-jump', { hasText: '← the crash itself' }).waitFor({ timeout: 5000 });
+    assert(/boom in worker/.test(await field(pg, 'message')), 'the report carries the same error');
     await pg.close();
   });
 
