@@ -96,6 +96,8 @@ const F = {
   mmTid: fi(EventKind.MemorySample, 'threadId'),
   mmRss: fi(EventKind.MemorySample, 'rssBytes'),
   mmHeap: fi(EventKind.MemorySample, 'heapUsedBytes'),
+  pzPid: fi(EventKind.ProcessSeen, 'pid'),
+  pzPpid: fi(EventKind.ProcessSeen, 'ppid'),
   tnPid: fi(EventKind.ThreadName, 'pid'),
   tnTid: fi(EventKind.ThreadName, 'tid'),
   tnName: fi(EventKind.ThreadName, 'name'),
@@ -787,6 +789,15 @@ export class TraceModel {
         p.memRss.push(v[F.mmRss]);
         p.memHeap.push(v[F.mmHeap]);
         if (v[F.mmRss] > p.peakRss) p.peakRss = v[F.mmRss];
+      }
+      return;
+    }
+    if (kind === EventKind.ProcessSeen) {
+      // an untraced process's parent (a traced one's came in its ProcessStart, which wins)
+      const p = this.proc(v[F.pzPid]);
+      if (!p.traced && p.ppid !== v[F.pzPpid]) {
+        p.ppid = v[F.pzPpid];
+        this.layoutVersion++;
       }
       return;
     }

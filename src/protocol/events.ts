@@ -51,6 +51,8 @@ export const enum EventKind {
   // --- what Node reports inside the program, written by the agent only in schedMode 'node' ---
   ThreadUsage = 28, // pid, threadId, eluActiveNs, eluIdleNs, cpu (1: userNs/systemNs are this thread's; 0: unknown), userNs, systemNs
   ProcessUsage = 29, // pid, userNs, systemNs, voluntary, involuntary, maxRssBytes -- whole process (main thread writes it)
+  // --- the sampler again ---
+  ProcessSeen = 30, // pid, ppid -- a child process found under a sampled one (once), so untraced ones nest too
 }
 
 export const enum ThreadKind {
@@ -129,6 +131,7 @@ export const SCHEMA: Readonly<Record<number, readonly (readonly [string, FieldTy
   [EventKind.Mark]: [['name', 's'], ['detail', 's']],
   [EventKind.ThreadUsage]: [['pid', 'u'], ['threadId', 'i'], ['eluActiveNs', 'u'], ['eluIdleNs', 'u'], ['cpu', 'u'], ['userNs', 'u'], ['systemNs', 'u']],
   [EventKind.ProcessUsage]: [['pid', 'u'], ['userNs', 'u'], ['systemNs', 'u'], ['voluntary', 'u'], ['involuntary', 'u'], ['maxRssBytes', 'u']],
+  [EventKind.ProcessSeen]: [['pid', 'u'], ['ppid', 'u']],
 };
 
 /**
@@ -173,6 +176,7 @@ export const KIND_NAMES: Readonly<Record<number, string>> = {
   [EventKind.Mark]: 'mark',
   [EventKind.ThreadUsage]: 'thread-usage',
   [EventKind.ProcessUsage]: 'process-usage',
+  [EventKind.ProcessSeen]: 'process-seen',
 };
 
 export const CHANNEL_NAMES = ['process', 'worker', 'port', 'broadcast'] as const;
@@ -188,7 +192,7 @@ export const THREAD_KIND_NAMES = ['main', 'worker', 'os'] as const;
  * not events of the program: counts of "events" leave them out everywhere (the recorder's, the
  * timeline's), and give them as samples.
  */
-const SAMPLE_KINDS = new Set<number>([EventKind.SchedSample, EventKind.SchedSwitch, EventKind.MemorySample, EventKind.ThreadName, EventKind.ThreadUsage, EventKind.ProcessUsage]);
+const SAMPLE_KINDS = new Set<number>([EventKind.SchedSample, EventKind.SchedSwitch, EventKind.MemorySample, EventKind.ThreadName, EventKind.ThreadUsage, EventKind.ProcessUsage, EventKind.ProcessSeen]);
 export function isSampleKind(kind: number): boolean {
   return SAMPLE_KINDS.has(kind);
 }

@@ -474,6 +474,10 @@ if (isMainThread) {
     const labels = await pg.locator('#ct-tracks [role=treeitem]').evaluateAll((els) => els.map((e) => e.getAttribute('aria-label') ?? ''));
     assert(labels.some((l) => /^(sh|sleep) \(pid \d+/.test(l)), `no track named after its command: ${labels.join(' | ')}`);
     assert(!labels.some((l) => /^process \(pid/.test(l)), `a process without a name: ${labels.join(' | ')}`);
+    // and they nest by parentage, as traced ones do: node → sh → sleep
+    const sh = await pg.locator('#ct-tracks li.ct-proc[aria-label^="node "] li.ct-proc[aria-label^="sh ("]').count();
+    const sleep = await pg.locator('#ct-tracks li.ct-proc[aria-label^="node "] li.ct-proc[aria-label^="sh ("] li.ct-proc[aria-label^="sleep ("]').count();
+    assert(sh === 1 && sleep >= 1, `not nested (sh ${sh}, sleep under it ${sleep}): ${labels.join(' | ')}`);
     await pg.close();
   });
 
