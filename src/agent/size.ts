@@ -155,12 +155,17 @@ function ownString(v: object, key: string): number {
 
 // V8 writes a string holding any character past U+00FF at two bytes a character. Looking for one
 // costs a scan, so strings up to SHORT characters are taken as one-byte (off by SHORT bytes at most).
+// No RegExp: a match would change the program's RegExp.$1, lastMatch and input (and keep the string).
 const SHORT = 16;
-const TWO_BYTE = /[^\x00-\xff]/;
-const regexpExec = uncurry(RegExp.prototype.exec);
+const utf8Length = Buffer.byteLength;
+const charCodeAt = uncurry(String.prototype.charCodeAt) as (s: string, i: number) => number;
 
 function longString(s: string): number {
-  return regexpExec(TWO_BYTE, s) === null ? 2 + s.length : 3 + 2 * s.length;
+  const n = s.length;
+  // ASCII, the usual case, in one native pass; other text is looked at character by character
+  if (utf8Length(s, 'utf8') === n) return 2 + n;
+  for (let i = 0; i < n; i++) if (charCodeAt(s, i) > 0xff) return 3 + 2 * n;
+  return 2 + n;
 }
 
 /** Bytes moved (not copied) by a transfer list: ArrayBuffers and the buffers of views. */

@@ -63,6 +63,9 @@ export function checkCommand(command: string, cwd: string, env: NodeJS.ProcessEn
  * `cacheDir`: the agent's private code cache kept across recordings (agent-cache.ts); without it the
  * agent keeps its cache in the session directory, and a CTRACE_CACHE inherited from outside is dropped.
  */
+/** what an agent reads or leaves in a child's env (src/agent/env.ts, hooks/spawn.ts) */
+const OUTER_VARS = ['CTRACE_DIR', 'CTRACE_AGENT', 'CTRACE_CAPTURE', 'CTRACE_CACHE', 'CTRACE_SPAWN_REF', 'CTRACE_SPAWN_PIDFILE'];
+
 export function agentEnv(
   base: NodeJS.ProcessEnv,
   agent: string,
@@ -77,9 +80,9 @@ export function agentEnv(
   // 'none' rather than '' when all are off: the agent reads an empty list as "everything".
   const captures = [capture.messages !== false ? 'messages' : '', capture.locks !== false ? 'locks' : '', nodeUsage ? 'usage' : '', procTotals ? 'proc' : ''].filter(Boolean).join(',') || 'none';
   // a recording started inside a traced program (the program runs `ctrace record` itself) starts
-  // clean: the outer recording's variables (its spawn reference, a worker's info) are not its own
-  const clean: NodeJS.ProcessEnv = {};
-  for (const k of Object.keys(base)) if (!k.startsWith('CTRACE_')) clean[k] = base[k];
+  // clean: the outer recording's variables (its spawn reference above all) are not its own
+  const clean: NodeJS.ProcessEnv = { ...base };
+  for (const k of OUTER_VARS) delete clean[k];
   const env: NodeJS.ProcessEnv = { ...clean, NODE_OPTIONS: opts, CTRACE_DIR: sessionDir, CTRACE_AGENT: agent, CTRACE_CAPTURE: captures, CTRACE_CACHE: cacheDir };
   if (cacheDir === undefined) delete env.CTRACE_CACHE;
   return env;

@@ -102,6 +102,12 @@ test("the program's options, env objects, channels and getters are used as untra
       'transfer getter ran 1 time(s), buffer detached: true',
       'cmd getter ran 1 time(s)',
       'counted worker got 2 data',
+      'frozen options: frozen 1',
+      'proxy options traps: get:execArgv,get:argv,get:eval,get:env,get:env,get:name,get:name,get:name,get:execArgv,get:resourceLimits,get:trackUnmanagedFds,get:stdin,get:stdout,get:stderr,get:transferList,get:workerData,get:stdin',
+      `throwing getter: Error: env getter |     at get env [as env] (${file}) |     at new Worker (node:internal/worker)`,
+      'made inside a constructor: undefined 3 / undefined 4',
+      'spawn env proxy: spawned ownKeys,get:PATH,get:F',
+      'RegExp statics: ab abc xabcx',
       '',
     ].join('\n'),
   );
@@ -110,11 +116,14 @@ test("the program's options, env objects, channels and getters are used as untra
   assert.equal(traced.status, plain.status);
   // and they were traced: the workers (the counted one with its name, eval and limits), the sealed
   // channel's message, the IPC send
-  assert.equal(ofKind(traced.events, EventKind.WorkerOnline).length, 2);
+  assert.equal(ofKind(traced.events, EventKind.WorkerOnline).length, 6);
   const counted = ofKind(traced.events, EventKind.WorkerCreate)[1].fields;
   assert.deepEqual([counted.eval, JSON.parse(String(counted.resourceLimits))], [1, { maxOldGenerationSizeMb: 256 }]);
   const names = ofKind(traced.events, EventKind.ThreadStart).map((e) => e.fields.name);
-  assert.ok(names.includes('counted'), JSON.stringify(names));
+  assert.ok(['counted', 'proxied', 'outer', 'inner'].every((n) => names.includes(n)), JSON.stringify(names));
+  // the worker made inside another's constructor did not take the outer one's parent away
+  const outer = ofKind(traced.events, EventKind.ThreadStart).find((e) => e.fields.name === 'outer')!;
+  assert.equal(outer.fields.parentThreadId, 0);
   const sent = ofKind(traced.events, EventKind.MessageSend).map((e) => e.fields.channelKind);
   assert.ok(sent.includes(ChannelKind.Broadcast) && sent.includes(ChannelKind.Process), JSON.stringify(sent));
 });

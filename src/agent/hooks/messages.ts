@@ -494,9 +494,9 @@ export class MessageHooks {
       }
       return mc;
     }
-    // what a subclass would have: statics through OrigMC, instances of both
-    Object.setPrototypeOf(MessageChannel, OrigMC);
-    MessageChannel.prototype = Object.create(OrigMC.prototype, { constructor: { value: MessageChannel, writable: true, configurable: true } });
+    // instances get Node's own prototype, as untraced; its constructor is the global's value again
+    MessageChannel.prototype = OrigMC.prototype;
+    Object.defineProperty(OrigMC.prototype, 'constructor', { value: MessageChannel });
     (wt as { MessageChannel: unknown }).MessageChannel = MessageChannel;
     replaceGlobal('MessageChannel', OrigMC, MessageChannel);
 

@@ -75,11 +75,12 @@ export function installSpawnHooks(ctx: ThreadStream, env: AgentEnv, hooks: Spawn
     // every enumerable key, inherited ones too: Node reads a spawn's env with for-in ("prototype
     // values are intentionally included"), and a spread would drop, say, PATH from { __proto__: process.env }
     const src = e ?? process.env;
-    if (foreignDir(src.CTRACE_DIR)) return e;
-    childComing();
     // no prototype: a variable named __proto__ is copied, not taken for the setter
     const out = ownCopy({}) as NodeJS.ProcessEnv;
     for (const k in src) out[k] = src[k];
+    // read from the copy: the program's env is read once, as Node would (a getter, a Proxy trap)
+    if (foreignDir(out.CTRACE_DIR)) return out;
+    childComing();
     out.NODE_OPTIONS = withPreload(out.NODE_OPTIONS, env.preload);
     for (const [k, v] of carried) out[k] = v;
     out[SPAWN_REF_VAR] = ref;

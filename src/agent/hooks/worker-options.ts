@@ -28,9 +28,41 @@ export interface WorkerInfo {
 }
 
 // captured at load: a program may replace them later
-const reflectGet = Reflect.get;
+const reflectOwnKeys = Reflect.ownKeys;
+const reflectGOPD = Reflect.getOwnPropertyDescriptor;
+const reflectGetProto = Reflect.getPrototypeOf;
+const isArray = Array.isArray;
 const ProxyCtor = Proxy;
 const { setEnvironmentData, getEnvironmentData } = wt;
+
+/**
+ * The program's object as Node reads it: each property read goes to `real` itself (a getter runs
+ * with it as `this`, a Proxy's own trap runs once) and its value through `seen`. The Proxy's target
+ * is a stand-in, not `real`: V8 checks what a `get` returns against the target's own property, so a
+ * frozen option could not be replaced, and a Proxy given as options would have its
+ * getOwnPropertyDescriptor trap run after every read.
+ */
+function readThrough<T extends object>(real: T, seen: (key: string | symbol, v: unknown) => unknown): T {
+  return new ProxyCtor((isArray(real) ? [] : {}) as T, {
+    get(_t, key) {
+      const v = (real as Record<PropertyKey, unknown>)[key];
+      try {
+        return seen(key, v);
+      } catch {
+        return v; // never throw into the program
+      }
+    },
+    has: (_t, key) => key in real,
+    ownKeys: () => reflectOwnKeys(real),
+    getOwnPropertyDescriptor: (_t, key) => {
+      const d = reflectGOPD(real, key);
+      // a property the stand-in lacks may not be reported non-configurable
+      if (d !== undefined) d.configurable = true;
+      return d;
+    },
+    getPrototypeOf: () => reflectGetProto(real),
+  });
+}
 
 /** What the program passed, as Node read it, during one Worker constructor call. */
 export class SeenOptions {
@@ -43,7 +75,8 @@ export class SeenOptions {
   private envFor: object | undefined;
   private envCopy: Record<string, string | undefined> | undefined;
   private saved: [string, boolean, string | undefined][] | undefined;
-  private namesSet = false;
+  /** environment data under our keys before this call (a worker made inside another's constructor, or the program's own) */
+  private before: unknown[] = [];
 
   constructor(
     private readonly parent: number,
@@ -55,24 +88,13 @@ export class SeenOptions {
 
   /** Before the constructor runs: the info the worker reads at start, without a name so far. */
   begin(): void {
+    this.before = [getEnvironmentData(INFO_KEY), getEnvironmentData(NAMES_KEY)];
     this.putInfo();
   }
 
   /** The program's options, as Node will read them. */
   watch<T extends object>(options: T): T {
-    // eslint-disable-next-line @typescript-eslint/no-this-alias
-    const self = this;
-    return new ProxyCtor(options, {
-      get(target, key) {
-        // the getter's `this` is the program's object, as untraced
-        const v = reflectGet(target, key, target);
-        try {
-          return self.saw(key, v);
-        } catch {
-          return v; // never throw into the program
-        }
-      },
-    });
+    return readThrough(options, (key, v) => this.saw(key, v));
   }
 
   /** No env given: the worker copies process.env while the constructor runs. */
@@ -97,8 +119,8 @@ export class SeenOptions {
         else delete process.env[k];
       }
     }
-    unset(INFO_KEY);
-    if (this.namesSet) unset(NAMES_KEY);
+    restore(INFO_KEY, this.before[0]);
+    restore(NAMES_KEY, this.before[1]);
   }
 
   private saw(key: string | symbol, v: unknown): unknown {
@@ -129,23 +151,16 @@ export class SeenOptions {
         if (v === null || typeof v !== 'object') return v;
         if (v !== this.limitsFor) {
           this.limitsFor = v;
-          this.limits = {};
-          const limits = this.limits;
-          this.limitsView = new ProxyCtor(v, {
-            get(target, key) {
-              const x = reflectGet(target, key, target);
-              if (typeof key === 'string' && typeof x === 'number') limits[key] = x;
-              return x;
-            },
+          const limits: Record<string, number> = (this.limits = {});
+          this.limitsView = readThrough(v, (key, x) => {
+            if (typeof key === 'string' && typeof x === 'number') limits[key] = x;
+            return x;
           });
         }
         return this.limitsView;
       case 'workerData': {
         const names = this.namesFor?.(v);
-        if (names !== undefined) {
-          setEnvironmentData(NAMES_KEY, names as wt.Serializable);
-          this.namesSet = true;
-        }
+        if (names !== undefined) setEnvironmentData(NAMES_KEY, names as wt.Serializable);
         return v;
       }
       default:
@@ -163,7 +178,7 @@ export class SeenOptions {
 export function takeEnvironmentData(key: string): unknown {
   try {
     const v = getEnvironmentData(key);
-    if (v !== undefined) unset(key);
+    if (v !== undefined) restore(key, undefined);
     return v;
   } catch {
     return undefined;
@@ -177,9 +192,10 @@ export function takeWorkerInfo(): WorkerInfo | undefined {
   return { p: v.p, n: typeof v.n === 'string' ? v.n : undefined };
 }
 
-export function unset(key: string): void {
+/** Puts back what a key held before (undefined removes it). */
+export function restore(key: string, v: unknown): void {
   try {
-    setEnvironmentData(key, undefined as unknown as wt.Serializable);
+    setEnvironmentData(key, v as wt.Serializable);
   } catch {
     // never throw into the program
   }

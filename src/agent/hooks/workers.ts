@@ -1,5 +1,5 @@
 // Worker threads: carries the agent into workers given a custom env (they re-read NODE_OPTIONS from
-// it), tells each worker its name and parent through a variable in its env copy, records create /
+// it), hands each worker its name and parent in environment data (worker-options.ts), records create /
 // online / terminate / exit / 'error', and writes a terminated worker's unflushed tail (tail.ts).
 // `Worker` is replaced by a subclass before any user code runs, so `import { Worker }` gets it too.
 // We override emit rather than adding listeners: an 'error' listener would make the error handled.
@@ -11,7 +11,7 @@ import type { ThreadStream } from '../stream';
 import { markLost } from '../lost';
 import { streamFileName } from '../../protocol/session';
 import { carriedVars, type AgentEnv } from '../env';
-import { SeenOptions, takeEnvironmentData, unset } from './worker-options';
+import { SeenOptions, takeEnvironmentData, restore } from './worker-options';
 import { callSite } from '../callsite';
 import { errorFields } from '../error-fields';
 import { claimTail, tailFinished, unwrittenReason, TAIL_BYTES, TAIL_CHANNEL_PREFIX, TAIL_KEY, type TailRegistration } from '../tail';
@@ -142,16 +142,18 @@ export function installWorkerHooks(
     constructor(filename: string | URL, options?: wt.WorkerOptions) {
       // Node reads the options itself, several of them more than once (env and name three times).
       // The agent reads none of them: a Proxy forwards Node's own reads and sees what they return,
-      // so a getter on the options runs exactly as often as untraced (options.ts).
+      // so a getter on the options runs exactly as often as untraced (worker-options.ts).
       const seen = new SeenOptions(ctx.threadId, carried, env.preload, namesFor);
       let opts = options;
       let where: { site: string | undefined; stack: string | undefined } = { site: undefined, stack: undefined };
       let tail: SharedArrayBuffer | undefined;
+      let tailBefore: unknown;
       try {
         childComing();
         tails.listen();
         // cloned into the worker's environment data by the constructor (then removed again)
         tail = new SharedArrayBuffer(TAIL_BYTES);
+        tailBefore = wt.getEnvironmentData(TAIL_KEY);
         wt.setEnvironmentData(TAIL_KEY, tail);
         seen.begin();
         // no options object: Node takes the env from process.env, so ours goes there for the call
@@ -165,7 +167,7 @@ export function installWorkerHooks(
         super(filename, opts);
       } finally {
         seen.end();
-        if (tail !== undefined) unset(TAIL_KEY);
+        if (tail !== undefined) restore(TAIL_KEY, tailBefore);
       }
       try {
         const id = this.threadId;
