@@ -9,6 +9,7 @@ import { log } from './log';
 import { fileTarget, launchTarget, pickTarget } from './pickTarget';
 import { currentSession, lastSession, startTracing, stopTracing } from './session';
 import { traceFolder } from './settings';
+import { summaryChanged } from './summaryChanges';
 import { TRACE_EDITOR } from './traceEditor';
 import { listTraces } from './traceStore';
 import { currentView } from './timelineView';
@@ -132,8 +133,9 @@ export async function showSummaryCommand(ctx: vscode.ExtensionContext, arg?: unk
     return undefined;
   }
   const uri = summaryUri(p);
-  // handed to the provider for this opening only (a document already open is not asked again)
-  summaries.set(uri.toString(), text);
+  // handed to the provider for this opening only; a document already open is asked again instead
+  if (vscode.workspace.textDocuments.some((d) => d.uri.toString() === uri.toString())) summaryChanged.fire(uri);
+  else summaries.set(uri.toString(), text);
   let doc: vscode.TextDocument;
   try {
     doc = await vscode.workspace.openTextDocument(uri);

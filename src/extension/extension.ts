@@ -3,6 +3,7 @@
 
 import * as vscode from 'vscode';
 import { hintLensProvider, onSettingsChanged } from './hints';
+import { summaryChanged } from './summaryChanges';
 
 type Commands = typeof import('./commands');
 let commands: Promise<Commands> | undefined;
@@ -39,7 +40,7 @@ export function activate(ctx: vscode.ExtensionContext): ExtensionApi {
   reg('concurrencyTimeline.compareTraces', (c, arg) => c.compareTracesCommand(ctx, arg));
   reg('concurrencyTimeline.revealEvent', (c, arg) => c.revealEvent(arg as Parameters<Commands['revealEvent']>[0]));
   // Summary documents (read-only, their own scheme): also the tabs VS Code restores after a reload.
-  ctx.subscriptions.push(vscode.workspace.registerTextDocumentContentProvider('ctrace-summary' /* SUMMARY_SCHEME */, { provideTextDocumentContent: async (uri) => (await load()).summaryText(uri) }));
+  ctx.subscriptions.push(vscode.workspace.registerTextDocumentContentProvider('ctrace-summary' /* SUMMARY_SCHEME */, { onDidChange: summaryChanged.event, provideTextDocumentContent: async (uri) => (await load()).summaryText(uri) }), summaryChanged);
   // Editor hints exist only once a trace has loaded; until then the provider returns nothing.
   ctx.subscriptions.push(vscode.languages.registerCodeLensProvider({ scheme: 'file' }, hintLensProvider), vscode.workspace.onDidChangeConfiguration(onSettingsChanged));
 

@@ -98,6 +98,15 @@ describe('Concurrency Timeline extension (in the extension host)', function () {
     // a summary tab VS Code restores after a reload (nothing cached) is summarized again from its trace
     const restored = await vscode.workspace.openTextDocument(doc.uri.with({ path: '/restored summary.md' }));
     assert.match(restored.getText(), /recorded: .*main\.js/);
+    // shown again after its trace changed (here: cut short), an open summary is refreshed, not left stale
+    const again = path.join(ws(), 'again.ctrace');
+    fs.copyFileSync(lastTracePath, again);
+    const first = await vscode.commands.executeCommand('concurrencyTimeline.showSummary', vscode.Uri.file(again));
+    assert.doesNotMatch(first.getText(), /recording cut short/);
+    fs.truncateSync(again, fs.statSync(again).size - 7);
+    const second = await vscode.commands.executeCommand('concurrencyTimeline.showSummary', vscode.Uri.file(again));
+    assert.strictEqual(second.uri.toString(), first.uri.toString(), 'the same document');
+    await until('the open summary is refreshed', async () => /recording cut short/.test(second.getText()));
     const dest = vscode.Uri.file(path.join(ws(), 'exported.ctrace'));
     await vscode.commands.executeCommand('concurrencyTimeline.exportTrace', { source: vscode.Uri.file(lastTracePath), destination: dest });
     assert.deepStrictEqual(fs.readFileSync(dest.fsPath), fs.readFileSync(lastTracePath));
