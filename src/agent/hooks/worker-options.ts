@@ -13,7 +13,7 @@
 // above, and it needs no variable in the env (which SHARE_ENV would share with every thread).
 
 import wt = require('node:worker_threads');
-import { hasOwn } from '../pristine';
+import { hasOwn, uncurry } from '../pristine';
 import { withPreload } from '../env';
 
 /** environment data keys (tail.ts has the tail's) */
@@ -32,6 +32,7 @@ const reflectOwnKeys = Reflect.ownKeys;
 const reflectGOPD = Reflect.getOwnPropertyDescriptor;
 const reflectGetProto = Reflect.getPrototypeOf;
 const isArray = Array.isArray;
+const trim = uncurry(String.prototype.trim) as (s: string) => string;
 const ProxyCtor = Proxy;
 const { setEnvironmentData, getEnvironmentData } = wt;
 
@@ -169,8 +170,9 @@ export class SeenOptions {
   }
 
   private putInfo(): void {
-    const n = this.name;
-    setEnvironmentData(INFO_KEY, { p: this.parent, n: typeof n === 'string' && n ? n : undefined } satisfies WorkerInfo);
+    // trimmed, as Node names the thread
+    const n = typeof this.name === 'string' ? trim(this.name) : '';
+    setEnvironmentData(INFO_KEY, { p: this.parent, n: n || undefined } satisfies WorkerInfo);
   }
 }
 
