@@ -19,7 +19,7 @@ import { createSchedCapture, type SchedCapture } from './sched';
 import type { CaptureOptions, Recording, RecordingResult, RecordOptions } from './types';
 import { RECORDER_VERSION } from './version';
 import { fileHead } from './file-head';
-import { makeSessionDir, otherRecordingOf, otherSessions, sweepStaleSessions, touchSessionDir, TOUCH_MS } from './session-dir';
+import { makeSessionDir, otherRecordingOf, otherSessions, rivalOf, sweepStaleSessions, touchSessionDir, TOUCH_MS } from './session-dir';
 import { isAlive } from './process-alive';
 import type { LostRecords } from '../protocol/session';
 
@@ -62,7 +62,7 @@ export function startRecording(opts: RecordOptions): Recording {
   sweepStaleSessions(sessions);
   const other = otherRecordingOf(output, sessions);
   if (other !== undefined) {
-    throw new LaunchError(`cannot write the trace to ${output}: another recording (ctrace pid ${other}) is writing it. Choose another path with -o, or wait until it ends`, 'output');
+    throw outputTaken(output, other);
   }
   let sessionDir: string;
   try {
@@ -72,6 +72,12 @@ export function startRecording(opts: RecordOptions): Recording {
     const code = (e as NodeJS.ErrnoException).code;
     const advice = code === 'ENOSPC' || code === 'EDQUOT' ? 'Free some space there, or set TMPDIR to a folder on another disk' : 'Set TMPDIR to an existing folder you can write to';
     throw new LaunchError(`cannot create the recording's session folder in ${os.tmpdir()}: ${code ?? (e as Error).message}. ${advice}`, 'output');
+  }
+  // a recording of the same trace that started at this very instant (see rivalOf)
+  const rival = rivalOf(output, sessionDir, otherSessions());
+  if (rival !== undefined) {
+    fs.rmSync(sessionDir, { recursive: true, force: true });
+    throw outputTaken(output, rival);
   }
 
   const appendListeners: ((b: Uint8Array) => void)[] = [];
@@ -310,4 +316,8 @@ async function safeAsync(fn: () => Promise<void>): Promise<void> {
   } catch {
     // as above
   }
+}
+
+function outputTaken(output: string, pid: number): LaunchError {
+  return new LaunchError(`cannot write the trace to ${output}: another recording (ctrace pid ${pid}) is writing it. Choose another path with -o, or wait until it ends`, 'output');
 }

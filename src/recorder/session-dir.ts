@@ -71,6 +71,32 @@ export function otherRecordingOf(output: string, sessions: readonly OtherSession
   return undefined;
 }
 
+/**
+ * After this recorder wrote its own `output` file into `mine`: a running recorder of this user that
+ * writes the same trace and did not claim it strictly after this one, or undefined. Two recordings
+ * started at the same instant can both pass otherRecordingOf before either has written its claim;
+ * each then looks again, and the later one gives way (both do when the clock cannot order them,
+ * which loses a start but never a trace). Never throws.
+ */
+export function rivalOf(output: string, mine: string, sessions: readonly OtherSession[]): number | undefined {
+  let myTime: bigint;
+  try {
+    myTime = fs.statSync(path.join(mine, OUTPUT_FILE), { bigint: true }).mtimeNs;
+  } catch {
+    return undefined;
+  }
+  for (const s of sessions) {
+    if (!s.alive) continue;
+    try {
+      const claim = path.join(s.dir, OUTPUT_FILE);
+      if (fs.readFileSync(claim, 'utf8') === output && fs.statSync(claim, { bigint: true }).mtimeNs <= myTime) return s.pid;
+    } catch {
+      // not ours to read, or gone
+    }
+  }
+  return undefined;
+}
+
 /** Marks the folder as in use (see STALE_MS). Throws the fs error. */
 export function touchSessionDir(dir: string): void {
   const now = new Date();

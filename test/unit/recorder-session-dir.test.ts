@@ -5,7 +5,7 @@ import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
 import fs from 'node:fs';
 import path from 'node:path';
-import { makeSessionDir, otherRecordingOf, otherSessions, STALE_MS, sweepStaleSessions } from '../../src/recorder/session-dir';
+import { makeSessionDir, otherRecordingOf, otherSessions, rivalOf, STALE_MS, sweepStaleSessions } from '../../src/recorder/session-dir';
 import { tempDir } from '../support/temp';
 
 /** A pid that was just used and is gone. */
@@ -69,4 +69,25 @@ test('a running recorder writing the same trace is found; gone, other or own rec
   assert.equal(otherRecordingOf('/traces/c.ctrace', otherSessions(tmp)), undefined);
   assert.equal(otherRecordingOf('/traces/d.ctrace', otherSessions(tmp)), undefined);
   assert.equal(otherRecordingOf('/traces/a.ctrace', otherSessions(path.join(tmp, 'missing'))), undefined);
+});
+
+test('two recordings of one trace started at the same instant: after both wrote their claims, the later one gives way', () => {
+  const tmp = tempDir('ctrace-sessiondir-');
+  const out = '/traces/same.ctrace';
+  const mine = makeSessionDir(out, tmp);
+  const myClaim = path.join(mine, 'output');
+  const at = fs.statSync(myClaim).mtimeMs / 1000;
+  // the other (this process's parent stands in for a live recorder) claimed it a moment before, after, at once
+  const other = path.join(tmp, `ctrace-session-${process.ppid}-zzzzzz`);
+  fs.mkdirSync(other);
+  fs.writeFileSync(path.join(other, 'output'), out);
+  const claimedAt = (t: number) => fs.utimesSync(path.join(other, 'output'), t, t);
+  claimedAt(at - 1);
+  assert.equal(rivalOf(out, mine, otherSessions(tmp)), process.ppid, 'it was first: this one gives way');
+  claimedAt(at + 1);
+  assert.equal(rivalOf(out, mine, otherSessions(tmp)), undefined, 'this one was first: the other gives way');
+  fs.utimesSync(myClaim, at + 1, at + 1);
+  assert.equal(rivalOf(out, mine, otherSessions(tmp)), process.ppid, 'the clock cannot tell: both give way');
+  assert.equal(rivalOf('/traces/another.ctrace', mine, otherSessions(tmp)), undefined, 'another trace is no rival');
+  assert.equal(rivalOf(out, path.join(tmp, 'missing'), otherSessions(tmp)), undefined, 'no claim of its own: nothing to compare');
 });
