@@ -80,53 +80,56 @@ test('wrapped APIs keep what the program relies on: promisify custom forms of ex
   assert.deepEqual(ofKind(traced.events, EventKind.SpawnCall).map((e) => e.fields.api), ['exec', 'execFile']);
 });
 
-test("the program's options, env objects, channels and getters are used as untraced: inherited options and variables, a sealed channel, detached methods, getters Node reads once", () => {
-  const file = fixture('options-and-this.js');
-  const traced = runAgent(file);
-  const plain = runAgent(file, { traced: false });
-  assert.equal(
-    plain.stdout,
-    [
-      'execSync PATH set=yes EXTRA=x',
-      'spawnSync PATH set=yes EXTRA=x',
-      'inherited option env FOO=',
-      '__proto__ variables: 1',
-      'worker env A=1',
-      'sealed channel delivered hi',
-      'detached postMessage: TypeError Illegal invocation',
-      'BroadcastChannel postMessage on undefined: TypeError ERR_INVALID_THIS',
-      'MessageChannel(): TypeError ERR_CONSTRUCT_CALL_REQUIRED Cannot call constructor without `new`',
-      'subclass true true true true',
-      // Node's own reads of Worker options: env and name three times each
-      'worker option reads {"eval":1,"env":3,"name":3,"resourceLimits":1,"workerData":1}',
-      'transfer getter ran 1 time(s), buffer detached: true',
-      'cmd getter ran 1 time(s)',
-      'counted worker got 2 data',
-      'frozen options: frozen 1',
-      'proxy options traps: get:execArgv,get:argv,get:eval,get:env,get:env,get:name,get:name,get:name,get:execArgv,get:resourceLimits,get:trackUnmanagedFds,get:stdin,get:stdout,get:stderr,get:transferList,get:workerData,get:stdin',
-      `throwing getter: Error: env getter |     at get env [as env] (${file}) |     at new Worker (node:internal/worker)`,
-      'made inside a constructor: undefined 3 / undefined 4',
-      'spawn env proxy: spawned ownKeys,get:PATH,get:F',
-      'RegExp statics: ab abc xabcx',
-      '',
-    ].join('\n'),
-  );
-  assert.equal(traced.stdout, plain.stdout);
-  assert.equal(traced.stderr, plain.stderr);
-  assert.equal(traced.status, plain.status);
-  // and they were traced: the workers (the counted one with its name, eval and limits), the sealed
-  // channel's message, the IPC send
-  assert.equal(ofKind(traced.events, EventKind.WorkerOnline).length, 6);
-  const counted = ofKind(traced.events, EventKind.WorkerCreate)[1].fields;
-  assert.deepEqual([counted.eval, JSON.parse(String(counted.resourceLimits))], [1, { maxOldGenerationSizeMb: 256 }]);
-  const names = ofKind(traced.events, EventKind.ThreadStart).map((e) => e.fields.name);
-  assert.ok(['counted', 'proxied', 'outer', 'inner'].every((n) => names.includes(n)), JSON.stringify(names));
-  // the worker made inside another's constructor did not take the outer one's parent away
-  const outer = ofKind(traced.events, EventKind.ThreadStart).find((e) => e.fields.name === 'outer')!;
-  assert.equal(outer.fields.parentThreadId, 0);
-  const sent = ofKind(traced.events, EventKind.MessageSend).map((e) => e.fields.channelKind);
-  assert.ok(sent.includes(ChannelKind.Broadcast) && sent.includes(ChannelKind.Process), JSON.stringify(sent));
-});
+for (const major of [20, 22, 24]) {
+  test(`Node ${major}: the program's options, env objects, channels and getters are used as untraced: inherited options and variables, a sealed channel, detached methods, getters Node reads once`, () => {
+    const file = fixture('options-and-this.js');
+    const node = nodeBinary(major);
+    const traced = runAgent(file, { node });
+    const plain = runAgent(file, { traced: false, node });
+    assert.equal(
+      plain.stdout,
+      [
+        'execSync PATH set=yes EXTRA=x',
+        'spawnSync PATH set=yes EXTRA=x',
+        'inherited option env FOO=',
+        '__proto__ variables: 1',
+        'worker env A=1',
+        'sealed channel delivered hi',
+        'detached postMessage: TypeError Illegal invocation',
+        'BroadcastChannel postMessage on undefined: TypeError ERR_INVALID_THIS',
+        'MessageChannel(): TypeError ERR_CONSTRUCT_CALL_REQUIRED Cannot call constructor without `new`',
+        'subclass true true true true',
+        // Node's own reads of Worker options: env and name three times each
+        'worker option reads {"eval":1,"env":3,"name":3,"resourceLimits":1,"workerData":1}',
+        'transfer getter ran 1 time(s), buffer detached: true',
+        'cmd getter ran 1 time(s)',
+        'counted worker got 2 data',
+        'frozen options: frozen 1',
+        'proxy options traps: get:execArgv,get:argv,get:eval,get:env,get:env,get:name,get:name,get:name,get:execArgv,get:resourceLimits,get:trackUnmanagedFds,get:stdin,get:stdout,get:stderr,get:transferList,get:workerData,get:stdin',
+        `throwing getter: Error: env getter |     at get env (${file}) |     at new Worker (node:internal/worker)`,
+        'made inside a constructor: undefined 3 / undefined 4',
+        'spawn env proxy: spawned ownKeys,get:PATH,get:F',
+        'RegExp statics: ab abc xabcx',
+        '',
+      ].join('\n'),
+    );
+    assert.equal(traced.stdout, plain.stdout);
+    assert.equal(traced.stderr, plain.stderr);
+    assert.equal(traced.status, plain.status);
+    // and they were traced: the workers (the counted one with its name, eval and limits), the sealed
+    // channel's message, the IPC send
+    assert.equal(ofKind(traced.events, EventKind.WorkerOnline).length, 6);
+    const counted = ofKind(traced.events, EventKind.WorkerCreate)[1].fields;
+    assert.deepEqual([counted.eval, JSON.parse(String(counted.resourceLimits))], [1, { maxOldGenerationSizeMb: 256 }]);
+    const names = ofKind(traced.events, EventKind.ThreadStart).map((e) => e.fields.name);
+    assert.ok(['counted', 'proxied', 'outer', 'inner'].every((n) => names.includes(n)), JSON.stringify(names));
+    // the worker made inside another's constructor did not take the outer one's parent away
+    const outer = ofKind(traced.events, EventKind.ThreadStart).find((e) => e.fields.name === 'outer')!;
+    assert.equal(outer.fields.parentThreadId, 0);
+    const sent = ofKind(traced.events, EventKind.MessageSend).map((e) => e.fields.channelKind);
+    assert.ok(sent.includes(ChannelKind.Broadcast) && sent.includes(ChannelKind.Process), JSON.stringify(sent));
+  });
+}
 
 test('an uncaught error thrown by a getter while Node clones a message: V8 shows the getter\'s line above it, as untraced', () => {
   const file = fixture('options-and-this.js');
