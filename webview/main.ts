@@ -521,10 +521,17 @@ function select(i: number, scrollIntoView = true, center = false): void {
 /** Select an event and bring it into view: its row scrolled in, its time inside the window. */
 function jump(i: number): void {
   const tr = model.tracks[model.track.a[i]];
-  if (listState.hidden.has(rowKey(tr))) {
-    listState.hidden.delete(rowKey(tr));
-    changed(true);
+  // A jump is asked for (a link, a search, an editor hint): its row must be on screen even when the
+  // user hid or collapsed it, or any process above it, or filtered its kind out.
+  let relayout = listState.hidden.delete(rowKey(tr));
+  const seen = new Set<number>();
+  for (let p = model.procs.get(tr.pid); p && !seen.has(p.pid); p = model.procs.get(p.ppid)) {
+    seen.add(p.pid);
+    if (listState.hidden.delete('p' + p.pid)) relayout = true;
+    if (listState.collapsed.delete('p' + p.pid)) relayout = true;
   }
+  if (hiddenKinds.delete(model.kind.a[i])) relayout = true;
+  if (relayout) changed(true);
   select(i, true, true);
   canvas.focus();
 }

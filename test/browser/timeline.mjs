@@ -285,6 +285,37 @@ try {
     assert(site.endsWith(`examples/workers/main.js:${second.evidence.site.line}:${second.evidence.site.column}`), `call site ${site}`);
   });
 
+  await check('an insight link (as an editor hint) brings its event on screen when its process was collapsed, hidden or its kind filtered out', async () => {
+    const link = page.locator('#ct-insights .ct-insight-link', { hasText: /^worker \d+ at main\.js:/ }).first();
+    const proc = page.locator('li.ct-proc').first();
+    const workerTracks = () => page.locator('li.ct-thread:not([hidden])', { hasText: 'hasher' }).count();
+    const mainTrackShown = () => page.locator('li.ct-thread:not([hidden])', { hasText: /main \(tid/ }).count();
+    // collapsed: the thread rows are gone from the tree and from the canvas
+    await proc.locator('.ct-twisty').first().click();
+    assert((await proc.getAttribute('aria-expanded')) === 'false' && (await workerTracks()) === 0, 'the process did not collapse');
+    await link.click();
+    await page.locator('#ct-details h2[data-kind="worker-create"]').waitFor({ timeout: 5000 });
+    assert((await proc.getAttribute('aria-expanded')) === 'true', 'the collapsed process was left collapsed: the selected event is not on screen');
+    assert((await mainTrackShown()) === 1, 'the track of the selected event is not shown');
+    // hidden (the × of the process row): the whole process is gone
+    await proc.locator('.ct-label').first().hover();
+    await proc.locator('.ct-hide').first().click();
+    assert((await page.locator('li.ct-proc:not([hidden])').count()) === 0, 'the process was not hidden');
+    await page.locator('#ct-canvas').focus();
+    await page.keyboard.press('Escape');
+    await link.click();
+    await page.locator('#ct-details h2[data-kind="worker-create"]').waitFor({ timeout: 5000 });
+    assert((await page.locator('li.ct-proc:not([hidden])').count()) === 1 && (await mainTrackShown()) === 1, 'the hidden process was left hidden: the selected event is not on screen');
+    // its kind filtered out: the event would be selected but not drawn
+    await page.locator('summary', { hasText: 'Filters' }).first().click();
+    const box = page.locator('input[data-kind="worker-create"]');
+    await box.uncheck();
+    await link.click();
+    await page.locator('#ct-details h2[data-kind="worker-create"]').waitFor({ timeout: 5000 });
+    assert(await page.locator('input[data-kind="worker-create"]').isChecked(), 'the worker-create kind stayed filtered out: the selected event is not drawn');
+    await page.locator('summary', { hasText: 'Filters' }).first().click();
+  });
+
   await check('the page ran without errors or CSP violations', async () => {
     assert(problems.length === 0, problems.join('\n'));
   });
