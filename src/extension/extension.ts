@@ -2,7 +2,7 @@
 // everything else (commands.ts, the recorder) loads on first use, so activation stays well under 50 ms.
 
 import * as vscode from 'vscode';
-import { hintLensProvider, onSettingsChanged } from './hints';
+import { hintDocumentListeners, hintLensProvider, onSettingsChanged } from './hints';
 import { summaryChanged } from './summaryChanges';
 
 type Commands = typeof import('./commands');
@@ -42,7 +42,7 @@ export function activate(ctx: vscode.ExtensionContext): ExtensionApi {
   // Summary documents (read-only, their own scheme): also the tabs VS Code restores after a reload.
   ctx.subscriptions.push(vscode.workspace.registerTextDocumentContentProvider('ctrace-summary' /* SUMMARY_SCHEME */, { onDidChange: summaryChanged.event, provideTextDocumentContent: async (uri) => (await load()).summaryText(uri) }), summaryChanged);
   // Editor hints exist only once a trace has loaded; until then the provider returns nothing.
-  ctx.subscriptions.push(vscode.languages.registerCodeLensProvider({ scheme: 'file' }, hintLensProvider), vscode.workspace.onDidChangeConfiguration(onSettingsChanged));
+  ctx.subscriptions.push(vscode.languages.registerCodeLensProvider({ scheme: 'file' }, hintLensProvider), vscode.workspace.onDidChangeConfiguration(onSettingsChanged), ...hintDocumentListeners());
 
   // The provider object must exist now; its module is small and loads the recorder only when a file opens.
   ctx.subscriptions.push(
