@@ -85,6 +85,22 @@ function render(msg: CompareMessage): void {
   root.append(el('h2', 'Charts'));
   const grid = el('div', undefined, 'charts');
   root.append(grid);
+  drawCharts(grid, cmp);
+
+  root.append(el('h2', 'Notes'));
+  for (const [side, ins, name] of [['A', msg.a, cmp.a.name], ['B', msg.b, cmp.b.name]] as const) {
+    const ul = el('ul', undefined, 'notes');
+    ul.dataset.side = side;
+    for (const line of notes(ins)) ul.append(el('li', line));
+    root.append(el('p', `${side}: ${name}`), ul);
+  }
+  document.body.dataset.ready = 'true';
+}
+
+/** The bar charts, in the theme's colours as they are now (Chart.js keeps the colours it was given). */
+function drawCharts(grid: HTMLElement, cmp: CompareMessage['comparison']): void {
+  for (const c of charts.splice(0)) c.destroy();
+  grid.replaceChildren();
   const colorA = cssVar('--vscode-charts-blue', '#3794ff');
   const colorB = cssVar('--vscode-charts-orange', '#d18616');
   const fg = cssVar('--vscode-foreground', getComputedStyle(document.body).color || '#888');
@@ -125,15 +141,6 @@ function render(msg: CompareMessage): void {
     );
   }
   grid.dataset.charts = String(charts.length);
-
-  root.append(el('h2', 'Notes'));
-  for (const [side, ins, name] of [['A', msg.a, cmp.a.name], ['B', msg.b, cmp.b.name]] as const) {
-    const ul = el('ul', undefined, 'notes');
-    ul.dataset.side = side;
-    for (const line of notes(ins)) ul.append(el('li', line));
-    root.append(el('p', `${side}: ${name}`), ul);
-  }
-  document.body.dataset.ready = 'true';
 }
 
 function rowEl(row: CompareRow): HTMLTableRowElement {
@@ -164,12 +171,27 @@ function showError(message: string): void {
   root.replaceChildren(el('p', message, 'error'));
 }
 
+// VS Code changes the theme of a page that is open by setting new --vscode-* values on <html> and the
+// theme's classes on <body>: the table follows by itself, the charts are drawn again.
+let shown: CompareMessage | undefined;
+let redraw = 0;
+const themeWatch = new MutationObserver(() => {
+  cancelAnimationFrame(redraw);
+  redraw = requestAnimationFrame(() => {
+    const grid = document.querySelector<HTMLElement>('#compare .charts');
+    if (shown && grid) drawCharts(grid, shown.comparison);
+  });
+});
+themeWatch.observe(document.documentElement, { attributes: true, attributeFilter: ['style', 'class'] });
+themeWatch.observe(document.body, { attributes: true, attributeFilter: ['style', 'class', 'data-vscode-theme-kind', 'data-vscode-theme-name'] });
+
 window.addEventListener('message', (e: MessageEvent) => {
   const m = e.data as Partial<CompareMessage> | undefined;
   if (!m || typeof m !== 'object' || m.type !== 'compare') return;
   try {
     if (!m.comparison || !Array.isArray(m.comparison.rows) || !m.a || !m.b) throw new Error('the comparison data is incomplete');
     render(m as CompareMessage);
+    shown = m as CompareMessage;
   } catch (err) {
     showError(`Cannot show this comparison: ${(err as Error).message}`);
   }

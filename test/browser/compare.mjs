@@ -89,6 +89,22 @@ try {
   const injected = await page.evaluate(() => window.pwned === 1 || !!document.querySelector('.sides img, #compare-table img'));
   check('names from the traces are shown as text, never as HTML', !injected && header.includes('<img src=x onerror=window.pwned=1>.ctrace'), header);
   check('two complete traces: no warning above the table', (await page.locator('p.warning').count()) === 0);
+  // VS Code switches the theme of an open page by setting new --vscode-* values on <html> and the
+  // theme's class on <body>: the charts' text (titles, legends, ticks) must be drawn in the new colour
+  const magentaPixels = () => page.locator('.charts canvas').first().evaluate((c) => {
+    const d = c.getContext('2d').getImageData(0, 0, c.width, c.height).data;
+    let n = 0;
+    for (let i = 0; i < d.length; i += 4) if (d[i] > 200 && d[i + 1] < 80 && d[i + 2] > 200 && d[i + 3] > 200) n++;
+    return n;
+  });
+  const before = await magentaPixels();
+  await page.evaluate(() => {
+    document.documentElement.style.setProperty('--vscode-foreground', '#ff00ff');
+    document.body.classList.add('vscode-dark');
+  });
+  await page.waitForTimeout(300);
+  const after = await magentaPixels();
+  check('a theme change while the page is open redraws the charts in the new colours', before === 0 && after > 50, `magenta pixels before ${before}, after ${after}`);
   // a B cut short: the page says so above the figures
   const cut = path.join(dir, 'cut.ctrace');
   const whole = fs.readFileSync(b);
