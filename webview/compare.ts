@@ -20,7 +20,7 @@ declare function acquireVsCodeApi(): VsCodeApi;
 /** The charts, each a few rows of one unit that read well as bars side by side. */
 const CHARTS: readonly { title: string; ids: string[]; scale?: number; unit: string }[] = [
   { title: 'Creation cost (ms)', ids: ['creation.medianMs', 'creation.maxMs'], unit: 'ms' },
-  { title: 'Memory (MB)', ids: ['memory.peakTotalRssBytes', 'memory.peakHeapUsedBytes'], scale: 1 / (1024 * 1024), unit: 'MB' },
+  { title: 'Memory (MiB)', ids: ['memory.peakTotalRssBytes', 'memory.peakHeapUsedBytes'], scale: 1 / (1024 * 1024), unit: 'MiB' },
   { title: 'Context switches', ids: ['switches.voluntary', 'switches.involuntary'], unit: '' },
   { title: 'Message latency (ms)', ids: ['messages.medianMs', 'messages.p95Ms'], unit: 'ms' },
   { title: 'CPU and total time (ms)', ids: ['cpu.cpuMs', 'time.durationMs'], unit: 'ms' },
@@ -60,27 +60,42 @@ function render(msg: CompareMessage): void {
   // a side cut short or still being recorded, one file twice: the figures are less than they seem
   for (const w of cmp.warnings ?? []) root.append(el('p', w, 'warning'));
 
+  // for screen readers: column headers, each figure's name as its row's header, one row group per
+  // claim; in a region that scrolls (and takes the keyboard) when the panel is narrow
   const table = el('table');
   table.id = 'compare-table';
+  const caption = el('caption', 'Each figure of A and B, and B/A', 'sr-only');
+  caption.id = 'compare-caption';
+  table.append(caption);
   const head = el('tr');
-  for (const h of ['', 'metric', `A: ${cmp.a.name}`, `B: ${cmp.b.name}`, 'B/A']) head.append(el('th', h));
+  for (const h of ['metric', `A: ${cmp.a.name}`, `B: ${cmp.b.name}`, 'B/A']) {
+    const th = el('th', h);
+    th.scope = 'col';
+    head.append(th);
+  }
   table.append(el('thead'));
   table.tHead!.append(head);
-  const body = el('tbody');
-  let group = '';
+  let body: HTMLTableSectionElement | undefined;
   for (const row of cmp.rows) {
-    if (row.group !== group) {
-      group = row.group;
+    if (!body || body.dataset.group !== row.group) {
+      body = el('tbody');
+      body.dataset.group = row.group;
       const g = el('tr', undefined, 'group');
-      const td = el('td', group);
-      td.colSpan = 5;
-      g.append(td);
+      const th = el('th', row.group);
+      th.scope = 'rowgroup';
+      th.colSpan = 4;
+      g.append(th);
       body.append(g);
+      table.append(body);
     }
     body.append(rowEl(row));
   }
-  table.append(body);
-  root.append(table);
+  const scroller = el('div', undefined, 'table-scroll');
+  scroller.tabIndex = 0;
+  scroller.setAttribute('role', 'region');
+  scroller.setAttribute('aria-labelledby', caption.id);
+  scroller.append(table);
+  root.append(scroller);
 
   root.append(el('h2', 'Charts'));
   const grid = el('div', undefined, 'charts');
@@ -146,11 +161,20 @@ function drawCharts(grid: HTMLElement, cmp: CompareMessage['comparison']): void 
 function rowEl(row: CompareRow): HTMLTableRowElement {
   const tr = el('tr');
   tr.dataset.id = row.id;
-  tr.append(el('td'), el('td', row.metric));
+  const name = el('th', row.metric);
+  name.scope = 'row';
+  tr.append(name);
   for (const v of [row.a, row.b]) tr.append(el('td', formatValue(v, row.unit), v === null ? 'none' : undefined));
-  const ratio = el('td', formatRatio(row.ratio), 'ratio');
-  if (row.ratio !== null && row.ratio < 0.95) ratio.classList.add('lower');
-  if (row.ratio !== null && row.ratio > 1.05) ratio.classList.add('higher');
+  const ratio = el('td', undefined, 'ratio');
+  ratio.append(el('span', formatRatio(row.ratio), 'ratio-value'));
+  // lower or higher said by a mark and in words too, not by colour alone
+  const way = row.ratio === null ? undefined : row.ratio < 0.95 ? 'lower' : row.ratio > 1.05 ? 'higher' : undefined;
+  if (way) {
+    ratio.classList.add(way);
+    const mark = el('span', way === 'lower' ? ' ▼' : ' ▲', 'mark');
+    mark.setAttribute('aria-hidden', 'true');
+    ratio.append(mark, el('span', ` (B ${way})`, 'sr-only'));
+  }
   tr.append(ratio);
   return tr;
 }

@@ -1,4 +1,5 @@
 // Human formatting of times, durations, sizes and counts for labels, the details pane and tooltips.
+import { formatFigure } from '../src/protocol/figures';
 
 /** A duration in ns as "12 ns", "3.4 µs", "1.25 ms", "2.5 s", with about 3 significant digits. */
 export function fmtDur(ns: number): string {
@@ -32,9 +33,7 @@ export function niceStep(minNs: number): number {
   return 10 * p;
 }
 
+/** Bytes as every other view writes them (protocol/figures). */
 export function fmtBytes(b: number): string {
-  if (b < 1024) return `${b} B`;
-  if (b < 1024 * 1024) return `${(b / 1024).toFixed(1)} KiB`;
-  if (b < 1024 ** 3) return `${(b / 1024 / 1024).toFixed(1)} MiB`;
-  return `${(b / 1024 ** 3).toFixed(2)} GiB`;
+  return formatFigure(b, 'bytes');
 }

@@ -131,7 +131,9 @@ export async function startTracing(ctx: vscode.ExtensionContext, target: TraceTa
       let view: TimelineView | undefined;
       const cwd = opts.cwd;
       if (openTimelineAutomatically()) {
-        const panel = vscode.window.createWebviewPanel('concurrencyTimeline.timeline', `Timeline: ${label}`, { viewColumn: vscode.ViewColumn.Beside, preserveFocus: true }, { enableFindWidget: false });
+        // the run's start time tells two runs' tabs apart, and keys the trace a restored tab reopens
+        const title = `Timeline: ${label} · ${new Date().toTimeString().slice(0, 8)}`;
+        const panel = vscode.window.createWebviewPanel('concurrencyTimeline.timeline', title, { viewColumn: vscode.ViewColumn.Beside, preserveFocus: true }, { enableFindWidget: false });
         panel.iconPath = vscode.Uri.joinPath(ctx.extensionUri, 'media', 'icon.png');
         view = new TimelineView(panel, ctx.extensionUri, { name: label, tracePath, cwd: () => cwd }, { live: true });
         rememberPanelTrace(ctx, panel.title, tracePath);

@@ -139,7 +139,9 @@ export class TimelineView implements vscode.Disposable {
    */
   async revealAndWait(m: Extract<HostToView, { type: 'reveal' }>, timeoutMs = 20_000): Promise<boolean> {
     if (this.disposed) return false;
-    this.panel.reveal(this.panel.viewColumn, false);
+    // beside the editor the hint was clicked in, rather than on top of it
+    const editor = vscode.window.activeTextEditor?.viewColumn;
+    this.panel.reveal(editor !== undefined && editor === this.panel.viewColumn ? vscode.ViewColumn.Beside : this.panel.viewColumn, false);
     const deadline = Date.now() + timeoutMs;
     const wait = (ms: number) => new Promise<false>((r) => setTimeout(() => r(false), Math.max(0, ms)));
     const ready = () => this.whenReady().then(() => true);

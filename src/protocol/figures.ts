@@ -1,6 +1,6 @@
 // How a figure reads wherever it is shown: `ctrace summary`/`compare` in a terminal, the editor's
-// hints and the webview's comparison table. One function so the same trace never reads "1.5 KB"
-// in one place and "1.46 KB" in another. Pure, no imports: the webview uses it too.
+// hints and the webview's comparison table. One function so the same trace never reads "1.5 KiB"
+// in one place and "1.46 KiB" in another. Pure, no imports: the webview uses it too.
 
 const num = (x: number): string => (Number.isInteger(x) ? x.toLocaleString('en-US') : x.toLocaleString('en-US', { maximumFractionDigits: 2 }));
 
@@ -11,7 +11,8 @@ export function formatFigure(v: number | null, unit: 'ms' | 'bytes' | 'count' | 
     case 'ms':
       return v >= 1000 ? `${num(v / 1000)} s` : v < 1 && v > 0 ? `${num(v * 1000)} µs` : `${num(v)} ms`;
     case 'bytes': {
-      const units = ['B', 'KB', 'MB', 'GB'];
+      // powers of 1024, named so: the timeline's own labels read KiB, MiB too
+      const units = ['B', 'KiB', 'MiB', 'GiB'];
       let x = v;
       let u = 0;
       while (x >= 1024 && u < units.length - 1) {

@@ -49,7 +49,7 @@ export function comparePageHtml(o: ComparePageOptions): string {
 <style${n}>${PAGE_CSS}</style>
 </head>
 <body>
-<main id="compare" aria-live="polite"><p id="status">Waiting for the traces…</p></main>
+<main id="compare"><p id="status" role="status">Waiting for the traces…</p></main>
 ${script}
 ${boot}
 </body>
@@ -83,15 +83,20 @@ h1 { font-size: 1.3em; margin: 0 0 4px; font-weight: 600; }
 h2 { font-size: 1.05em; margin: 20px 0 8px; font-weight: 600; }
 .sides { color: var(--vscode-descriptionForeground, GrayText); margin: 0 0 12px; }
 .sides b { color: var(--vscode-foreground, CanvasText); }
-table { border-collapse: collapse; min-width: 560px; }
+.table-scroll { overflow-x: auto; max-width: 100%; }
+.table-scroll:focus-visible { outline: 1px solid var(--vscode-focusBorder, Highlight); outline-offset: 2px; }
+table { border-collapse: collapse; min-width: 520px; }
 th, td { padding: 4px 10px; text-align: right; border-bottom: 1px solid var(--vscode-panel-border, rgba(128,128,128,.35)); }
-th:first-child, td:first-child, th:nth-child(2), td:nth-child(2) { text-align: left; }
-th { font-weight: 600; }
-tr.group td { font-weight: 600; padding-top: 12px; border-bottom: none; }
-td.ratio.lower { color: var(--vscode-charts-green, #388a34); }
-td.ratio.higher { color: var(--vscode-charts-orange, #d18616); }
+th:first-child { text-align: left; }
+thead th { font-weight: 600; }
+tbody th[scope=row] { font-weight: normal; padding-left: 22px; }
+tr.group th { font-weight: 600; padding-top: 12px; border-bottom: none; }
+/* mixed with the text colour: the chart colours alone are too light on light themes (2.9:1) */
+td.ratio.lower { color: color-mix(in srgb, var(--vscode-charts-green, #388a34) 60%, var(--vscode-foreground, CanvasText)); }
+td.ratio.higher { color: color-mix(in srgb, var(--vscode-charts-orange, #d18616) 60%, var(--vscode-foreground, CanvasText)); }
 td.none { color: var(--vscode-descriptionForeground, GrayText); }
-.charts { display: grid; grid-template-columns: repeat(auto-fill, minmax(300px, 1fr)); gap: 16px; margin-top: 8px; }
+.sr-only { position: absolute; width: 1px; height: 1px; overflow: hidden; clip-path: inset(50%); white-space: nowrap; }
+.charts { display: grid; grid-template-columns: repeat(auto-fill, minmax(min(300px, 100%), 1fr)); gap: 16px; margin-top: 8px; }
 .chart { position: relative; height: 220px; }
 .notes { margin: 4px 0; padding-left: 20px; }
 .error { color: var(--vscode-errorForeground, #f14c4c); }

@@ -71,17 +71,39 @@ try {
   await page.locator('body[data-ready="true"]').waitFor({ timeout: 15_000 });
 
   const rows = await page.locator('#compare-table tbody tr[data-id]').evaluateAll((trs) =>
-    trs.map((tr) => ({ id: tr.dataset.id, cells: [...tr.querySelectorAll('td')].map((td) => td.textContent) })),
+    trs.map((tr) => ({ id: tr.dataset.id, cells: [...tr.querySelectorAll('th, td')].map((td) => td.querySelector('.ratio-value')?.textContent ?? td.textContent) })),
   );
   check('the table has one row per figure', rows.length === expected.rows.length && rows.every((r, i) => r.id === expected.rows[i].id), `${rows.length} rows, expected ${expected.rows.length}`);
   const creation = rows.find((r) => r.id === 'creation.medianMs');
   const want = expected.rows.find((r) => r.id === 'creation.medianMs');
-  check('creation cost is read off the table for both traces', !!creation && creation.cells[1] === 'creation cost, median' && /\d/.test(creation.cells[2]) && /\d/.test(creation.cells[3]), JSON.stringify(creation));
-  const ratioText = creation?.cells[4] ?? '';
+  check('creation cost is read off the table for both traces', !!creation && creation.cells[0] === 'creation cost, median' && /\d/.test(creation.cells[1]) && /\d/.test(creation.cells[2]), JSON.stringify(creation));
+  const ratioText = creation?.cells[3] ?? '';
   check('the ratio column shows B/A', want.ratio !== null && Math.abs(parseFloat(ratioText) - want.ratio) < 0.01 + want.ratio * 0.01 && ratioText.endsWith('×'), `${ratioText} vs ${want.ratio}`);
   // (that threads are cheaper to create is asserted over several runs in test/e2e/insights-examples.test.ts)
-  const groups = await page.locator('#compare-table tr.group td').allTextContents();
-  check('rows are grouped by claim', ['time', 'creation', 'memory', 'context switches', 'messages', 'CPU'].every((g) => groups.includes(g)), groups.join(', '));
+  const groups = await page.locator('#compare-table tbody > tr.group > th[scope=rowgroup]').allTextContents();
+  check('rows are grouped by claim, a row group each', ['time', 'creation', 'memory', 'context switches', 'messages', 'CPU'].every((g) => groups.includes(g)) && groups.length === (await page.locator('#compare-table tbody').count()), groups.join(', '));
+  // for screen readers: named column headers, each figure's name heading its row, a caption
+  const semantics = await page.locator('#compare-table').evaluate((t) => ({
+    cols: [...t.tHead.rows[0].cells].map((c) => `${c.tagName}:${c.scope}:${c.textContent ? 'named' : 'empty'}`),
+    rowHeads: [...t.querySelectorAll('tbody tr[data-id]')].every((tr) => tr.cells[0].tagName === 'TH' && tr.cells[0].scope === 'row' && tr.cells[0].textContent),
+    caption: t.caption?.textContent ?? '',
+  }));
+  check('the table has scoped, named headers and a caption', semantics.cols.every((c) => c === 'TH:col:named') && semantics.cols.length === 4 && semantics.rowHeads && semantics.caption.length > 0, JSON.stringify(semantics));
+  // higher and lower ratios: a mark and words besides the colour, and the colour readable (4.5:1)
+  const ratios = await page.locator('#compare-table td.ratio.higher, #compare-table td.ratio.lower').evaluateAll((tds) =>
+    tds.map((td) => {
+      const rgb = (s) => (s.match(/[\d.]+/g) ?? []).slice(0, 3).map((v) => (s.startsWith('color(srgb') ? Number(v) * 255 : Number(v))); // color-mix() computes to color(srgb 0..1)
+      const lum = ([r, g, b]) => [r, g, b].map((v) => ((v /= 255) <= 0.03928 ? v / 12.92 : ((v + 0.055) / 1.055) ** 2.4)).reduce((s, v, i) => s + v * [0.2126, 0.7152, 0.0722][i], 0);
+      let bg = 'rgba(0, 0, 0, 0)';
+      for (let e = td; e && /rgba\(0, 0, 0, 0\)|transparent/.test(bg); e = e.parentElement) bg = getComputedStyle(e).backgroundColor;
+      if (/rgba\(0, 0, 0, 0\)|transparent/.test(bg)) bg = 'rgb(255, 255, 255)';
+      const [l1, l2] = [lum(rgb(getComputedStyle(td).color)), lum(rgb(bg))].sort((x, y) => y - x);
+      return { text: td.textContent, contrast: (l1 + 0.05) / (l2 + 0.05) };
+    }),
+  );
+  check('coloured ratios carry a mark and words, and read at 4.5:1', ratios.length > 0 && ratios.every((r) => /[▲▼] \(B (higher|lower)\)$/.test(r.text) && r.contrast >= 4.5), JSON.stringify(ratios));
+  const region = page.locator('.table-scroll[role=region][tabindex="0"]');
+  check('the table sits in a labelled region the keyboard can reach and scroll', (await region.count()) === 1 && (await region.getAttribute('aria-labelledby')) === 'compare-caption');
   const charts = await page.locator('.charts canvas').count();
   const drawn = await page.locator('.charts canvas').evaluateAll((cs) => cs.filter((c) => c.width > 0 && c.height > 0).length);
   check('Chart.js bar charts are drawn', charts >= 2 && drawn === charts, `${drawn}/${charts} canvases drawn`);

@@ -117,7 +117,7 @@ test('contended mutex: the lock, its waits and a hint at the line that waited, l
   const hints = editorHints(insights).filter((h) => h.topic === 'lock');
   assert.equal(hints.length, 1);
   assert.equal(hints[0].site.line, acquire);
-  assert.match(hints[0].text, /^waited .+ on atomics:\S+ \(\d+ times?\)$/);
+  assert.match(hints[0].text, /^waited .+ on an Atomics lock \(index \d+\) \(\d+ times?\)$/);
   // 4 workers from one line: one creation hint there
   assert.match(editorHints(insights).find((h) => h.topic === 'creation')!.text, /^created 4 workers · median /);
 });

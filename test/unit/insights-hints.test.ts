@@ -23,8 +23,8 @@ test('editor hints say at each call site what it caused, and link to the event',
   const at = (line: number) => hints.filter((h) => h.site.line === line).map((h) => [h.topic, h.text]);
   assert.deepEqual(at(3), [['creation', 'created 3 workers · median 12 ms, slowest 20 ms']]);
   assert.deepEqual(at(7), [
-    ['messages', '1 message · p95 400 µs · 200 KB copied'],
-    ['large-copy', 'copies 200 KB: transfer or share it instead'],
+    ['messages', '1 message · p95 400 µs · 200 KiB copied'],
+    ['large-copy', 'copies 200 KiB: transfer or share it instead'],
   ]);
   assert.deepEqual(at(9), [['crash', 'crash 1: Error: boom · 2 survivors']]);
   // a click reveals the slowest creation

@@ -5,7 +5,7 @@ import type { EditorHint, Insights } from '../../protocol/insights';
 import type { SiteJson } from '../../protocol/trace';
 import { countOf } from '../../protocol/figures';
 import { formatValue } from './format';
-import { siteKey } from './stats';
+import { median, siteKey } from './stats';
 
 const dur = (v: number) => formatValue(v, 'ms');
 
@@ -24,7 +24,7 @@ export function editorHints(i: Insights): EditorHint[] {
     const timed = items.filter((c) => c.ms !== null).map((c) => c.ms!).sort((a, b) => a - b);
     const failed = items.length - timed.length;
     const what = items[0].kind === 'worker' ? `created ${countOf(items.length, 'worker')}` : `spawned ${countOf(items.length, 'process', 'processes')}`;
-    const cost = timed.length === 0 ? '' : timed.length === 1 ? ` · ${dur(timed[0])}` : ` · median ${dur(timed[Math.floor((timed.length - 1) / 2)])}, slowest ${dur(timed[timed.length - 1])}`;
+    const cost = timed.length === 0 ? '' : timed.length === 1 ? ` · ${dur(timed[0])}` : ` · median ${dur(median(timed))}, slowest ${dur(timed[timed.length - 1])}`;
     const errors = failed ? ` · ${countOf(failed, 'failure')}` : '';
     const slowest = items.reduce((a, b) => ((b.ms ?? -1) > (a.ms ?? -1) ? b : a));
     out.push({ site, text: what + cost + errors, topic: 'creation', evidence: slowest.evidence });
@@ -51,7 +51,7 @@ export function editorHints(i: Insights): EditorHint[] {
   for (const c of i.locks.contended) {
     for (const s of c.sites) {
       if (!s.waited || !s.evidence) continue;
-      out.push({ site: { file: s.file, line: s.line, column: s.column }, text: `waited ${dur(s.totalWaitMs)} on ${c.lock} (${countOf(s.waited, 'time')})`, topic: 'lock', evidence: s.evidence });
+      out.push({ site: { file: s.file, line: s.line, column: s.column }, text: `waited ${dur(s.totalWaitMs)} on ${lockPhrase(c.lock)} (${countOf(s.waited, 'time')})`, topic: 'lock', evidence: s.evidence });
     }
   }
   for (const c of i.crashes.crashes) {
@@ -60,4 +60,17 @@ export function editorHints(i: Insights): EditorHint[] {
     out.push({ site: c.evidence.site, text: `crash ${c.order}: ${c.name}${c.message ? ': ' + c.message : ''}${survivors}`, topic: 'crash', evidence: c.evidence });
   }
   return out;
+}
+
+/**
+ * A lock as a hint names it beside the code: its kind and what the code chose (a Web Lock's name, an
+ * Atomics word's index), not the recording's id of its buffer (`atomics:4960.0.1[0]`: a pid that
+ * changes every run), which the timeline and `ctrace summary` show.
+ */
+function lockPhrase(label: string): string {
+  const atomics = /^atomics:.*\[(\d+)\]$/.exec(label);
+  if (atomics) return `an Atomics lock (index ${atomics[1]})`;
+  if (label.startsWith('weblock:')) return `Web Lock "${label.slice('weblock:'.length)}"`;
+  if (label.startsWith('async-mutex:')) return 'an async-mutex lock';
+  return label;
 }

@@ -65,6 +65,8 @@ describe('Editor hints follow edits and the open traces (in the extension host)'
     // typing inside the hint's own line leaves it there
     await editor.edit((e) => e.insert(new vscode.Position(line + 3, doc.lineAt(line + 3).text.length), ' // note'));
     assert.strictEqual((await hintAt()).range.start.line, line + 3);
+    // the revert command acts on the active editor: the trace editor may have taken focus meanwhile
+    await vscode.window.showTextDocument(doc, editor.viewColumn);
     await vscode.commands.executeCommand('workbench.action.files.revert');
     await until('the document to be reverted', async () => !doc.isDirty && lineOf(doc, 'new Worker(') === line);
     const back = await until('the hint back at its line', async () => {
