@@ -5,7 +5,7 @@ import { test, before } from 'node:test';
 import assert from 'node:assert/strict';
 import fs from 'node:fs';
 import path from 'node:path';
-import { built, lineOf, record as recordOnly, ROOT, NODE, unpaired } from './record-helpers';
+import { built, lineOf, program, record as recordOnly, ROOT, NODE, unpaired } from './record-helpers';
 import { oneLine } from '../../src/recorder/summary';
 import { nodeBinary } from '../support/node-versions';
 
@@ -119,6 +119,29 @@ test('crash: the worker crash at its throw site, then the SIGKILLed child, and t
   assert.equal(r.model.threads.find((t) => t.threadId === 1)?.exitCode, 1);
   // the parent kept running after both
   assert.ok(r.model.processes[0].endTs! > r.summary.crashes[1].ts);
+});
+
+test('a child killed on its second IPC send, made within a millisecond of its first: both sends are on disk', async () => {
+  // the first send is written at once; the second, too soon after it to be written at once, is
+  // written as soon as the child's code returns, before the parent can answer it with a SIGKILL
+  const file = program(
+    'kill-on-ready.js',
+    `const { fork } = require('child_process');
+if (process.argv[2] === 'child') {
+  process.send('hello');
+  process.send('ready');
+  setInterval(() => {}, 1000);
+} else {
+  const child = fork(__filename, ['child']);
+  child.on('message', (m) => m === 'ready' && child.kill('SIGKILL'));
+}`,
+  );
+  for (let run = 0; run < 3; run++) {
+    const r = await record([NODE, file]);
+    assert.equal(r.run.status, 0, r.run.stderr);
+    assert.deepEqual([r.summary.counts.messagesSent, r.summary.counts.messagesReceived], [2, 2], `run ${run}`);
+    assert.deepEqual(unpaired(r.model), []);
+  }
 });
 
 for (const major of [22, 24]) {

@@ -38,9 +38,10 @@ const BROADCAST = 2;
  */
 const SITE_NS = 50e6;
 /**
- * An IPC send is written out at once unless the thread flushed less than this ago: the other end
- * may answer with a SIGKILL (the crash example's parent kills the child on its 'ready'), which would
- * take a record still waiting for the 50 ms flush with it. At most 1000 writes a second, each far
+ * An IPC send is written out at once, or right after the code running returns when the thread
+ * flushed less than this ago (flushIfOlder): the other end may answer with a SIGKILL (the crash
+ * example's parent kills the child on its 'ready'), which would take a record still waiting for the
+ * 50 ms flush with it. At most ~1000 writes a second, each far
  * cheaper than the IPC send (a JSON encoding and a pipe write); worker messages need none of this
  * (a terminated worker's records are saved from its tail).
  */
