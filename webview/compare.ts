@@ -48,6 +48,14 @@ function cssVar(name: string, fallback: string): string {
   return getComputedStyle(document.body).getPropertyValue(name).trim() || fallback;
 }
 
+/** The page's live region (outside #compare, which each render replaces): what a screen reader announces. */
+function announce(text: string): void {
+  const status = document.getElementById('status');
+  if (!status) return;
+  status.textContent = text;
+  status.classList.add('sr-only');
+}
+
 function render(msg: CompareMessage): void {
   const root = document.getElementById('compare')!;
   for (const c of charts.splice(0)) c.destroy();
@@ -193,6 +201,7 @@ function notes(i: Insights): string[] {
 function showError(message: string): void {
   const root = document.getElementById('compare')!;
   root.replaceChildren(el('p', message, 'error'));
+  announce(message);
 }
 
 // VS Code changes the theme of a page that is open by setting new --vscode-* values on <html> and the
@@ -216,6 +225,7 @@ window.addEventListener('message', (e: MessageEvent) => {
     if (!m.comparison || !Array.isArray(m.comparison.rows) || !m.a || !m.b) throw new Error('the comparison data is incomplete');
     render(m as CompareMessage);
     shown = m as CompareMessage;
+    announce(`Compared ${m.comparison.a.name} (A) and ${m.comparison.b.name} (B)${m.comparison.warnings?.length ? `: ${m.comparison.warnings.join(' ')}` : ''}`);
   } catch (err) {
     showError(`Cannot show this comparison: ${(err as Error).message}`);
   }

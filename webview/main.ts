@@ -382,21 +382,8 @@ function changed(relayout = false): void {
  * threads), with what only the scheduler capture saw (a shell, python3, Node's own threads) apart.
  */
 function headerCounts(): string {
-  let js = 0;
-  let osThreads = 0;
-  for (const t of model.tracks) {
-    if (t.kind === 'main' || t.kind === 'worker') js++;
-    else if (t.kind === 'os') osThreads++;
-  }
-  let traced = 0;
-  let osProcs = 0;
-  for (const p of model.procs.values()) {
-    if (p.traced) traced++;
-    else if (p.pid !== 0) osProcs++;
-  }
-  const and = (n: number, what: string, many?: string) => (n ? ` + ${countOf(n, what, many)}` : '');
-  const procs = countOf(traced, 'process', 'processes') + and(osProcs, 'OS process', 'OS processes');
-  return `${countOf(model.eventCount, 'event')} · ${procs} · ${countOf(js, 'thread')}${and(osThreads, 'OS thread')}`;
+  const c = model.entityCounts();
+  return `${countOf(model.eventCount, 'event')} · ${c.processes} · ${c.threads}`;
 }
 
 function saveState(): void {

@@ -375,6 +375,8 @@ export class TraceModel {
   /** a worker's own crash, and a parent's 'error' event for one, by "<pid>:<threadId>", until the other comes */
   private ownCrash = new Map<string, number>();
   private crashReport = new Map<string, number>();
+  /** parents the scheduler capture found for processes (ProcessSeen), by pid */
+  private seenParent = new Map<number, number>();
   /** Crash records that report another thread's crash (a worker's 'error' in its parent): drawn as a ring */
   readonly reports = new Set<number>();
   private workerCreate = new Map<string, number>();
@@ -562,6 +564,7 @@ export class TraceModel {
     let p = this.procs.get(pid);
     if (!p) {
       p = new Proc(pid, this.procs.size);
+      p.ppid = this.seenParent.get(pid) ?? -1;
       this.procs.set(pid, p);
       this.layoutVersion++;
     }
@@ -591,6 +594,35 @@ export class TraceModel {
       this.layoutVersion++;
     }
     return t;
+  }
+
+  /**
+   * "1 process + 11 OS processes", "3 threads + 6 OS threads": the traced Node processes and their JS
+   * threads, as the recorder and `ctrace summary` count them, with what only the scheduler saw apart.
+   */
+  entityCounts(): { processes: string; threads: string } {
+    let js = 0;
+    let osThreads = 0;
+    for (const t of this.tracks) {
+      if (t.kind === 'main' || t.kind === 'worker') js++;
+      else if (t.kind === 'os') osThreads++;
+    }
+    let traced = 0;
+    let osProcs = 0;
+    for (const p of this.procs.values()) {
+      if (p.traced) traced++;
+      else if (p.pid !== 0 && p.tracks.length) osProcs++;
+    }
+    const and = (n: number, what: string, many?: string) => (n ? ` + ${countOf(n, what, many)}` : '');
+    return {
+      processes: countOf(traced, 'process', 'processes') + and(osProcs, 'OS process', 'OS processes'),
+      threads: countOf(js, 'thread') + and(osThreads, 'OS thread'),
+    };
+  }
+
+  /** Crashes, a worker's counted once (its parent's 'error' record reports it: `reports`). */
+  get crashCount(): number {
+    return this.kindCounts[EventKind.Crash] - this.reports.size;
   }
 
   private linkReport(crash: number, report: number): void {
@@ -793,9 +825,12 @@ export class TraceModel {
       return;
     }
     if (kind === EventKind.ProcessSeen) {
-      // an untraced process's parent (a traced one's came in its ProcessStart, which wins)
-      const p = this.proc(v[F.pzPid]);
-      if (!p.traced && p.ppid !== v[F.pzPpid]) {
+      // an untraced process's parent (a traced one's came in its ProcessStart, which wins); kept
+      // apart until the process has a track (it may be gone before the sampler saw a thread)
+      const pid = v[F.pzPid];
+      this.seenParent.set(pid, v[F.pzPpid]);
+      const p = this.procs.get(pid);
+      if (p && !p.traced && p.ppid !== v[F.pzPpid]) {
         p.ppid = v[F.pzPpid];
         this.layoutVersion++;
       }

@@ -31,11 +31,12 @@ export function renderSummary(root: HTMLDetailsElement, model: TraceModel): void
   };
   const c = model.kindCounts;
   row('duration', model.maxTs > model.minTs ? fmtDur(model.maxTs - model.minTs) : '—');
-  row('processes', String(model.procs.size));
-  row('threads', String(model.tracks.length));
+  const n = model.entityCounts();
+  row('processes', n.processes);
+  row('threads', n.threads);
   row('messages', `${c[EventKind.MessageSend]} sent, ${c[EventKind.MessageReceive]} received`);
   row('spawns / workers', `${c[EventKind.SpawnCall]} / ${c[EventKind.WorkerCreate]}`);
-  row('crashes', String(c[EventKind.Crash]));
+  row('crashes', String(model.crashCount));
   const peak = Math.max(0, ...[...model.procs.values()].map((p) => p.peakRss));
   if (peak) row('peak RSS', fmtBytes(peak));
   const mode = model.meta.schedMode;

@@ -11,7 +11,7 @@ import path = require('node:path');
 // 'utf8' too, before Node 20.8 or so), and writeFileSync writes through fs.writeSync: the agent uses
 // readFileSync only while it loads, and readAll()/readAscii()/writeAll() after
 export const { openSync, closeSync, fstatSync, statSync, readSync, writeSync, readFileSync, existsSync, renameSync, unlinkSync, symlinkSync, mkdirSync, rmdirSync } = fs;
-export const { setInterval: startInterval, clearInterval: stopInterval, queueMicrotask: afterCurrentTask } = globalThis;
+export const { setInterval: startInterval, clearInterval: stopInterval } = globalThis;
 
 export const apply = Reflect.apply;
 export const construct = Reflect.construct;

@@ -4,6 +4,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { checkFileHeader } from '../protocol/wire';
 import type { Insights } from '../protocol/insights';
+import { formatFigure } from '../protocol/figures';
 import { computeInsights, readTrace, TraceReadError } from '../recorder/index';
 import { standaloneViewPage } from '../recorder/view-page';
 import { EXIT_USAGE, fail, sameFile, writePage } from './common';
@@ -45,7 +46,7 @@ export async function runView(argv: string[]): Promise<number> {
     // the page holds the file as base64 text: V8's longest string caps what one page can carry
     const size = fs.statSync(file).size;
     if (size > MAX_PAGE_TRACE_BYTES) {
-      return fail(`view: ${file} is ${Math.round(size / 2 ** 20)} MB, too big for a standalone page (${MAX_PAGE_TRACE_BYTES / 2 ** 20} MB at most). Open it in VS Code (Concurrency: Open Trace...), which reads it without copying it into a page.`, 1);
+      return fail(`view: ${file} is ${formatFigure(size, 'bytes')}, too big for a standalone page (${formatFigure(MAX_PAGE_TRACE_BYTES, 'bytes')} at most). Open it in VS Code (Concurrency: Open Trace...), which reads it without copying it into a page.`, 1);
     }
     try {
       bytes = new Uint8Array(fs.readFileSync(file));

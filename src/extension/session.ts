@@ -132,7 +132,7 @@ export async function startTracing(ctx: vscode.ExtensionContext, target: TraceTa
       const cwd = opts.cwd;
       if (openTimelineAutomatically()) {
         // the run's start time tells two runs' tabs apart, and keys the trace a restored tab reopens
-        const title = `Timeline: ${label} · ${new Date().toTimeString().slice(0, 8)}`;
+        const title = uniqueTitle(`Timeline: ${label} · ${new Date().toTimeString().slice(0, 8)}`);
         const panel = vscode.window.createWebviewPanel('concurrencyTimeline.timeline', title, { viewColumn: vscode.ViewColumn.Beside, preserveFocus: true }, { enableFindWidget: false });
         panel.iconPath = vscode.Uri.joinPath(ctx.extensionUri, 'media', 'icon.png');
         view = new TimelineView(panel, ctx.extensionUri, { name: label, tracePath, cwd: () => cwd }, { live: true });
@@ -221,6 +221,15 @@ const PANEL_TRACES = 'concurrencyTimeline.panelTraces';
  * back when VS Code restores the panel after a window reload. The view's own saved state says the
  * same, but VS Code in a browser does not always persist a webview's state before the page reloads.
  */
+const titlesUsed = new Set<string>();
+/** Two runs started within a second get "(2)": a title is the key a restored tab reopens its trace by. */
+function uniqueTitle(title: string): string {
+  let t = title;
+  for (let n = 2; titlesUsed.has(t); n++) t = `${title} (${n})`;
+  titlesUsed.add(t);
+  return t;
+}
+
 function rememberPanelTrace(ctx: vscode.ExtensionContext, title: string, tracePath: string): void {
   const all = ctx.workspaceState.get<[string, string][]>(PANEL_TRACES, []).filter(([t]) => t !== title);
   all.push([title, tracePath]);

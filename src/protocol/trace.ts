@@ -65,6 +65,15 @@ export interface SummaryProcess {
   involuntarySwitches?: number;
 }
 
+/** A process no agent traced (a shell, `sleep`), seen from outside by the scheduling capture. */
+export interface SummaryOsProcess {
+  pid: number;
+  /** its parent, when the capture found it in a sampled process's children (ProcessSeen) */
+  ppid?: number;
+  /** the OS's name for it (comm: at most 15 characters) */
+  command: string;
+}
+
 export interface SummaryThread {
   pid: number;
   tid: number;
@@ -139,6 +148,8 @@ export interface TraceSummary {
   /** present when threads could not write all of their records (a full disk): which, and why */
   lostRecords?: LostRecords[];
   processes: SummaryProcess[];
+  /** processes only the scheduling capture saw, in the order it found them */
+  osProcesses?: SummaryOsProcess[];
   threads: SummaryThread[];
   counts: { spawns: number; workers: number; messagesSent: number; messagesReceived: number; crashes: number; events?: number };
   messagesByChannel: { process: number; worker: number; port: number; broadcast: number };

@@ -49,7 +49,8 @@ export function comparePageHtml(o: ComparePageOptions): string {
 <style${n}>${PAGE_CSS}</style>
 </head>
 <body>
-<main id="compare"><p id="status" role="status">Waiting for the traces…</p></main>
+<p id="status" role="status">Waiting for the traces…</p>
+<main id="compare"></main>
 ${script}
 ${boot}
 </body>
@@ -91,9 +92,10 @@ th:first-child { text-align: left; }
 thead th { font-weight: 600; }
 tbody th[scope=row] { font-weight: normal; padding-left: 22px; }
 tr.group th { font-weight: 600; padding-top: 12px; border-bottom: none; }
-/* mixed with the text colour: the chart colours alone are too light on light themes (2.9:1) */
-td.ratio.lower { color: color-mix(in srgb, var(--vscode-charts-green, #388a34) 60%, var(--vscode-foreground, CanvasText)); }
-td.ratio.higher { color: color-mix(in srgb, var(--vscode-charts-orange, #d18616) 60%, var(--vscode-foreground, CanvasText)); }
+/* mostly the text colour: the chart colours alone are too light on light themes (2.9:1 on white);
+   the marks and words beside them say it as well */
+td.ratio.lower { color: color-mix(in srgb, var(--vscode-charts-green, #388a34) 35%, var(--vscode-foreground, CanvasText)); }
+td.ratio.higher { color: color-mix(in srgb, var(--vscode-charts-orange, #d18616) 35%, var(--vscode-foreground, CanvasText)); }
 td.none { color: var(--vscode-descriptionForeground, GrayText); }
 .sr-only { position: absolute; width: 1px; height: 1px; overflow: hidden; clip-path: inset(50%); white-space: nowrap; }
 .charts { display: grid; grid-template-columns: repeat(auto-fill, minmax(min(300px, 100%), 1fr)); gap: 16px; margin-top: 8px; }

@@ -154,6 +154,8 @@ export function buildModel(trace: Trace): TraceModel {
   const { events, meta } = trace;
   const procs = new Map<number, ProcessNode>();
   const threads = new Map<string, ThreadNode>();
+  /** main threads the sampler named, by pid: those of processes no agent traced become 'os' threads */
+  const outsideMain = new Map<number, ThreadNode>();
   const spawns = new Map<string, SpawnNode>();
   const workers = new Map<string, WorkerNode>();
   const pairs = new Map<string, MessagePair>();
@@ -247,6 +249,10 @@ export function buildModel(trace: Trace): TraceModel {
           // a JS thread the sampler saw: it tells us the OS tid, the agent already named it
           const t = threads.get(threadKey(pid, threadId));
           if (t && !t.tid) t.tid = tid;
+          // or the main thread of a process no agent traced (known only at the end: the sampler
+          // sees a Node process before its agent has written anything)
+          else if (!t && threadId === 0 && !outsideMain.has(pid)) outsideMain.set(pid, { pid, tid, threadId: -1, name: name || `thread ${tid}`, kind: 'os', startTs: e.ts });
+          else if (!t && threadId === 0 && name) outsideMain.get(pid)!.name = name;
         } else {
           const key = pid + ':os:' + tid;
           const t = threads.get(key);
@@ -358,6 +364,7 @@ export function buildModel(trace: Trace): TraceModel {
     }
   }
 
+  for (const [pid, t] of outsideMain) if (!procs.has(pid) && !threads.has(threadKey(pid, 0))) threads.set(pid + ':os:' + t.tid, t);
   linkProcesses(procs, spawns, meta);
   // Processes whose agent never wrote an exit died of a signal (the agent leaves signals alone:
   // docs/capture.md) or were ended from outside (SIGKILL, or the recorder stopped before they

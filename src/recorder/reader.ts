@@ -10,6 +10,7 @@ import { constants as bufferConstants } from 'node:buffer';
 import type { TraceEvent } from '../protocol/events';
 import { fieldsOf } from './fields';
 import type { TraceMeta } from '../protocol/trace';
+import { formatFigure } from '../protocol/figures';
 import { checkFileHeader, ChunkType, FORMAT_VERSION, readIndex, readU32le, scanChunks, startsWithMagic, TraceDecoder, CHUNK_HEADER_BYTES, FILE_HEADER_BYTES, TRAILER_BYTES, type ChunkRef } from '../protocol/wire';
 import type { LoadedTrace } from './types';
 
@@ -41,7 +42,7 @@ export function availableMemoryBytes(): number {
 }
 
 function mb(n: number): string {
-  return `${Math.round(n / (1024 * 1024))} MB`;
+  return formatFigure(n, 'bytes');
 }
 
 /** Reads a trace file; rejects with a TraceReadError that explains what to do. */

@@ -1,9 +1,9 @@
 // `ctrace summary --json` (docs/cli.md): what was recorded, as a stable JSON object for CI jobs and
 // tests, plus the one-line and multi-line renderings people read. Fields are only ever added.
 
-import { EventKind } from '../protocol/events';
-import { countOf } from '../protocol/figures';
-import type { SummaryCrash, SummaryProcess, SummaryThread, TraceSummary } from '../protocol/trace';
+import { EventKind, type TraceEvent } from '../protocol/events';
+import { countOf, formatFigure } from '../protocol/figures';
+import type { SummaryCrash, SummaryOsProcess, SummaryProcess, SummaryThread, TraceSummary } from '../protocol/trace';
 import { checkedLostRecords, lostRecordsNote } from '../protocol/session';
 import { FORMAT_VERSION } from '../protocol/wire';
 import { analyzeLocks } from './locks';
@@ -29,6 +29,7 @@ export function summarize(trace: Trace, model: TraceModel = buildModel(trace)): 
     ...(p.recordsLost ? { recordsLost: true } : {}),
   }));
   const threads: SummaryThread[] = model.threads.map((t) => ({ pid: t.pid, tid: t.tid, threadId: t.threadId, name: t.name, kind: t.kind }));
+  const osProcesses = osProcessesOf(trace.events, threads, new Set(processes.map((p) => p.pid)));
 
   const byChannel = { process: 0, worker: 0, port: 0, broadcast: 0 };
   let sent = 0;
@@ -75,6 +76,7 @@ export function summarize(trace: Trace, model: TraceModel = buildModel(trace)): 
     ...(trace.incomplete ? { incomplete: true } : {}),
     ...(lost.length ? { lostRecords: lost } : {}),
     processes,
+    ...(osProcesses.length ? { osProcesses } : {}),
     threads,
     counts: {
       spawns: model.spawns.length,
@@ -92,6 +94,23 @@ export function summarize(trace: Trace, model: TraceModel = buildModel(trace)): 
   };
   // CPU time, context switches and peak memory per thread and process, from the sampler's records
   return applySchedTotals(summary, trace.events, meta.schedMode);
+}
+
+/** Past this many, the text says how many more processes were seen from outside (a build runs hundreds). */
+const MAX_OS_LISTED = 40;
+
+/** Processes with threads the sampler saw but no agent's records: named by their main thread, parent from ProcessSeen. */
+function osProcessesOf(events: readonly TraceEvent[], threads: readonly SummaryThread[], traced: ReadonlySet<number>): SummaryOsProcess[] {
+  const parents = new Map<number, number>();
+  for (const e of events) if (e.kind === EventKind.ProcessSeen && typeof e.fields.pid === 'number' && typeof e.fields.ppid === 'number') parents.set(e.fields.pid, e.fields.ppid);
+  const out = new Map<number, SummaryOsProcess>();
+  for (const t of threads) {
+    if (t.pid <= 0 || traced.has(t.pid)) continue;
+    const known = out.get(t.pid);
+    if (!known) out.set(t.pid, { pid: t.pid, ...(parents.has(t.pid) ? { ppid: parents.get(t.pid) } : {}), command: t.name || 'process' });
+    else if (t.tid === t.pid && t.name) known.command = t.name;
+  }
+  return [...out.values()];
 }
 
 export interface LineCounts {
@@ -161,7 +180,7 @@ export function formatSummary(
       : (p.signal ? `signal ${p.signal}` : `exit ${p.exitCode ?? '?'}`) + (p.recordsLost ? ' (its records were lost)' : p.cause && p.cause !== 'normal' ? ` (${p.cause})` : '');
   const walk = (parent: number, depth: number) => {
     for (const p of children.get(parent) ?? []) {
-      const rss = p.peakRssBytes ? `, peak RSS ${Math.round(p.peakRssBytes / 1048576)} MB` : '';
+      const rss = p.peakRssBytes ? `, peak RSS ${formatFigure(p.peakRssBytes, 'bytes')}` : '';
       // schedMode 'node': the OS's figures for the whole process (threads may have none of their own)
       const own = s.schedMode === 'node' && p.cpuMs !== undefined ? `, cpu ${p.cpuMs.toFixed(1)} ms, ${p.voluntarySwitches ?? 0} voluntary / ${p.involuntarySwitches ?? 0} involuntary switches` : '';
       lines.push(`${'  '.repeat(depth + 1)}${p.pid} ${p.command}  [${end(p)}${rss}${own}]`);
@@ -180,9 +199,24 @@ export function formatSummary(
         lines.push(`${'  '.repeat(depth + 2)}all ${n} threads, Node's own included  cpu ${all.cpuMs.toFixed(1)} ms, ${all.voluntary} voluntary / ${all.involuntary} involuntary switches`);
       }
       walk(p.pid, depth + 1);
+      outside(p.pid, depth + 1);
+    }
+  };
+  // processes no agent traced (a shell and what it ran), under their parent where the capture saw it
+  const os = s.osProcesses ?? [];
+  const known = new Set([...pids, ...os.map((o) => o.pid)]);
+  let listed = 0;
+  const outside = (parent: number, depth: number) => {
+    for (const o of os) {
+      if ((o.ppid !== undefined && known.has(o.ppid) ? o.ppid : -1) !== parent) continue;
+      if (++listed > MAX_OS_LISTED) continue;
+      lines.push(`${'  '.repeat(depth + 1)}${o.pid} ${o.command}  [not traced: seen from outside]`);
+      outside(o.pid, depth + 1);
     }
   };
   walk(-1, 0);
+  outside(-1, 0);
+  if (listed > MAX_OS_LISTED) lines.push(`  … and ${countOf(listed - MAX_OS_LISTED, 'more process', 'more processes')} not traced (summary --json lists them all)`);
   const ch = s.messagesByChannel;
   lines.push('', `messages: ${s.counts.messagesSent} sent, ${s.counts.messagesReceived} received (process ${ch.process}, worker ${ch.worker}, port ${ch.port}, broadcast ${ch.broadcast})`);
   if (s.crashes.length) {

@@ -90,7 +90,7 @@ try {
   }));
   check('the table has scoped, named headers and a caption', semantics.cols.every((c) => c === 'TH:col:named') && semantics.cols.length === 4 && semantics.rowHeads && semantics.caption.length > 0, JSON.stringify(semantics));
   // higher and lower ratios: a mark and words besides the colour, and the colour readable (4.5:1)
-  const ratios = await page.locator('#compare-table td.ratio.higher, #compare-table td.ratio.lower').evaluateAll((tds) =>
+  const ratioColours = () => page.locator('#compare-table td.ratio.higher, #compare-table td.ratio.lower').evaluateAll((tds) =>
     tds.map((td) => {
       const rgb = (s) => (s.match(/[\d.]+/g) ?? []).slice(0, 3).map((v) => (s.startsWith('color(srgb') ? Number(v) * 255 : Number(v))); // color-mix() computes to color(srgb 0..1)
       const lum = ([r, g, b]) => [r, g, b].map((v) => ((v /= 255) <= 0.03928 ? v / 12.92 : ((v + 0.055) / 1.055) ** 2.4)).reduce((s, v, i) => s + v * [0.2126, 0.7152, 0.0722][i], 0);
@@ -101,7 +101,17 @@ try {
       return { text: td.textContent, contrast: (l1 + 0.05) / (l2 + 0.05) };
     }),
   );
+  const ratios = await ratioColours();
   check('coloured ratios carry a mark and words, and read at 4.5:1', ratios.length > 0 && ratios.every((r) => /[▲▼] \(B (higher|lower)\)$/.test(r.text) && r.contrast >= 4.5), JSON.stringify(ratios));
+  // in VS Code's default light theme (Light+: text #616161) too, where the chart colours mix with a grey
+  await page.evaluate(() => {
+    const r = document.documentElement.style;
+    for (const [k, v] of Object.entries({ '--vscode-foreground': '#616161', '--vscode-editor-background': '#ffffff', '--vscode-charts-orange': '#d18616', '--vscode-charts-green': '#388a34' })) r.setProperty(k, v);
+  });
+  const lightPlus = await ratioColours();
+  check('in Light+ too', lightPlus.every((r) => r.contrast >= 4.5), JSON.stringify(lightPlus));
+  await page.evaluate(() => document.documentElement.removeAttribute('style'));
+  check('the status line says what was compared, for screen readers', /^Compared .+\(A\) and .+\(B\)/.test((await page.locator('#status[role=status]').textContent()) ?? ''));
   const region = page.locator('.table-scroll[role=region][tabindex="0"]');
   check('the table sits in a labelled region the keyboard can reach and scroll', (await region.count()) === 1 && (await region.getAttribute('aria-labelledby')) === 'compare-caption');
   const charts = await page.locator('.charts canvas').count();

@@ -382,6 +382,10 @@ try {
     await report.click();
     await pg.locator('#ct-details button.ct-jump', { hasText: '← the crash itself' }).waitFor({ timeout: 5000 });
     assert(/boom in worker/.test(await field(pg, 'message')), 'the report carries the same error');
+    // and the summary panel counts crashes as ctrace summary does: the report is not one more
+    await pg.locator('#ct-summary > summary').click();
+    const counts = await pg.locator('#ct-summary dl').innerText();
+    assert(new RegExp(`crashes\\s+${c.summary.counts.crashes}\\b`).test(counts), `summary panel: ${counts} (ctrace summary: ${c.summary.counts.crashes})`);
     await pg.close();
   });
 

@@ -3,6 +3,7 @@
 import { test, before } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
+import fs from 'node:fs';
 import path from 'node:path';
 import { built, CLI, FAST, NODE, record, ROOT, tmpDir } from './record-helpers';
 
@@ -59,4 +60,26 @@ test("summary text gives each process's whole figures, Node's own threads includ
   // one process: its figures are the recording's totals, the ones compare puts side by side
   assert.deepEqual(all.slice(1).map(Number), [r.summary.threads.length, Number(sw.total.cpuMs.toFixed(1)), sw.total.voluntary, sw.total.involuntary]);
   assert.ok(r.summary.threads.some((t) => t.kind === 'os'), 'Node has threads of its own');
+});
+
+test('summary lists the processes no agent traced (a shell and what it ran) under their parents, as the timeline nests them', { skip: process.platform !== 'linux' && 'seen from outside through /proc' }, async () => {
+  const dir = tmpDir();
+  const prog = path.join(dir, 'shell.js');
+  fs.writeFileSync(prog, `require('child_process').execFileSync('sh', ['-c', 'sleep 0.3; sleep 0.2']);\n`);
+  const r = await record([NODE, prog], { dir });
+  const os = r.summary.osProcesses ?? [];
+  const sh = os.find((o) => o.command === 'sh');
+  const root = r.summary.processes[0];
+  assert.ok(sh, JSON.stringify(os));
+  assert.equal(sh.ppid, root.pid);
+  const sleeps = os.filter((o) => o.command === 'sleep');
+  assert.equal(sleeps.length, 2, JSON.stringify(os));
+  for (const s of sleeps) assert.equal(s.ppid, sh.pid);
+  // each is a thread of its own in threads[] too, kind os
+  for (const o of os) assert.ok(r.summary.threads.some((t) => t.pid === o.pid && t.tid === o.pid && t.kind === 'os'), `no thread for ${o.command} ${o.pid}`);
+  const text = spawnSync(NODE, [CLI, 'summary', r.tracePath], { cwd: ROOT, encoding: 'utf8', timeout: 60_000 }).stdout;
+  const at = (pid: number) => text.split('\n').find((l) => new RegExp(`^ *${pid} `).test(l)) ?? '';
+  const indent = (l: string) => l.length - l.trimStart().length;
+  assert.match(at(sh.pid), /^ {4}\d+ sh {2}\[not traced: seen from outside\]$/, text);
+  for (const s of sleeps) assert.equal(indent(at(s.pid)), indent(at(sh.pid)) + 2, text);
 });

@@ -7,6 +7,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { built, lineOf, program, record as recordOnly, ROOT, NODE, unpaired } from './record-helpers';
 import { oneLine } from '../../src/recorder/summary';
+import { ChunkType, eventsChunkHeader, scanChunks } from '../../src/protocol/wire';
 import { nodeBinary } from '../support/node-versions';
 
 /** Records, and checks that the line ctrace printed (counted live) says what the summary says. */
@@ -142,6 +143,32 @@ if (process.argv[2] === 'child') {
     assert.deepEqual([r.summary.counts.messagesSent, r.summary.counts.messagesReceived], [2, 2], `run ${run}`);
     assert.deepEqual(unpaired(r.model), []);
   }
+});
+
+test('a child that sends in a loop, awaiting between sends, writes its records in a few hundred writes, not one per send', async () => {
+  const file = program(
+    'await-sends.js',
+    `const { fork } = require('child_process');
+if (process.argv[2] === 'child') {
+  (async () => {
+    for (let i = 0; i < 5000; i++) {
+      process.send(i);
+      await null;
+    }
+    process.disconnect();
+  })();
+} else fork(__filename, ['child']).on('message', () => {});`,
+  );
+  const r = await record([NODE, file]);
+  assert.equal(r.run.status, 0, r.run.stderr);
+  assert.equal(r.summary.counts.messagesSent, 5000);
+  const child = r.summary.processes[1].pid;
+  const file_ = fs.readFileSync(r.tracePath);
+  const bytes = new Uint8Array(file_.buffer, file_.byteOffset, file_.length);
+  const writes = scanChunks(bytes).chunks.filter((c) => c.type === ChunkType.Events && eventsChunkHeader(bytes, c).pid === child).length;
+  // at most 5 writes a millisecond (IPC sends are written at once, a few in a row): the loop takes
+  // well under a second traced; one write per send would be 5000
+  assert.ok(writes < 1500, `${writes} writes for 5000 sends`);
 });
 
 for (const major of [22, 24]) {

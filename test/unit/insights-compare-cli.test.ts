@@ -112,9 +112,13 @@ test('a side cut short, or one file twice, is said before the figures (they are 
 
 test('a side that traced no Node.js process is said: its creation and message figures are absent for that reason', () => {
   const osOnly = path.join(dir, 'sh.ctrace');
-  fs.writeFileSync(osOnly, encodeTrace([ev(EventKind.ThreadName, 0, 300, 0, { pid: 300, tid: 300, name: 'sh', threadId: 0 })], { formatVersion: 1, command: ['sh', '-c', 'true'], schedMode: 'off' }));
+  fs.writeFileSync(osOnly, encodeTrace([ev(EventKind.ThreadName, 0, 300, 0, { pid: 300, tid: 300, name: 'sh', threadId: 0 })], { formatVersion: 1, command: ['sh', '-c', 'true'], schedMode: 'counts' }));
   const r = ctrace(a, osOnly);
   assert.equal(r.status, 0, r.stderr);
   assert.match(r.stderr, /^ctrace: compare: note: B \(sh\.ctrace\) traced no Node\.js process: only time, memory, CPU and context switches were seen, from outside\.$/m);
   assert.doesNotMatch(r.stderr, /note: A .*no Node/);
+  // without the scheduling capture, nothing was seen from outside either
+  const blind = path.join(dir, 'sh-blind.ctrace');
+  fs.writeFileSync(blind, encodeTrace([ev(EventKind.Mark, 0, 0, 0, { name: 'start' })], { formatVersion: 1, command: ['sh', '-c', 'true'], schedMode: 'off' }));
+  assert.match(ctrace(a, blind).stderr, /note: B \(sh-blind\.ctrace\) traced no Node\.js process, and nothing was seen from outside \(no scheduling capture\): only its duration is known\.$/m);
 });

@@ -1,6 +1,6 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { CrashKind, EventKind } from '../../src/protocol/events';
+import { CrashKind, EventKind, LockKind } from '../../src/protocol/events';
 import { computeInsights, editorHints } from '../../src/recorder/insights';
 import { ev } from './insights-helpers';
 
@@ -29,4 +29,24 @@ test('editor hints say at each call site what it caused, and link to the event',
   assert.deepEqual(at(9), [['crash', 'crash 1: Error: boom · 2 survivors']]);
   // a click reveals the slowest creation
   assert.equal(hints.find((h) => h.topic === 'creation')!.evidence.ts, 2e6);
+});
+
+test('a creation hint gives the true median of an even count, and a lock hint names the lock as the code does', () => {
+  const events = [
+    ...[1, 2, 3, 4].map((n) => ev(EventKind.WorkerCreate, n - 1, 100, 0, { workerThreadId: n, site: '/w/a.js:3:1' })),
+    // created in 10, 14, 20 and 30 ms: the median is 17 ms (the lower middle value was 14)
+    ev(EventKind.ThreadStart, 10, 100, 1, { kind: 1 }),
+    ev(EventKind.ThreadStart, 15, 100, 2, { kind: 1 }),
+    ev(EventKind.ThreadStart, 22, 100, 3, { kind: 1 }),
+    ev(EventKind.ThreadStart, 33, 100, 4, { kind: 1 }),
+    // worker 1 waits 4 ms for the Web Lock "accounts" that worker 2 holds
+    ev(EventKind.LockAcquired, 40, 100, 2, { lockKind: LockKind.WebLock, lock: 'accounts', mode: 'exclusive', lockId: 1, waited: 0, site: '/w/l.js:9:3' }),
+    ev(EventKind.LockRequest, 41, 100, 1, { lockKind: LockKind.WebLock, lock: 'accounts', mode: 'exclusive', lockId: 1, site: '/w/l.js:5:3' }),
+    ev(EventKind.LockReleased, 45, 100, 2, { lockKind: LockKind.WebLock, lock: 'accounts', lockId: 1 }),
+    ev(EventKind.LockAcquired, 45, 100, 1, { lockKind: LockKind.WebLock, lock: 'accounts', mode: 'exclusive', lockId: 1, waited: 1, site: '/w/l.js:5:3' }),
+    ev(EventKind.LockReleased, 46, 100, 1, { lockKind: LockKind.WebLock, lock: 'accounts', lockId: 1 }),
+  ];
+  const hints = editorHints(computeInsights(events));
+  assert.equal(hints.find((h) => h.topic === 'creation')?.text, 'created 4 workers · median 17 ms, slowest 30 ms');
+  assert.deepEqual(hints.filter((h) => h.topic === 'lock').map((h) => h.text), ['waited 4 ms on Web Lock "accounts" (1 time)']);
 });

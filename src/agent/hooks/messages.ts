@@ -38,14 +38,15 @@ const BROADCAST = 2;
  */
 const SITE_NS = 50e6;
 /**
- * An IPC send is written out at once, or right after the code running returns when the thread
- * flushed less than this ago (flushIfOlder): the other end may answer with a SIGKILL (the crash
- * example's parent kills the child on its 'ready'), which would take a record still waiting for the
- * 50 ms flush with it. At most ~1000 writes a second, each far
+ * An IPC send is written out at once (flushIfOlder: up to IPC_EARLY times in a row less than this
+ * after the last write): the other end may answer with a SIGKILL (the crash example's parent kills
+ * the child on its 'ready'), which would take a record still waiting for the 50 ms flush with it. At
+ * most (IPC_EARLY + 1) x 1000 writes a second, each far
  * cheaper than the IPC send (a JSON encoding and a pipe write); worker messages need none of this
  * (a terminated worker's records are saved from its tail).
  */
 const IPC_FLUSH_NS = 1e6;
+const IPC_EARLY = 4;
 const weakGet = uncurry(WeakMap.prototype.get) as <V>(map: WeakMap<object, V>, key: object) => V | undefined;
 const weakSet = uncurry(WeakMap.prototype.set) as <V>(map: WeakMap<object, V>, key: object, value: V) => void;
 
@@ -569,7 +570,7 @@ export class MessageHooks {
     const send = function send(this: unknown, message: unknown) {
       if (isInternalIpc(message)) return apply(orig, this, arguments);
       const r = self.sendThrough(info, undefined, send, orig, this, arguments);
-      self.ctx.flushIfOlder(IPC_FLUSH_NS);
+      self.ctx.flushIfOlder(IPC_FLUSH_NS, IPC_EARLY);
       return r;
     };
     Object.defineProperty(send, 'length', { value: orig.length });

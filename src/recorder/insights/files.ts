@@ -17,8 +17,11 @@ export async function compareFiles(fileA: string, fileB: string): Promise<Compar
     sides.push({ name: path.basename(f), command: t.meta.command?.join(' '), insights: computeInsights(t.events, t.meta) });
     if (t.truncated) warnings.push(`${label} (${path.basename(f)}) ends in the middle of a chunk: the recording was cut short, and its figures cover only what was written.`);
     else if (t.incomplete) warnings.push(`${label} (${path.basename(f)}) has no closing index: it is still being recorded, or its recorder was stopped hard; its figures cover only what was written so far.`);
-    // only what the scheduler saw from outside: creation, messages and heaps read "-" for a reason
-    if (!t.events.some((e) => e.kind === EventKind.ProcessStart)) warnings.push(`${label} (${path.basename(f)}) traced no Node.js process: only time, memory, CPU and context switches were seen, from outside.`);
+    // no agent wrote anything: creation, messages and heaps are empty for that reason, not measured
+    if (!t.events.some((e) => e.kind === EventKind.ProcessStart)) {
+      const outside = t.meta.schedMode === 'counts' || t.meta.schedMode === 'switches' ? ': only time, memory, CPU and context switches were seen, from outside' : ', and nothing was seen from outside (no scheduling capture): only its duration is known';
+      warnings.push(`${label} (${path.basename(f)}) traced no Node.js process${outside}.`);
+    }
   }
   if (path.resolve(fileA) === path.resolve(fileB)) warnings.push('A and B are the same file: every ratio is 1.');
   const [a, b] = sides;

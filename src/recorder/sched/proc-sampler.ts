@@ -155,8 +155,10 @@ export class ProcSampler {
     const statm = openOr(`/proc/${pid}/statm`);
     if (statm < 0) return; // already gone: its CPU still shows in the parent's cutime
     this.procs.set(pid, { pid, statm, task: openOr(`/proc/${pid}/task`), nlink: -1, threads: new Map(), lastRss: -1, dead: false });
-    // sampled at once, so a process that lives shorter than an interval is still seen
+    // sampled at once, so a process that lives shorter than an interval is still seen (its children
+    // wait for the next sweep, which reads their parent again)
     if (this.timer) this.sweepProcess(this.procs.get(pid)!, monoNow(), []);
+    this.parentOf.clear();
   }
 
   /** Takes a last sweep (final totals) and closes every file. */
@@ -194,6 +196,8 @@ export class ProcSampler {
     } catch {
       // never let a sampling surprise break the collector; the next sweep tries again
     }
+    // a parent is only trusted within the sweep that read it (a child gone since, its pid reused later)
+    this.parentOf.clear();
     this.prevSweepTs = t0;
     this.sweepNo++;
     this.stats.sweeps++;
