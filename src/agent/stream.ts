@@ -295,11 +295,13 @@ export class ThreadStream implements AgentContext {
    * Writes what is pending, at most `early` times in a row less than `ns` after the last write: a
    * child that sends 'hello' and 'ready' just after its start-up flush is killed by its parent's
    * answer before the 50 ms flush, while a loop of sends writes at most early + 1 times per `ns`.
+   * `whileSending`: called from inside a send (just before Node writes the message out).
    * (Deferring the write instead, to a microtask, cost one write per send in a loop that awaits
    * between sends, and showed the program's async_hooks a resource of ours.) Never throws.
    */
-  flushIfOlder(ns: number, early: number): void {
-    if (this.busy || this.sending !== 0) return;
+  flushIfOlder(ns: number, early: number, whileSending = false): void {
+    if (this.busy || (this.sending !== 0 && !whileSending)) return;
+    if (this.stage.n === 0 && this.encoder.pendingRecords === 0 && this.encoder.pendingBytes === 0) return;
     if (this.now() - this.lastFlush >= ns) this.earlyFlushes = 0;
     else if (this.earlyFlushes < early) this.earlyFlushes++;
     else return;

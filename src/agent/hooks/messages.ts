@@ -567,14 +567,47 @@ export class MessageHooks {
     target[INFO] = info;
     const self = this;
     const orig = target.send;
+    // the send's record goes to disk before the message leaves, once Node has serialized it (so a
+    // value it refuses is still taken back): written after, the receiver, woken by the message, often
+    // ran first on a busy machine and SIGKILLed the sender before its write (the crash example)
+    const beforeWrite = wrapChannelWrites(target, () => self.ctx.flushIfOlder(IPC_FLUSH_NS, IPC_EARLY, true));
     const send = function send(this: unknown, message: unknown) {
       if (isInternalIpc(message)) return apply(orig, this, arguments);
       const r = self.sendThrough(info, undefined, send, orig, this, arguments);
-      self.ctx.flushIfOlder(IPC_FLUSH_NS, IPC_EARLY);
+      if (!beforeWrite) self.ctx.flushIfOlder(IPC_FLUSH_NS, IPC_EARLY);
       return r;
     };
     Object.defineProperty(send, 'length', { value: orig.length });
     target.send = send;
+  }
+}
+
+/**
+ * Runs `before` ahead of each write of an IPC channel (Node writes a serialized message with
+ * `channel.writeUtf8String`, or `writeBuffer` for advanced serialization): own properties on this
+ * one channel object, which only Node's own IPC code calls. False when there is no channel to wrap.
+ */
+function wrapChannelWrites(target: object, before: () => void): boolean {
+  try {
+    const channel = (target as { channel?: unknown }).channel;
+    if (channel === null || typeof channel !== 'object') return false;
+    let wrapped = false;
+    for (const name of ['writeUtf8String', 'writeBuffer']) {
+      const write = (channel as Record<string, unknown>)[name];
+      if (typeof write !== 'function') continue;
+      Object.defineProperty(channel, name, {
+        configurable: true,
+        writable: true,
+        value: function (this: unknown) {
+          before();
+          return apply(write, this, arguments);
+        },
+      });
+      wrapped = true;
+    }
+    return wrapped;
+  } catch {
+    return false;
   }
 }
 
