@@ -299,7 +299,7 @@ export class Renderer {
           if (kd === EventKind.MessageSend) bSend.add(x - 1, cy - 6, 2, 8, pal.send);
           else if (kd === EventKind.MessageReceive) bRecv.add(x - 1, cy - 2, 2, 8, pal.recv);
           else if (kd === EventKind.Mark) bMark.add(x - 0.5, cy - 4, 1.5, 8, pal.mark);
-          else this.marker(g, pal, kd, x, cy, false, model.reports.has(i));
+          else this.marker(g, pal, kd, x, cy, false, kd === EventKind.Crash && model.reports.has(i));
         }
         k = evLowerBound(model, tr, t + npx, k + 1);
       }
@@ -309,7 +309,7 @@ export class Renderer {
       for (const i of sig) {
         const t = ts[i];
         if (t < vp.start - 8 * npx || t > vp.end + 8 * npx || d.hiddenKinds.has(kind[i])) continue;
-        this.marker(g, pal, kind[i], vp.x(t), cy, true, model.reports.has(i));
+        this.marker(g, pal, kind[i], vp.x(t), cy, true, kind[i] === EventKind.Crash && model.reports.has(i));
       }
       if (d.matches.size && d.matches.size < 5000) {
         g.strokeStyle = pal.focus;
@@ -371,7 +371,7 @@ export class Renderer {
     for (const i of sig) {
       const t = ts[i];
       if (t < vp.start - 8 * vp.nsPerPx || t > vp.end + 8 * vp.nsPerPx || d.hiddenKinds.has(kind[i])) continue;
-      this.marker(g, pal, kind[i], vp.x(t), cy, true, model.reports.has(i));
+      this.marker(g, pal, kind[i], vp.x(t), cy, true, kind[i] === EventKind.Crash && model.reports.has(i));
     }
     this.selectionRing(g, d, tr, cy);
     void w;
