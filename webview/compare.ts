@@ -44,6 +44,26 @@ export function formatRatio(r: number | null): string {
   return formatRatioFigure(r, '×', '–');
 }
 
+/**
+ * B's bars are striped, A's solid: told apart by more than colour (Light High Contrast gives both
+ * chart colours in blue, and not everyone sees orange from blue).
+ */
+function hatched(color: string): CanvasPattern | string {
+  const tile = document.createElement('canvas');
+  tile.width = tile.height = 8;
+  const g = tile.getContext('2d');
+  if (!g) return color;
+  g.strokeStyle = color;
+  g.lineWidth = 2.5;
+  g.beginPath();
+  for (const o of [-8, 0, 8]) {
+    g.moveTo(o, 8);
+    g.lineTo(o + 8, 0);
+  }
+  g.stroke();
+  return g.createPattern(tile, 'repeat') ?? color;
+}
+
 function cssVar(name: string, fallback: string): string {
   return getComputedStyle(document.body).getPropertyValue(name).trim() || fallback;
 }
@@ -146,7 +166,7 @@ function drawCharts(grid: HTMLElement, cmp: CompareMessage['comparison']): void 
           labels: rows.map((r) => r.metric),
           datasets: [
             { label: `A: ${cmp.a.name}`, data: values('a'), backgroundColor: colorA },
-            { label: `B: ${cmp.b.name}`, data: values('b'), backgroundColor: colorB },
+            { label: `B: ${cmp.b.name}`, data: values('b'), backgroundColor: hatched(colorB), borderColor: colorB, borderWidth: 1.5 },
           ],
         },
         options: {

@@ -133,15 +133,10 @@ export async function showSummaryCommand(ctx: vscode.ExtensionContext, arg?: unk
     return undefined;
   }
   const uri = summaryUri(p);
-  // handed to the provider for this opening only; a document already open is asked again instead
+  // handed to the provider, which takes it once: on opening, or asked again for a document already open
+  summaries.set(uri.toString(), text);
   if (vscode.workspace.textDocuments.some((d) => d.uri.toString() === uri.toString())) summaryChanged.fire(uri);
-  else summaries.set(uri.toString(), text);
-  let doc: vscode.TextDocument;
-  try {
-    doc = await vscode.workspace.openTextDocument(uri);
-  } finally {
-    summaries.delete(uri.toString());
-  }
+  const doc = await vscode.workspace.openTextDocument(uri);
   await vscode.window.showTextDocument(doc, { viewColumn: vscode.ViewColumn.Beside, preview: true });
   return doc;
 }
@@ -160,7 +155,7 @@ async function summaryMarkdown(tracePath: string): Promise<string> {
  * to save. The trace's path is in the URI, so a tab VS Code restores after a reload is summarized again.
  */
 export const SUMMARY_SCHEME = 'ctrace-summary';
-/** texts being opened, by URI: the command has read the trace already */
+/** texts the command has just made, by URI, until the provider takes them */
 const summaries = new Map<string, string>();
 
 function summaryUri(tracePath: string): vscode.Uri {
@@ -170,7 +165,10 @@ function summaryUri(tracePath: string): vscode.Uri {
 /** The text of a summary document (the content provider's, registered at activation). */
 export async function summaryText(uri: vscode.Uri): Promise<string> {
   const known = summaries.get(uri.toString());
-  if (known !== undefined) return known;
+  if (known !== undefined) {
+    summaries.delete(uri.toString());
+    return known;
+  }
   try {
     return await summaryMarkdown(uri.query);
   } catch (e) {
