@@ -1,6 +1,8 @@
 // The agent's configuration, read once from the environment at load (reading process.env on a hot
 // path costs microseconds). docs/capture.md lists these variables; the recorder sets them.
 
+import { CARRIED_VARS } from '../protocol/session';
+
 export interface AgentEnv {
   /** where each thread writes `<pid>-<threadId>.ctc`; the agent does nothing without it */
   dir: string;
@@ -46,8 +48,6 @@ export function procTotalsWanted(env: NodeJS.ProcessEnv = process.env): boolean 
   return !!capture && capture.split(',').some((s) => s.trim() === 'proc');
 }
 
-/** The variables a child needs so the agent reaches it even when the user gave it its own env. */
-export const CARRIED_VARS = ['CTRACE_DIR', 'CTRACE_AGENT', 'CTRACE_CAPTURE', 'CTRACE_CACHE'] as const;
 
 /**
  * The recording's variables as they are now (call it when the thread starts): its children and

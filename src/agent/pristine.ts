@@ -27,7 +27,7 @@ export const uncurry = (f: Function | undefined) => Function.prototype.call.bind
 // walk of a received object: ~16 ns, against ~25 with Object.hasOwn)
 export const hasOwn = uncurry(Object.prototype.hasOwnProperty) as (o: unknown, key: PropertyKey) => boolean;
 export const slice = Array.prototype.slice;
-const { setPrototypeOf, defineProperty, getOwnPropertyDescriptor } = Object;
+const { setPrototypeOf, getOwnPropertyDescriptor } = Object;
 
 /**
  * o's own data property `key`, read without running anything of the program's: undefined when it
@@ -47,18 +47,6 @@ export function ownCopy<T extends object>(o: T): T {
   const copy = { ...o };
   setPrototypeOf(copy, null);
   return copy;
-}
-
-/**
- * The program's Worker options `base` with our `key` (the worker's env): its own properties copied,
- * and `base` as the copy's prototype, so options it inherits (a class's getters, a prototype's
- * defaults) are still read through, as Node's Worker reads `base`. A plain spread dropped those.
- */
-export function optionsWith<T extends object>(base: T, key: string, value: unknown): T {
-  const o = { ...base };
-  setPrototypeOf(o, base);
-  defineProperty(o, key, { value, writable: true, enumerable: true, configurable: true });
-  return o;
 }
 
 const getBuiltinModule = (process as { getBuiltinModule?: (id: string) => unknown }).getBuiltinModule;

@@ -216,11 +216,6 @@ export async function startTracing(ctx: vscode.ExtensionContext, target: TraceTa
 
 const PANEL_TRACES = 'concurrencyTimeline.panelTraces';
 
-/**
- * Which trace file each live timeline panel shows, by panel title (newest last, a few kept): read
- * back when VS Code restores the panel after a window reload. The view's own saved state says the
- * same, but VS Code in a browser does not always persist a webview's state before the page reloads.
- */
 const titlesUsed = new Set<string>();
 /** Two runs started within a second get "(2)": a title is the key a restored tab reopens its trace by. */
 function uniqueTitle(title: string): string {
@@ -230,6 +225,11 @@ function uniqueTitle(title: string): string {
   return t;
 }
 
+/**
+ * Which trace file each live timeline panel shows, by panel title (newest last, a few kept): read
+ * back when VS Code restores the panel after a window reload. The view's own saved state says the
+ * same, but VS Code in a browser does not always persist a webview's state before the page reloads.
+ */
 function rememberPanelTrace(ctx: vscode.ExtensionContext, title: string, tracePath: string): void {
   const all = ctx.workspaceState.get<[string, string][]>(PANEL_TRACES, []).filter(([t]) => t !== title);
   all.push([title, tracePath]);

@@ -186,7 +186,6 @@ export const THREAD_STATE_NAMES = ['running', 'runnable', 'sleeping', 'uninterru
 export const LOCK_KIND_NAMES = ['atomics', 'weblock', 'async-mutex'] as const;
 export const THREAD_KIND_NAMES = ['main', 'worker', 'os'] as const;
 
-/** One decoded record. `fields` holds numbers for 'u'/'i' and strings (or undefined) for 's'. */
 /**
  * Records that are samples of a series (scheduler states and switches, memory, CPU use, thread names),
  * not events of the program: counts of "events" leave them out everywhere (the recorder's, the
@@ -197,6 +196,7 @@ export function isSampleKind(kind: number): boolean {
   return SAMPLE_KINDS.has(kind);
 }
 
+/** One decoded record. `fields` holds numbers for 'u'/'i' and strings (or undefined) for 's'. */
 export interface TraceEvent {
   kind: EventKind;
   /** ns on CLOCK_MONOTONIC */

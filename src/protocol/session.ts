@@ -9,6 +9,17 @@
  */
 export const SESSION_OUTPUT_FILE = 'output';
 
+/** The variables the recorder gives the agent, which carries them into every child and worker (agent/env.ts). */
+export const CARRIED_VARS = ['CTRACE_DIR', 'CTRACE_AGENT', 'CTRACE_CAPTURE', 'CTRACE_CACHE'] as const;
+/** Set by the agent in a child's env: `<parentPid>:<spawnId>`, the child's ProcessStart.spawnRef. */
+export const SPAWN_REF_VAR = 'CTRACE_SPAWN_REF';
+/**
+ * execSync/execFileSync return only the output, never the child's pid: for those, the child's agent
+ * leaves its pid in `${CTRACE_DIR}/<parentPid>-<spawnId>.pid` (first writer wins), which the parent
+ * reads and deletes right after the call (agent/hooks/spawn.ts).
+ */
+export const PIDFILE_VAR = 'CTRACE_SPAWN_PIDFILE';
+
 /** A thread's stream of framed chunks. */
 export const streamFileName = (pid: number, threadId: number): string => `${pid}-${threadId}.ctc`;
 export const STREAM_FILE = /^(\d+)-(\d+)\.ctc$/;

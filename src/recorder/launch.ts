@@ -5,6 +5,7 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import type { CaptureOptions } from './types';
+import { CARRIED_VARS, PIDFILE_VAR, SPAWN_REF_VAR } from '../protocol/session';
 
 export class LaunchError extends Error {
   constructor(message: string, readonly reason: 'not-found' | 'not-executable' | 'output' | 'usage') {
@@ -55,6 +56,9 @@ export function checkCommand(command: string, cwd: string, env: NodeJS.ProcessEn
   throw new LaunchError(`program not found: ${command} is not on PATH${hint}`, 'not-found');
 }
 
+/** what an agent reads or leaves in a child's env: an outer recording's, when a traced program records */
+const OUTER_VARS = [...CARRIED_VARS, SPAWN_REF_VAR, PIDFILE_VAR];
+
 /**
  * NODE_OPTIONS and the CTRACE_* variables the agent reads. `nodeUsage`: schedMode is 'node', so the
  * agent samples Node's own CPU / event-loop / resource figures in every thread ('usage').
@@ -63,9 +67,6 @@ export function checkCommand(command: string, cwd: string, env: NodeJS.ProcessEn
  * `cacheDir`: the agent's private code cache kept across recordings (agent-cache.ts); without it the
  * agent keeps its cache in the session directory, and a CTRACE_CACHE inherited from outside is dropped.
  */
-/** what an agent reads or leaves in a child's env (src/agent/env.ts, hooks/spawn.ts) */
-const OUTER_VARS = ['CTRACE_DIR', 'CTRACE_AGENT', 'CTRACE_CAPTURE', 'CTRACE_CACHE', 'CTRACE_SPAWN_REF', 'CTRACE_SPAWN_PIDFILE'];
-
 export function agentEnv(
   base: NodeJS.ProcessEnv,
   agent: string,

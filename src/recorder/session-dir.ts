@@ -20,14 +20,11 @@ const NAME = new RegExp(`^${PREFIX}(\\d+)-[A-Za-z0-9]{6}$`);
 export const STALE_MS = 10 * 60_000;
 export const TOUCH_MS = 60_000;
 
-/** In a session folder: the absolute path of the trace that recording writes (otherRecordingOf). */
-const OUTPUT_FILE = SESSION_OUTPUT_FILE;
-
 /** Creates the session folder (mode 0700) for this recorder, writing `output`. Throws the fs error. */
 export function makeSessionDir(output: string, tmp = os.tmpdir()): string {
   const dir = fs.mkdtempSync(path.join(tmp, `${PREFIX}${process.pid}-`));
   fs.chmodSync(dir, 0o700);
-  fs.writeFileSync(path.join(dir, OUTPUT_FILE), output);
+  fs.writeFileSync(path.join(dir, SESSION_OUTPUT_FILE), output);
   return dir;
 }
 
@@ -63,7 +60,7 @@ export function otherRecordingOf(output: string, sessions: readonly OtherSession
   for (const s of sessions) {
     if (!s.alive) continue;
     try {
-      if (fs.readFileSync(path.join(s.dir, OUTPUT_FILE), 'utf8') === output) return s.pid;
+      if (fs.readFileSync(path.join(s.dir, SESSION_OUTPUT_FILE), 'utf8') === output) return s.pid;
     } catch {
       // not ours to read (another user's), or from before this file was written
     }
@@ -81,14 +78,14 @@ export function otherRecordingOf(output: string, sessions: readonly OtherSession
 export function rivalOf(output: string, mine: string, sessions: readonly OtherSession[]): number | undefined {
   let myTime: bigint;
   try {
-    myTime = fs.statSync(path.join(mine, OUTPUT_FILE), { bigint: true }).mtimeNs;
+    myTime = fs.statSync(path.join(mine, SESSION_OUTPUT_FILE), { bigint: true }).mtimeNs;
   } catch {
     return undefined;
   }
   for (const s of sessions) {
     if (!s.alive) continue;
     try {
-      const claim = path.join(s.dir, OUTPUT_FILE);
+      const claim = path.join(s.dir, SESSION_OUTPUT_FILE);
       if (fs.readFileSync(claim, 'utf8') === output && fs.statSync(claim, { bigint: true }).mtimeNs <= myTime) return s.pid;
     } catch {
       // not ours to read, or gone

@@ -9,7 +9,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { chromium } from 'playwright-core';
-import { ARGS, CHROMIUM, assert, check, ctraceIn, finish, requirePrerequisites, root } from './support/page-test.mjs';
+import { ARGS, assert, check, CHROMIUM, ctraceIn, finish, requirePrerequisites, root, tearDown } from './support/page-test.mjs';
 
 requirePrerequisites();
 
@@ -223,8 +223,6 @@ try {
     assert(problems.length === 0, problems.join('\n'));
   });
 } finally {
-  await ctx?.close();
-  fs.rmSync(user, { recursive: true, force: true });
-  fs.rmSync(tmp, { recursive: true, force: true });
+  await tearDown(ctx, user, tmp);
 }
 finish();

@@ -11,7 +11,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { chromium } from 'playwright-core';
-import { ARGS, CHROMIUM, assert, check, ctraceIn, finish, requirePrerequisites, root } from './support/page-test.mjs';
+import { ARGS, assert, check, CHROMIUM, ctraceIn, finish, requirePrerequisites, root, tearDown } from './support/page-test.mjs';
 
 
 requirePrerequisites();
@@ -122,8 +122,6 @@ try {
     assert(problems.length === 0, problems.join('\n'));
   });
 } finally {
-  await ctx?.close();
-  fs.rmSync(tmp, { recursive: true, force: true });
-  fs.rmSync(user, { recursive: true, force: true });
+  await tearDown(ctx, tmp, user);
 }
 finish();

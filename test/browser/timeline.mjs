@@ -10,7 +10,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { chromium } from 'playwright-core';
-import { ARGS, CHROMIUM, assert, check, cli, ctraceIn, finish, requirePrerequisites, root } from './support/page-test.mjs';
+import { ARGS, assert, check, CHROMIUM, cli, ctraceIn, finish, requirePrerequisites, root, tearDown } from './support/page-test.mjs';
 
 const shots = process.argv.includes('--screenshots'); // refreshes docs/images (not during npm test)
 /** "1.25 ms" -> ns (the first duration in the text) */
@@ -549,8 +549,6 @@ if (isMainThread) {
     assert(problems.length === 0, problems.join('\n'));
   });
 } finally {
-  await ctx.close();
-  fs.rmSync(user, { recursive: true, force: true });
-  fs.rmSync(tmp, { recursive: true, force: true });
+  await tearDown(ctx, user, tmp);
 }
 finish();

@@ -41,9 +41,9 @@ const SITE_NS = 50e6;
  * An IPC send is written out at once (flushIfOlder: up to IPC_EARLY times in a row less than this
  * after the last write): the other end may answer with a SIGKILL (the crash example's parent kills
  * the child on its 'ready'), which would take a record still waiting for the 50 ms flush with it. At
- * most (IPC_EARLY + 1) x 1000 writes a second, each far
- * cheaper than the IPC send (a JSON encoding and a pipe write); worker messages need none of this
- * (a terminated worker's records are saved from its tail).
+ * most (IPC_EARLY + 1) x 1000 writes a second, each far cheaper than the IPC send (a JSON encoding
+ * and a pipe write); worker messages need none of this (a terminated worker's records are saved
+ * from its tail).
  */
 const IPC_FLUSH_NS = 1e6;
 const IPC_EARLY = 4;

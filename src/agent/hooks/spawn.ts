@@ -8,7 +8,7 @@ import cp = require('node:child_process');
 import { apply, existsSync, inDir, ownCopy, readAscii, unlinkSync, writeAll } from '../pristine';
 import util = require('node:util');
 import { EventKind, CrashKind } from '../../protocol/events';
-import { SESSION_OUTPUT_FILE } from '../../protocol/session';
+import { PIDFILE_VAR, SESSION_OUTPUT_FILE, SPAWN_REF_VAR } from '../../protocol/session';
 import type { ThreadStream } from '../stream';
 import { carriedVars, withPreload, type AgentEnv } from '../env';
 import { callSite } from '../callsite';
@@ -17,13 +17,6 @@ import { childComing } from '../first-child';
 const PROMISIFY_CUSTOM = Symbol.for('nodejs.util.promisify.custom');
 
 const SPAWN = Symbol('ctrace.spawn');
-export const SPAWN_REF_VAR = 'CTRACE_SPAWN_REF';
-/**
- * execSync/execFileSync return only the output, never the child's pid: for those, the child's agent
- * leaves its pid in `${CTRACE_DIR}/<parentPid>-<spawnId>.pid` (first writer wins), which the parent
- * reads and deletes right after the call.
- */
-export const PIDFILE_VAR = 'CTRACE_SPAWN_PIDFILE';
 const DIR_PAIR = 'CTRACE_DIR=';
 
 interface SpawnState {

@@ -9,16 +9,19 @@
 //   name:       the thread's name, handed over with its parent's threadId in environment data;
 //   workerData: the lock hooks' names for the SharedArrayBuffers in it (environment data too);
 //   eval, resourceLimits: for the WorkerCreate record.
-// Environment data is cloned into the worker when Node posts its first message, after every read
-// above, and it needs no variable in the env (which SHARE_ENV would share with every thread).
+// Environment data (with the worker's tail buffer, tail.ts) is cloned into the worker when Node posts
+// its first message, after every read above, and it needs no variable in the env (which SHARE_ENV
+// would share with every thread). Our keys hold it only for the call, then what they held before.
 
 import wt = require('node:worker_threads');
 import { hasOwn, uncurry } from '../pristine';
 import { withPreload } from '../env';
+import { TAIL_KEY } from '../tail';
 
 /** environment data keys (tail.ts has the tail's) */
 export const INFO_KEY = 'ctrace:worker';
 export const NAMES_KEY = 'ctrace:sab-names';
+const KEYS = [TAIL_KEY, INFO_KEY, NAMES_KEY];
 
 export interface WorkerInfo {
   /** parent threadId */
@@ -87,9 +90,13 @@ export class SeenOptions {
     private readonly namesFor: ((workerData: unknown) => unknown) | undefined,
   ) {}
 
-  /** Before the constructor runs: the info the worker reads at start, without a name so far. */
-  begin(): void {
-    this.before = [getEnvironmentData(INFO_KEY), getEnvironmentData(NAMES_KEY)];
+  /**
+   * Before the constructor runs: what the worker takes from environment data at start, its tail
+   * buffer (tail.ts) and its info (without a name so far). What the keys held is put back by end().
+   */
+  begin(tail: SharedArrayBuffer): void {
+    this.before = KEYS.map((k) => getEnvironmentData(k));
+    setEnvironmentData(TAIL_KEY, tail);
     this.putInfo();
   }
 
@@ -120,8 +127,7 @@ export class SeenOptions {
         else delete process.env[k];
       }
     }
-    restore(INFO_KEY, this.before[0]);
-    restore(NAMES_KEY, this.before[1]);
+    for (let k = 0; k < this.before.length; k++) restore(KEYS[k], this.before[k]);
   }
 
   private saw(key: string | symbol, v: unknown): unknown {

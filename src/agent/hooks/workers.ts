@@ -11,7 +11,7 @@ import type { ThreadStream } from '../stream';
 import { markLost } from '../lost';
 import { streamFileName } from '../../protocol/session';
 import { carriedVars, type AgentEnv } from '../env';
-import { SeenOptions, takeEnvironmentData, restore } from './worker-options';
+import { SeenOptions, takeEnvironmentData } from './worker-options';
 import { callSite } from '../callsite';
 import { errorFields } from '../error-fields';
 import { claimTail, tailFinished, unwrittenReason, TAIL_BYTES, TAIL_CHANNEL_PREFIX, TAIL_KEY, type TailRegistration } from '../tail';
@@ -147,15 +147,11 @@ export function installWorkerHooks(
       let opts = options;
       let where: { site: string | undefined; stack: string | undefined } = { site: undefined, stack: undefined };
       let tail: SharedArrayBuffer | undefined;
-      let tailBefore: unknown;
       try {
         childComing();
         tails.listen();
-        // cloned into the worker's environment data by the constructor (then removed again)
         tail = new SharedArrayBuffer(TAIL_BYTES);
-        tailBefore = wt.getEnvironmentData(TAIL_KEY);
-        wt.setEnvironmentData(TAIL_KEY, tail);
-        seen.begin();
+        seen.begin(tail);
         // no options object: Node takes the env from process.env, so ours goes there for the call
         if (options === null || typeof options !== 'object') seen.defaultEnv();
         else opts = seen.watch(options);
@@ -167,7 +163,6 @@ export function installWorkerHooks(
         super(filename, opts);
       } finally {
         seen.end();
-        if (tail !== undefined) restore(TAIL_KEY, tailBefore);
       }
       try {
         const id = this.threadId;

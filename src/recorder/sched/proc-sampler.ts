@@ -122,7 +122,7 @@ function closeFd(fd: number): void {
 
 export class ProcSampler {
   private readonly procs = new Map<number, ProcTrack>();
-  /** children found in a thread's children list, by pid: their parent, until they are added */
+  /** children found in a thread's children list during one sweep, by pid: their parent */
   private readonly parentOf = new Map<number, number>();
   private readonly bytes = new Uint8Array(8192);
   private readonly buf = Buffer.from(this.bytes.buffer);
@@ -151,7 +151,6 @@ export class ProcSampler {
 
   addProcess(pid: number): void {
     if (this.procs.has(pid) || !(pid > 0)) return;
-    this.parentOf.delete(pid); // a traced process: its ProcessStart has its parent
     const statm = openOr(`/proc/${pid}/statm`);
     if (statm < 0) return; // already gone: its CPU still shows in the parent's cutime
     this.procs.set(pid, { pid, statm, task: openOr(`/proc/${pid}/task`), nlink: -1, threads: new Map(), lastRss: -1, dead: false });
@@ -181,15 +180,11 @@ export class ProcSampler {
         const pid = found.pop()!;
         if (this.procs.has(pid)) continue;
         const statm = openOr(`/proc/${pid}/statm`);
-        if (statm < 0) {
-          this.parentOf.delete(pid);
-          continue;
-        }
+        if (statm < 0) continue;
         const p: ProcTrack = { pid, statm, task: openOr(`/proc/${pid}/task`), nlink: -1, threads: new Map(), lastRss: -1, dead: false };
         this.procs.set(pid, p);
         // its parent, for readers: a traced process says it in ProcessStart, an untraced one only here
         const ppid = this.parentOf.get(pid);
-        this.parentOf.delete(pid);
         if (ppid !== undefined) this.emit(EventKind.ProcessSeen, t0, { pid, ppid });
         this.sweepProcess(p, t0, found);
       }

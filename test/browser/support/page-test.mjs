@@ -55,3 +55,9 @@ export function ctraceIn(cwd, args) {
   if (r.status !== 0) throw new Error(`ctrace ${args.join(' ')} exited ${r.status}: ${r.stderr}`);
   return r.stdout;
 }
+
+/** Closes the browser and removes the folders a page test made (its profile, its traces). */
+export async function tearDown(ctx, ...dirs) {
+  await ctx?.close();
+  for (const d of dirs) fs.rmSync(d, { recursive: true, force: true });
+}
