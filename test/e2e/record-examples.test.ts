@@ -145,6 +145,38 @@ if (process.argv[2] === 'child') {
   }
 });
 
+test('an IPC send is on disk before its message leaves: the receiver finds it in the sender\'s stream when the message arrives', async () => {
+  // the sender's write comes before Node writes the message to the pipe (the pipe handle's own
+  // writeUtf8String is wrapped, on both ends): a receiver that kills the sender on arrival, and
+  // runs first on a busy machine, cannot take the record with it
+  const file = program(
+    'on-disk-first.js',
+    `const { fork } = require('child_process');
+const fs = require('fs');
+const path = require('path');
+const wrapped = (t) => {
+  const key = Object.getOwnPropertySymbols(t).find((s) => s.description === 'kChannelHandle');
+  return !!key && Object.prototype.hasOwnProperty.call(t[key], 'writeUtf8String');
+};
+if (process.argv[2] === 'child') {
+  process.send('child wrapped ' + wrapped(process));
+  setInterval(() => {}, 1000);
+} else {
+  const child = fork(__filename, ['child']);
+  child.on('message', (m) => {
+    const stream = path.join(process.env.CTRACE_DIR, child.pid + '-0.ctc');
+    const onDisk = fs.readFileSync(stream).includes('ipc:' + child.pid + ':up');
+    console.log(m, '/ parent wrapped', wrapped(child), '/ send on disk at arrival', onDisk);
+    child.kill('SIGKILL');
+  });
+}`,
+  );
+  const r = await record([NODE, file]);
+  assert.equal(r.run.status, 0, r.run.stderr);
+  assert.equal(r.run.stdout, 'child wrapped true / parent wrapped true / send on disk at arrival true\n');
+  assert.deepEqual([r.summary.counts.messagesSent, r.summary.counts.messagesReceived], [1, 1]);
+});
+
 test('a child that sends in a loop, awaiting between sends, writes its records in a few hundred writes, not one per send', async () => {
   const file = program(
     'await-sends.js',

@@ -47,6 +47,7 @@ const SITE_NS = 50e6;
  */
 const IPC_FLUSH_NS = 1e6;
 const IPC_EARLY = 4;
+const getOwnPropertySymbols = Object.getOwnPropertySymbols;
 const weakGet = uncurry(WeakMap.prototype.get) as <V>(map: WeakMap<object, V>, key: object) => V | undefined;
 const weakSet = uncurry(WeakMap.prototype.set) as <V>(map: WeakMap<object, V>, key: object, value: V) => void;
 
@@ -584,15 +585,22 @@ export class MessageHooks {
 
 /**
  * Runs `before` ahead of each write of an IPC channel (Node writes a serialized message with
- * `channel.writeUtf8String`, or `writeBuffer` for advanced serialization): own properties on this
- * one channel object, which only Node's own IPC code calls. False when there is no channel to wrap.
+ * `writeUtf8String` on the channel's pipe handle, or `writeBuffer` for advanced serialization): own
+ * properties on this one handle, which only Node's own IPC code calls. The handle is not
+ * `target.channel` (a Control object since Node 14) but the property Node keys with its
+ * `kChannelHandle` symbol (Node 20, 22, 24). False when there is no handle to wrap.
  */
 function wrapChannelWrites(target: object, before: () => void): boolean {
   try {
-    const channel = (target as { channel?: unknown }).channel;
+    // indexed: Array.prototype.find could be the program's by the time a child is spawned
+    const symbols = getOwnPropertySymbols(target);
+    let channel: unknown;
+    for (let k = 0; k < symbols.length; k++) if (symbols[k].description === 'kChannelHandle') channel = (target as Record<symbol, unknown>)[symbols[k]];
     if (channel === null || typeof channel !== 'object') return false;
     let wrapped = false;
-    for (const name of ['writeUtf8String', 'writeBuffer']) {
+    const names = ['writeUtf8String', 'writeBuffer'];
+    for (let k = 0; k < names.length; k++) {
+      const name = names[k];
       const write = (channel as Record<string, unknown>)[name];
       if (typeof write !== 'function') continue;
       Object.defineProperty(channel, name, {
