@@ -40,3 +40,61 @@ test('a shape mismatch adopts nothing rather than the wrong names', () => {
   adoptNames({ x: mine }, ['43.0.1', '43.0.2']);
   assert.equal(sabName(mine), '43.2.1');
 });
+
+test("the walk of workerData runs none of the program's code, as the clone after it runs none", () => {
+  const ran: string[] = [];
+  const s1 = new SharedArrayBuffer(4);
+  const s2 = new SharedArrayBuffer(4);
+  const s3 = new SharedArrayBuffer(4);
+  class LoggedMap extends Map<unknown, unknown> {
+    override entries(): MapIterator<[unknown, unknown]> {
+      ran.push('Map entries');
+      return super.entries();
+    }
+    override [Symbol.iterator](): MapIterator<[unknown, unknown]> {
+      ran.push('Map iterator');
+      return super.entries();
+    }
+  }
+  class LoggedSet extends Set<unknown> {
+    override values(): SetIterator<unknown> {
+      ran.push('Set values');
+      return super.values();
+    }
+    override [Symbol.iterator](): SetIterator<unknown> {
+      ran.push('Set iterator');
+      return super.values();
+    }
+  }
+  class LoggedView extends Int32Array<ArrayBufferLike> {
+    override get buffer(): ArrayBufferLike {
+      ran.push('buffer getter');
+      return super.buffer;
+    }
+  }
+  const traps = new Proxy({ s: new SharedArrayBuffer(4) }, {
+    getPrototypeOf: (t) => (ran.push('getPrototypeOf trap'), Reflect.getPrototypeOf(t)),
+    ownKeys: (t) => (ran.push('ownKeys trap'), Reflect.ownKeys(t)),
+    get: (t, k, r) => (ran.push('get trap'), Reflect.get(t, k, r)),
+  });
+  const list: unknown[] = [s3];
+  Object.defineProperty(list, 1, { get: () => (ran.push('element getter'), 1), enumerable: true });
+  const data = { m: new LoggedMap([['k', s1]]), set: new LoggedSet([s2]), view: new LoggedView(s3), traps, list };
+  const entries = Map.prototype.entries;
+  const add = Set.prototype.add;
+  Map.prototype.entries = function (this: Map<unknown, unknown>) {
+    ran.push('Map.prototype.entries');
+    return entries.call(this);
+  };
+  Set.prototype.add = function (this: Set<unknown>, v: unknown) {
+    ran.push('Set.prototype.add');
+    return add.call(this, v);
+  };
+  try {
+    assert.deepEqual(collectSabs(data), [s1, s2, s3, s3], 'found through Node\'s own iteration, the Proxy left alone');
+  } finally {
+    Map.prototype.entries = entries;
+    Set.prototype.add = add;
+  }
+  assert.deepEqual(ran, []);
+});

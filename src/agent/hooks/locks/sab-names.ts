@@ -9,6 +9,31 @@
 // code runs. A SAB first seen any other way (postMessage, or created locally) gets a name local to
 // the thread; two threads then see two names for one buffer (docs/locks.md, "Limits").
 
+import { types } from 'node:util';
+import { uncurry } from '../../pristine';
+
+// Everything the walk below calls, taken when the agent loads: by the time a worker is made, the
+// program may have replaced any of these (a Map subclass's iterator, Set.prototype.add, a typed
+// array's buffer getter), and the walk must run none of the program's code. Node's structured
+// clone, which copies workerData after the walk, reads through none of them either.
+const { isProxy, isSharedArrayBuffer, isArrayBufferView, isDataView, isMap, isSet, isArrayBuffer, isDate, isRegExp, isNativeError } = types;
+const isArray = Array.isArray;
+const keys = Object.keys;
+const getOwnPropertyDescriptor = Object.getOwnPropertyDescriptor;
+const proto = Object.getPrototypeOf;
+const typedArrayBuffer = uncurry(getOwnPropertyDescriptor(proto(Uint8Array.prototype), 'buffer')?.get);
+const dataViewBuffer = uncurry(getOwnPropertyDescriptor(DataView.prototype, 'buffer')?.get);
+const mapEntries = uncurry(Map.prototype.entries);
+const mapIteratorNext = uncurry(proto(new Map().entries()).next);
+const setValues = uncurry(Set.prototype.values);
+const setIteratorNext = uncurry(proto(new Set().values()).next);
+const setHas = uncurry(Set.prototype.has) as (s: Set<object>, v: object) => boolean;
+const setAdd = uncurry(Set.prototype.add) as (s: Set<object>, v: object) => void;
+const weakGet = uncurry(WeakMap.prototype.get) as (m: WeakMap<object, string>, k: object) => string | undefined;
+const weakSet = uncurry(WeakMap.prototype.set) as (m: WeakMap<object, string>, k: object, v: string) => void;
+const weakHas = uncurry(WeakMap.prototype.has) as (m: WeakMap<object, string>, k: object) => boolean;
+type Step = { done?: boolean; value?: unknown };
+
 const names = new WeakMap<SharedArrayBuffer, string>();
 let prefix = '';
 let counter = 0;
@@ -20,10 +45,10 @@ export function initNames(pid: number, threadId: number): void {
 
 /** The name of a SAB, giving it a new one the first time this thread sees it. */
 export function sabName(sab: SharedArrayBuffer): string {
-  let n = names.get(sab);
+  let n = weakGet(names, sab);
   if (n === undefined) {
     n = prefix + ++counter;
-    names.set(sab, n);
+    weakSet(names, sab, n);
   }
   return n;
 }
@@ -35,48 +60,52 @@ const MAX_DEPTH = 8;
  * SABs reachable from a structured-clone value, in a deterministic order that the clone keeps
  * (own enumerable keys, array order, Map/Set insertion order). Getters are skipped on the sending
  * side (reading them could run user code); the receiver checks the count and gives up on mismatch.
+ * A Proxy is not looked into (its traps are the program's code; the clone refuses it anyway).
  */
 export function collectSabs(value: unknown): SharedArrayBuffer[] {
   const out: SharedArrayBuffer[] = [];
   const seen = new Set<object>();
   let budget = MAX_NODES;
   const walk = (v: unknown, depth: number): void => {
-    if (v === null || typeof v !== 'object' || --budget < 0 || depth > MAX_DEPTH) return;
-    if (v instanceof SharedArrayBuffer) {
-      out.push(v);
+    if (v === null || typeof v !== 'object' || --budget < 0 || depth > MAX_DEPTH || isProxy(v)) return;
+    if (isSharedArrayBuffer(v)) {
+      out[out.length] = v;
       return;
     }
-    if (ArrayBuffer.isView(v)) {
-      if (v.buffer instanceof SharedArrayBuffer) out.push(v.buffer);
+    if (isArrayBufferView(v)) {
+      const buffer = isDataView(v) ? dataViewBuffer(v) : typedArrayBuffer(v);
+      if (isSharedArrayBuffer(buffer)) out[out.length] = buffer;
       return;
     }
-    if (seen.has(v)) return;
-    seen.add(v);
-    if (v instanceof ArrayBuffer || v instanceof Date || v instanceof RegExp || v instanceof Error) return;
-    if (Array.isArray(v)) {
-      for (let k = 0; k < v.length; k++) walk(v[k], depth + 1);
-      return;
-    }
-    if (v instanceof Map) {
-      for (const [k, x] of v) {
-        walk(k, depth + 1);
-        walk(x, depth + 1);
+    if (setHas(seen, v)) return;
+    setAdd(seen, v);
+    if (isArrayBuffer(v) || isDate(v) || isRegExp(v) || isNativeError(v)) return;
+    if (isMap(v)) {
+      const it = mapEntries(v);
+      for (let step = mapIteratorNext(it) as Step; !step.done; step = mapIteratorNext(it) as Step) {
+        const entry = step.value as [unknown, unknown];
+        walk(entry[0], depth + 1);
+        walk(entry[1], depth + 1);
       }
       return;
     }
-    if (v instanceof Set) {
-      for (const x of v) walk(x, depth + 1);
+    if (isSet(v)) {
+      const it = setValues(v);
+      for (let step = setIteratorNext(it) as Step; !step.done; step = setIteratorNext(it) as Step) walk(step.value, depth + 1);
       return;
     }
-    for (const key of Object.keys(v)) {
-      const d = Object.getOwnPropertyDescriptor(v, key);
-      if (d && 'value' in d) walk(d.value, depth + 1);
+    // an array's elements and an object's keys alike, as data: an element can be a getter too
+    const own = isArray(v) ? undefined : keys(v);
+    const n = own === undefined ? (v as unknown[]).length : own.length;
+    for (let k = 0; k < n; k++) {
+      const d = getOwnPropertyDescriptor(v, own === undefined ? k : own[k]);
+      if (d !== undefined && 'value' in d) walk(d.value, depth + 1);
     }
   };
   try {
     walk(value, 0);
   } catch {
-    // a Proxy or exotic object: name what was found so far
+    // an exotic object: name what was found so far
   }
   return out;
 }
@@ -88,7 +117,9 @@ export function collectSabs(value: unknown): SharedArrayBuffer[] {
 export function namesForWorker(workerData: unknown): string[] | undefined {
   const sabs = collectSabs(workerData);
   if (sabs.length === 0) return undefined;
-  return sabs.map(sabName);
+  const list: string[] = [];
+  for (let k = 0; k < sabs.length; k++) list[k] = sabName(sabs[k]);
+  return list;
 }
 
 /** Worker side: adopt the names the creating thread chose. Runs before any user code. */
@@ -96,5 +127,5 @@ export function adoptNames(workerData: unknown, list: unknown): void {
   if (!Array.isArray(list)) return;
   const sabs = collectSabs(workerData);
   if (sabs.length !== list.length) return;
-  for (let k = 0; k < sabs.length; k++) if (typeof list[k] === 'string' && !names.has(sabs[k])) names.set(sabs[k], list[k]);
+  for (let k = 0; k < sabs.length; k++) if (typeof list[k] === 'string' && !weakHas(names, sabs[k])) weakSet(names, sabs[k], list[k]);
 }
