@@ -5,7 +5,7 @@
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { AgentMissingError, countsLine, formatDeadlock, LaunchError, lostRecordsNote, startRecording } from '../recorder';
+import { AgentMissingError, countsLine, formatDeadlock, LaunchError, lostRecordsNote, startRecording, untracedNodeNote } from '../recorder';
 import type { CaptureOptions } from '../recorder';
 import { EXIT_FAIL_ON, EXIT_NOT_EXECUTABLE, EXIT_NOT_FOUND, EXIT_USAGE, fail } from './common';
 import { countOf } from '../protocol/figures';
@@ -237,6 +237,7 @@ export async function runRecord(argv: string[]): Promise<number> {
     process.stderr.write(`ctrace: trace written to ${result.tracePath} (${countOf(result.events, 'event')}${samples}, ${countOf(result.bytes, 'byte')})\n`);
   }
   if (result.lostRecords?.length) process.stderr.write(`ctrace: warning: ${lostRecordsNote(result.lostRecords)}\n`);
+  if (result.untracedNode?.length) process.stderr.write(`ctrace: warning: ${untracedNodeNote(result.untracedNode)}\n`);
   process.stderr.write(`ctrace: ${countsLine({ ...c, deadlocks: result.deadlocks.length, durationMs: result.durationMs })}\n`);
   if (c.processes === 0 && result.lostRecords?.length) {
     process.stderr.write('ctrace: note: no process start was recorded: Node loaded the agent, but its records could not be written (see the warning above).\n');

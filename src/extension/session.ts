@@ -187,6 +187,13 @@ export async function startTracing(ctx: vscode.ExtensionContext, target: TraceTa
           session?.warnings.push(text);
           void vscode.window.showWarningMessage(text);
         }
+        if (result.untracedNode?.length) {
+          const note = recorder.untracedNodeNote(result.untracedNode);
+          log(note);
+          const text = `The trace of ${label} is missing processes. ${note}`;
+          session?.warnings.push(text);
+          void vscode.window.showWarningMessage(text);
+        }
         const failedEarly = Date.now() - t0 < 3000 && (result.signal || (result.exitCode ?? 0) !== 0);
         if (failedEarly) {
           void vscode.window

@@ -74,6 +74,21 @@ export interface SummaryOsProcess {
   command: string;
 }
 
+/** A Node process the program spawned that left no records (src/recorder/untraced-node.ts). */
+export interface SummaryUntracedNode {
+  /** null when the spawn API does not tell it (execSync, execFileSync) */
+  pid: number | null;
+  /** the process that spawned it */
+  ppid: number;
+  /** the command and its arguments, as the spawn was given them */
+  command: string;
+  /** the spawn's call site */
+  site: SiteJson | null;
+  /** how it ended as its parent saw it; both null when it was still running when recording stopped */
+  exitCode: number | null;
+  signal: string | null;
+}
+
 export interface SummaryThread {
   pid: number;
   tid: number;
@@ -150,6 +165,8 @@ export interface TraceSummary {
   processes: SummaryProcess[];
   /** processes only the scheduling capture saw, in the order it found them */
   osProcesses?: SummaryOsProcess[];
+  /** Node processes the program spawned that left no records (another user's, or started without the agent) */
+  untracedNode?: SummaryUntracedNode[];
   threads: SummaryThread[];
   counts: { spawns: number; workers: number; messagesSent: number; messagesReceived: number; crashes: number; events?: number };
   messagesByChannel: { process: number; worker: number; port: number; broadcast: number };

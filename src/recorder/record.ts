@@ -13,6 +13,7 @@ import { agentCacheDir } from './agent-cache';
 import { agentPath } from './agent-path';
 import { Collector } from './collector';
 import { LiveCounts } from './live-counts';
+import { UntracedNodeFinder } from './untraced-node';
 import { agentEnv, checkCommand, LaunchError } from './launch';
 import { DeadlockDetector } from './locks';
 import { createSchedCapture, type SchedCapture } from './sched';
@@ -92,6 +93,7 @@ export function startRecording(opts: RecordOptions): Recording {
   /** children the program started (SpawnRunning): one may not have written anything yet */
   const spawned = new Set<number>();
   const counts = new LiveCounts();
+  const untraced = new UntracedNodeFinder();
   const log = (line: string) => {
     logs.push(line);
     for (const l of logListeners) safe(() => l(line));
@@ -113,6 +115,7 @@ export function startRecording(opts: RecordOptions): Recording {
       },
       event: (e: TraceEvent) => {
         counts.add(e);
+        untraced.add(e);
         if (e.kind === EventKind.ProcessStart) safe(() => sched.addProcess(Number(e.fields.pid) || e.pid));
         else if (e.kind === EventKind.ProcessExit) ended.add(e.pid);
         else if (e.kind === EventKind.SpawnRunning && Number(e.fields.childPid) > 0) spawned.add(Number(e.fields.childPid));
@@ -195,7 +198,7 @@ export function startRecording(opts: RecordOptions): Recording {
       return { t1, complete: true, exitCode: ex.code, exitSignal: ex.signal, schedMode: sched.mode, schedNote: sched.note, ...(stillRunning.length ? { stillRunning } : {}) };
     });
     const durationMs = Math.round((t1 - t0) / 1e4) / 100;
-    return { tracePath: output, exitCode: ex.code, signal: ex.signal, events: collector.events, samples: collector.samples, bytes: collector.bytes, deadlocks, counts: counts.counts(), durationMs, writeError: collector.writeError, lostRecords: collector.lostRecords };
+    return { tracePath: output, exitCode: ex.code, signal: ex.signal, events: collector.events, samples: collector.samples, bytes: collector.bytes, deadlocks, counts: counts.counts(), durationMs, writeError: collector.writeError, lostRecords: collector.lostRecords, untracedNode: untraced.found(new Set(collector.lostRecords.map((l) => l.pid))) };
   });
 
   let stopping: Promise<RecordingResult> | undefined;

@@ -5,6 +5,7 @@ import { EventKind, type TraceEvent } from '../protocol/events';
 import { countOf, formatFigure } from '../protocol/figures';
 import type { SummaryCrash, SummaryOsProcess, SummaryProcess, SummaryThread, TraceSummary } from '../protocol/trace';
 import { checkedLostRecords, lostRecordsNote } from '../protocol/session';
+import { UntracedNodeFinder, untracedNodeNote } from './untraced-node';
 import { FORMAT_VERSION } from '../protocol/wire';
 import { analyzeLocks } from './locks';
 import { computeInsights } from './insights';
@@ -67,6 +68,9 @@ export function summarize(trace: Trace, model: TraceModel = buildModel(trace)): 
 
   const { meta } = trace;
   const lost = checkedLostRecords(meta.lostRecords);
+  const finder = new UntracedNodeFinder();
+  for (const e of trace.events) finder.add(e);
+  const untracedNode = finder.found(new Set(lost.map((l) => l.pid)));
   const summary: TraceSummary = {
     formatVersion: meta.formatVersion ?? FORMAT_VERSION,
     schedMode: meta.schedMode ?? 'off',
@@ -77,6 +81,7 @@ export function summarize(trace: Trace, model: TraceModel = buildModel(trace)): 
     ...(lost.length ? { lostRecords: lost } : {}),
     processes,
     ...(osProcesses.length ? { osProcesses } : {}),
+    ...(untracedNode.length ? { untracedNode } : {}),
     threads,
     counts: {
       spawns: model.spawns.length,
@@ -160,6 +165,7 @@ export function formatSummary(
   if (meta.truncated) lines.push('note: the file ends in the middle of a chunk (recording cut short); everything complete before that is shown');
   else if (meta.incomplete) lines.push('note: the file has no closing index (still being written, or the recorder was stopped hard)');
   if (s.lostRecords?.length) lines.push(`note: ${lostRecordsNote(s.lostRecords)}`);
+  if (s.untracedNode?.length) lines.push(`note: ${untracedNodeNote(s.untracedNode)}`);
   lines.push(oneLine(s));
   lines.push(`scheduling: ${s.schedMode ?? 'off'}${s.schedMode === 'node' && s.schedNote ? ` (${s.schedNote})` : ''}`);
   if (s.processes.length === 0) {

@@ -2,7 +2,7 @@
 // live beside this file (launch, collector, reader, model, summary); sched/ and locks/ plug in here.
 
 import type { TraceEvent } from '../protocol/events';
-import type { DeadlockReport, SchedMode, TraceMeta, TraceSummary } from '../protocol/trace';
+import type { DeadlockReport, SchedMode, SummaryUntracedNode, TraceMeta, TraceSummary } from '../protocol/trace';
 import type { RecordingCounts } from './live-counts';
 import type { LostRecords } from '../protocol/session';
 
@@ -69,6 +69,8 @@ export interface RecordingResult {
   writeError?: string;
   /** threads whose agent could not write all of their records (a full TMPDIR, no file descriptor): the trace misses the rest */
   lostRecords?: LostRecords[];
+  /** Node processes the program spawned that left no records (untraced-node.ts) */
+  untracedNode?: SummaryUntracedNode[];
 }
 
 export interface Recording {

@@ -302,6 +302,64 @@ if (isMainThread) {
   assert.match(text.stdout, /^note: 2 threads could not write all of their records/m);
 });
 
+test('a Node child that leaves no records is named in a warning and in the summary; `node --version` and traced children are not', async () => {
+  const dir = tmpDir();
+  program('leaf.js', 'process.exitCode = 0;', dir);
+  const script = program(
+    'children.js',
+    `const cp = require('child_process');
+cp.execFileSync(process.execPath, ['--version']);
+const c = cp.spawn(process.execPath, ['-e', 'setInterval(() => {}, 1000)']); // killed at once
+c.kill('SIGKILL');
+c.on('exit', () => cp.fork(__dirname + '/leaf.js'));`,
+    dir,
+  );
+  const r = await record([NODE, script]);
+  assert.equal(r.run.status, 0, r.run.stderr);
+  const untraced = r.summary.untracedNode ?? [];
+  assert.deepEqual(
+    untraced.map((u) => [u.command, u.site?.line, u.exitCode, u.signal]),
+    [[`${NODE} -e setInterval(() => {}, 1000)`, 3, null, 'SIGKILL']],
+  );
+  const child = r.model.spawns.find((s) => s.api === 'spawn');
+  assert.equal(untraced[0].pid, child?.childPid);
+  assert.equal(untraced[0].ppid, r.summary.processes[0].pid);
+  assert.deepEqual(r.summary.processes.map((p) => p.command.split(' ').pop()), ['children.js', 'leaf.js'].map((f) => path.join(dir, f)), 'the fork is traced');
+  assert.match(r.run.stderr, new RegExp(`^ctrace: warning: 1 Node\\.js process ran without being traced: pid ${untraced[0].pid} \\(.* -e setInterval\\(\\(\\) => \\{\\}, 1000\\), spawned at ${script.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}:3, killed by SIGKILL\\)\\. A process running as another user`, 'm'));
+  assert.match(ctrace(['summary', r.tracePath]).stdout, /^note: 1 Node\.js process ran without being traced: pid \d+ /m);
+});
+
+const isRoot = process.platform === 'linux' && process.getuid?.() === 0;
+test('a child run as another user gets the environment it would have untraced and runs even where it cannot read the agent; it is named as untraced', { skip: !isRoot && 'needs root (the spawn\'s uid option)' }, async () => {
+  // the CLI and the agent in a folder only root may enter (mkdtemp: 0700), as under a private home
+  const home = tmpDir();
+  fs.cpSync(path.join(ROOT, 'dist'), path.join(home, 'dist'), { recursive: true });
+  const dir = tmpDir();
+  fs.chmodSync(dir, 0o755);
+  const script = program(
+    'as-nobody.js',
+    `const cp = require('child_process');
+const show = 'const e = process.env; console.log(JSON.stringify([process.getuid(), e.NODE_OPTIONS ?? null, Object.keys(e).filter((k) => k.startsWith("CTRACE")).sort()]))';
+const opts = { uid: 65534, gid: 65534, encoding: 'utf8', cwd: '/' };
+console.log('spawnSync', cp.spawnSync(process.execPath, ['-e', show], opts).stdout.trim());
+console.log('execFileSync', cp.execFileSync(process.execPath, ['-e', show], opts).trim());
+cp.execFile(process.execPath, ['-e', show], opts, (err, out) => console.log('execFile', err ? err.message : out.trim()));`,
+    dir,
+  );
+  fs.chmodSync(script, 0o644);
+  const env = { ...process.env, NODE_OPTIONS: '--no-deprecation' };
+  const plain = spawnSync(NODE, [script], { env, encoding: 'utf8' });
+  assert.equal(plain.stdout, ['spawnSync', 'execFileSync', 'execFile'].map((l) => `${l} [65534,"--no-deprecation",[]]\n`).join(''), plain.stderr);
+  const out = path.join(dir, 'nobody.ctrace');
+  const run = spawnSync(NODE, [path.join(home, 'dist', 'cli.js'), 'record', ...FAST, '-o', out, '--', NODE, script], { env, encoding: 'utf8', timeout: 60_000 });
+  assert.equal(run.stdout, plain.stdout, run.stderr);
+  assert.equal(run.status, 0);
+  const s = summarize(await readTrace(out));
+  // execFileSync tells no pid, and no exit status when it returns
+  assert.deepEqual(s.untracedNode?.map((u) => [u.site?.line, typeof u.pid, u.exitCode]), [[4, 'number', 0], [5, 'object', null], [6, 'number', 0]]);
+  assert.match(run.stderr, /^ctrace: warning: 3 Node\.js processes ran without being traced: pid \d+ /m);
+});
+
 test('a worker that cannot open its file (EMFILE) is reported as losing records, though no file can be opened for the marker', { skip: process.platform === 'win32' && 'needs sh and ulimit' }, async () => {
   // the main thread holds every descriptor it may for 300 ms while the worker sends (its flushes open its file)
   const script = program(

@@ -5,10 +5,10 @@
 // exported async functions are wrapped only to learn which API the user called.
 
 import cp = require('node:child_process');
-import { apply, existsSync, inDir, ownCopy, readAscii, unlinkSync, writeAll } from '../pristine';
+import { apply, existsSync, inDir, ownCopy, ownData, readAscii, statSync, unlinkSync, writeAll } from '../pristine';
 import util = require('node:util');
 import { EventKind, CrashKind } from '../../protocol/events';
-import { PIDFILE_VAR, SESSION_OUTPUT_FILE, SPAWN_REF_VAR } from '../../protocol/session';
+import { CARRIED_VARS, PIDFILE_VAR, SESSION_OUTPUT_FILE, SPAWN_REF_VAR } from '../../protocol/session';
 import type { ThreadStream } from '../stream';
 import { carriedVars, withPreload, type AgentEnv } from '../env';
 import { callSite } from '../callsite';
@@ -42,8 +42,49 @@ export function installSpawnHooks(ctx: ThreadStream, env: AgentEnv, hooks: Spawn
   const ownDir = carriedValue.get('CTRACE_DIR');
   const foreignDir = (dir: unknown) => typeof dir === 'string' && dir !== '' && dir !== ownDir && existsSync(inDir(dir, SESSION_OUTPUT_FILE));
 
-  const fixEnvPairs = (pairs: string[], ref: string) => {
+  // A child that will run as another user (the spawn's uid option, or this process after
+  // process.setuid()) cannot write into the recording's folder, which only its owner may enter; and
+  // the preload itself may be out of its reach (an extension under a private home), which would stop
+  // Node before the program starts. It gets the environment it would have had untraced: the
+  // recording's variables and the preload taken out. Its parent's records still show the spawn, and
+  // the recorder names it as a Node process that ran untraced. Root can write anywhere.
+  const geteuid = process.geteuid;
+  let dirOwner: number | undefined;
+  const asOtherUser = (options: object | undefined): boolean => {
+    if (typeof geteuid !== 'function') return false;
+    const given = options ? ownData(options, 'uid') : undefined;
+    const uid = typeof given === 'number' ? given : apply(geteuid, process, []);
+    if (uid === 0) return false;
+    try {
+      dirOwner ??= statSync(env.dir).uid;
+    } catch {
+      return false;
+    }
+    return uid !== dirOwner;
+  };
+  const ours = new Set<string>([...CARRIED_VARS, SPAWN_REF_VAR, PIDFILE_VAR]);
+  /** NODE_OPTIONS without the preload the recording added, undefined when nothing else is left */
+  const withoutPreload = (v: string | undefined): string | undefined => {
+    if (v === undefined || v === env.preload) return undefined;
+    return v.indexOf(env.preload + ' ') === 0 ? v.slice(env.preload.length + 1) : v;
+  };
+  const untracedPairs = (pairs: string[]) => {
+    for (let k = 0; k < pairs.length; k++) {
+      const p = pairs[k];
+      const eq = p.indexOf('=');
+      const name = eq < 0 ? p : p.slice(0, eq);
+      if (ours.has(name)) pairs.splice(k--, 1);
+      else if (name === 'NODE_OPTIONS') {
+        const rest = withoutPreload(p.slice(eq + 1));
+        if (rest === undefined) pairs.splice(k--, 1);
+        else pairs[k] = 'NODE_OPTIONS=' + rest;
+      }
+    }
+  };
+
+  const fixEnvPairs = (pairs: string[], ref: string, options: object) => {
     for (let k = 0; k < pairs.length; k++) if (pairs[k].indexOf(DIR_PAIR) === 0 && foreignDir(pairs[k].slice(DIR_PAIR.length))) return;
+    if (asOtherUser(options)) return untracedPairs(pairs);
     childComing();
     let hasNodeOptions = false;
     const have = new Set<string>();
@@ -64,7 +105,7 @@ export function installSpawnHooks(ctx: ThreadStream, env: AgentEnv, hooks: Spawn
     if (!have.has(SPAWN_REF_VAR)) pairs.push(`${SPAWN_REF_VAR}=${ref}`);
   };
 
-  const fixEnvObject = (e: NodeJS.ProcessEnv | undefined, ref: string, pidFile: boolean): NodeJS.ProcessEnv | undefined => {
+  const fixEnvObject = (e: NodeJS.ProcessEnv | undefined, ref: string, pidFile: boolean, options: object): NodeJS.ProcessEnv | undefined => {
     // every enumerable key, inherited ones too: Node reads a spawn's env with for-in ("prototype
     // values are intentionally included"), and a spread would drop, say, PATH from { __proto__: process.env }
     const src = e ?? process.env;
@@ -73,6 +114,13 @@ export function installSpawnHooks(ctx: ThreadStream, env: AgentEnv, hooks: Spawn
     for (const k in src) out[k] = src[k];
     // read from the copy: the program's env is read once, as Node would (a getter, a Proxy trap)
     if (foreignDir(out.CTRACE_DIR)) return out;
+    if (asOtherUser(options)) {
+      for (const k of ours) delete out[k];
+      const rest = withoutPreload(out.NODE_OPTIONS);
+      if (rest === undefined) delete out.NODE_OPTIONS;
+      else out.NODE_OPTIONS = rest;
+      return out;
+    }
     childComing();
     out.NODE_OPTIONS = withPreload(out.NODE_OPTIONS, env.preload);
     for (const [k, v] of carried) out[k] = v;
@@ -113,7 +161,7 @@ export function installSpawnHooks(ctx: ThreadStream, env: AgentEnv, hooks: Spawn
       if (!ctx.busy) {
         state = { id: ctx.nextId(), pid: 0 };
         const ref = `${process.pid}:${state.id}`;
-        if (options && Array.isArray(options.envPairs)) fixEnvPairs(options.envPairs, ref);
+        if (options && Array.isArray(options.envPairs)) fixEnvPairs(options.envPairs, ref, options);
         const where = callSite(spawn);
         const enc = ctx.enc;
         enc.begin(EventKind.SpawnCall, ctx.now());
@@ -178,7 +226,7 @@ export function installSpawnHooks(ctx: ThreadStream, env: AgentEnv, hooks: Spawn
             // Node copies a spawn's options (own properties, no prototype) and reads them there:
             // so does this, once, and the env comes from the copy
             const opts = ownCopy((given ?? {}) as { env?: NodeJS.ProcessEnv });
-            opts.env = fixEnvObject(opts.env, ref, name !== 'spawnSync');
+            opts.env = fixEnvObject(opts.env, ref, name !== 'spawnSync', opts);
             args[at] = opts;
           }
           const where = callSite(wrapped);
