@@ -22,6 +22,7 @@ import { namesForWorker } from './hooks/locks/sab-names';
 import { installLockHooks } from './hooks/locks';
 import { HeapSampler } from './heap';
 import { beforeFirstChild } from './first-child';
+import { markSignal } from './signal-marker';
 
 const LOADED = Symbol.for('ctrace.agent.loaded');
 
@@ -99,6 +100,7 @@ export function start(files: AgentFiles): void {
     beforeFinalRecords: () => heap.sample(true),
     beforeFinalFlush: isMain ? () => tails.drainAll() : undefined,
     onProcessMessage: messages ? (msg) => messages.onIpcMessage(process, msg) : undefined,
+    onSignal: isMain ? (signal) => markSignal(env.dir, process.pid, signal) : undefined,
   });
   if (env.locks) installLockHooks(ctx);
   // once, after every patch: ESM `import { Worker, spawn } from ...` then sees the patched exports

@@ -202,15 +202,11 @@ export async function runRecord(argv: string[]): Promise<number> {
   let interrupts = 0;
   const fromTerminal = inTerminalForeground();
   const escalation: (NodeJS.Signals | undefined)[] = fromTerminal ? [undefined, undefined, 'SIGKILL'] : ['SIGINT', 'SIGTERM', 'SIGKILL'];
+  // A signal sent to the whole process group (systemd stopping a service, a process manager,
+  // `kill -- -PGID`) reaches the program as well as ctrace: forwardSignal() then sends nothing.
   const onSignal = (sig: NodeJS.Signals) => {
     const send = sig === 'SIGINT' ? escalation[Math.min(interrupts++, 2)] : sig;
-    if (send && rec.pid !== undefined) {
-      try {
-        process.kill(rec.pid, send);
-      } catch {
-        // already gone
-      }
-    }
+    if (send) rec.forwardSignal(sig, send);
   };
   const signals: NodeJS.Signals[] = ['SIGINT', 'SIGTERM', 'SIGHUP'];
   for (const s of signals) process.on(s, onSignal);

@@ -25,6 +25,14 @@ export const streamFileName = (pid: number, threadId: number): string => `${pid}
 export const STREAM_FILE = /^(\d+)-(\d+)\.ctc$/;
 
 /**
+ * A process's main thread got its `n`-th `signal` (SIGINT, SIGTERM, SIGHUP) while it listens for it
+ * (an empty file: agent/signal-marker.ts). `ctrace record`, sent the same signal, looks for it before
+ * forwarding its own: a signal to the whole process group (systemd, a process manager, `kill --
+ * -PGID`) reached the program already, and a second would read as "force quit".
+ */
+export const signalMarkerName = (pid: number, signal: string, n: number): string => `${pid}.${signal}-${n}.sig`;
+
+/**
  * A thread could not write its stream: the error's code (ENOSPC when the disk is full) is in the
  * name, which is all that counts (an empty file, else a symbolic link or a folder: agent/lost.ts),
  * because on a full disk a new name still fits where bytes no longer do.

@@ -162,6 +162,29 @@ test('Ctrl-C typed in a terminal reaches the program once, not twice', { skip: !
   assert.equal((await readTrace(out)).meta.complete, true);
 });
 
+test('a SIGINT or SIGTERM sent to the whole process group (no terminal) reaches the program once; one sent to ctrace alone is forwarded', { skip: process.platform === 'win32' && 'needs process groups' }, async () => {
+  const dir = tmpDir();
+  const file = program('count.js', `const n = { SIGINT: 0, SIGTERM: 0 };
+    for (const sig of ['SIGINT', 'SIGTERM']) process.on(sig, () => { if (++n[sig] === 1) setTimeout(() => { console.log(sig + 's: ' + n[sig]); process.exit(0); }, 700); });
+    console.log('ready'); setInterval(() => {}, 1000);`, dir);
+  const run = async (how: 'group' | 'ctrace', sig: NodeJS.Signals) => {
+    // detached: ctrace leads a process group of its own (as under systemd or a process manager) and has no terminal
+    const child = spawn(NODE, [CLI, 'record', ...FAST, '-o', path.join(dir, `${how}.ctrace`), '--', NODE, file], { cwd: dir, detached: true, stdio: ['ignore', 'pipe', 'pipe'] });
+    let stdout = '';
+    let stderr = '';
+    child.stderr.on('data', (d) => (stderr += d));
+    await new Promise<void>((resolve) => child.stdout.on('data', (d) => ((stdout += d), stdout.includes('ready') && resolve())));
+    process.kill(how === 'group' ? -child.pid! : child.pid!, sig);
+    const code = await new Promise<number | null>((resolve) => child.on('exit', (c) => resolve(c)));
+    return { code, stdout, stderr };
+  };
+  for (const [how, sig] of [['group', 'SIGINT'], ['group', 'SIGTERM'], ['ctrace', 'SIGINT']] as const) {
+    const r = await run(how, sig);
+    assert.equal(r.code, 0, `${how} ${sig}: ${r.stderr}`);
+    assert.equal(r.stdout, `ready\n${sig}s: 1\n`, `${how} ${sig}`);
+  }
+});
+
 test('--fail-on crash exits 3 when a crash was recorded, and the program\'s code otherwise', async () => {
   const crash = program('c.js', `const { Worker } = require('worker_threads'); new Worker('throw new Error("w")', { eval: true }).on('error', () => {});`);
   const r = await record([NODE, crash], { flags: ['--fail-on', 'crash,deadlock'] });

@@ -23,6 +23,8 @@ export interface LifecycleHooks {
   onProcessMessage?: (msg: unknown) => void;
   /** called first on exit, before the thread's final records (the last heap sample) */
   beforeFinalRecords?: () => void;
+  /** a SIGINT, SIGTERM or SIGHUP emitted on process (the program listens for it), before its listeners run */
+  onSignal?: (signal: string) => void;
 }
 
 export interface ThreadInfo {
@@ -99,6 +101,7 @@ export function installLifecycle(ctx: ThreadStream, hooks: LifecycleHooks): void
 
   const origEmit = process.emit;
   const onMessage = hooks.onProcessMessage;
+  const onSignal = hooks.onSignal;
   process.emit = function emit(this: NodeJS.Process, event: string | symbol) {
     if (event === 'exit') {
       let threw = true;
@@ -120,6 +123,8 @@ export function installLifecycle(ctx: ThreadStream, hooks: LifecycleHooks): void
       }
     }
     if (event === 'message' && onMessage !== undefined) onMessage(arguments[1]);
+    // before the program's listeners, which may end the process
+    else if (onSignal !== undefined && (event === 'SIGINT' || event === 'SIGTERM' || event === 'SIGHUP')) onSignal(event);
     return apply(origEmit, this, arguments);
   } as typeof process.emit;
 
