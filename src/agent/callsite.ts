@@ -113,15 +113,49 @@ export function siteOnly(wrapper: Function): string | undefined {
   return undefined;
 }
 
-/** The throw site of an error: its first user frame, from the formatted stack (off the hot path). */
+/**
+ * The throw site of an error: its first user frame, from the formatted stack (off the hot path). Read
+ * without a RegExp: it runs before the program's uncaughtException handler and a Worker's 'error'
+ * listeners, which would find RegExp.$1, lastMatch and input changed.
+ */
 export function throwSite(err: unknown): string | undefined {
   const stack = err !== null && typeof err === 'object' ? (err as { stack?: unknown }).stack : undefined;
   if (typeof stack !== 'string') return undefined;
-  const re = /^\s+at (?:.*? \()?(.+?):(\d+):(\d+)\)?$/gm;
-  for (let m = re.exec(stack); m; m = re.exec(stack)) {
-    if (!isInternal(m[1])) return `${m[1].startsWith('file://') ? safePath(m[1]) : m[1]}:${m[2]}:${m[3]}`;
+  for (let start = 0; start < stack.length; ) {
+    let end = stack.indexOf('\n', start);
+    if (end < 0) end = stack.length;
+    const at = frameLocation(stack.slice(start, end));
+    if (at !== undefined && !isInternal(at.file)) return `${at.file.startsWith('file://') ? safePath(at.file) : at.file}:${at.line}:${at.column}`;
+    start = end + 1;
   }
   return undefined;
+}
+
+/** `file`, line and column of a formatted frame ("    at f (file:3:9)", "    at file:3:9"); undefined if it has none. */
+export function frameLocation(text: string): { file: string; line: string; column: string } | undefined {
+  let k = 0;
+  while (k < text.length && (text[k] === ' ' || text[k] === '\t')) k++;
+  if (k === 0 || text.slice(k, k + 3) !== 'at ') return undefined;
+  let rest = text.slice(k + 3);
+  if (rest.endsWith(')')) rest = rest.slice(0, -1);
+  const c = trailingDigits(rest);
+  if (c === 0 || rest[rest.length - c - 1] !== ':') return undefined;
+  const column = rest.slice(rest.length - c);
+  rest = rest.slice(0, rest.length - c - 1);
+  const l = trailingDigits(rest);
+  if (l === 0 || rest[rest.length - l - 1] !== ':') return undefined;
+  const line = rest.slice(rest.length - l);
+  let file = rest.slice(0, rest.length - l - 1);
+  // "fn (file": the file starts after the first " ("
+  const open = file.indexOf(' (');
+  if (open >= 0) file = file.slice(open + 2);
+  return file === '' ? undefined : { file, line, column };
+}
+
+function trailingDigits(s: string): number {
+  let n = 0;
+  while (n < s.length && s.charCodeAt(s.length - 1 - n) >= 48 && s.charCodeAt(s.length - 1 - n) <= 57) n++;
+  return n;
 }
 
 function safePath(url: string): string {

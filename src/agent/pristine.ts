@@ -27,7 +27,18 @@ export const uncurry = (f: Function | undefined) => Function.prototype.call.bind
 // walk of a received object: ~16 ns, against ~25 with Object.hasOwn)
 export const hasOwn = uncurry(Object.prototype.hasOwnProperty) as (o: unknown, key: PropertyKey) => boolean;
 export const slice = Array.prototype.slice;
-const { setPrototypeOf, getOwnPropertyDescriptor } = Object;
+const { setPrototypeOf, getOwnPropertyDescriptor, defineProperties } = Object;
+
+/**
+ * Gives a wrapper the `name` and `length` of the function it stands in for: the bundler renames a
+ * function whose name another one in the bundle has (`exit2`), and util.inspect shows the name. A
+ * wrapper of a function that cannot be constructed (a builtin, a class method) is written as a
+ * method (`{ f() {} }.f`), which cannot be either.
+ */
+export function likeOriginal<F extends Function>(wrapper: F, orig: Function): F {
+  defineProperties(wrapper, { name: { value: orig.name }, length: { value: orig.length } });
+  return wrapper;
+}
 
 /**
  * o's own data property `key`, read without running anything of the program's: undefined when it

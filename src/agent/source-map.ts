@@ -65,8 +65,14 @@ function origin(map: MapLike, line: number, column: number): string | undefined 
   if (!file || typeof l !== 'number' || typeof c !== 'number' || l < 1 || c < 1) return undefined;
   // the editor opens paths: keep the generated site for sources that are not files (webpack://...)
   if (file.startsWith('file://')) file = fileURLToPath(file);
-  else if (!file.startsWith('/') && !/^[A-Za-z]:[\\/]/.test(file)) return undefined;
+  else if (!file.startsWith('/') && !isDrivePath(file)) return undefined;
   return `${file}:${l}:${c}`;
+}
+
+/** "C:\…" or "C:/…", read without a RegExp (the program's RegExp.$1 stays its own). */
+function isDrivePath(file: string): boolean {
+  const d = file.charCodeAt(0) | 0x20;
+  return d >= 97 && d <= 122 && file[1] === ':' && (file[2] === '\\' || file[2] === '/');
 }
 
 /**

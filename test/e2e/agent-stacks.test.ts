@@ -141,3 +141,28 @@ test('an uncaught error thrown by a getter while Node clones a message: V8 shows
   assert.match(head(plain.stderr), /options-and-this\.js:\d+\n.*thrown by a getter[\s\S]*at get x/);
   assert.equal(head(traced.stderr), head(plain.stderr));
 });
+
+for (const major of [20, 22, 24]) {
+  test(`Node ${major}: what a second review found stays as untraced: null spawnSync options, wrapper names and constructors, markers in inspect, a patched EventEmitter emit, RegExp statics, Web Locks listeners, NODE_DEBUG=worker`, () => {
+    const file = fixture('second-review.js');
+    const node = nodeBinary(major);
+    const env = { NODE_DEBUG: 'worker' };
+    const traced = runAgent(file, { node, env });
+    const plain = runAgent(file, { node, env, traced: false });
+    const debugLines = (s: string) => s.split('\n').filter((l) => l.includes('create new worker')).map((l) => l.replace(/WORKER \d+/, 'WORKER'));
+    assert.equal(traced.stdout, plain.stdout);
+    assert.equal(traced.status, plain.status);
+    assert.equal(plain.status, 5);
+    assert.deepEqual(debugLines(traced.stderr), debugLines(plain.stderr));
+    assert.match(debugLines(plain.stderr)[0], /create new worker .* \{ eval: true, name: 'reviewed', workerData: \{ n: 1 \} \}/);
+    assert.match(plain.stdout, /^spawnSync null options: ERR_INVALID_ARG_TYPE$/m);
+    assert.match(plain.stdout, /^inspect shows the agent: false spread keys: 0$/m);
+    assert.match(plain.stdout, /^RegExp statics in the handler: \["abc","ab","xabcx"\]$/m);
+    assert.match(plain.stdout, /^patched emit saw: ChildProcess:close ChildProcess:exit ChildProcess:spawn .*Worker:exit Worker:message Worker:online process:exit$/m);
+    // Node keeps one listener of its own; the agent's used to stay, one per request (21)
+    if (major >= 24) assert.match(plain.stdout, /^abort listeners after 20 granted requests: 1$/m);
+    // the program's own emit('exit', 12) did not end the trace: the exit recorded is the real one
+    assert.deepEqual(ofKind(traced.events, EventKind.ProcessExit).map((e) => [e.fields.code, e.fields.cause]), [[5, 'normal']]);
+  });
+}
+

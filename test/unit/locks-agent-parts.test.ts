@@ -97,4 +97,9 @@ test("the walk of workerData runs none of the program's code, as the clone after
     Set.prototype.add = add;
   }
   assert.deepEqual(ran, []);
+  // every index counts against the walk's budget (2000), holes too: a sparse array's length can be
+  // 2^32 - 1, which took the constructor 100 s when only objects counted
+  const sparse: unknown[] = [];
+  sparse[3000] = s1;
+  assert.deepEqual(collectSabs({ before: s2, sparse }), [s2]);
 });

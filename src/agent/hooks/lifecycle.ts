@@ -14,7 +14,7 @@
 import { EventKind, CrashKind, type ExitCause } from '../../protocol/events';
 import type { ThreadStream } from '../stream';
 import { errorFields } from '../error-fields';
-import { apply } from '../pristine';
+import { apply, hasOwn, likeOriginal } from '../pristine';
 
 export interface LifecycleHooks {
   /** called after the thread's final records, before the last flush (the main thread drains workers) */
@@ -92,22 +92,30 @@ export function installLifecycle(ctx: ThreadStream, hooks: LifecycleHooks): void
     exitCalled = true;
     if (emittingExit) {
       // Node sets exitCode from a valid code and ends the process without returning here
-      const n = code === undefined || code === null ? exitCodeNow(0) : typeof code === 'number' || (typeof code === 'string' && /^-?\d+$/.test(code)) ? Number(code) : undefined;
+      const n = code === undefined || code === null ? exitCodeNow(0) : typeof code === 'number' || (typeof code === 'string' && isInteger(code)) ? Number(code) : undefined;
       if (n !== undefined && Number.isInteger(n)) finish(n, undefined, 'exit');
     }
     return apply(origExit, this, arguments);
   } as typeof process.exit;
-  process.exit = exit;
+  process.exit = likeOriginal(exit, origExit);
 
-  const origEmit = process.emit;
+  // process.emit is EventEmitter.prototype.emit, looked up at each call: a program (an APM tool)
+  // that patches EventEmitter.prototype.emit later must still see process's events. One that was
+  // process's own before the agent loaded (an earlier preload's) is kept.
+  const ownEmit = hasOwn(process, 'emit') ? process.emit : undefined;
+  // Node's getter of process._exiting (v20, v22, v24), as it was at load
+  const exiting = Object.getOwnPropertyDescriptor(process, '_exiting')?.get;
+  const getPrototypeOf = Object.getPrototypeOf;
+  const nextEmit = (): Function => ownEmit ?? (getPrototypeOf(process) as { emit: Function }).emit;
   const onMessage = hooks.onProcessMessage;
   const onSignal = hooks.onSignal;
   process.emit = function emit(this: NodeJS.Process, event: string | symbol) {
-    if (event === 'exit') {
+    // Node's own 'exit' (it sets _exiting first), not one a program emits itself
+    if (event === 'exit' && (exiting === undefined || apply(exiting, process, []) !== false)) {
       let threw = true;
       emittingExit = true;
       try {
-        const r = apply(origEmit, this, arguments);
+        const r = apply(nextEmit(), this, arguments);
         threw = false;
         return r;
       } finally {
@@ -125,8 +133,9 @@ export function installLifecycle(ctx: ThreadStream, hooks: LifecycleHooks): void
     if (event === 'message' && onMessage !== undefined) onMessage(arguments[1]);
     // before the program's listeners, which may end the process
     else if (onSignal !== undefined && (event === 'SIGINT' || event === 'SIGTERM' || event === 'SIGHUP')) onSignal(event);
-    return apply(origEmit, this, arguments);
+    return apply(nextEmit(), this, arguments);
   } as typeof process.emit;
+  likeOriginal(process.emit, nextEmit());
 
   // a monitor observes without changing whether the exception is fatal
   process.on('uncaughtExceptionMonitor', (err: unknown, origin: string) => {
@@ -156,11 +165,22 @@ export function installLifecycle(ctx: ThreadStream, hooks: LifecycleHooks): void
 function exitCodeNow(otherwise: number): number {
   try {
     const c = process.exitCode as unknown;
-    const n = typeof c === 'number' ? c : typeof c === 'string' && /^-?\d+$/.test(c) ? Number(c) : NaN;
+    const n = typeof c === 'number' ? c : typeof c === 'string' && isInteger(c) ? Number(c) : NaN;
     return Number.isInteger(n) ? n : otherwise;
   } catch {
     return otherwise;
   }
+}
+
+/** /^-?\d+$/ without a RegExp: a match would change the program's RegExp.$1 and lastMatch. */
+function isInteger(s: string): boolean {
+  let k = s.charCodeAt(0) === 45 ? 1 : 0; // '-'
+  if (k === s.length) return false;
+  for (; k < s.length; k++) {
+    const c = s.charCodeAt(k);
+    if (c < 48 || c > 57) return false;
+  }
+  return true;
 }
 
 function safeJson(v: unknown): string | undefined {

@@ -23,7 +23,7 @@ import type { ThreadStream } from '../stream';
 import { siteOnly } from '../callsite';
 import { SizeEstimator, transferredBytes } from '../size';
 import { nowNs } from '../clock';
-import { apply, construct, ownData, uncurry } from '../pristine';
+import { apply, construct, likeOriginal, ownData, uncurry } from '../pristine';
 
 export const INFO = Symbol('ctrace.channel');
 const K = '\u0000ctrace';
@@ -80,6 +80,20 @@ interface ChanState {
 
 type Traced = { [INFO]?: Chan };
 type Envelope = { [K]: number; v: unknown; t?: Traced[]; s?: ChanState[]; c?: string; q?: number };
+
+const defineProperty = Object.defineProperty;
+/**
+ * Gives a port (or a process, a child) its channel: a non-enumerable property, so console.log, a
+ * spread or Object.assign of the program's port shows and copies nothing of ours. Never throws (a
+ * frozen object stays untraced).
+ */
+export function mark(target: object, info: Chan): void {
+  try {
+    defineProperty(target, INFO, { value: info, writable: true, configurable: true, enumerable: false });
+  } catch {
+    // not extensible
+  }
+}
 
 export function chan(kind: number, sendCh: string | undefined, recvCh: string | undefined, sendSeq = 0, recvSeq = 0): Chan {
   return { kind, sendCh, sendSeq, recvCh, recvSeq, sends: 0, siteTs: 0, sendId: 0, recvId: 0, siteId: 0, open: 0, openTs: 0 };
@@ -276,7 +290,7 @@ export class MessageHooks {
         for (let k = 0; k < e.t.length; k++) {
           const s = e.s[k];
           const p = e.t[k];
-          if (p && s) p[INFO] = chan(s.kind, s.sendCh, s.recvCh, s.sendSeq, s.recvSeq);
+          if (p && s) mark(p, chan(s.kind, s.sendCh, s.recvCh, s.sendSeq, s.recvSeq));
         }
       } else if (e[K] === BROADCAST && !this.ctx.busy) {
         const bytes = this.sizeOf(e.v);
@@ -320,62 +334,64 @@ export class MessageHooks {
     const self = this;
     const ctx = this.ctx;
     const callOrig = uncurry(orig);
-    const postMessage = function postMessage(this: Traced, value: unknown, transfer?: unknown) {
-      // called on no port at all (a detached method): Node throws its own TypeError
-      const info = this != null ? this[INFO] : undefined;
-      const n = arguments.length;
-      if (info === undefined || info.sendCh === undefined || n === 0 || n > 2) {
-        // Node's own ports, or a call Node must judge itself (no argument: it throws). Same argument
-        // count as the caller's.
-        return n === 1 ? callOrig(this, value) : n === 2 ? callOrig(this, value, transfer) : apply(orig, this, arguments);
-      }
-      const st = ctx.stage;
-      const k = info.sends;
-      const ts = nowNs();
-      // a channel's first 64 sends take the general path (only the first 8 capture their sites):
-      // the path must run after V8 has begun collecting this wrapper's type feedback, or V8
-      // optimises the wrapper with it unseen (Node 20: after 30-100 sends) and deoptimises it when
-      // the first site refresh comes, 50 ms later (k < 16 was still too few in a ping-pong)
-      if (transfer !== undefined || k < 64 || ts - info.siteTs >= SITE_NS || info.open !== 0 || ctx.busy || st.n >= st.cap) return self.post(this, orig, info, value, transfer, n, postMessage);
-      info.sends = k + 1;
-      const S = st.slots;
-      const p = st.n * STRIDE;
-      S[p] = EventKind.MessageSend;
-      S[p + 1] = ts;
-      S[p + 2] = info.kind;
-      S[p + 3] = info.sendId;
-      S[p + 4] = ++info.sendSeq;
-      S[p + 5] = 0;
-      S[p + 6] = info.siteId;
-      S[p + 7] = 0;
-      S[p + 8] = 0;
-      const staged = ++st.n;
-      st.published[0] = staged;
-      info.open = staged;
-      info.openTs = ts;
-      ctx.sending++;
-      let r;
-      let sent = false;
-      try {
-        r = n === 1 ? callOrig(this, value) : callOrig(this, value, transfer);
-        sent = true;
-      } finally {
-        // Node refused the message (it threw): take the record back. In `finally`, not a catch that
-        // rethrows, so the error leaves from where Node threw it (an uncaught error's header shows
-        // that place: a rethrow here made it a line of the agent)
-        ctx.sending--;
-        info.open = 0;
-        if (!sent) self.takeBack(info, staged, ts);
-      }
-      try {
-        ctx.afterStaged(); // after every record: see the delivery wrapper
-      } catch {
-        // never throw into the program
-      }
-      return r;
-    };
-    Object.defineProperties(postMessage, { name: { value: orig.name }, length: { value: orig.length } });
-    return postMessage;
+    // a method, as Node's is: `new port.postMessage()` is not a constructor call
+    const postMessage = {
+      postMessage(this: Traced, value: unknown, transfer?: unknown) {
+        // called on no port at all (a detached method): Node throws its own TypeError
+        const info = this != null ? this[INFO] : undefined;
+        const n = arguments.length;
+        if (info === undefined || info.sendCh === undefined || n === 0 || n > 2) {
+          // Node's own ports, or a call Node must judge itself (no argument: it throws). Same argument
+          // count as the caller's.
+          return n === 1 ? callOrig(this, value) : n === 2 ? callOrig(this, value, transfer) : apply(orig, this, arguments);
+        }
+        const st = ctx.stage;
+        const k = info.sends;
+        const ts = nowNs();
+        // a channel's first 64 sends take the general path (only the first 8 capture their sites):
+        // the path must run after V8 has begun collecting this wrapper's type feedback, or V8
+        // optimises the wrapper with it unseen (Node 20: after 30-100 sends) and deoptimises it when
+        // the first site refresh comes, 50 ms later (k < 16 was still too few in a ping-pong)
+        if (transfer !== undefined || k < 64 || ts - info.siteTs >= SITE_NS || info.open !== 0 || ctx.busy || st.n >= st.cap) return self.post(this, orig, info, value, transfer, n, postMessage);
+        info.sends = k + 1;
+        const S = st.slots;
+        const p = st.n * STRIDE;
+        S[p] = EventKind.MessageSend;
+        S[p + 1] = ts;
+        S[p + 2] = info.kind;
+        S[p + 3] = info.sendId;
+        S[p + 4] = ++info.sendSeq;
+        S[p + 5] = 0;
+        S[p + 6] = info.siteId;
+        S[p + 7] = 0;
+        S[p + 8] = 0;
+        const staged = ++st.n;
+        st.published[0] = staged;
+        info.open = staged;
+        info.openTs = ts;
+        ctx.sending++;
+        let r;
+        let sent = false;
+        try {
+          r = n === 1 ? callOrig(this, value) : callOrig(this, value, transfer);
+          sent = true;
+        } finally {
+          // Node refused the message (it threw): take the record back. In `finally`, not a catch that
+          // rethrows, so the error leaves from where Node threw it (an uncaught error's header shows
+          // that place: a rethrow here made it a line of the agent)
+          ctx.sending--;
+          info.open = 0;
+          if (!sent) self.takeBack(info, staged, ts);
+        }
+        try {
+          ctx.afterStaged(); // after every record: see the delivery wrapper
+        } catch {
+          // never throw into the program
+        }
+        return r;
+      },
+    }.postMessage;
+    return likeOriginal(postMessage, orig);
   }
 
   /** tracedPost()'s general path: a transfer list, a site to capture, a send inside a send, a full stage. */
@@ -480,7 +496,7 @@ export class MessageHooks {
       const v = self.received(p, r.message);
       return v === r.message ? r : { message: v };
     };
-    (wt as { receiveMessageOnPort: unknown }).receiveMessageOnPort = receiveMessageOnPort;
+    (wt as { receiveMessageOnPort: unknown }).receiveMessageOnPort = likeOriginal(receiveMessageOnPort, origRecv);
 
     // MessageChannel: both ports get an identity at creation. A function rather than a subclass:
     // called without `new`, Node's own error is thrown (a class throws V8's, with another message)
@@ -490,8 +506,8 @@ export class MessageHooks {
       const mc = construct(OrigMC, [], new.target) as InstanceType<typeof OrigMC>;
       try {
         const ch = `p:${tag}:${++self.ports}`;
-        (mc.port1 as Traced)[INFO] = chan(ChannelKind.Port, ch + ':a', ch + ':b');
-        (mc.port2 as Traced)[INFO] = chan(ChannelKind.Port, ch + ':b', ch + ':a');
+        mark(mc.port1, chan(ChannelKind.Port, ch + ':a', ch + ':b'));
+        mark(mc.port2, chan(ChannelKind.Port, ch + ':b', ch + ':a'));
       } catch {
         // never throw into the program
       }
@@ -508,31 +524,34 @@ export class MessageHooks {
     const origBcPost = BC.postMessage;
     // a channel's identity is kept beside it, not on it: a sealed or frozen channel still posts
     const broadcastChans = new WeakMap<object, Chan>();
-    BC.postMessage = function postMessage(this: unknown, value: unknown) {
-      // no argument, or not a channel at all: Node's own error, thrown by Node
-      if (arguments.length < 1 || ctx.busy || this === null || typeof this !== 'object') return apply(origBcPost, this, arguments);
-      let info = weakGet(broadcastChans, this);
-      if (info === undefined) weakSet(broadcastChans, this, (info = chan(ChannelKind.Broadcast, `b:${tag}:${++self.broadcasts}`, undefined)));
-      const ts = self.now();
-      const staged = self.send(info, undefined, postMessage, ts);
-      const env: Envelope = { [K]: BROADCAST, v: value, c: info.sendCh, q: info.sendSeq };
-      let r;
-      let sent = false;
-      ctx.sending++;
-      try {
-        r = apply(origBcPost, this, [env]);
-        sent = true;
-      } finally {
-        ctx.sending--;
-        if (!sent) self.takeBack(info, staged, ts);
-      }
-      self.closeSend(staged);
-      return r;
-    };
+    const bcPost = {
+      postMessage(this: unknown, value: unknown) {
+        // no argument, or not a channel at all: Node's own error, thrown by Node
+        if (arguments.length < 1 || ctx.busy || this === null || typeof this !== 'object') return apply(origBcPost, this, arguments);
+        let info = weakGet(broadcastChans, this);
+        if (info === undefined) weakSet(broadcastChans, this, (info = chan(ChannelKind.Broadcast, `b:${tag}:${++self.broadcasts}`, undefined)));
+        const ts = self.now();
+        const staged = self.send(info, undefined, bcPost, ts);
+        const env: Envelope = { [K]: BROADCAST, v: value, c: info.sendCh, q: info.sendSeq };
+        let r;
+        let sent = false;
+        ctx.sending++;
+        try {
+          r = apply(origBcPost, this, [env]);
+          sent = true;
+        } finally {
+          ctx.sending--;
+          if (!sent) self.takeBack(info, staged, ts);
+        }
+        self.closeSend(staged);
+        return r;
+      },
+    }.postMessage;
+    BC.postMessage = likeOriginal(bcPost, origBcPost);
 
     // worker side of the Worker <-> parentPort channel
     if (!wt.isMainThread && wt.parentPort) {
-      (wt.parentPort as Traced)[INFO] = chan(ChannelKind.Worker, `w:${tag}:up`, `w:${tag}:down`);
+      mark(wt.parentPort, chan(ChannelKind.Worker, `w:${tag}:up`, `w:${tag}:down`));
     }
 
     // IPC in a child: process.send / process 'message'
@@ -549,7 +568,7 @@ export class MessageHooks {
     const pid = process.pid;
     const sym = Object.getOwnPropertySymbols(worker).find((s) => s.description === 'kPublicPort');
     const port = sym ? (worker as Record<symbol, Traced>)[sym] : undefined;
-    if (port) port[INFO] = chan(ChannelKind.Worker, `w:${pid}:${workerThreadId}:down`, `w:${pid}:${workerThreadId}:up`);
+    if (port) mark(port, chan(ChannelKind.Worker, `w:${pid}:${workerThreadId}:down`, `w:${pid}:${workerThreadId}:up`));
   }
 
   /** A child with an IPC channel (parent side). */
@@ -565,7 +584,7 @@ export class MessageHooks {
 
   private wrapIpcSend(target: { send: Function } & Traced, sendCh: string, recvCh: string): void {
     const info = chan(ChannelKind.Process, sendCh, recvCh);
-    target[INFO] = info;
+    mark(target, info);
     const self = this;
     const orig = target.send;
     // the send's record goes to disk before the message leaves, once Node has serialized it (so a
@@ -578,8 +597,7 @@ export class MessageHooks {
       if (!beforeWrite) self.ctx.flushIfOlder(IPC_FLUSH_NS, IPC_EARLY);
       return r;
     };
-    Object.defineProperty(send, 'length', { value: orig.length });
-    target.send = send;
+    target.send = likeOriginal(send, orig);
   }
 }
 
@@ -656,7 +674,7 @@ export function installUnwrapOnly(): void {
       const r = apply(origRecv, this, arguments) as { message: unknown } | undefined;
       return r !== undefined && isEnvelope(r.message) ? { message: r.message.v } : r;
     };
-    (wt as { receiveMessageOnPort: unknown }).receiveMessageOnPort = receiveMessageOnPort;
+    (wt as { receiveMessageOnPort: unknown }).receiveMessageOnPort = likeOriginal(receiveMessageOnPort, origRecv);
   } catch {
     // leave the thread as it is
   }

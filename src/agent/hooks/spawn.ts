@@ -5,7 +5,7 @@
 // exported async functions are wrapped only to learn which API the user called.
 
 import cp = require('node:child_process');
-import { apply, existsSync, inDir, ownCopy, ownData, readAscii, statSync, unlinkSync, writeAll } from '../pristine';
+import { apply, existsSync, inDir, likeOriginal, ownCopy, ownData, readAscii, statSync, unlinkSync, writeAll } from '../pristine';
 import util = require('node:util');
 import { EventKind, CrashKind } from '../../protocol/events';
 import { CARRIED_VARS, PIDFILE_VAR, SESSION_OUTPUT_FILE, SPAWN_REF_VAR } from '../../protocol/session';
@@ -17,6 +17,7 @@ import { childComing } from '../first-child';
 const PROMISIFY_CUSTOM = Symbol.for('nodejs.util.promisify.custom');
 
 const SPAWN = Symbol('ctrace.spawn');
+const defineProperty = Object.defineProperty;
 const DIR_PAIR = 'CTRACE_DIR=';
 
 interface SpawnState {
@@ -155,7 +156,7 @@ export function installSpawnHooks(ctx: ThreadStream, env: AgentEnv, hooks: Spawn
 
   const proto = cp.ChildProcess.prototype as unknown as { spawn: Function; emit: Function; [SPAWN]?: SpawnState };
   const origSpawn = proto.spawn;
-  proto.spawn = function spawn(this: cp.ChildProcess & { [SPAWN]?: SpawnState }, options: { file?: string; args?: string[]; envPairs?: string[] }) {
+  const spawn = function spawn(this: cp.ChildProcess & { [SPAWN]?: SpawnState }, options: { file?: string; args?: string[]; envPairs?: string[] }) {
     let state: SpawnState | undefined;
     try {
       if (!ctx.busy) {
@@ -172,7 +173,8 @@ export function installSpawnHooks(ctx: ThreadStream, env: AgentEnv, hooks: Spawn
         enc.s(where.site);
         enc.s(where.stack);
         ctx.recorded();
-        this[SPAWN] = state;
+        // not enumerable: console.log of the program's child shows nothing of ours
+        defineProperty(this, SPAWN, { value: state, writable: true, configurable: true, enumerable: false });
       }
     } catch {
       // never throw into the program
@@ -197,16 +199,20 @@ export function installSpawnHooks(ctx: ThreadStream, env: AgentEnv, hooks: Spawn
     }
     return result;
   };
+  // Node 20's is anonymous
+  proto.spawn = likeOriginal(spawn, origSpawn);
 
-  const EventEmitter = Object.getPrototypeOf(cp.ChildProcess.prototype).constructor as { prototype: { emit: Function } };
-  const baseEmit = Object.prototype.hasOwnProperty.call(proto, 'emit') ? proto.emit : EventEmitter.prototype.emit;
+  // the emit ChildProcess inherits, looked up at each call: a program that patches
+  // EventEmitter.prototype.emit later (an APM tool) must still see its children's events
+  const ownEmit = Object.prototype.hasOwnProperty.call(proto, 'emit') ? proto.emit : undefined;
+  const inherited = Object.getPrototypeOf(proto) as { emit: Function };
   const onChildMessage = hooks.onChildMessage;
   proto.emit = function emit(this: cp.ChildProcess & { [SPAWN]?: SpawnState }, event: string | symbol) {
     if (event === 'exit') {
       const state = this[SPAWN];
       if (state !== undefined && state.pid > 0) recordChildExit(ctx, state, arguments[1], arguments[2]);
     } else if (event === 'message' && onChildMessage !== undefined) onChildMessage(this, arguments[1]);
-    return apply(baseEmit, this, arguments);
+    return apply(ownEmit ?? inherited.emit, this, arguments);
   };
 
   // ---- sync variants: no ChildProcess object, so env goes in through the options argument
@@ -222,7 +228,8 @@ export function installSpawnHooks(ctx: ThreadStream, env: AgentEnv, hooks: Spawn
           // (file, args?, options?) or execSync(command, options?)
           const at = name !== 'execSync' && (Array.isArray(args[1]) || (args[1] == null && args.length > 2)) ? 2 : 1;
           const given = args[at];
-          if (given == null || (typeof given === 'object' && !Array.isArray(given))) {
+          // spawnSync refuses null options (execSync and execFileSync take them as none): left for Node to refuse
+          if (given === undefined || (given === null && name !== 'spawnSync') || (typeof given === 'object' && given !== null && !Array.isArray(given))) {
             // Node copies a spawn's options (own properties, no prototype) and reads them there:
             // so does this, once, and the env comes from the copy
             const opts = ownCopy((given ?? {}) as { env?: NodeJS.ProcessEnv });

@@ -14,6 +14,7 @@
 // would share with every thread). Our keys hold it only for the call, then what they held before.
 
 import wt = require('node:worker_threads');
+import { types } from 'node:util';
 import { hasOwn, uncurry } from '../pristine';
 import { withPreload } from '../env';
 import { TAIL_KEY } from '../tail';
@@ -37,6 +38,9 @@ const reflectGetProto = Reflect.getPrototypeOf;
 const isArray = Array.isArray;
 const trim = uncurry(String.prototype.trim) as (s: string) => string;
 const ProxyCtor = Proxy;
+const { isProxy } = types;
+const getOwnPropertyDescriptors = Object.getOwnPropertyDescriptors;
+const objectCreate = Object.create;
 const { setEnvironmentData, getEnvironmentData } = wt;
 
 /**
@@ -47,7 +51,7 @@ const { setEnvironmentData, getEnvironmentData } = wt;
  * getOwnPropertyDescriptor trap run after every read.
  */
 function readThrough<T extends object>(real: T, seen: (key: string | symbol, v: unknown) => unknown): T {
-  return new ProxyCtor((isArray(real) ? [] : {}) as T, {
+  return new ProxyCtor(standIn(real), {
     get(_t, key) {
       const v = (real as Record<PropertyKey, unknown>)[key];
       try {
@@ -66,6 +70,24 @@ function readThrough<T extends object>(real: T, seen: (key: string | symbol, v: 
     },
     getPrototypeOf: () => reflectGetProto(real),
   });
+}
+
+/**
+ * The target readThrough() gives its Proxy: for an ordinary object, a copy of its own properties
+ * (getters copied, not run), all configurable, on its prototype, because util.inspect shows a
+ * Proxy's target (NODE_DEBUG=worker prints the options: `{}` it was); for a Proxy, whose traps
+ * copying would run, an empty object.
+ */
+function standIn<T extends object>(real: T): T {
+  if (isArray(real)) return [] as unknown as T;
+  if (isProxy(real)) return {} as T;
+  try {
+    const descriptors = getOwnPropertyDescriptors(real) as Record<PropertyKey, PropertyDescriptor>;
+    for (const key of reflectOwnKeys(descriptors)) descriptors[key as string].configurable = true;
+    return objectCreate(reflectGetProto(real), descriptors) as T;
+  } catch {
+    return {} as T;
+  }
 }
 
 /** What the program passed, as Node read it, during one Worker constructor call. */

@@ -207,14 +207,16 @@ export function installWorkerHooks(
   } catch {
     // leave them
   }
-  // emit runs for every message the worker sends up: no rest parameter, no spread (no array per call)
-  const baseEmit = OrigWorker.prototype.emit;
+  // emit runs for every message the worker sends up: no rest parameter, no spread (no array per call).
+  // Node's emit is looked up at each call (EventEmitter.prototype.emit): a program that patches it
+  // later (an APM tool) must still see the worker's events.
+  const origProto = OrigWorker.prototype;
   Object.defineProperty(Worker.prototype, 'emit', {
     configurable: true,
     writable: true,
     value: function emit(this: InstanceType<typeof OrigWorker>, event: string | symbol): boolean {
       if (event === 'online' || event === 'exit' || event === 'error') onEvent(this, event, arguments[1]);
-      return apply(baseEmit, this, arguments);
+      return apply(origProto.emit, this, arguments);
     },
   });
 

@@ -245,120 +245,144 @@ export function installAtomicsHooks(ctx: AgentContext): void {
     }
   }
 
-  A.wait = function wait(ta: unknown, index: unknown, value: unknown, timeout?: unknown): string {
-    const sab = quiet() ? undefined : sharedBuffer(ta);
-    if (sab === undefined) return apply(origWait, Atomics, arguments);
-    const poll = timeoutField(timeout) === 0;
-    const word = wordIndex(ta, index);
-    if (poll && !pollDue(sab, word)) return apply(origWait, Atomics, arguments);
-    const id = waitBegin(wait, sab, word, value, timeout, 0);
-    // a wait that may block flushes first (a hanging program's waits reach the collector); a poll
-    // cannot block, and a flush per poll made a polling loop ~50x slower
-    if (!poll) {
-      try {
-        ctx.flush();
-      } catch {
-        // a failed flush must not stop the user's wait
-      }
-    }
-    let result: string | undefined;
-    try {
-      result = apply(origWait, Atomics, arguments) as string;
-    } finally {
-      // undefined: it threw (e.g. a TypeError for a typed array Atomics.wait does not accept); in
-      // `finally`, so the error keeps the place Node reports it from
-      waitEnd(id, result ?? 'interrupted');
-    }
-    return result;
-  };
-
-  if (typeof origWaitAsync === 'function') {
-    A.waitAsync = function waitAsync(ta: unknown, index: unknown, value: unknown, timeout?: unknown) {
+  // a method, as the builtin is: `new Atomics.wait()` is not a constructor call
+  const wait = {
+    wait(ta: unknown, index: unknown, value: unknown, timeout?: unknown): string {
       const sab = quiet() ? undefined : sharedBuffer(ta);
-      if (sab === undefined) return apply(origWaitAsync, Atomics, arguments);
+      if (sab === undefined) return apply(origWait, Atomics, arguments);
+      const poll = timeoutField(timeout) === 0;
       const word = wordIndex(ta, index);
-      if (timeoutField(timeout) === 0 && !pollDue(sab, word)) return apply(origWaitAsync, Atomics, arguments);
-      const id = waitBegin(waitAsync, sab, word, value, timeout, 1);
-      const r = apply(origWaitAsync, Atomics, arguments) as { async: boolean; value: unknown };
-      try {
-        if (r && r.async && r.value && typeof (r.value as Promise<unknown>).then === 'function') {
-          // this promise never rejects, so observing it changes nothing the user sees
-          (r.value as Promise<unknown>).then((v) => waitEnd(id, v));
-        } else if (r) waitEnd(id, r.value);
-      } catch {
-        // never throw into the user's code
-      }
-      return r;
-    };
-  }
-
-  A.notify = function notify(ta: unknown, index: unknown, count?: unknown): number {
-    // the time of the call, not of its return: a woken thread may record its wake-up before we do
-    const ts = ctx.now();
-    const woken = apply(origNotify, Atomics, arguments) as number;
-    // a notify that woke nobody is the uncontended unlock path: not worth a record
-    if (woken > 0 && !quiet()) {
-      const sab = sharedBuffer(ta);
-      if (sab !== undefined) {
-        inHook = true;
+      if (poll && !pollDue(sab, word)) return apply(origWait, Atomics, arguments);
+      const id = waitBegin(wait, sab, word, value, timeout, 0);
+      // a wait that may block flushes first (a hanging program's waits reach the collector); a poll
+      // cannot block, and a flush per poll made a polling loop ~50x slower
+      if (!poll) {
         try {
-          const cs = lockSite(notify);
-          if (cs.site === undefined) return woken;
-          const enc = ctx.enc;
-          enc.begin(EventKind.AtomicsNotify, ts);
-          enc.s(sabName(sab));
-          enc.u(intField(wordIndex(ta, index)));
-          enc.i(count === undefined || !isPrimitive(count) || typeof count === "bigint" || !(Number(count) < Infinity) ? -1 : intField(count));
-          enc.u(woken);
-          enc.s(cs.site);
-          ctx.recorded();
+          ctx.flush();
         } catch {
-          // never throw into the user's code
-        } finally {
-          inHook = false;
+          // a failed flush must not stop the user's wait
         }
       }
-    }
-    return woken;
-  };
-
-  A.compareExchange = function compareExchange(ta: unknown, index: unknown, expected: unknown, replacement: unknown): unknown {
-    const old = origCas(ta, index, expected, replacement);
-    if (old === 0 || old === 0n) {
-      if (zeroness(expected) === 1 && zeroness(replacement) === 0 && !quiet()) {
-        const sab = sharedBuffer(ta);
-        if (sab !== undefined) lockEvent(compareExchange, sab, wordIndex(ta, index), true);
+      let result: string | undefined;
+      try {
+        result = apply(origWait, Atomics, arguments) as string;
+      } finally {
+        // undefined: it threw (e.g. a TypeError for a typed array Atomics.wait does not accept); in
+        // `finally`, so the error keeps the place Node reports it from
+        waitEnd(id, result ?? 'interrupted');
       }
-    } else if (held.size > 0 && zeroness(replacement) === 1 && !quiet()) {
-      // success means `old` equals the converted `expected`; only plain numbers / bigints are compared
-      if ((typeof expected === 'number' || typeof expected === 'bigint') && old == expected) {
-        const sab = sharedBuffer(ta);
-        if (sab !== undefined) lockEvent(compareExchange, sab, wordIndex(ta, index), false);
-      }
-    }
-    return old;
-  };
+      return result;
+    },
+  }.wait;
+  A.wait = wait;
 
-  A.exchange = function exchange(ta: unknown, index: unknown, value: unknown): unknown {
-    const old = origExchange(ta, index, value);
-    if (old === 0 || old === 0n) {
-      if (zeroness(value) === 0 && !quiet()) {
-        const sab = sharedBuffer(ta);
-        if (sab !== undefined) lockEvent(exchange, sab, wordIndex(ta, index), true);
-      }
-    } else if (held.size > 0 && zeroness(value) === 1 && !quiet()) {
-      const sab = sharedBuffer(ta);
-      if (sab !== undefined) lockEvent(exchange, sab, wordIndex(ta, index), false);
-    }
-    return old;
-  };
+  if (typeof origWaitAsync === 'function') {
+    // a method, as the builtin is: `new Atomics.waitAsync()` is not a constructor call
+    const waitAsync = {
+      waitAsync(ta: unknown, index: unknown, value: unknown, timeout?: unknown) {
+        const sab = quiet() ? undefined : sharedBuffer(ta);
+        if (sab === undefined) return apply(origWaitAsync, Atomics, arguments);
+        const word = wordIndex(ta, index);
+        if (timeoutField(timeout) === 0 && !pollDue(sab, word)) return apply(origWaitAsync, Atomics, arguments);
+        const id = waitBegin(waitAsync, sab, word, value, timeout, 1);
+        const r = apply(origWaitAsync, Atomics, arguments) as { async: boolean; value: unknown };
+        try {
+          if (r && r.async && r.value && typeof (r.value as Promise<unknown>).then === 'function') {
+            // this promise never rejects, so observing it changes nothing the user sees
+            (r.value as Promise<unknown>).then((v) => waitEnd(id, v));
+          } else if (r) waitEnd(id, r.value);
+        } catch {
+          // never throw into the user's code
+        }
+        return r;
+      },
+    }.waitAsync;
+    A.waitAsync = waitAsync;
+  }
 
-  A.store = function store(ta: unknown, index: unknown, value: unknown): unknown {
-    const r = origStore(ta, index, value);
-    if (held.size > 0 && zeroness(value) === 1 && !quiet()) {
-      const sab = sharedBuffer(ta);
-      if (sab !== undefined) lockEvent(store, sab, wordIndex(ta, index), false);
-    }
-    return r;
-  };
+  // a method, as the builtin is: `new Atomics.notify()` is not a constructor call
+  const notify = {
+    notify(ta: unknown, index: unknown, count?: unknown): number {
+      // the time of the call, not of its return: a woken thread may record its wake-up before we do
+      const ts = ctx.now();
+      const woken = apply(origNotify, Atomics, arguments) as number;
+      // a notify that woke nobody is the uncontended unlock path: not worth a record
+      if (woken > 0 && !quiet()) {
+        const sab = sharedBuffer(ta);
+        if (sab !== undefined) {
+          inHook = true;
+          try {
+            const cs = lockSite(notify);
+            if (cs.site === undefined) return woken;
+            const enc = ctx.enc;
+            enc.begin(EventKind.AtomicsNotify, ts);
+            enc.s(sabName(sab));
+            enc.u(intField(wordIndex(ta, index)));
+            enc.i(count === undefined || !isPrimitive(count) || typeof count === "bigint" || !(Number(count) < Infinity) ? -1 : intField(count));
+            enc.u(woken);
+            enc.s(cs.site);
+            ctx.recorded();
+          } catch {
+            // never throw into the user's code
+          } finally {
+            inHook = false;
+          }
+        }
+      }
+      return woken;
+    },
+  }.notify;
+  A.notify = notify;
+
+  // a method, as the builtin is: `new Atomics.compareExchange()` is not a constructor call
+  const compareExchange = {
+    compareExchange(ta: unknown, index: unknown, expected: unknown, replacement: unknown): unknown {
+      const old = origCas(ta, index, expected, replacement);
+      if (old === 0 || old === 0n) {
+        if (zeroness(expected) === 1 && zeroness(replacement) === 0 && !quiet()) {
+          const sab = sharedBuffer(ta);
+          if (sab !== undefined) lockEvent(compareExchange, sab, wordIndex(ta, index), true);
+        }
+      } else if (held.size > 0 && zeroness(replacement) === 1 && !quiet()) {
+        // success means `old` equals the converted `expected`; only plain numbers / bigints are compared
+        if ((typeof expected === 'number' || typeof expected === 'bigint') && old == expected) {
+          const sab = sharedBuffer(ta);
+          if (sab !== undefined) lockEvent(compareExchange, sab, wordIndex(ta, index), false);
+        }
+      }
+      return old;
+    },
+  }.compareExchange;
+  A.compareExchange = compareExchange;
+
+  // a method, as the builtin is: `new Atomics.exchange()` is not a constructor call
+  const exchange = {
+    exchange(ta: unknown, index: unknown, value: unknown): unknown {
+      const old = origExchange(ta, index, value);
+      if (old === 0 || old === 0n) {
+        if (zeroness(value) === 0 && !quiet()) {
+          const sab = sharedBuffer(ta);
+          if (sab !== undefined) lockEvent(exchange, sab, wordIndex(ta, index), true);
+        }
+      } else if (held.size > 0 && zeroness(value) === 1 && !quiet()) {
+        const sab = sharedBuffer(ta);
+        if (sab !== undefined) lockEvent(exchange, sab, wordIndex(ta, index), false);
+      }
+      return old;
+    },
+  }.exchange;
+  A.exchange = exchange;
+
+  // a method, as the builtin is: `new Atomics.store()` is not a constructor call
+  const store = {
+    store(ta: unknown, index: unknown, value: unknown): unknown {
+      const r = origStore(ta, index, value);
+      if (held.size > 0 && zeroness(value) === 1 && !quiet()) {
+        const sab = sharedBuffer(ta);
+        if (sab !== undefined) lockEvent(store, sab, wordIndex(ta, index), false);
+      }
+      return r;
+    },
+  }.store;
+  A.store = store;
 }

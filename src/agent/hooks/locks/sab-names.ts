@@ -97,7 +97,8 @@ export function collectSabs(value: unknown): SharedArrayBuffer[] {
     // an array's elements and an object's keys alike, as data: an element can be a getter too
     const own = isArray(v) ? undefined : keys(v);
     const n = own === undefined ? (v as unknown[]).length : own.length;
-    for (let k = 0; k < n; k++) {
+    // each index counts: a sparse array's length can be 2^32 - 1
+    for (let k = 0; k < n && --budget >= 0; k++) {
       const d = getOwnPropertyDescriptor(v, own === undefined ? k : own[k]);
       if (d !== undefined && 'value' in d) walk(d.value, depth + 1);
     }

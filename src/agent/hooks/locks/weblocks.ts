@@ -8,9 +8,9 @@
 import { EventKind, LockKind } from '../../../protocol/events';
 import type { AgentContext } from '../../context';
 import { lockSite } from './sites';
-import { apply, slice } from '../../pristine';
+import { apply, likeOriginal, slice } from '../../pristine';
 
-type Options = { mode?: unknown; ifAvailable?: unknown; steal?: unknown; signal?: { aborted?: boolean; addEventListener?: Function } };
+type Options = { mode?: unknown; ifAvailable?: unknown; steal?: unknown; signal?: { aborted?: boolean; addEventListener?: Function; removeEventListener?: Function } };
 
 function dataProp(o: object, key: string): unknown {
   const d = Object.getOwnPropertyDescriptor(o, key);
@@ -43,63 +43,75 @@ export function installWebLocksHooks(ctx: AgentContext): void {
     }
   }
 
-  proto.request = function request(this: unknown, name: unknown, optionsOrCallback?: unknown, maybeCallback?: unknown): unknown {
-    const cbIndex = typeof optionsOrCallback === 'function' ? 1 : 2;
-    const cb = cbIndex === 1 ? optionsOrCallback : maybeCallback;
-    if (typeof cb !== 'function' || ctx.busy) return apply(origRequest, this, arguments);
-    let args: unknown[] = apply(slice, arguments, []);
-    try {
-      const opts = (cbIndex === 2 && optionsOrCallback && typeof optionsOrCallback === 'object' ? optionsOrCallback : {}) as Options;
-      // read only what reading twice cannot change: strings and own data properties (no getters)
-      const lockName = typeof name === 'string' ? name : typeof name === 'number' || typeof name === 'boolean' || name == null ? String(name) : '[object]';
-      const mode = dataProp(opts, 'mode') === 'shared' ? 'shared' : 'exclusive';
-      const signal = dataProp(opts, 'signal') as Options['signal'];
-      const id = ctx.nextId();
-      const cs = lockSite(request);
-      const requestedAt = ctx.now();
-      let settled = false;
-      const done = () => {
-        if (settled) return;
-        settled = true;
-        write(EventKind.LockReleased, id, lockName, mode, undefined, undefined);
-      };
-      write(EventKind.LockRequest, id, lockName, mode, cs.site, cs.stack);
-      if (signal && typeof signal.addEventListener === 'function') {
-        // an aborted request that was never granted ends as a release of nothing
-        signal.addEventListener('abort', () => {
+  // a method, as LockManager's is (it cannot be constructed)
+  const request = {
+    request(this: unknown, name: unknown, optionsOrCallback?: unknown, maybeCallback?: unknown): unknown {
+      const cbIndex = typeof optionsOrCallback === 'function' ? 1 : 2;
+      const cb = cbIndex === 1 ? optionsOrCallback : maybeCallback;
+      if (typeof cb !== 'function' || ctx.busy) return apply(origRequest, this, arguments);
+      let args: unknown[] = apply(slice, arguments, []);
+      try {
+        const opts = (cbIndex === 2 && optionsOrCallback && typeof optionsOrCallback === 'object' ? optionsOrCallback : {}) as Options;
+        // read only what reading twice cannot change: strings and own data properties (no getters)
+        const lockName = typeof name === 'string' ? name : typeof name === 'number' || typeof name === 'boolean' || name == null ? String(name) : '[object]';
+        const mode = dataProp(opts, 'mode') === 'shared' ? 'shared' : 'exclusive';
+        const signal = dataProp(opts, 'signal') as Options['signal'];
+        const id = ctx.nextId();
+        const cs = lockSite(request);
+        const requestedAt = ctx.now();
+        let settled = false;
+        const done = () => {
+          if (settled) return;
+          settled = true;
+          write(EventKind.LockReleased, id, lockName, mode, undefined, undefined);
+        };
+        write(EventKind.LockRequest, id, lockName, mode, cs.site, cs.stack);
+        // an aborted request that was never granted ends as a release of nothing; the listener goes
+        // when the lock is granted, so a long-lived signal does not collect one per request
+        let granted = false;
+        const onAbort = () => {
           if (!granted) done();
-        }, { once: true });
-      }
-      let granted = false;
-      const wrapped = function (this: unknown, lock: unknown): unknown {
-        granted = true;
-        if (lock === null) {
-          done(); // ifAvailable and not available: never held
-          return apply(cb, this, arguments);
-        }
-        write(EventKind.LockAcquired, id, lockName, mode, cs.site, cs.stack, ctx.now() - requestedAt > 1e6 ? 1 : 0);
-        let r: unknown;
-        let returned = false;
-        try {
-          r = apply(cb, this, arguments);
-          returned = true;
-        } finally {
-          if (!returned) done(); // the callback threw: in `finally`, so its error keeps its own throw site
-        }
-        if (r !== null && (typeof r === 'object' || typeof r === 'function') && typeof (r as { then?: unknown }).then === 'function') {
-          // the lock manager itself awaits this value, so observing it does not change handling
+        };
+        const listening = (signal && typeof signal.addEventListener === 'function' && typeof signal.removeEventListener === 'function' ? signal : undefined) as
+          | { addEventListener: Function; removeEventListener: Function }
+          | undefined;
+        listening?.addEventListener('abort', onAbort, { once: true });
+        const wrapped = function (this: unknown, lock: unknown): unknown {
+          granted = true;
           try {
-            (r as Promise<unknown>).then(done, done);
+            listening?.removeEventListener('abort', onAbort);
           } catch {
-            done();
+            // the program's signal: never throw from here
           }
-        } else done();
-        return r;
-      };
-      args[cbIndex] = wrapped;
-    } catch {
-      args = apply(slice, arguments, []);
-    }
-    return apply(origRequest, this, args);
-  };
+          if (lock === null) {
+            done(); // ifAvailable and not available: never held
+            return apply(cb, this, arguments);
+          }
+          write(EventKind.LockAcquired, id, lockName, mode, cs.site, cs.stack, ctx.now() - requestedAt > 1e6 ? 1 : 0);
+          let r: unknown;
+          let returned = false;
+          try {
+            r = apply(cb, this, arguments);
+            returned = true;
+          } finally {
+            if (!returned) done(); // the callback threw: in `finally`, so its error keeps its own throw site
+          }
+          if (r !== null && (typeof r === 'object' || typeof r === 'function') && typeof (r as { then?: unknown }).then === 'function') {
+            // the lock manager itself awaits this value, so observing it does not change handling
+            try {
+              (r as Promise<unknown>).then(done, done);
+            } catch {
+              done();
+            }
+          } else done();
+          return r;
+        };
+        args[cbIndex] = wrapped;
+      } catch {
+        args = apply(slice, arguments, []);
+      }
+      return apply(origRequest, this, args);
+    },
+  }.request;
+  proto.request = likeOriginal(request, origRequest);
 }
