@@ -70,3 +70,16 @@ export function withPreload(nodeOptions: string | undefined, preload: string): s
   if (nodeOptions.includes(preload)) return nodeOptions;
   return `${preload} ${nodeOptions}`;
 }
+
+/** NODE_OPTIONS without our preload, wherever it is (and one space beside it); undefined when nothing else is left. */
+export function withoutPreload(nodeOptions: string | undefined, preload: string): string | undefined {
+  if (nodeOptions === undefined) return undefined;
+  const at = nodeOptions.indexOf(preload);
+  if (at < 0) return nodeOptions;
+  const end = at + preload.length;
+  const before = nodeOptions.slice(0, at);
+  const after = nodeOptions.slice(end);
+  // the space after it, or at the end the one before it
+  const rest = after[0] === ' ' ? before + after.slice(1) : before.endsWith(' ') ? before.slice(0, -1) + after : before + after;
+  return rest === '' ? undefined : rest;
+}

@@ -198,15 +198,21 @@ export async function runRecord(argv: string[]): Promise<number> {
   // A terminal's Ctrl-C goes to the whole foreground process group, the program included, so there
   // ctrace must not send it again (a program would see two and might take the second as "force
   // quit"); only a third Ctrl-C, for a program stuck for good, makes ctrace send SIGKILL. Anywhere
-  // else (kill -INT <ctrace>, an IDE, CI) ctrace forwards it, and repeats escalate to SIGTERM, SIGKILL.
+  // else (kill -INT <ctrace>, an IDE, CI) ctrace forwards it, and the SIGINTs it had to forward
+  // escalate to SIGTERM, SIGKILL. A signal sent to the whole process group there (systemd stopping a
+  // service, a process manager, `kill -- -PGID`) reaches the program as well as ctrace:
+  // forwardSignal() then sends nothing (recorder/signal-relay.ts).
   let interrupts = 0;
   const fromTerminal = inTerminalForeground();
-  const escalation: (NodeJS.Signals | undefined)[] = fromTerminal ? [undefined, undefined, 'SIGKILL'] : ['SIGINT', 'SIGTERM', 'SIGKILL'];
-  // A signal sent to the whole process group (systemd stopping a service, a process manager,
-  // `kill -- -PGID`) reaches the program as well as ctrace: forwardSignal() then sends nothing.
   const onSignal = (sig: NodeJS.Signals) => {
-    const send = sig === 'SIGINT' ? escalation[Math.min(interrupts++, 2)] : sig;
-    if (send) rec.forwardSignal(sig, send);
+    if (sig !== 'SIGINT' || !fromTerminal) return rec.forwardSignal(sig);
+    if (++interrupts >= 3 && rec.pid !== undefined) {
+      try {
+        process.kill(rec.pid, 'SIGKILL');
+      } catch {
+        // already gone
+      }
+    }
   };
   const signals: NodeJS.Signals[] = ['SIGINT', 'SIGTERM', 'SIGHUP'];
   for (const s of signals) process.on(s, onSignal);

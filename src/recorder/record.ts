@@ -22,7 +22,8 @@ import { RECORDER_VERSION } from './version';
 import { fileHead } from './file-head';
 import { makeSessionDir, otherRecordingOf, otherSessions, rivalOf, sweepStaleSessions, touchSessionDir, TOUCH_MS } from './session-dir';
 import { isAlive } from './process-alive';
-import { signalMarkerName, type LostRecords } from '../protocol/session';
+import type { LostRecords } from '../protocol/session';
+import { SignalRelay } from './signal-relay';
 
 const POLL_MS = 20;
 const DEADLOCK_CHECK_MS = 200;
@@ -30,8 +31,6 @@ const DEADLOCK_CHECK_MS = 200;
 export const STOP_GRACE_MS = 2000;
 /** after the program exits, how long descendants that are still running may keep writing */
 const DESCENDANT_GRACE_MS = 1000;
-/** forwardSignal(): how long the program has to show it got the signal itself (its event loop must turn) */
-const GROUP_SIGNAL_WINDOW_MS = 200;
 
 /** how long the scheduling capture may take to stop (perf writing out its data) */
 const SCHED_STOP_TIMEOUT_MS = 10_000;
@@ -95,8 +94,9 @@ export function startRecording(opts: RecordOptions): Recording {
   /** children the program started (SpawnRunning): one may not have written anything yet */
   const spawned = new Set<number>();
   const counts = new LiveCounts();
-  /** the program's own process: the launched one, or the one a wrapper (perf) launched */
-  const programPids = new Set<number>();
+  /** whether the launched process is traced (Node), else the first traced process it started (under perf) */
+  let launchedTraced = false;
+  let wrappedPid: number | undefined;
   const untraced = new UntracedNodeFinder();
   const log = (line: string) => {
     logs.push(line);
@@ -123,7 +123,11 @@ export function startRecording(opts: RecordOptions): Recording {
         if (e.kind === EventKind.ProcessStart) safe(() => sched.addProcess(Number(e.fields.pid) || e.pid));
         else if (e.kind === EventKind.ProcessExit) ended.add(e.pid);
         else if (e.kind === EventKind.SpawnRunning && Number(e.fields.childPid) > 0) spawned.add(Number(e.fields.childPid));
-        if (e.kind === EventKind.ProcessStart && child !== undefined && Number(e.fields.ppid) === child.pid) programPids.add(Number(e.fields.pid) || e.pid);
+        if (e.kind === EventKind.ProcessStart && child !== undefined) {
+          const pid = Number(e.fields.pid) || e.pid;
+          if (pid === child.pid) launchedTraced = true;
+          else if (wrappedPid === undefined && Number(e.fields.ppid) === child.pid) wrappedPid = pid;
+        }
         safe(() => onReports(detector.add(e)));
       },
       log,
@@ -206,12 +210,20 @@ export function startRecording(opts: RecordOptions): Recording {
     return { tracePath: output, exitCode: ex.code, signal: ex.signal, events: collector.events, samples: collector.samples, bytes: collector.bytes, deadlocks, counts: counts.counts(), durationMs, writeError: collector.writeError, lostRecords: collector.lostRecords, untracedNode: untraced.found(new Set(collector.lostRecords.map((l) => l.pid))) };
   });
 
+  const relay = new SignalRelay({
+    dir: sessionDir,
+    programPid: () => (launchedTraced || wrappedPid === undefined ? child.pid : wrappedPid),
+    kill: (signal) => safe(() => child.kill(signal)),
+    ended: () => exited !== undefined,
+  });
+
   let stopping: Promise<RecordingResult> | undefined;
   const stop = (): Promise<RecordingResult> => {
     if (stopping) return stopping;
     stopping = (async () => {
       for (const sig of ['SIGINT', 'SIGTERM', 'SIGKILL'] as const) {
         if (exited) break;
+        relay.sending(sig);
         safe(() => child.kill(sig));
         // unref'd: a pending grace timer must not keep the CLI alive after the program is gone
         await Promise.race([exitPromise, delay(STOP_GRACE_MS, true)]);
@@ -221,25 +233,12 @@ export function startRecording(opts: RecordOptions): Recording {
     return stopping;
   };
 
-  const signalsGot: Record<string, number> = {};
-  const forwardSignal = (received: NodeJS.Signals, send: NodeJS.Signals): void => {
-    const n = (signalsGot[received] = (signalsGot[received] ?? 0) + 1);
-    const gotItself = () => [child.pid, ...programPids].some((pid) => pid !== undefined && fs.existsSync(path.join(sessionDir, signalMarkerName(pid, received, n))));
-    const deadline = Date.now() + GROUP_SIGNAL_WINDOW_MS;
-    const check = () => {
-      if (exited || gotItself()) return;
-      if (Date.now() < deadline) setTimeout(check, 10).unref();
-      else safe(() => child.kill(send));
-    };
-    if (send === 'SIGKILL') safe(() => child.kill(send));
-    else check();
-  };
 
   return {
     get pid() {
       return child.pid;
     },
-    forwardSignal,
+    forwardSignal: (received) => relay.relay(received),
     tracePath: output,
     stdin: child.stdin ?? undefined,
     stdout: child.stdout ?? undefined,

@@ -91,12 +91,12 @@ export interface Recording {
   /** a thread's agent could not write its records (a full TMPDIR): as soon as seen, once per thread; earlier ones replayed */
   onLostRecords(listener: (l: LostRecords) => void): void;
   /**
-   * Sends `send` to the program for a `received` signal the recorder's process got, unless the
-   * program got that signal too (sent to the whole process group): then it has it once, as untraced.
-   * Known only when the program listens for it (its agent leaves a marker); else sent after up to
-   * 200 ms. SIGKILL goes at once.
+   * Passes a signal the recorder's process got (SIGINT, SIGTERM, SIGHUP) on to the program, unless
+   * the program got it too (sent to the whole process group): then it has it once, as untraced.
+   * Known when the program listens for it (its agent leaves a marker); else sent after up to 200 ms.
+   * The SIGINTs it has to pass on go as SIGINT, then SIGTERM, then SIGKILL (signal-relay.ts).
    */
-  forwardSignal(received: NodeJS.Signals, send: NodeJS.Signals): void;
+  forwardSignal(received: NodeJS.Signals): void;
   /** ends the program (SIGINT, then SIGTERM, then SIGKILL after grace periods) and finishes the trace */
   stop(): Promise<RecordingResult>;
   /** settles when the program has exited and the trace file is complete */

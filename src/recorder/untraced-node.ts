@@ -12,7 +12,7 @@ import { EventKind, parseSite, type TraceEvent } from '../protocol/events';
 import type { SummaryUntracedNode } from '../protocol/trace';
 
 /** Node's options that exit before any preload runs: such a child is never traced, and rightly. */
-const NO_PRELOAD = new Set(['--version', '-v', '--v8-options', '--completion-bash', '--run']);
+const NO_PRELOAD = new Set(['--version', '-v', '--v8-options', '--completion-bash', '--run', '--build-snapshot', '--build-snapshot-config', '--experimental-sea-config']);
 /** options after which the rest is the program's code or arguments: the child runs (and preloads) */
 const PROGRAM_FOLLOWS = new Set(['-e', '--eval', '-p', '--print', '-']);
 
@@ -129,8 +129,9 @@ export function untracedNodeNote(list: readonly SummaryUntracedNode[], maxListed
   const more = list.length > maxListed ? `; and ${list.length - maxListed} more` : '';
   const n = list.length === 1 ? '1 Node.js process' : `${list.length} Node.js processes`;
   return (
-    `${n} ran without being traced: ${listed}${more}. A process running as another user (the spawn's uid option) cannot ` +
-    `write to the recording's private folder; NODE_OPTIONS removed by a wrapper, a Node the agent does not support, ` +
-    `or a kill before Node started also leave no records (docs/capture.md, "Processes that run untraced").`
+    `${n} ran without being traced: ${listed}${more}. A process running as another user (the spawn's uid option, or ` +
+    `after process.setuid()) cannot write to the recording's private folder; NODE_OPTIONS removed by a wrapper, a Node ` +
+    `the agent does not support, or a kill before Node started also leave no records, and a child that a nested ` +
+    `ctrace record traces is in that recording (docs/capture.md, "Processes that run untraced").`
   );
 }

@@ -158,6 +158,7 @@ for (const major of [20, 22, 24]) {
     assert.match(plain.stdout, /^spawnSync null options: ERR_INVALID_ARG_TYPE$/m);
     assert.match(plain.stdout, /^inspect shows the agent: false spread keys: 0$/m);
     assert.match(plain.stdout, /^RegExp statics in the handler: \["abc","ab","xabcx"\]$/m);
+    assert.match(plain.stdout, /^emit patched through process\.emit, listeners run: 2$/m);
     assert.match(plain.stdout, /^patched emit saw: ChildProcess:close ChildProcess:exit ChildProcess:spawn .*Worker:exit Worker:message Worker:online process:exit$/m);
     // Node keeps one listener of its own; the agent's used to stay, one per request (21)
     if (major >= 24) assert.match(plain.stdout, /^abort listeners after 20 granted requests: 1$/m);

@@ -185,6 +185,46 @@ test('a SIGINT or SIGTERM sent to the whole process group (no terminal) reaches 
   }
 });
 
+test('signals sent to ctrace alone reach the program however many its children got, and SIGINTs it had to forward escalate', { skip: process.platform === 'win32' && 'needs signals', timeout: 30_000 }, async () => {
+  const dir = tmpDir();
+  const file = program('listens.js', `const { fork } = require('child_process');
+if (process.argv[2] === 'child') {
+  process.on('SIGTERM', () => {});
+  process.send('ready');
+  setInterval(() => {}, 1000);
+} else {
+  for (const sig of ['SIGINT', 'SIGTERM', 'SIGHUP']) process.on(sig, () => { console.log('got ' + sig); if (sig === 'SIGHUP') process.exit(0); });
+  setInterval(() => {}, 1000);
+  // a child of its own that gets a SIGTERM first: its marker is not the program's
+  const c = fork(__filename, ['child']);
+  c.on('message', () => { c.kill('SIGTERM'); setTimeout(() => { c.kill('SIGKILL'); console.log('ready'); }, 300); });
+}`, dir);
+  const child = spawn(NODE, [CLI, 'record', ...FAST, '-o', path.join(dir, 'listens.ctrace'), '--', NODE, file], { cwd: dir, detached: true, stdio: ['ignore', 'pipe', 'pipe'] });
+  let stdout = '';
+  let stderr = '';
+  child.stderr.on('data', (d) => (stderr += d));
+  const waiters: (() => void)[] = [];
+  child.stdout.on('data', (d) => {
+    stdout += d;
+    for (const w of waiters.splice(0)) w();
+  });
+  const lines = () => stdout.split('\n').filter(Boolean).length;
+  const nextLine = (n: number) => new Promise<void>((resolve) => {
+    const check = () => (lines() >= n ? resolve() : waiters.push(check));
+    check();
+  });
+  await nextLine(1);
+  const steps: NodeJS.Signals[] = ['SIGTERM', 'SIGINT', 'SIGINT', 'SIGTERM', 'SIGHUP'];
+  for (let k = 0; k < steps.length; k++) {
+    process.kill(child.pid!, steps[k]);
+    await nextLine(k + 2);
+  }
+  const code = await new Promise<number | null>((resolve) => child.on('exit', (c) => resolve(c)));
+  assert.equal(code, 0, stderr);
+  // the second SIGINT went as SIGTERM (escalation); the SIGTERMs that followed still arrived
+  assert.equal(stdout, 'ready\ngot SIGTERM\ngot SIGINT\ngot SIGTERM\ngot SIGTERM\ngot SIGHUP\n');
+});
+
 test('--fail-on crash exits 3 when a crash was recorded, and the program\'s code otherwise', async () => {
   const crash = program('c.js', `const { Worker } = require('worker_threads'); new Worker('throw new Error("w")', { eval: true }).on('error', () => {});`);
   const r = await record([NODE, crash], { flags: ['--fail-on', 'crash,deadlock'] });
@@ -366,21 +406,32 @@ const show = 'const e = process.env; console.log(JSON.stringify([process.getuid(
 const opts = { uid: 65534, gid: 65534, encoding: 'utf8', cwd: '/' };
 console.log('spawnSync', cp.spawnSync(process.execPath, ['-e', show], opts).stdout.trim());
 console.log('execFileSync', cp.execFileSync(process.execPath, ['-e', show], opts).trim());
-cp.execFile(process.execPath, ['-e', show], opts, (err, out) => console.log('execFile', err ? err.message : out.trim()));`,
+cp.execFile(process.execPath, ['-e', show], opts, (err, out) => {
+  console.log('execFile', err ? err.message : out.trim());
+  // options the program puts in front of the inherited ones
+  const env = { ...process.env, NODE_OPTIONS: '--max-old-space-size=512 ' + process.env.NODE_OPTIONS };
+  console.log('own NODE_OPTIONS', cp.spawnSync(process.execPath, ['-e', show], { ...opts, env }).stdout.trim());
+  // a child that drops to another user itself before it spawns
+  const dropper = 'process.setuid(65534); const cp = require("child_process"); process.stdout.write(cp.spawnSync(process.execPath, ["-e", process.argv[1]], { encoding: "utf8", cwd: "/" }).stdout)';
+  console.log('after setuid', cp.spawnSync(process.execPath, ['-e', dropper, show], { encoding: 'utf8' }).stdout.trim());
+});`,
     dir,
   );
   fs.chmodSync(script, 0o644);
   const env = { ...process.env, NODE_OPTIONS: '--no-deprecation' };
   const plain = spawnSync(NODE, [script], { env, encoding: 'utf8' });
-  assert.equal(plain.stdout, ['spawnSync', 'execFileSync', 'execFile'].map((l) => `${l} [65534,"--no-deprecation",[]]\n`).join(''), plain.stderr);
+  const seen = (label: string, options = '--no-deprecation') => `${label} [65534,${JSON.stringify(options)},[]]\n`;
+  assert.equal(plain.stdout, ['spawnSync', 'execFileSync', 'execFile'].map((l) => seen(l)).join('') + seen('own NODE_OPTIONS', '--max-old-space-size=512 --no-deprecation') + seen('after setuid'), plain.stderr);
   const out = path.join(dir, 'nobody.ctrace');
-  const run = spawnSync(NODE, [path.join(home, 'dist', 'cli.js'), 'record', ...FAST, '-o', out, '--', NODE, script], { env, encoding: 'utf8', timeout: 60_000 });
+  // the session folder under it too (a TMPDIR in a private home): after setuid() the child cannot even look at it
+  fs.mkdirSync(path.join(home, 'tmp'));
+  const run = spawnSync(NODE, [path.join(home, 'dist', 'cli.js'), 'record', ...FAST, '-o', out, '--', NODE, script], { env: { ...env, TMPDIR: path.join(home, 'tmp') }, encoding: 'utf8', timeout: 60_000 });
   assert.equal(run.stdout, plain.stdout, run.stderr);
   assert.equal(run.status, 0);
   const s = summarize(await readTrace(out));
   // execFileSync tells no pid, and no exit status when it returns
-  assert.deepEqual(s.untracedNode?.map((u) => [u.site?.line, typeof u.pid, u.exitCode]), [[4, 'number', 0], [5, 'object', null], [6, 'number', 0]]);
-  assert.match(run.stderr, /^ctrace: warning: 3 Node\.js processes ran without being traced: pid \d+ /m);
+  assert.deepEqual(s.untracedNode?.map((u) => [u.site?.line, typeof u.pid, u.exitCode]), [[4, 'number', 0], [5, 'object', null], [6, 'number', 0], [10, 'number', 0], [1, 'number', 0]]); // the last from the dropper's -e code
+  assert.match(run.stderr, /^ctrace: warning: 5 Node\.js processes ran without being traced: pid \d+ /m);
 });
 
 test('a worker that cannot open its file (EMFILE) is reported as losing records, though no file can be opened for the marker', { skip: process.platform === 'win32' && 'needs sh and ulimit' }, async () => {

@@ -109,13 +109,32 @@ export function installLifecycle(ctx: ThreadStream, hooks: LifecycleHooks): void
   const nextEmit = (): Function => ownEmit ?? (getPrototypeOf(process) as { emit: Function }).emit;
   const onMessage = hooks.onProcessMessage;
   const onSignal = hooks.onSignal;
+  // A program that patches EventEmitter.prototype.emit with process.emit as "the original" (the same
+  // function, untraced) calls back into this wrapper for the same event: that call goes straight
+  // through, as it would untraced, instead of round again.
+  const loadEmit = nextEmit();
+  let inSelf: unknown;
+  let inEvent: unknown;
+  const callNext = (self: unknown, event: unknown, args: IArguments): boolean => {
+    const s = inSelf;
+    const e = inEvent;
+    inSelf = self;
+    inEvent = event;
+    try {
+      return apply(nextEmit(), self, args) as boolean;
+    } finally {
+      inSelf = s;
+      inEvent = e;
+    }
+  };
   process.emit = function emit(this: NodeJS.Process, event: string | symbol) {
+    if (inSelf === this && inEvent === event) return apply(loadEmit, this, arguments);
     // Node's own 'exit' (it sets _exiting first), not one a program emits itself
     if (event === 'exit' && (exiting === undefined || apply(exiting, process, []) !== false)) {
       let threw = true;
       emittingExit = true;
       try {
-        const r = apply(nextEmit(), this, arguments);
+        const r = callNext(this, event, arguments);
         threw = false;
         return r;
       } finally {
@@ -133,9 +152,9 @@ export function installLifecycle(ctx: ThreadStream, hooks: LifecycleHooks): void
     if (event === 'message' && onMessage !== undefined) onMessage(arguments[1]);
     // before the program's listeners, which may end the process
     else if (onSignal !== undefined && (event === 'SIGINT' || event === 'SIGTERM' || event === 'SIGHUP')) onSignal(event);
-    return apply(nextEmit(), this, arguments);
+    return callNext(this, event, arguments);
   } as typeof process.emit;
-  likeOriginal(process.emit, nextEmit());
+  likeOriginal(process.emit, loadEmit);
 
   // a monitor observes without changing whether the exception is fatal
   process.on('uncaughtExceptionMonitor', (err: unknown, origin: string) => {

@@ -10,7 +10,7 @@ import util = require('node:util');
 import { EventKind, CrashKind } from '../../protocol/events';
 import { CARRIED_VARS, PIDFILE_VAR, SESSION_OUTPUT_FILE, SPAWN_REF_VAR } from '../../protocol/session';
 import type { ThreadStream } from '../stream';
-import { carriedVars, withPreload, type AgentEnv } from '../env';
+import { carriedVars, withPreload, withoutPreload, type AgentEnv } from '../env';
 import { callSite } from '../callsite';
 import { childComing } from '../first-child';
 
@@ -50,25 +50,21 @@ export function installSpawnHooks(ctx: ThreadStream, env: AgentEnv, hooks: Spawn
   // recording's variables and the preload taken out. Its parent's records still show the spawn, and
   // the recorder names it as a Node process that ran untraced. Root can write anywhere.
   const geteuid = process.geteuid;
+  // read now, while this thread still runs as the recording's user (a later setuid() may take the
+  // folder out of its reach)
   let dirOwner: number | undefined;
+  try {
+    dirOwner = typeof geteuid === 'function' ? statSync(env.dir).uid : undefined;
+  } catch {
+    dirOwner = undefined;
+  }
   const asOtherUser = (options: object | undefined): boolean => {
-    if (typeof geteuid !== 'function') return false;
+    if (dirOwner === undefined) return false;
     const given = options ? ownData(options, 'uid') : undefined;
-    const uid = typeof given === 'number' ? given : apply(geteuid, process, []);
-    if (uid === 0) return false;
-    try {
-      dirOwner ??= statSync(env.dir).uid;
-    } catch {
-      return false;
-    }
-    return uid !== dirOwner;
+    const uid = typeof given === 'number' ? given : apply(geteuid as () => number, process, []);
+    return uid !== 0 && uid !== dirOwner;
   };
   const ours = new Set<string>([...CARRIED_VARS, SPAWN_REF_VAR, PIDFILE_VAR]);
-  /** NODE_OPTIONS without the preload the recording added, undefined when nothing else is left */
-  const withoutPreload = (v: string | undefined): string | undefined => {
-    if (v === undefined || v === env.preload) return undefined;
-    return v.indexOf(env.preload + ' ') === 0 ? v.slice(env.preload.length + 1) : v;
-  };
   const untracedPairs = (pairs: string[]) => {
     for (let k = 0; k < pairs.length; k++) {
       const p = pairs[k];
@@ -76,7 +72,7 @@ export function installSpawnHooks(ctx: ThreadStream, env: AgentEnv, hooks: Spawn
       const name = eq < 0 ? p : p.slice(0, eq);
       if (ours.has(name)) pairs.splice(k--, 1);
       else if (name === 'NODE_OPTIONS') {
-        const rest = withoutPreload(p.slice(eq + 1));
+        const rest = withoutPreload(p.slice(eq + 1), env.preload);
         if (rest === undefined) pairs.splice(k--, 1);
         else pairs[k] = 'NODE_OPTIONS=' + rest;
       }
@@ -117,7 +113,7 @@ export function installSpawnHooks(ctx: ThreadStream, env: AgentEnv, hooks: Spawn
     if (foreignDir(out.CTRACE_DIR)) return out;
     if (asOtherUser(options)) {
       for (const k of ours) delete out[k];
-      const rest = withoutPreload(out.NODE_OPTIONS);
+      const rest = withoutPreload(out.NODE_OPTIONS, env.preload);
       if (rest === undefined) delete out.NODE_OPTIONS;
       else out.NODE_OPTIONS = rest;
       return out;
@@ -206,13 +202,28 @@ export function installSpawnHooks(ctx: ThreadStream, env: AgentEnv, hooks: Spawn
   // EventEmitter.prototype.emit later (an APM tool) must still see its children's events
   const ownEmit = Object.prototype.hasOwnProperty.call(proto, 'emit') ? proto.emit : undefined;
   const inherited = Object.getPrototypeOf(proto) as { emit: Function };
+  // the same guard as process.emit's (hooks/lifecycle.ts): a patched EventEmitter.prototype.emit
+  // that calls this one as "the original" goes through once
+  const loadEmit = ownEmit ?? inherited.emit;
+  let inSelf: unknown;
+  let inEvent: unknown;
   const onChildMessage = hooks.onChildMessage;
   proto.emit = function emit(this: cp.ChildProcess & { [SPAWN]?: SpawnState }, event: string | symbol) {
+    if (inSelf === this && inEvent === event) return apply(loadEmit, this, arguments);
     if (event === 'exit') {
       const state = this[SPAWN];
       if (state !== undefined && state.pid > 0) recordChildExit(ctx, state, arguments[1], arguments[2]);
     } else if (event === 'message' && onChildMessage !== undefined) onChildMessage(this, arguments[1]);
-    return apply(ownEmit ?? inherited.emit, this, arguments);
+    const s = inSelf;
+    const e = inEvent;
+    inSelf = this;
+    inEvent = event;
+    try {
+      return apply(ownEmit ?? inherited.emit, this, arguments);
+    } finally {
+      inSelf = s;
+      inEvent = e;
+    }
   };
 
   // ---- sync variants: no ChildProcess object, so env goes in through the options argument

@@ -211,12 +211,27 @@ export function installWorkerHooks(
   // Node's emit is looked up at each call (EventEmitter.prototype.emit): a program that patches it
   // later (an APM tool) must still see the worker's events.
   const origProto = OrigWorker.prototype;
+  // the same guard as process.emit's (hooks/lifecycle.ts): a patched EventEmitter.prototype.emit
+  // that calls this one as "the original" goes through once
+  const loadEmit = origProto.emit;
+  let inSelf: unknown;
+  let inEvent: unknown;
   Object.defineProperty(Worker.prototype, 'emit', {
     configurable: true,
     writable: true,
     value: function emit(this: InstanceType<typeof OrigWorker>, event: string | symbol): boolean {
+      if (inSelf === this && inEvent === event) return apply(loadEmit, this, arguments);
       if (event === 'online' || event === 'exit' || event === 'error') onEvent(this, event, arguments[1]);
-      return apply(origProto.emit, this, arguments);
+      const s = inSelf;
+      const e = inEvent;
+      inSelf = this;
+      inEvent = event;
+      try {
+        return apply(origProto.emit, this, arguments);
+      } finally {
+        inSelf = s;
+        inEvent = e;
+      }
     },
   });
 

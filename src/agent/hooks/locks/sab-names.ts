@@ -54,6 +54,8 @@ export function sabName(sab: SharedArrayBuffer): string {
 }
 
 const MAX_NODES = 2000;
+/** array elements and keys looked at, holes included: a sparse array's length can be 2^32 - 1 */
+const MAX_STEPS = 100_000;
 const MAX_DEPTH = 8;
 
 /**
@@ -66,6 +68,7 @@ export function collectSabs(value: unknown): SharedArrayBuffer[] {
   const out: SharedArrayBuffer[] = [];
   const seen = new Set<object>();
   let budget = MAX_NODES;
+  let steps = MAX_STEPS;
   const walk = (v: unknown, depth: number): void => {
     if (v === null || typeof v !== 'object' || --budget < 0 || depth > MAX_DEPTH || isProxy(v)) return;
     if (isSharedArrayBuffer(v)) {
@@ -97,8 +100,7 @@ export function collectSabs(value: unknown): SharedArrayBuffer[] {
     // an array's elements and an object's keys alike, as data: an element can be a getter too
     const own = isArray(v) ? undefined : keys(v);
     const n = own === undefined ? (v as unknown[]).length : own.length;
-    // each index counts: a sparse array's length can be 2^32 - 1
-    for (let k = 0; k < n && --budget >= 0; k++) {
+    for (let k = 0; k < n && --steps >= 0; k++) {
       const d = getOwnPropertyDescriptor(v, own === undefined ? k : own[k]);
       if (d !== undefined && 'value' in d) walk(d.value, depth + 1);
     }

@@ -72,14 +72,15 @@ export function installWebLocksHooks(ctx: AgentContext): void {
         const onAbort = () => {
           if (!granted) done();
         };
-        const listening = (signal && typeof signal.addEventListener === 'function' && typeof signal.removeEventListener === 'function' ? signal : undefined) as
-          | { addEventListener: Function; removeEventListener: Function }
-          | undefined;
-        listening?.addEventListener('abort', onAbort, { once: true });
+        // each method read once from the program's signal
+        const add = signal ? signal.addEventListener : undefined;
+        const remove = signal ? signal.removeEventListener : undefined;
+        const listening = typeof add === 'function' && typeof remove === 'function' ? signal : undefined;
+        if (listening !== undefined) apply(add as Function, listening, ['abort', onAbort, { once: true }]);
         const wrapped = function (this: unknown, lock: unknown): unknown {
           granted = true;
           try {
-            listening?.removeEventListener('abort', onAbort);
+            if (listening !== undefined) apply(remove as Function, listening, ['abort', onAbort]);
           } catch {
             // the program's signal: never throw from here
           }
