@@ -4,6 +4,7 @@
 import { EventKind, KIND_NAMES } from '../src/protocol/events';
 import type { HostToView } from '../src/protocol/messages';
 import { checkedLostRecords, lostRecordsNote } from '../src/protocol/session';
+import { untracedNodeNote } from '../src/protocol/untraced-node';
 import { renderDetails } from './details';
 import { fmtDur } from './format';
 import { countOf } from '../src/protocol/figures';
@@ -337,6 +338,9 @@ function reportProblems(): void {
   if (model.truncatedBytes && !model.live) notes.push(`The trace ends in the middle of a chunk (${countOf(model.truncatedBytes, 'byte')} cut off): the recording was cut short. Everything before that is shown.`);
   // with the others: a damaged stream and lost records often come together (a full disk)
   if (lost.length) notes.push(lostRecordsNote(lost));
+  // once the recording has ended: a child may still be starting while it runs
+  const untraced = model.live ? [] : model.untracedNode.found(new Set(lost.map((l) => l.pid)));
+  if (untraced.length) notes.push(untracedNodeNote(untraced));
   // a finished recording with no Node process in it: say why the page is (nearly) empty
   if (!model.live && !lost.length && ![...model.procs.values()].some((p) => p.traced)) {
     notes.push('No Node.js process was traced: the command is not Node and started no Node process, or Node did not load the agent (NODE_OPTIONS replaced rather than extended). See ctrace record\'s note when it ran.');

@@ -12,6 +12,7 @@ import { CrashKind, EventKind, SCHEMA, ThreadState, isSampleKind } from '../src/
 import { ChunkType, ChunkRef, checkFileHeader, scanChunks, TraceDecoder, eventsChunkHeader, FILE_HEADER_BYTES, FORMAT_VERSION } from '../src/protocol/wire';
 import { Column, f64, u16, u32, u8, lowerBound } from './columns';
 import { countOf } from '../src/protocol/figures';
+import { UntracedNodeFinder } from '../src/protocol/untraced-node';
 
 export const enum SpanType {
   AtomicsWait = 0,
@@ -38,6 +39,15 @@ function isSample(kind: number): boolean {
 }
 
 const fi = (kind: number, name: string): number => SCHEMA[kind].findIndex((f) => f[0] === name);
+
+/** The records UntracedNodeFinder reads: rare ones, so each gets its fields as an object. */
+const UNTRACED_KINDS = new Uint8Array(256);
+for (const k of [EventKind.ProcessStart, EventKind.SpawnCall, EventKind.SpawnRunning, EventKind.SpawnExit, EventKind.SpawnError]) UNTRACED_KINDS[k] = 1;
+function fieldsOf(kind: number, v: ArrayLike<number>, s: readonly (string | undefined)[]): Record<string, number | string | undefined> {
+  const out: Record<string, number | string | undefined> = {};
+  SCHEMA[kind].forEach(([name, type], k) => (out[name] = type === 's' ? s[v[k]] : v[k]));
+  return out;
+}
 const F = {
   psPid: fi(EventKind.ProcessStart, 'pid'),
   psPpid: fi(EventKind.ProcessStart, 'ppid'),
@@ -357,6 +367,8 @@ export class TraceModel {
   /** a clear message when the bytes cannot be read (or were partly unreadable) */
   error: string | undefined;
   warnings: string[] = [];
+  /** Node children that left no records (told once the recording has ended) */
+  readonly untracedNode = new UntracedNodeFinder();
   truncatedBytes = 0;
   live = false;
   /** bumps on every change, so views know to re-layout */
@@ -667,6 +679,7 @@ export class TraceModel {
     if (ts < p.startTs) p.startTs = ts;
     if (ts > p.endTs) p.endTs = ts;
     if (pid !== 0) p.traced = true;
+    if (UNTRACED_KINDS[kind] === 1) this.untracedNode.add({ kind, ts, pid, tid, threadId, fields: fieldsOf(kind, v, s) });
     switch (kind) {
       case EventKind.ProcessStart: {
         p.ppid = v[F.psPpid];

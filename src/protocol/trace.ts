@@ -74,7 +74,7 @@ export interface SummaryOsProcess {
   command: string;
 }
 
-/** A Node process the program spawned that left no records (src/recorder/untraced-node.ts). */
+/** A Node process the program spawned that left no records (src/protocol/untraced-node.ts). */
 export interface SummaryUntracedNode {
   /** null when the spawn API does not tell it (execSync, execFileSync) */
   pid: number | null;

@@ -5,7 +5,7 @@ export { readTrace, decodeTrace, TraceReadError, availableMemoryBytes, type Read
 export { buildModel, commandLine, type TraceModel, type ProcessNode, type ThreadNode, type SpawnNode, type WorkerNode, type MessagePair, type CrashNode } from './model';
 export { summarize, oneLine, countsLine, formatSummary, formatDeadlock, type LineCounts } from './summary';
 export { LiveCounts } from './live-counts';
-export { untracedNodeNote } from './untraced-node';
+export { untracedNodeNote } from '../protocol/untraced-node';
 export { lostRecordsNote, type LostRecords } from '../protocol/session';
 export { computeInsights, compareTraces, formatComparison, formatInsightNotes } from './insights';
 export { LaunchError } from './launch';

@@ -13,7 +13,7 @@ import { agentCacheDir } from './agent-cache';
 import { agentPath } from './agent-path';
 import { Collector } from './collector';
 import { LiveCounts } from './live-counts';
-import { UntracedNodeFinder } from './untraced-node';
+import { UntracedNodeFinder } from '../protocol/untraced-node';
 import { agentEnv, checkCommand, LaunchError } from './launch';
 import { DeadlockDetector } from './locks';
 import { createSchedCapture, type SchedCapture } from './sched';

@@ -5,7 +5,7 @@ import { EventKind, type TraceEvent } from '../protocol/events';
 import { countOf, formatFigure } from '../protocol/figures';
 import type { SummaryCrash, SummaryOsProcess, SummaryProcess, SummaryThread, TraceSummary } from '../protocol/trace';
 import { checkedLostRecords, lostRecordsNote } from '../protocol/session';
-import { UntracedNodeFinder, untracedNodeNote } from './untraced-node';
+import { UntracedNodeFinder, untracedNodeNote } from '../protocol/untraced-node';
 import { FORMAT_VERSION } from '../protocol/wire';
 import { analyzeLocks } from './locks';
 import { computeInsights } from './insights';

@@ -69,7 +69,7 @@ export interface RecordingResult {
   writeError?: string;
   /** threads whose agent could not write all of their records (a full TMPDIR, no file descriptor): the trace misses the rest */
   lostRecords?: LostRecords[];
-  /** Node processes the program spawned that left no records (untraced-node.ts) */
+  /** Node processes the program spawned that left no records (protocol/untraced-node.ts) */
   untracedNode?: SummaryUntracedNode[];
 }
 

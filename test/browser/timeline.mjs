@@ -497,6 +497,19 @@ if (isMainThread) {
     await pg.close();
   });
 
+  await check('a Node child that left no records (killed before Node started) is named in a banner', async () => {
+    const prog = path.join(tmp, 'killed-child.js');
+    fs.writeFileSync(prog, `const c = require('child_process').spawn(process.execPath, ['-e', 'setInterval(() => {}, 1000)']);\nc.kill('SIGKILL');\n`);
+    const trace = path.join(tmp, 'untraced.ctrace');
+    ctrace(['record', '--no-sched', '-o', trace, '--', process.execPath, prog]);
+    const pg = await open(ctrace(['view', trace, '-o', path.join(tmp, 'untraced.html')]).trim());
+    const banner = pg.locator('#ct-banner');
+    await banner.waitFor({ state: 'visible', timeout: 5000 });
+    const text = await banner.innerText();
+    assert(/^1 Node\.js process ran without being traced: pid \d+ \(.+ -e setInterval\(\(\) => \{\}, 1000\), spawned at .*killed-child\.js:1, killed by SIGKILL\)\./.test(text), `banner: ${text}`);
+    await pg.close();
+  });
+
   await check('processes only the scheduler capture saw (a shell and its children) are named by their command and counted apart', async () => {
     const prog = path.join(tmp, 'shell-child.js');
     fs.writeFileSync(prog, `require('child_process').execFileSync('sh', ['-c', 'sleep 0.3; sleep 0.2']);\n`);

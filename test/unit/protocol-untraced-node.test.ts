@@ -1,6 +1,6 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { startsNode, UntracedNodeFinder, untracedNodeNote } from '../../src/recorder/untraced-node';
+import { startsNode, UntracedNodeFinder, untracedNodeNote } from '../../src/protocol/untraced-node';
 import { EventKind, type TraceEvent } from '../../src/protocol/events';
 
 const paths = new Set(['/opt/node20/bin/node']);

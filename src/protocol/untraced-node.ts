@@ -8,8 +8,8 @@
 // Only a spawn's own records count (its command and pid); a Node started through a shell is a
 // grandchild whose arguments are unknown (`node --version` loads no preload), so it is not judged.
 
-import { EventKind, parseSite, type TraceEvent } from '../protocol/events';
-import type { SummaryUntracedNode } from '../protocol/trace';
+import { EventKind, parseSite, type TraceEvent } from './events';
+import type { SummaryUntracedNode } from './trace';
 
 /** Node's options that exit before any preload runs: such a child is never traced, and rightly. */
 const NO_PRELOAD = new Set(['--version', '-v', '--v8-options', '--completion-bash', '--run', '--build-snapshot', '--build-snapshot-config', '--experimental-sea-config']);
