@@ -180,20 +180,14 @@ export async function startTracing(ctx: vscode.ExtensionContext, target: TraceTa
           session?.warnings.push(text);
           void vscode.window.showErrorMessage(text);
         }
-        if (result.lostRecords?.length) {
-          const note = recorder.lostRecordsNote(result.lostRecords);
+        const warn = (what: string, note: string) => {
           log(note);
-          const text = `The trace of ${label} is missing records. ${note}`;
+          const text = `The trace of ${label} is missing ${what}. ${note}`;
           session?.warnings.push(text);
           void vscode.window.showWarningMessage(text);
-        }
-        if (result.untracedNode?.length) {
-          const note = recorder.untracedNodeNote(result.untracedNode);
-          log(note);
-          const text = `The trace of ${label} is missing processes. ${note}`;
-          session?.warnings.push(text);
-          void vscode.window.showWarningMessage(text);
-        }
+        };
+        if (result.lostRecords?.length) warn('records', recorder.lostRecordsNote(result.lostRecords));
+        if (result.untracedNode?.length) warn('processes', recorder.untracedNodeNote(result.untracedNode));
         const failedEarly = Date.now() - t0 < 3000 && (result.signal || (result.exitCode ?? 0) !== 0);
         if (failedEarly) {
           void vscode.window
