@@ -208,6 +208,18 @@ describe('launch configurations', function () {
     assert.ok(view && !view.error, `the timeline shows it: ${JSON.stringify(view)}`);
   });
 
+  it('warns when a Node child the program started left no records', async () => {
+    const a = await api();
+    const file = path.join(ws(), 'killed-child.js');
+    const r = await vscode.commands.executeCommand('concurrencyTimeline.trace', { kind: 'file', file, cwd: ws() });
+    assert.ok(r && r.tracePath, 'a trace was started');
+    await idle();
+    const s = await a.state();
+    assert.strictEqual(s.lastTracePath, r.tracePath);
+    assert.strictEqual(s.lastWarnings.length, 1, JSON.stringify(s.lastWarnings));
+    assert.match(s.lastWarnings[0], /^The trace of killed-child\.js is missing processes\. 1 Node\.js process ran without being traced: pid \d+ \(.* -e setInterval\(\(\) => \{\}, 1000\), spawned at .*killed-child\.js:2, killed by SIGKILL\)\./);
+  });
+
   it('refuses an attach configuration without starting anything', async () => {
     const a = await api();
     const before = (await a.state()).lastTracePath;
