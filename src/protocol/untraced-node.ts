@@ -1,12 +1,12 @@
 // Node processes the traced program started that left no records of their own. The agent reaches
-// every Node child through NODE_OPTIONS, so a child that ran Node and wrote nothing either could not
-// write into the recording's private folder (it ran as another user: the spawn's `uid` option; no
-// inode left) or never loaded the agent (NODE_OPTIONS taken away by a wrapper, a Node the agent does
-// not support),
-// or was killed before Node read its options. Without a word, the trace would look complete while a
-// crash or a deadlock in that process went unseen: `ctrace record` and `ctrace summary` name them.
-// Only a spawn's own records count (its command and pid); a Node started through a shell is a
-// grandchild whose arguments are unknown (`node --version` loads no preload), so it is not judged.
+// every Node child through NODE_OPTIONS, so a child that ran Node and wrote nothing could not write
+// into the recording's private folder (it ran as another user: the agent then leaves it untraced on
+// purpose, hooks/spawn.ts; no inode left), never loaded the agent (NODE_OPTIONS rebuilt by a wrapper,
+// a Node the agent does not support), or was killed before Node read its options. Without a word,
+// the trace would look complete while a crash or a deadlock in that process went unseen: `ctrace
+// record`, the extension, the timeline and `ctrace summary` name them. Only a spawn's own records
+// count (its command and pid); a Node started through a shell is a grandchild whose arguments are
+// unknown (`node --version` loads no preload), so it is not judged.
 
 import { EventKind, parseSite, type TraceEvent } from './events';
 import type { SummaryUntracedNode } from './trace';
