@@ -49,7 +49,8 @@ export interface AgentFiles {
 export function start(files: AgentFiles): void {
   const g = globalThis as Record<symbol, unknown>;
   if (g[LOADED]) return; // preloaded twice (NODE_OPTIONS given twice): once is enough
-  g[LOADED] = true;
+  // not enumerable: console.log(globalThis) and a spread of it show nothing of ours
+  Object.defineProperty(g, LOADED, { value: true, writable: true, configurable: true, enumerable: false });
   const env = readEnv(process.env, files.preload);
   if (!env) return;
   // the ESM loader-hooks thread (module.register) runs preloads too; it is not traced, but what

@@ -157,6 +157,8 @@ for (const major of [20, 22, 24]) {
     assert.match(debugLines(plain.stderr)[0], /create new worker .* \{ eval: true, name: 'reviewed', workerData: \{ n: 1 \} \}/);
     assert.match(plain.stdout, /^spawnSync null options: ERR_INVALID_ARG_TYPE$/m);
     assert.match(plain.stdout, /^inspect shows the agent: false spread keys: 0$/m);
+    assert.match(plain.stdout, /^monitor listeners: 10\nglobalThis shows the agent: false 0$/m);
+    assert.doesNotMatch(plain.stdout, /^warning:/m);
     assert.match(plain.stdout, /^RegExp statics in the handler: \["abc","ab","xabcx"\]$/m);
     assert.match(plain.stdout, /^emit patched through process\.emit, listeners run: 2$/m);
     assert.match(plain.stdout, /^patched emit saw: ChildProcess:close ChildProcess:exit ChildProcess:spawn .*Worker:exit Worker:message Worker:online process:exit$/m);

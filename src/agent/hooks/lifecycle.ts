@@ -152,12 +152,16 @@ export function installLifecycle(ctx: ThreadStream, hooks: LifecycleHooks): void
     if (event === 'message' && onMessage !== undefined) onMessage(arguments[1]);
     // before the program's listeners, which may end the process
     else if (onSignal !== undefined && (event === 'SIGINT' || event === 'SIGTERM' || event === 'SIGHUP')) onSignal(event);
+    // Node emits it for every uncaught exception and unhandled rejection, listened to or not; seen
+    // here rather than through a listener of the agent's, which counted against the program's
+    // max-listeners limit (MaxListenersExceededWarning at its 10th) and in listenerCount()
+    else if (event === 'uncaughtExceptionMonitor') onUncaught(arguments[1], arguments[2]);
     return callNext(this, event, arguments);
   } as typeof process.emit;
   likeOriginal(process.emit, loadEmit);
 
-  // a monitor observes without changing whether the exception is fatal
-  process.on('uncaughtExceptionMonitor', (err: unknown, origin: string) => {
+  // observes without changing whether the exception is fatal
+  function onUncaught(err: unknown, origin: unknown): void {
     try {
       const rejection = origin === 'unhandledRejection';
       if (process.listenerCount('uncaughtException') === 0) fatal = rejection ? 'rejection' : 'uncaught';
@@ -176,8 +180,7 @@ export function installLifecycle(ctx: ThreadStream, hooks: LifecycleHooks): void
     } catch {
       // never throw into the program
     }
-  });
-
+  }
 }
 
 /** process.exitCode as an integer, if the program set one Node accepts; else `otherwise`. */
