@@ -120,14 +120,13 @@ export function startRecording(opts: RecordOptions): Recording {
       event: (e: TraceEvent) => {
         counts.add(e);
         untraced.add(e);
-        if (e.kind === EventKind.ProcessStart) safe(() => sched.addProcess(Number(e.fields.pid) || e.pid));
-        else if (e.kind === EventKind.ProcessExit) ended.add(e.pid);
-        else if (e.kind === EventKind.SpawnRunning && Number(e.fields.childPid) > 0) spawned.add(Number(e.fields.childPid));
-        if (e.kind === EventKind.ProcessStart && child !== undefined) {
+        if (e.kind === EventKind.ProcessStart) {
           const pid = Number(e.fields.pid) || e.pid;
+          safe(() => sched.addProcess(pid));
           if (pid === child.pid) launchedTraced = true;
           else if (wrappedPid === undefined && Number(e.fields.ppid) === child.pid) wrappedPid = pid;
-        }
+        } else if (e.kind === EventKind.ProcessExit) ended.add(e.pid);
+        else if (e.kind === EventKind.SpawnRunning && Number(e.fields.childPid) > 0) spawned.add(Number(e.fields.childPid));
         safe(() => onReports(detector.add(e)));
       },
       log,
@@ -232,7 +231,6 @@ export function startRecording(opts: RecordOptions): Recording {
     })();
     return stopping;
   };
-
 
   return {
     get pid() {

@@ -14,6 +14,7 @@
 import { EventKind, CrashKind, type ExitCause } from '../../protocol/events';
 import type { ThreadStream } from '../stream';
 import { errorFields } from '../error-fields';
+import { EmitChain } from '../emit-chain';
 import { apply, hasOwn, likeOriginal } from '../pristine';
 
 export interface LifecycleHooks {
@@ -99,9 +100,8 @@ export function installLifecycle(ctx: ThreadStream, hooks: LifecycleHooks): void
   } as typeof process.exit;
   process.exit = likeOriginal(exit, origExit);
 
-  // process.emit is EventEmitter.prototype.emit, looked up at each call: a program (an APM tool)
-  // that patches EventEmitter.prototype.emit later must still see process's events. One that was
-  // process's own before the agent loaded (an earlier preload's) is kept.
+  // process.emit passes on to EventEmitter.prototype.emit as it is at each call (emit-chain.ts); one
+  // that was process's own before the agent loaded (an earlier preload's) is kept
   const ownEmit = hasOwn(process, 'emit') ? process.emit : undefined;
   // Node's getter of process._exiting (v20, v22, v24), as it was at load
   const exiting = Object.getOwnPropertyDescriptor(process, '_exiting')?.get;
@@ -109,32 +109,15 @@ export function installLifecycle(ctx: ThreadStream, hooks: LifecycleHooks): void
   const nextEmit = (): Function => ownEmit ?? (getPrototypeOf(process) as { emit: Function }).emit;
   const onMessage = hooks.onProcessMessage;
   const onSignal = hooks.onSignal;
-  // A program that patches EventEmitter.prototype.emit with process.emit as "the original" (the same
-  // function, untraced) calls back into this wrapper for the same event: that call goes straight
-  // through, as it would untraced, instead of round again.
-  const loadEmit = nextEmit();
-  let inSelf: unknown;
-  let inEvent: unknown;
-  const callNext = (self: unknown, event: unknown, args: IArguments): boolean => {
-    const s = inSelf;
-    const e = inEvent;
-    inSelf = self;
-    inEvent = event;
-    try {
-      return apply(nextEmit(), self, args) as boolean;
-    } finally {
-      inSelf = s;
-      inEvent = e;
-    }
-  };
+  const chain = new EmitChain(nextEmit());
   process.emit = function emit(this: NodeJS.Process, event: string | symbol) {
-    if (inSelf === this && inEvent === event) return apply(loadEmit, this, arguments);
+    if (chain.reentered(this, event)) return apply(chain.atLoad, this, arguments);
     // Node's own 'exit' (it sets _exiting first), not one a program emits itself
     if (event === 'exit' && (exiting === undefined || apply(exiting, process, []) !== false)) {
       let threw = true;
       emittingExit = true;
       try {
-        const r = callNext(this, event, arguments);
+        const r = chain.passOn(nextEmit(), this, event, arguments);
         threw = false;
         return r;
       } finally {
@@ -156,9 +139,9 @@ export function installLifecycle(ctx: ThreadStream, hooks: LifecycleHooks): void
     // here rather than through a listener of the agent's, which counted against the program's
     // max-listeners limit (MaxListenersExceededWarning at its 10th) and in listenerCount()
     else if (event === 'uncaughtExceptionMonitor') onUncaught(arguments[1], arguments[2]);
-    return callNext(this, event, arguments);
+    return chain.passOn(nextEmit(), this, event, arguments);
   } as typeof process.emit;
-  likeOriginal(process.emit, loadEmit);
+  likeOriginal(process.emit, chain.atLoad);
 
   // observes without changing whether the exception is fatal
   function onUncaught(err: unknown, origin: unknown): void {

@@ -6,6 +6,7 @@
 
 import cp = require('node:child_process');
 import { apply, existsSync, inDir, likeOriginal, ownCopy, ownData, readAscii, statSync, unlinkSync, writeAll } from '../pristine';
+import { EmitChain } from '../emit-chain';
 import util = require('node:util');
 import { EventKind, CrashKind } from '../../protocol/events';
 import { CARRIED_VARS, PIDFILE_VAR, SESSION_OUTPUT_FILE, SPAWN_REF_VAR } from '../../protocol/session';
@@ -198,32 +199,18 @@ export function installSpawnHooks(ctx: ThreadStream, env: AgentEnv, hooks: Spawn
   // Node 20's is anonymous
   proto.spawn = likeOriginal(spawn, origSpawn);
 
-  // the emit ChildProcess inherits, looked up at each call: a program that patches
-  // EventEmitter.prototype.emit later (an APM tool) must still see its children's events
+  // passes on to the emit ChildProcess inherits as it is at each call (emit-chain.ts)
   const ownEmit = Object.prototype.hasOwnProperty.call(proto, 'emit') ? proto.emit : undefined;
   const inherited = Object.getPrototypeOf(proto) as { emit: Function };
-  // the same guard as process.emit's (hooks/lifecycle.ts): a patched EventEmitter.prototype.emit
-  // that calls this one as "the original" goes through once
-  const loadEmit = ownEmit ?? inherited.emit;
-  let inSelf: unknown;
-  let inEvent: unknown;
+  const chain = new EmitChain(ownEmit ?? inherited.emit);
   const onChildMessage = hooks.onChildMessage;
   proto.emit = function emit(this: cp.ChildProcess & { [SPAWN]?: SpawnState }, event: string | symbol) {
-    if (inSelf === this && inEvent === event) return apply(loadEmit, this, arguments);
+    if (chain.reentered(this, event)) return apply(chain.atLoad, this, arguments);
     if (event === 'exit') {
       const state = this[SPAWN];
       if (state !== undefined && state.pid > 0) recordChildExit(ctx, state, arguments[1], arguments[2]);
     } else if (event === 'message' && onChildMessage !== undefined) onChildMessage(this, arguments[1]);
-    const s = inSelf;
-    const e = inEvent;
-    inSelf = this;
-    inEvent = event;
-    try {
-      return apply(ownEmit ?? inherited.emit, this, arguments);
-    } finally {
-      inSelf = s;
-      inEvent = e;
-    }
+    return chain.passOn(ownEmit ?? inherited.emit, this, event, arguments);
   };
 
   // ---- sync variants: no ChildProcess object, so env goes in through the options argument

@@ -5,6 +5,7 @@
 // We override emit rather than adding listeners: an 'error' listener would make the error handled.
 
 import { apply, inDir, statSync, writeAll } from '../pristine';
+import { EmitChain } from '../emit-chain';
 import wt = require('node:worker_threads');
 import { EventKind, CrashKind } from '../../protocol/events';
 import type { ThreadStream } from '../stream';
@@ -207,31 +208,17 @@ export function installWorkerHooks(
   } catch {
     // leave them
   }
-  // emit runs for every message the worker sends up: no rest parameter, no spread (no array per call).
-  // Node's emit is looked up at each call (EventEmitter.prototype.emit): a program that patches it
-  // later (an APM tool) must still see the worker's events.
+  // emit runs for every message the worker sends up: no rest parameter, no spread (no array per call);
+  // it passes on to the emit Worker inherits as it is at each call (emit-chain.ts)
   const origProto = OrigWorker.prototype;
-  // the same guard as process.emit's (hooks/lifecycle.ts): a patched EventEmitter.prototype.emit
-  // that calls this one as "the original" goes through once
-  const loadEmit = origProto.emit;
-  let inSelf: unknown;
-  let inEvent: unknown;
+  const chain = new EmitChain(origProto.emit);
   Object.defineProperty(Worker.prototype, 'emit', {
     configurable: true,
     writable: true,
     value: function emit(this: InstanceType<typeof OrigWorker>, event: string | symbol): boolean {
-      if (inSelf === this && inEvent === event) return apply(loadEmit, this, arguments);
+      if (chain.reentered(this, event)) return apply(chain.atLoad, this, arguments);
       if (event === 'online' || event === 'exit' || event === 'error') onEvent(this, event, arguments[1]);
-      const s = inSelf;
-      const e = inEvent;
-      inSelf = this;
-      inEvent = event;
-      try {
-        return apply(origProto.emit, this, arguments);
-      } finally {
-        inSelf = s;
-        inEvent = e;
-      }
+      return chain.passOn(origProto.emit, this, event, arguments);
     },
   });
 
