@@ -322,7 +322,11 @@ async function devUi(browser, port, dirs) {
       if (!(whole > 0) || whole !== liveShown) throw new Error(`live view showed ${liveShown} events, the whole file ${whole}`);
     }, page);
     await check('after the window reloads, the timeline panel comes back showing the saved trace', async () => {
-      await page.reload();
+      // the command, as a user reloads: the workbench shuts down in order and saves its open editors
+      // first (a bare page reload raced that save on a fresh install: the tab was not restored)
+      const reloaded = page.waitForEvent('framenavigated', { predicate: (f) => f === page.mainFrame(), timeout: 60000 });
+      await runCommand(page, 'Developer: Reload Window');
+      await reloaded;
       await page.locator('.monaco-workbench .part.statusbar').waitFor({ timeout: 60000 });
       await page.locator('.tabs-container .tab', { hasText: 'Timeline: main.js' }).first().click({ timeout: 30000 });
       const v = timeline(page);
