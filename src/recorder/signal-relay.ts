@@ -15,8 +15,6 @@ export const GROUP_SIGNAL_WINDOW_MS = 200;
 const RECENT_MS = 100;
 /** a signal ctrace sent that no marker answered within this time met no listener */
 const SENT_EXPIRES_MS = 2000;
-/** mtime and Date.now() are the same clock, read at different resolutions */
-const SKEW_MS = 5;
 /** SIGINTs ctrace had to forward itself: the first as SIGINT, then SIGTERM, then SIGKILL */
 const ESCALATION: NodeJS.Signals[] = ['SIGINT', 'SIGTERM', 'SIGKILL'];
 
@@ -41,14 +39,16 @@ export interface RelayTarget {
 
 export class SignalRelay {
   private readonly consumed = new Set<string>();
-  private sent: { signal: string; at: number }[] = [];
+  /** signals ctrace sent, with the highest marker number of that signal at the time: the marker a send causes comes after */
+  private sent: { signal: string; at: number; after: number }[] = [];
   private forwardedInts = 0;
 
   constructor(private readonly target: RelayTarget) {}
 
   /** ctrace sends `signal` itself (a forward, stop()): the marker it causes is not a group signal's */
   sending(signal: NodeJS.Signals): void {
-    this.sent.push({ signal, at: Date.now() });
+    const markers = this.markers(signal);
+    this.sent.push({ signal, at: Date.now(), after: markers.length ? markers[markers.length - 1].n : 0 });
   }
 
   /** ctrace got `received`: passed on unless the program got it too, within GROUP_SIGNAL_WINDOW_MS. */
@@ -71,10 +71,11 @@ export class SignalRelay {
   private tookMarker(signal: string, at: number): boolean {
     const markers = this.markers(signal);
     const now = Date.now();
-    // first the markers ctrace's own signals caused, each the earliest after its send
+    // first the markers ctrace's own signals caused, each the first numbered after its send (by
+    // number, not time: a file's mtime comes from a coarser clock than Date.now())
     this.sent = this.sent.filter((s) => {
       if (s.signal !== signal) return true;
-      const m = markers.find((x) => !this.consumed.has(x.name) && x.mtimeMs >= s.at - SKEW_MS);
+      const m = markers.find((x) => !this.consumed.has(x.name) && x.n > s.after);
       if (m === undefined) return now - s.at < SENT_EXPIRES_MS;
       this.consumed.add(m.name);
       return false;

@@ -41,14 +41,17 @@ test("markers that are not the group signal's do not swallow one sent to ctrace 
   mark('SIGINT', 1, PID, 5000); // the program's own process.kill, long before
   mark('SIGINT', 1, PID + 1); // a child of the program
   relay.relay('SIGINT');
-  await settle();
+  // the moment ctrace forwards it
+  while (sent.length < 1) await new Promise((r) => setTimeout(r, 1));
   assert.deepEqual(sent, ['SIGINT']);
-  // the marker ctrace's own forward causes, then a second SIGINT to ctrace alone: escalated
-  mark('SIGINT', 2);
+  // the marker ctrace's own forward causes, then at once a second SIGINT to ctrace alone: escalated.
+  // The marker's mtime may read before the send (a file's clock is coarser than Date.now()): it is
+  // paired with the send by number, not taken for the program's own
+  mark('SIGINT', 2, PID, 8);
   relay.relay('SIGINT');
   await settle();
   assert.deepEqual(sent, ['SIGINT', 'SIGTERM']);
-  mark('SIGTERM', 1); // answer to the escalation's SIGTERM
+  mark('SIGTERM', 1, PID, 30); // answer to the escalation's SIGTERM
   relay.relay('SIGTERM');
   await settle();
   assert.deepEqual(sent, ['SIGINT', 'SIGTERM', 'SIGTERM']);
